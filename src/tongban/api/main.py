@@ -1,0 +1,85 @@
+"""The API: one NinjaAPI at /api/v1/, one router module per app."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthorizationError as NinjaAuthorizationError
+
+from tongban.api.problems import (
+    domain_error_response,
+    problem_response,
+    validation_errors_to_fields,
+)
+from tongban.core.errors import DomainError
+
+api = NinjaAPI(
+    title="通办 Tongban API",
+    version="1",
+    description="一网通办平台接口 / The Tongban one-network government service API",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return domain_error_response(request, exc)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problem_response(
+        status=422,
+        title=_("输入有误"),
+        detail=_("请求中有字段不符合要求"),
+        type_slug="validation-error",
+        errors=validation_errors_to_fields(list(exc.errors)),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem_response(
+        status=401,
+        title=_("未登录"),
+        detail=_("请先登录或提供有效的访问令牌"),
+        type_slug="unauthenticated",
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="tongban"'
+    return response
+
+
+@api.exception_handler(NinjaAuthorizationError)
+def _forbidden(request: HttpRequest, exc: NinjaAuthorizationError) -> HttpResponse:
+    return problem_response(
+        status=403, title=_("无权操作"), detail=str(exc) or _("无权操作"), type_slug="forbidden"
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(
+        status=404, title=_("未找到"), detail=_("请求的对象不存在"), type_slug="not-found"
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(status=exc.status_code, title=str(exc), detail=str(exc))
+
+
+def _register_routers() -> None:
+    from tongban.catalog.api import router as catalog_router
+    from tongban.identity.api import router as identity_router
+    from tongban.workflow.api import router as workflow_router
+
+    api.add_router("", identity_router)
+    api.add_router("", catalog_router)
+    api.add_router("", workflow_router)
+
+
+_register_routers()

@@ -1,0 +1,31 @@
+"""The demo accounts of CONTRACT.md; a production start refuses to run with any present."""
+
+from __future__ import annotations
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (published demo credential, refused in production)
+DEMO_PASSWORD_HINT = "password demo-pass-2026"
+
+DEPARTMENT_ROLE_SUFFIXES = ("clerk", "reviewer", "approver", "supervisor")
+FIXED_USERNAMES = ("citizen", "citizen2", "agent", "admin")
+
+
+def demo_usernames(department_codes: list[str]) -> list[str]:
+    names = list(FIXED_USERNAMES)
+    for code in department_codes:
+        names.extend(f"{code}-{suffix}" for suffix in DEPARTMENT_ROLE_SUFFIXES)
+    return names
+
+
+def demo_usernames_present() -> list[str]:
+    """Demo usernames that exist and still accept the demo password."""
+    from django.contrib.auth import get_user_model
+
+    from tongban.catalog.models import Department
+
+    user_model = get_user_model()
+    wanted = demo_usernames(list(Department.objects.values_list("code", flat=True)))
+    present = []
+    for user in user_model.objects.filter(username__in=wanted, is_active=True):
+        if user.check_password(DEMO_PASSWORD):
+            present.append(user.username)
+    return sorted(present)

@@ -1,0 +1,45 @@
+"""The working-day calendar (工作日历).
+
+Only exceptions to the Monday–Friday week are stored: holidays that fall on
+weekdays count as rest, make-up workdays (调休) that fall on weekends count as
+work.  A year is usable once a CalendarYear row marks it entered; a deadline
+that runs into a year not entered counts weekends only and is provisional.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongban.core.models import TimeStampedModel
+from tongban.workflow.choices import CalendarDayKind
+
+
+class CalendarYear(TimeStampedModel):
+    year = models.PositiveIntegerField(_("年份"), unique=True)
+    #: Where the schedule came from (chinese-calendar seed, 国务院办公厅通知 …).
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    entered_by = models.CharField(_("录入人"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("工作日历年度")
+        verbose_name_plural = _("工作日历年度")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(TimeStampedModel):
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=CalendarDayKind.choices)
+    #: The holiday this day belongs to (春节, 国庆节 …), also on make-up workdays.
+    name = models.CharField(_("节日"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日/调休日")
+        verbose_name_plural = _("节假日/调休日")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
