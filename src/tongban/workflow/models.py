@@ -1,13 +1,16 @@
 """The working-day calendar (工作日历).
 
-Only exceptions to the Monday–Friday week are stored: holidays that fall on
+Only exceptions to the Monday–Friday week matter: holidays that fall on
 weekdays count as rest, make-up workdays (调休) that fall on weekends count as
-work.  A year is usable once a CalendarYear row marks it entered; a deadline
-that runs into a year not entered counts weekends only and is provisional.
+work.  Holidays that fall on a weekend are kept too, so the table reads like
+the State Council's notice.  A year is usable once a CalendarYear row marks it
+entered; a deadline that runs into a year not entered counts weekends only and
+is provisional.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,10 +34,12 @@ class CalendarYear(TimeStampedModel):
 
 
 class CalendarDay(TimeStampedModel):
+    #: Unique, so seeding twice or entering a day twice can never double-count it.
     date = models.DateField(_("日期"), unique=True)
     kind = models.CharField(_("类型"), max_length=10, choices=CalendarDayKind.choices)
     #: The holiday this day belongs to (春节, 国庆节 …), also on make-up workdays.
     name = models.CharField(_("节日"), max_length=50, blank=True)
+    name_en = models.CharField(_("节日英文名"), max_length=50, blank=True)
 
     class Meta:
         ordering = ["date"]
@@ -43,3 +48,8 @@ class CalendarDay(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+    def clean(self) -> None:
+        # A make-up workday only means something on a weekend; on a weekday it is a typo.
+        if self.kind == CalendarDayKind.WORKDAY and self.date and self.date.weekday() < 5:
+            raise ValidationError({"date": _("调休上班日必须是星期六或星期日")})

@@ -1,0 +1,58 @@
+"""Center admins maintain the working-day calendar here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from tongban.workflow.models import CalendarDay, CalendarYear
+from tongban.workflow.services import provisional_deadlines_recompute
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = _("年份")
+    parameter_name = "year"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        years = CalendarDay.objects.dates("date", "year", order="DESC")
+        return [(str(d.year), str(d.year)) for d in years]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(date__year=int(value))
+        return queryset
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
+    list_display = ["year", "source", "entered_by", "updated_at"]
+    search_fields = ["year", "source"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
+        if not change and not obj.entered_by:
+            obj.entered_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+        if not change:
+            # The days were added first; marking the year entered makes them count.
+            provisional_deadlines_recompute(obj.year)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
+    list_display = ["date", "weekday", "kind", "name", "name_en"]
+    list_filter = [YearFilter, "kind"]
+    search_fields = ["name", "name_en"]
+    date_hierarchy = "date"
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("星期"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return str(
+            [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")][obj.date.weekday()]
+        )
