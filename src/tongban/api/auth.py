@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from tongban.identity.models import User
 from tongban.identity.services import api_token_user
 
 
 class BearerAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    """``Authorization: Bearer <token>`` with a token from ``POST /auth/token``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = api_token_user(token=token)
         if user is None:
             return None
+        # Handlers and selectors read request.user whichever way the caller signed in.
         request.user = user
         return user
 
 
 class SessionUserAuth(SessionAuth):
-    """The Django session of the web pages (CSRF-protected)."""
+    """The Django session of the web pages (CSRF-protected for unsafe methods)."""
 
 
 #: Endpoints that need a signed-in caller accept either a bearer token or a session.

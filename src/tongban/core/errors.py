@@ -80,3 +80,19 @@ class Conflict(DomainError):
 class InvalidStateChange(Conflict):
     type_slug = "invalid-state-change"
     default_title = "当前状态不允许此操作"
+
+
+class AuthenticationFailed(DomainError):
+    """The credentials were wrong (or the account is inactive)."""
+
+    status = 401
+    type_slug = "authentication-failed"
+    default_title = "身份验证失败"
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in is locked after repeated failures; the caller must wait."""
+
+    status = 429
+    type_slug = "too-many-attempts"
+    default_title = "尝试次数过多"

@@ -10,3 +10,25 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class PeriodicJob(models.Model):
+    """A periodic job of ``tongban worker``: when it was last put on the task queue.
+
+    The row is the lock: a worker enqueues a run only after a conditional UPDATE of
+    ``last_enqueued_at`` succeeds, so several workers never enqueue the same run twice.
+    """
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    callable_path = models.CharField(_("调用路径"), max_length=200)
+    #: How often the job runs, in seconds.
+    every_seconds = models.PositiveIntegerField(_("间隔（秒）"))
+    last_enqueued_at = models.DateTimeField(_("上次入队时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -18,7 +18,6 @@ def production_problems() -> list[str]:
     if present:
         problems.append(
             "数据库中存在演示账号，生产环境拒绝启动 / demo accounts present "
-            f"({DEMO_PASSWORD_HINT}): {', '.join(present[:5])}"
-            + (" …" if len(present) > 5 else "")
+            f"({DEMO_PASSWORD_HINT}): {', '.join(present[:5])}" + (" …" if len(present) > 5 else "")
         )
     return problems

@@ -14,7 +14,7 @@ class User(AbstractUser):
 
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 

@@ -1,0 +1,156 @@
+"""The project-wide test cast: departments, an applicant, an agent, staff, an outsider."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tongban.catalog.models import Department
+from tongban.identity import services
+from tongban.identity.choices import StaffRole
+from tongban.identity.models import Enterprise, User
+from tongban.identity.numbers import resident_id_make, uscc_make
+
+#: Password of every account of the cast.
+CAST_PASSWORD = "cast-pass-2026"  # noqa: S105  (test accounts only)
+
+CAST_DEPARTMENTS = [
+    ("center", "行政服务中心", "Administrative Service Center"),
+    ("market", "市场监管局", "Market Supervision Bureau"),
+    ("police", "公安分局", "Public Security Sub-bureau"),
+]
+
+#: The applicant's resident ID, for tests that check masking (310***********…).
+APPLICANT_ID_NUMBER = resident_id_make(area="310101", birth=dt.date(1985, 3, 12), sequence=31)
+ENTERPRISE_USCC = uscc_make(area="310114", org="MA1GKF8T")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # The real hasher costs ~0.3 s per password; tests create hundreds of accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def departments(db: None) -> dict[str, Department]:
+    """center 行政服务中心, market 市场监管局 and police 公安分局, by code."""
+    out = {}
+    for order, (code, name, name_en) in enumerate(CAST_DEPARTMENTS):
+        out[code], _created = Department.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
+    return out
+
+
+def _person_user(username: str, name: str, id_number: str, phone: str) -> User:
+    user = services.user_create(username=username, password=CAST_PASSWORD, first_name=name)
+    services.person_create(name=name, id_number=id_number, user=user, phone=phone)
+    return user
+
+
+@pytest.fixture
+def applicant(db: None) -> User:
+    """张三, a citizen with a person record (user 'zhangsan')."""
+    return _person_user("zhangsan", "张三", APPLICANT_ID_NUMBER, "13800001234")
+
+
+@pytest.fixture
+def enterprise(db: None) -> Enterprise:
+    """上海通办示范科技有限公司, the enterprise the agent acts for."""
+    return services.enterprise_create(
+        uscc=ENTERPRISE_USCC,
+        name="上海通办示范科技有限公司",
+        legal_representative="李四",
+        address="上海市嘉定区示范路1号",
+        established_on=dt.date(2019, 6, 1),
+    )
+
+
+@pytest.fixture
+def agent_user(db: None, enterprise: Enterprise) -> User:
+    """李四 (user 'lisi'), a person and authorised agent (经办人) of ``enterprise``."""
+    user = _person_user(
+        "lisi",
+        "李四",
+        resident_id_make(area="310114", birth=dt.date(1978, 11, 2), sequence=57),
+        "13900005678",
+    )
+    services.agent_authorise(user=user, enterprise=enterprise)
+    return user
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """王五 (user 'wangwu'), a signed-in citizen with no case, enterprise or post: refuse them."""
+    return _person_user(
+        "wangwu",
+        "王五",
+        resident_id_make(area="320102", birth=dt.date(1992, 7, 20), sequence=88),
+        "13700009999",
+    )
+
+
+def _staff(username: str, department: str, role: StaffRole) -> User:
+    return services.staff_create(
+        username=username,
+        password=CAST_PASSWORD,
+        department_code=department,
+        roles=[role],
+        name=username,
+    )
+
+
+@pytest.fixture
+def clerk(departments: dict[str, Department]) -> User:
+    """Window clerk (窗口受理) of market."""
+    return _staff("market-clerk", "market", StaffRole.CLERK)
+
+
+@pytest.fixture
+def reviewer(departments: dict[str, Department]) -> User:
+    """Reviewer (审核) of market."""
+    return _staff("market-reviewer", "market", StaffRole.REVIEWER)
+
+
+@pytest.fixture
+def approver(departments: dict[str, Department]) -> User:
+    """Approver (审批) of market."""
+    return _staff("market-approver", "market", StaffRole.APPROVER)
+
+
+@pytest.fixture
+def supervisor(departments: dict[str, Department]) -> User:
+    """Supervisor (监管) of market."""
+    return _staff("market-supervisor", "market", StaffRole.SUPERVISOR)
+
+
+@pytest.fixture
+def police_clerk(departments: dict[str, Department]) -> User:
+    """Window clerk of police: staff, but of another department than market."""
+    return _staff("police-clerk", "police", StaffRole.CLERK)
+
+
+@pytest.fixture
+def center_admin(departments: dict[str, Department]) -> User:
+    """Center admin (中心管理员): may use the Django admin."""
+    return _staff("center-admin", "center", StaffRole.CENTER_ADMIN)
+
+
+@pytest.fixture
+def api_client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def bearer(db: None) -> Callable[[User], dict[str, str]]:
+    """bearer(user) → request headers carrying a fresh API token for ``user``."""
+
+    def headers(user: User) -> dict[str, str]:
+        token, _expires = services.api_token_create_for(user=user)
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    return headers
