@@ -1,8 +1,15 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import TemplateView
+
+from tongban.portal import views
 
 app_name = "portal"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="portal/home.html"), name="home"),
-    path("login/", TemplateView.as_view(template_name="portal/home.html"), name="login"),
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("matters/<slug:code>/", views.matter_detail, name="matter"),
+    path("themes/<slug:code>/", views.theme_detail, name="theme"),
+    path("sections/<slug:code>/", views.section_detail, name="section"),
+    path("login/", views.PortalLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,0 +1,43 @@
+"""Display helpers for the portal templates: bilingual content and query strings."""
+
+from __future__ import annotations
+
+from django import template
+from django.http import QueryDict
+
+from tongban.catalog.models import localized as catalog_localized
+
+register = template.Library()
+
+
+@register.filter
+def localized(obj: object, field: str) -> str:
+    """``{{ matter|localized:"summary" }}``: the English text under the English locale."""
+    return catalog_localized(obj, field)
+
+
+@register.simple_tag
+def query_with(params: QueryDict, **changes: object) -> str:
+    """The current query string with some parameters replaced (an empty value drops one)."""
+    query = params.copy()
+    for name, value in changes.items():
+        if value is None or value == "":
+            query.pop(name, None)
+        else:
+            query[name] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+#: Longest path carried as ``next`` (a huge query string is not worth keeping).
+MAX_NEXT_LENGTH = 1000
+
+
+@register.simple_tag(takes_context=True)
+def next_path(context: template.Context) -> str:
+    """Where to come back to after switching language or signing in."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    full_path: str = request.get_full_path()
+    return full_path if len(full_path) <= MAX_NEXT_LENGTH else str(request.path)

@@ -1,0 +1,167 @@
+"""Citizen portal pages: thin views that call the catalogue selectors and render."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from tongban.catalog import selectors
+from tongban.catalog.choices import Audience, Channel, OnlineDepth
+from tongban.catalog.services import theme_form_schema
+from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.portal.forms import PortalAuthenticationForm
+
+#: How many matters the home page lists as hot services.
+HOT_SERVICES = 8
+
+SEARCH_FIELDS = ("q", "audience", "section", "department", "online_depth")
+
+#: Labels of the search parameters, to name a field in an error message.
+FIELD_LABELS = {
+    "q": _("搜索内容"),
+    "query": _("搜索内容"),
+    "audience": _("服务对象"),
+    "section": _("板块"),
+    "department": _("实施部门"),
+    "online_depth": _("网办深度"),
+    "page": _("页码"),
+    "page_size": _("每页条数"),
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "sections": list(selectors.section_list()),
+        "themes": list(selectors.theme_list()),
+        "hot_matters": selectors.matter_search(page_size=HOT_SERVICES).items,
+    }
+    return render(request, "portal/home.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    params = {name: request.GET.get(name, "").strip() for name in SEARCH_FIELDS}
+    errors: list[FieldError] = []
+    result = None
+    page = _parse_page(request.GET.get("page", ""), errors)
+    if not errors:
+        try:
+            result = selectors.matter_search(
+                query=params["q"],
+                audience=params["audience"] or None,
+                section=params["section"] or None,
+                department=params["department"] or None,
+                online_depth=params["online_depth"] or None,
+                page=page,
+            )
+        except ValidationFailed as exc:
+            errors = list(exc.errors) or [FieldError("q", exc.detail)]
+    context: dict[str, Any] = {
+        "params": params,
+        "result": result,
+        "errors": [
+            {"field": e.field, "label": FIELD_LABELS.get(e.field, e.field), "message": e.message}
+            for e in errors
+        ],
+        "sections": list(selectors.section_list()),
+        "departments": list(selectors.department_list()),
+        "audience_choices": Audience.choices,
+        "online_depth_choices": OnlineDepth.choices,
+        # A 10,000-character query is not echoed back into the page.
+        "query_value": params["q"][:200],
+    }
+    partial = request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    template = "portal/_search_results.html" if partial else "portal/search.html"
+    response = render(request, template, context, status=400 if errors else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _parse_page(raw: str, errors: list[FieldError]) -> int:
+    if raw == "":
+        return 1
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if page < 1 or len(raw) > 6:
+        errors.append(FieldError("page", _("页码必须是正整数。")))
+        return 1
+    return page
+
+
+def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        matter = selectors.matter_get(code=code)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    materials = list(matter.materials.all())
+    channel_labels = dict(Channel.choices)
+    context = {
+        "matter": matter,
+        "materials": materials,
+        "shared_count": sum(1 for m in materials if m.shared_resource),
+        "channels": [channel_labels.get(c, c) for c in matter.channels or []],
+        "form_fields": _form_fields(matter.form_schema),
+        "apply_url": _apply_url(matter.code),
+    }
+    return render(request, "portal/matter_detail.html", context)
+
+
+def theme_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        theme = selectors.theme_get(code=code)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    links = sorted(theme.theme_matters.all(), key=lambda link: (link.stage, link.order))
+    stages = [
+        {"number": number, "links": list(group)}
+        for number, group in groupby(links, key=lambda link: link.stage)
+    ]
+    context = {
+        "theme": theme,
+        "stages": stages,
+        "matter_count": len(links),
+        "form_fields": _form_fields(theme_form_schema(theme=theme)),
+    }
+    return render(request, "portal/theme_detail.html", context)
+
+
+def section_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return redirect(f"{reverse('portal:search')}?{urlencode({'section': code})}")
+
+
+def _form_fields(schema: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The fields of a JSON Schema form, in order, with their titles."""
+    if not isinstance(schema, dict):
+        return []
+    properties = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    return [
+        {
+            "key": key,
+            "title": (spec.get("title") if isinstance(spec, dict) else None) or key,
+            "required": key in required,
+        }
+        for key, spec in properties.items()
+    ]
+
+
+def _apply_url(code: str) -> str:
+    # The online application flow comes with a later issue; until then the
+    # button leads through sign-in to where that flow will live.
+    return f"{reverse('portal:login')}?{urlencode({'next': f'/apply/{code}/'})}"
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = PortalAuthenticationForm
