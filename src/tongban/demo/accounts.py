@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (published demo credential, refused in production)
-DEMO_PASSWORD_HINT = "password demo-pass-2026"
+DEMO_PASSWORD_HINT = "password demo-pass-2026"  # noqa: S105
 
 DEPARTMENT_ROLE_SUFFIXES = ("clerk", "reviewer", "approver", "supervisor")
 FIXED_USERNAMES = ("citizen", "citizen2", "agent", "admin")
