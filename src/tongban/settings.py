@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "tongban.identity",
     "tongban.catalog",
     "tongban.workflow",
+    "tongban.cases",
+    "tongban.workbench",
     "tongban.portal",
     "tongban.api",
     "tongban.demo",
@@ -225,8 +227,14 @@ if PRODUCTION:
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
 #: Longest accepted catalogue search query, in characters.
 SEARCH_MAX_QUERY_LENGTH = env_int("SEARCH_MAX_QUERY_LENGTH", 100)
+#: Seconds a catalogue search result page is cached (0 = off). Changes made in
+#: this process show at once; another process's changes may take this long.
+CATALOG_SEARCH_CACHE_SECONDS = env_int("CATALOG_SEARCH_CACHE_SECONDS", 0)
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+#: Mount the benchmark's bare view at /bench/bare/ (bench/catalog.py sets it; never in production).
+BENCH_VIEWS = env_bool("TONGBAN_BENCH", False) and not PRODUCTION
 
 LOGGING = {
     "version": 1,

@@ -14,8 +14,14 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("workbench/", include("tongban.workbench.urls")),
     path("", include("tongban.portal.urls")),
 ]
+
+if settings.BENCH_VIEWS:
+    from tongban.core.views import bench_bare
+
+    urlpatterns.insert(0, path("bench/bare/", bench_bare, name="bench-bare"))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -73,6 +73,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from tongban.cases.api import router as cases_router
     from tongban.catalog.api import router as catalog_router
     from tongban.identity.api import router as identity_router
     from tongban.workflow.api import router as workflow_router
@@ -80,6 +81,7 @@ def _register_routers() -> None:
     api.add_router("", identity_router)
     api.add_router("", catalog_router)
     api.add_router("", workflow_router)
+    api.add_router("", cases_router)
 
 
 _register_routers()

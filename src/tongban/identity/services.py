@@ -57,8 +57,9 @@ def user_create(
     email: str = "",
     first_name: str = "",
     phone: str = "",
+    password_hashed: bool = False,
 ) -> User:
-    """Create an active account with a hashed password."""
+    """Create an active account; ``password_hashed`` says ``password`` is already a hash."""
     username = username.strip()
     if not username:
         raise _refuse("username", _("请填写用户名"))
@@ -67,7 +68,10 @@ def user_create(
     if User.objects.filter(username=username).exists():
         raise _refuse("username", _("该用户名已被使用"))
     user = User(username=username, email=email, first_name=first_name, phone=phone)
-    user.set_password(password)
+    if password_hashed:
+        user.password = password
+    else:
+        user.set_password(password)
     _full_clean(user, exclude=["password"])
     user.save()
     return user
@@ -215,6 +219,7 @@ def staff_create(
     department_code: str,
     roles: list[str],
     name: str = "",
+    password_hashed: bool = False,
 ) -> User:
     """Create a member of staff of one department with the given roles."""
     from tongban.catalog.models import Department
@@ -227,7 +232,9 @@ def staff_create(
         raise _refuse("roles", _("未知的角色：%(roles)s") % {"roles": ", ".join(unknown)})
     if not roles:
         raise _refuse("roles", _("请至少指定一个角色"))
-    user = user_create(username=username, password=password, first_name=name)
+    user = user_create(
+        username=username, password=password, first_name=name, password_hashed=password_hashed
+    )
     StaffProfile.objects.create(user=user, department=department)
     user.groups.set([_role_group(role, refresh=False) for role in roles])
     if ADMIN_SITE_ROLES.intersection(roles):

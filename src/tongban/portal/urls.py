@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from tongban.portal import views
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("sections/<slug:code>/", views.section_detail, name="section"),
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Applying and "my cases" (issue 3) live in their own module.
+    path("", include("tongban.portal.urls_cases")),
 ]

@@ -53,3 +53,46 @@ class CalendarDay(TimeStampedModel):
         # A make-up workday only means something on a weekend; on a weekday it is a typo.
         if self.kind == CalendarDayKind.WORKDAY and self.date and self.date.weekday() < 5:
             raise ValidationError({"date": _("调休上班日必须是星期六或星期日")})
+
+
+class ProcessDefinition(models.Model):
+    """A BPMN process as parsed once: stored per content digest, shared by its instances."""
+
+    name = models.CharField(_("流程"), max_length=60)
+    #: SHA-256 of the BPMN (and DMN) source: a changed file is a new version.
+    digest = models.CharField(max_length=64, unique=True)
+    source_file = models.CharField(_("文件"), max_length=200)
+    #: The serialized SpiffWorkflow spec (and subprocess specs).
+    spec = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-created_at"]
+        verbose_name = _("流程定义")
+        verbose_name_plural = _("流程定义")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.digest[:8]})"
+
+
+class ProcessInstance(models.Model):
+    """The persisted state of one running process, without its spec."""
+
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="instances"
+    )
+    #: SpiffWorkflow's serialized workflow minus the spec.
+    state = models.JSONField()
+    #: Optimistic lock: every save is UPDATE … WHERE version = the version read.
+    version = models.PositiveIntegerField(default=1)
+    completed = models.BooleanField(default=False)
+    #: Id of the end event reached (e.g. "approved", "denied"), once completed.
+    end_event = models.CharField(max_length=60, blank=True)
+    #: Earliest pending timer; the SLA sweep refreshes instances whose timer is due.
+    next_timer_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("流程实例")
+        verbose_name_plural = _("流程实例")

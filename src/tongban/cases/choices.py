@@ -1,0 +1,114 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStatus(models.TextChoices):
+    """The statuses of CONTRACT.md; every change is a guarded transition in services."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    ACCEPTED = "accepted", _("已受理")
+    SUPPLEMENT_REQUIRED = "supplement_required", _("待补正")
+    UNDER_REVIEW = "under_review", _("审查中")
+    APPROVED = "approved", _("准予许可")
+    REJECTED = "rejected", _("不予受理")
+    DENIED = "denied", _("不予许可")
+    ISSUED = "issued", _("已出证")
+    COMPLETED = "completed", _("已办结")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+#: Statuses after which nothing more happens to a case.
+FINAL_STATUSES = frozenset(
+    {
+        CaseStatus.REJECTED,
+        CaseStatus.DENIED,
+        CaseStatus.COMPLETED,
+        CaseStatus.WITHDRAWN,
+    }
+)
+#: Statuses in which the applicant may still withdraw (no decision yet).
+WITHDRAWABLE_STATUSES = frozenset(
+    {
+        CaseStatus.DRAFT,
+        CaseStatus.SUBMITTED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.SUPPLEMENT_REQUIRED,
+        CaseStatus.UNDER_REVIEW,
+    }
+)
+
+
+class ApplicantType(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ENTERPRISE = "enterprise", _("法人")
+
+
+class MaterialStatus(models.TextChoices):
+    MISSING = "missing", _("未提交")
+    PROVIDED = "provided", _("已提交")
+    VERIFIED = "verified", _("已核验")
+    REJECTED = "rejected", _("不符合要求")
+    DEFERRED = "deferred", _("容缺后补")
+
+
+class MaterialOrigin(models.TextChoices):
+    UPLOAD = "upload", _("申请人上传")
+    SHARING = "sharing", _("数据共享")
+    WINDOW = "window", _("窗口收取")
+
+
+class TaskKind(models.TextChoices):
+    """User tasks of the processes; each kind allows its own decisions."""
+
+    ACCEPT = "accept", _("受理")
+    REVIEW = "review", _("审查")
+    DECIDE = "decide", _("决定")
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", _("待办")
+    COMPLETED = "completed", _("已办")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Decision(models.TextChoices):
+    ACCEPT = "accept", _("受理")
+    REJECT = "reject", _("不予受理")
+    REQUEST_SUPPLEMENT = "request_supplement", _("一次性告知补正")
+    PASS = "pass", _("审查通过")
+    FAIL = "fail", _("审查不通过")
+    APPROVE = "approve", _("准予许可")
+    DENY = "deny", _("不予许可")
+
+
+#: The decisions each task kind allows (CONTRACT.md).
+DECISIONS_BY_KIND: dict[str, tuple[str, ...]] = {
+    TaskKind.ACCEPT: (Decision.ACCEPT, Decision.REJECT, Decision.REQUEST_SUPPLEMENT),
+    TaskKind.REVIEW: (Decision.PASS, Decision.FAIL, Decision.REQUEST_SUPPLEMENT),
+    TaskKind.DECIDE: (Decision.APPROVE, Decision.DENY),
+}
+
+
+class SlaState(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    WARNING = "warning", _("临近到期")
+    OVERDUE = "overdue", _("已超期")
+    SUSPENDED = "suspended", _("计时暂停")
+
+
+class SupplementState(models.TextChoices):
+    OPEN = "open", _("待补正")
+    ANSWERED = "answered", _("已补正")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("电子邮件")
+    SMS = "sms", _("短信")
+
+
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
