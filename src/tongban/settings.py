@@ -46,6 +46,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -188,6 +198,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
@@ -232,6 +243,19 @@ SEARCH_MAX_QUERY_LENGTH = env_int("SEARCH_MAX_QUERY_LENGTH", 100)
 CATALOG_SEARCH_CACHE_SECONDS = env_int("CATALOG_SEARCH_CACHE_SECONDS", 0)
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+#: Share of a time limit used (in working days) at which a case turns to 临近到期 (warning).
+SLA_WARNING_SHARE = env_float("TONGBAN_SLA_WARNING_SHARE", 0.8)
+if not 0 < SLA_WARNING_SHARE <= 1:
+    raise ImproperlyConfigured(
+        f"TONGBAN_SLA_WARNING_SHARE must be above 0 and at most 1, got {SLA_WARNING_SHARE}"
+    )
+#: Seconds between two SLA sweeps run by `tongban worker`.
+SLA_SWEEP_SECONDS = env_int("TONGBAN_SLA_SWEEP_SECONDS", 60)
+#: Dotted path of the SMS provider class (tongban.cases.sms.SmsProvider).
+SMS_PROVIDER = env_str("SMS_PROVIDER", "tongban.cases.sms.LogSmsProvider")
+#: Attempts to send one notification before it is marked failed.
+NOTIFICATION_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFICATION_MAX_ATTEMPTS", 3)
 
 #: Mount the benchmark's bare view at /bench/bare/ (bench/catalog.py sets it; never in production).
 BENCH_VIEWS = env_bool("TONGBAN_BENCH", False) and not PRODUCTION

@@ -29,7 +29,8 @@ class TongbanApplication(BaseApplication):
     def load_config(self) -> None:
         assert self.cfg is not None
         for key, value in self.options.items():
-            if value is not None:
+            # Settings a given gunicorn release lacks (control_socket_disable < 25) are skipped.
+            if value is not None and key in self.cfg.settings:
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
@@ -87,12 +88,16 @@ class Command(BaseCommand):
                 "accesslog": "-" if options["access_log"] else None,
                 "errorlog": "-",
                 "proc_name": "tongban",
+                # Several servers (make run, tests, the benchmark) would share one control socket.
+                "control_socket_disable": True,
             }
         ).run()
 
     def _refuse_unsafe_production(self) -> None:
         from tongban.core.production import production_problems
 
+        self.stdout.write("checking the production configuration …")
+        self.stdout.flush()
         problems = production_problems()
         if problems:
             for problem in problems:
