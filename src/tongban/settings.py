@@ -244,6 +244,9 @@ CATALOG_SEARCH_CACHE_SECONDS = env_int("CATALOG_SEARCH_CACHE_SECONDS", 0)
 
 NINJA_PAGINATION_PER_PAGE = 20
 
+#: Largest material file an applicant may upload, in bytes (default 20 MiB).
+MATERIAL_MAX_BYTES = env_int("TONGBAN_MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
+
 #: Share of a time limit used (in working days) at which a case turns to 临近到期 (warning).
 SLA_WARNING_SHARE = env_float("TONGBAN_SLA_WARNING_SHARE", 0.8)
 if not 0 < SLA_WARNING_SHARE <= 1:
@@ -269,6 +272,8 @@ LOGGING = {
     "loggers": {
         "jieba": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # SpiffWorkflow logs every task state change at INFO.
+        "spiff": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
     },
 }

@@ -53,7 +53,8 @@ def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpRespons
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     # ninja locations look like ("body", "payload", "form", "name"); drop the transport part.
     parts = [str(p) for p in loc]
-    while parts and parts[0] in {"body", "query", "path", "header", "form", "file", "payload"}:
+    # Only the leading transport part: a body field may itself be called "form" or "file".
+    if parts and parts[0] in {"body", "query", "path", "header", "form", "file", "payload"}:
         parts = parts[1:]
         if parts and parts[0] in {"payload", "data", "filters"}:
             parts = parts[1:]

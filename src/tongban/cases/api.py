@@ -1,3 +1,310 @@
-from ninja import Router
+"""Applications (办件) and tasks (待办) over HTTP: thin handlers over services and selectors."""
 
-router = Router(tags=["applications"])
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Header, Router
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from tongban.api.auth import signed_in
+from tongban.cases import selectors, services
+from tongban.cases.choices import CaseStatus, MaterialStatus, TaskState
+from tongban.cases.models import Case, CaseMaterial, Task
+from tongban.cases.schemas import (
+    ApplicationIn,
+    CaseOut,
+    CaseSummaryOut,
+    ExtendIn,
+    FormPatchIn,
+    MaterialOut,
+    TaskCompleteIn,
+    TaskOut,
+    WithdrawIn,
+)
+from tongban.catalog.models import localized
+from tongban.core.errors import FieldError, ValidationFailed
+from tongban.identity.models import User
+
+router = Router(tags=["applications"], auth=signed_in)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _code_name(obj: Any) -> dict[str, str] | None:
+    if obj is None:
+        return None
+    return {"code": obj.code, "name": localized(obj, "name")}
+
+
+def _material_out(material: CaseMaterial) -> dict[str, Any]:
+    return {
+        "requirement": material.requirement_code,
+        "name": material.name,
+        "required": material.required,
+        "status": material.status,
+        "status_label": str(MaterialStatus(material.status).label),
+        "origin": material.origin,
+        "content_type": material.content_type,
+        "size": material.size,
+        "sha256": material.sha256,
+        "original_name": material.original_name,
+        "shared_resource": material.shared_resource or None,
+    }
+
+
+def _applicant_out(case: Case) -> dict[str, str]:
+    return {"type": case.applicant_type, "name": case.applicant_name}
+
+
+def case_out(*, user: User, case: Case) -> dict[str, Any]:
+    """The whole case as the caller may see it."""
+    supplement = selectors.case_open_supplement(case=case)
+    return {
+        "id": case.pk,
+        "case_no": case.case_no,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "matter": _code_name(case.matter),
+        "matter_version": case.matter_version.version if case.matter_version else None,
+        "theme": _code_name(case.theme),
+        "children": [],
+        "applicant": _applicant_out(case),
+        "channel": case.channel,
+        "form": case.form_data,
+        "materials": [_material_out(m) for m in case.materials.all()],
+        "submitted_at": case.submitted_at,
+        "accepted_at": case.accepted_at,
+        "decided_at": case.decided_at,
+        "completed_at": case.completed_at,
+        "due_date": case.due_date,
+        "due_provisional": case.due_provisional,
+        "acceptance_due_date": case.acceptance_due_date,
+        "limit_days": case.limit_days,
+        "extension_days": case.extension_days,
+        "sla_state": case.sla_state,
+        "outcome_reason": case.outcome_reason,
+        "timeline": [vars(v) for v in selectors.case_timeline_for(user=user, case=case)],
+        "steps": [vars(v) for v in selectors.case_steps(case=case)],
+        "tasks": [
+            {
+                "id": t.pk,
+                "kind": t.kind,
+                "name": t.name,
+                "department": localized(t.department, "name"),
+                "role": t.role,
+                "state": t.state,
+                "due_date": t.due_date,
+            }
+            for t in case.tasks.select_related("department").order_by("created_at", "id")
+        ],
+        "supplement": {
+            "id": supplement.pk,
+            "items": supplement.items,
+            "message": supplement.message,
+            "requested_at": supplement.requested_at,
+        }
+        if supplement
+        else None,
+        # Certificates, payment and delivery arrive with later issues.
+        "certificates": [],
+        "payment": None,
+        "delivery": None,
+    }
+
+
+def _summary_out(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "case_no": case.case_no,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "matter": _code_name(case.matter),
+        "applicant": _applicant_out(case),
+        "created_at": case.created_at,
+        "submitted_at": case.submitted_at,
+        "due_date": selectors.case_due_date(case=case),
+        "sla_state": case.sla_state,
+    }
+
+
+def task_out(task: Task) -> dict[str, Any]:
+    case = task.case
+    return {
+        "id": task.pk,
+        "kind": task.kind,
+        "name": task.name,
+        "department": task.department.code,
+        "role": task.role,
+        "state": task.state,
+        "due_date": task.due_date,
+        "case_id": case.pk,
+        "case_no": case.case_no,
+        "case_status": case.status,
+        "matter": _code_name(case.matter),
+        "applicant_name": case.applicant_name,
+        "sla_state": case.sla_state,
+        "claimed_by": task.claimed_by.username if task.claimed_by else None,
+        "decision": task.decision,
+        "comment": task.comment,
+    }
+
+
+def _fresh(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    user = _user(request)
+    return case_out(user=user, case=selectors.case_get_for_user(user=user, case_id=case_id))
+
+
+@router.post("/applications", response={201: CaseOut}, summary="创建申请（草稿）")
+def application_create(
+    request: HttpRequest,
+    payload: ApplicationIn,
+    idempotency_key: str | None = Header(None, alias=IDEMPOTENCY_HEADER),
+) -> Status[dict[str, Any]]:
+    case = services.case_create(
+        actor=_user(request),
+        matter_code=payload.matter,
+        theme_code=payload.theme,
+        applicant=payload.applicant.dict(exclude_none=True) if payload.applicant else None,
+        form=payload.form,
+        channel=payload.channel,
+        idempotency_key=idempotency_key,
+    )
+    return Status(201, _fresh(request, case.pk))
+
+
+@router.get("/applications", response=list[CaseSummaryOut], summary="我的办件")
+def application_list(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
+    cases = selectors.case_list_for_applicant(user=_user(request), status=status)
+    return [_summary_out(c) for c in cases[:200]]
+
+
+@router.get("/applications/{case_id}", response=CaseOut, summary="办件详情")
+def application_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    return _fresh(request, case_id)
+
+
+@router.patch("/applications/{case_id}", response=CaseOut, summary="修改草稿申请表")
+def application_update(request: HttpRequest, case_id: int, payload: FormPatchIn) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    services.case_update_form(actor=user, case=case, form=payload.form)
+    return _fresh(request, case_id)
+
+
+@router.post(
+    "/applications/{case_id}/materials", response={201: MaterialOut}, summary="上传申请材料"
+)
+def material_upload(
+    request: HttpRequest,
+    case_id: int,
+    requirement: Form[str],
+    file: File[UploadedFile],
+) -> Status[dict[str, Any]]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    material = services.material_upload(
+        actor=user, case=case, requirement_code=requirement, file=file
+    )
+    return Status(201, _material_out(material))
+
+
+@router.post("/applications/{case_id}/submit", response=CaseOut, summary="提交申请")
+def application_submit(
+    request: HttpRequest,
+    case_id: int,
+    idempotency_key: str | None = Header(None, alias=IDEMPOTENCY_HEADER),
+) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    services.case_submit(actor=user, case=case, idempotency_key=idempotency_key)
+    return _fresh(request, case_id)
+
+
+@router.post("/applications/{case_id}/withdraw", response=CaseOut, summary="撤回申请")
+def application_withdraw(
+    request: HttpRequest, case_id: int, payload: WithdrawIn | None = None
+) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    services.case_withdraw(actor=user, case=case, reason=payload.reason if payload else "")
+    return _fresh(request, case_id)
+
+
+def _supplement_body(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(form, files) of a multipart answer (``form`` as a JSON text field) or a JSON one."""
+    if request.content_type == "multipart/form-data":
+        raw = request.POST.get("form") or "{}"
+        files = {name: request.FILES[name] for name in request.FILES}
+    else:
+        raw = request.body.decode("utf-8", errors="replace") or "{}"
+        files = {}
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ValidationFailed(
+            _("请求内容不是有效的 JSON"),
+            errors=[FieldError(field="form", message=_("JSON 格式错误"))],
+        ) from None
+    if request.content_type != "multipart/form-data" and isinstance(body, dict):
+        body = body.get("form") or {}
+    if not isinstance(body, dict):
+        raise ValidationFailed(
+            _("申请表填写有误"), errors=[FieldError(field="form", message=_("应为对象"))]
+        )
+    return body, files
+
+
+@router.post("/applications/{case_id}/supplement", response=CaseOut, summary="补正")
+def application_supplement(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    form, files = _supplement_body(request)
+    services.case_supplement_answer(actor=user, case=case, form=form, files=files)
+    return _fresh(request, case_id)
+
+
+@router.post("/applications/{case_id}/extend", response=CaseOut, summary="延期（审批岗位）")
+def application_extend(request: HttpRequest, case_id: int, payload: ExtendIn) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    services.case_extend(actor=user, case=case, days=payload.days, reason=payload.reason)
+    return _fresh(request, case_id)
+
+
+@router.get("/tasks", response=list[TaskOut], summary="我的待办", tags=["tasks"])
+def task_list(request: HttpRequest, state: str = TaskState.OPEN) -> list[dict[str, Any]]:
+    tasks = selectors.task_list_for_staff(user=_user(request), state=state)
+    return [task_out(t) for t in tasks[:500]]
+
+
+@router.post("/tasks/{task_id}/claim", response=TaskOut, summary="认领待办", tags=["tasks"])
+def task_claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    user = _user(request)
+    task = selectors.task_get_for_staff(user=user, task_id=task_id)
+    services.task_claim(actor=user, task=task)
+    return task_out(selectors.task_get_for_staff(user=user, task_id=task_id))
+
+
+@router.post("/tasks/{task_id}/complete", response=TaskOut, summary="办理待办", tags=["tasks"])
+def task_complete(request: HttpRequest, task_id: int, payload: TaskCompleteIn) -> dict[str, Any]:
+    user = _user(request)
+    task = selectors.task_get_for_staff(user=user, task_id=task_id)
+    services.task_complete(
+        actor=user,
+        task=task,
+        decision=payload.decision,
+        comment=payload.comment,
+        data=payload.data,
+    )
+    return task_out(selectors.task_get_for_staff(user=user, task_id=task_id))

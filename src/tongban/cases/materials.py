@@ -1,0 +1,118 @@
+"""Material files: the type is recognised from the content, never from the client's name.
+
+Only the four formats an e-government archive accepts are allowed: PDF, JPEG,
+PNG and OFD (GB/T 33190, a ZIP whose root holds ``OFD.xml``).  Anything else,
+an empty file or one over ``settings.MATERIAL_MAX_BYTES`` is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from tongban.core.errors import FieldError, ValidationFailed
+
+#: Content types accepted for materials, with the names shown in refusals.
+ALLOWED_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "application/ofd": "OFD",
+}
+ORIGINAL_NAME_MAX = 200
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    size: int
+    sha256: str
+    original_name: str
+
+
+def content_type_sniff(stream: IO[bytes]) -> str | None:
+    """The allowed content type the bytes of ``stream`` are, or None; the position is kept."""
+    start = stream.tell()
+    try:
+        head = stream.read(8)
+        if head.startswith(b"%PDF-"):
+            return "application/pdf"
+        if head.startswith(b"\xff\xd8\xff"):
+            return "image/jpeg"
+        if head.startswith(b"\x89PNG\r\n\x1a\n"):
+            return "image/png"
+        if head.startswith(b"PK\x03\x04"):
+            stream.seek(start)
+            return "application/ofd" if _is_ofd(stream) else None
+        return None
+    finally:
+        stream.seek(start)
+
+
+def _is_ofd(stream: IO[bytes]) -> bool:
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            return any(name.lower() == "ofd.xml" for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+
+
+def original_name_clean(name: str | None) -> str:
+    """The client's file name for display: no directories, no control characters, capped."""
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    base = "".join(ch for ch in base if ch.isprintable())
+    if len(base) > ORIGINAL_NAME_MAX:
+        stem, ext = os.path.splitext(base)
+        ext = ext[:20]
+        base = stem[: ORIGINAL_NAME_MAX - len(ext)] + ext
+    return base
+
+
+def material_file_check(*, file: UploadedFile, field: str = "file") -> CheckedFile:
+    """Size, type by content and SHA-256 of an upload; refuse what is not an allowed material."""
+    limit = int(settings.MATERIAL_MAX_BYTES)
+    declared = file.size
+    if declared is not None and declared > limit:
+        raise _refused(field, _too_big(limit))
+    digest = hashlib.sha256()
+    size = 0
+    file.seek(0)
+    for chunk in file.chunks(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise _refused(field, _too_big(limit))
+        digest.update(chunk)
+    if size == 0:
+        raise _refused(field, _("文件为空"))
+    file.seek(0)
+    content_type = content_type_sniff(file)
+    if content_type is None:
+        raise _refused(
+            field,
+            _("文件内容不是允许的格式（%(types)s）") % {"types": "、".join(ALLOWED_TYPES.values())},
+        )
+    file.seek(0)
+    return CheckedFile(
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        original_name=original_name_clean(file.name),
+    )
+
+
+def _too_big(limit: int) -> str:
+    return _("文件超过大小上限（%(mb)s MB）") % {"mb": f"{limit / (1024 * 1024):g}"}
+
+
+def _refused(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        _("材料文件不符合要求"), errors=[FieldError(field=field, message=message)]
+    )

@@ -1,0 +1,168 @@
+"""Request and response shapes of the applications and tasks API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class ApplicantIn(Schema):
+    type: str = Field("person", description="person | enterprise")
+    uscc: str | None = Field(None, max_length=18, description="统一社会信用代码（企业申请时）")
+
+
+class ApplicationIn(Schema):
+    matter: str | None = Field(None, max_length=60, description="事项编码")
+    theme: str | None = Field(None, max_length=60, description="主题编码（暂未开放）")
+    applicant: ApplicantIn | None = None
+    form: dict[str, Any] | None = None
+    channel: str = Field("online", max_length=10)
+
+
+class FormPatchIn(Schema):
+    form: dict[str, Any]
+
+
+class WithdrawIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class ExtendIn(Schema):
+    days: int
+    reason: str = Field(..., max_length=1000)
+
+
+class SupplementItemIn(Schema):
+    kind: str
+    code: str
+    reason: str = ""
+
+
+class TaskCompleteIn(Schema):
+    decision: str = Field(..., max_length=24)
+    comment: str = Field("", max_length=4000)
+    data: dict[str, Any] | None = None
+
+
+class CodeName(Schema):
+    code: str
+    name: str
+
+
+class ApplicantOut(Schema):
+    type: str
+    name: str
+
+
+class MaterialOut(Schema):
+    requirement: str
+    name: str
+    required: bool
+    status: str
+    status_label: str
+    origin: str
+    content_type: str
+    size: int | None
+    sha256: str
+    original_name: str
+    shared_resource: str | None
+
+
+class TimelineOut(Schema):
+    at: datetime
+    action: str
+    step: str
+    department: str
+    comment: str
+    actor: str | None = None
+
+
+class StepOut(Schema):
+    code: str
+    title: str
+    state: str
+    at: datetime | None
+
+
+class TaskBrief(Schema):
+    id: int
+    kind: str
+    name: str
+    department: str
+    role: str
+    state: str
+    due_date: date | None
+
+
+class SupplementOut(Schema):
+    id: int
+    items: list[dict[str, Any]]
+    message: str
+    requested_at: datetime
+
+
+class CaseOut(Schema):
+    id: int
+    case_no: str | None
+    status: str
+    status_label: str
+    matter: CodeName | None
+    matter_version: int | None
+    theme: CodeName | None
+    children: list[dict[str, Any]]
+    applicant: ApplicantOut
+    channel: str
+    form: dict[str, Any]
+    materials: list[MaterialOut]
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    decided_at: datetime | None
+    completed_at: datetime | None
+    due_date: date | None
+    due_provisional: bool
+    acceptance_due_date: date | None
+    limit_days: int | None
+    extension_days: int
+    sla_state: str
+    outcome_reason: str
+    timeline: list[TimelineOut]
+    steps: list[StepOut]
+    tasks: list[TaskBrief]
+    supplement: SupplementOut | None
+    certificates: list[dict[str, Any]]
+    payment: dict[str, Any] | None
+    delivery: dict[str, Any] | None
+
+
+class CaseSummaryOut(Schema):
+    id: int
+    case_no: str | None
+    status: str
+    status_label: str
+    matter: CodeName | None
+    applicant: ApplicantOut
+    created_at: datetime
+    submitted_at: datetime | None
+    due_date: date | None
+    sla_state: str
+
+
+class TaskOut(Schema):
+    id: int
+    kind: str
+    name: str
+    department: str
+    role: str
+    state: str
+    due_date: date | None
+    case_id: int
+    case_no: str | None
+    case_status: str
+    matter: CodeName | None
+    applicant_name: str
+    sla_state: str
+    claimed_by: str | None
+    decision: str
+    comment: str

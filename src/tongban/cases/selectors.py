@@ -1,0 +1,249 @@
+"""Reads of cases and tasks; access control is part of every query.
+
+An applicant sees their own cases and, as a live agent, their enterprise's;
+staff see the cases on which their department has or had a task and the
+tasks of their department and roles.  Anything else does not exist (NotFound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from tongban.cases.choices import CaseStatus, TaskKind, TaskState
+from tongban.cases.models import Case, SupplementRequest, Task
+from tongban.catalog.models import localized
+from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.identity import selectors as identity_selectors
+from tongban.identity.models import User
+
+_CASE_RELATED = ("matter", "matter_version", "department", "applicant_enterprise")
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    at: datetime
+    action: str
+    step: str
+    department: str
+    comment: str
+    #: The member of staff (or applicant) who acted; None for the applicant's view.
+    actor: str | None
+
+
+@dataclass(frozen=True)
+class StepView:
+    code: str
+    title: str
+    #: done | current | pending | skipped
+    state: str
+    at: datetime | None
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and bool(
+        getattr(user, "is_active", False)
+    )
+
+
+def _applicant_q(user: User) -> Q:
+    enterprises = [e.pk for e in identity_selectors.user_enterprises(user=user)]
+    return Q(applicant_user=user) | Q(applicant_enterprise_id__in=enterprises)
+
+
+def _staff_q(user: User) -> Q | None:
+    profile = identity_selectors.user_staff(user=user)
+    if profile is None:
+        return None
+    return Q(tasks__department_id=profile.department_id)
+
+
+def _status_check(status: str | None) -> None:
+    if status and status not in CaseStatus.values:
+        raise ValidationFailed(
+            _("状态无效"),
+            errors=[
+                FieldError(
+                    field="status",
+                    message=_("只能是：%(values)s") % {"values": "、".join(CaseStatus.values)},
+                )
+            ],
+        )
+
+
+def case_list_for_applicant(*, user: User, status: str | None = None) -> QuerySet[Case]:
+    """The caller's own cases and their enterprises' cases, newest first."""
+    if not _signed_in(user):
+        return Case.objects.none()
+    _status_check(status)
+    cases = Case.objects.filter(_applicant_q(user)).select_related(*_CASE_RELATED)
+    if status:
+        cases = cases.filter(status=status)
+    return cases.order_by("-created_at", "-id")
+
+
+def _visible_ids(user: User) -> QuerySet[Case, Any]:
+    condition = _applicant_q(user)
+    staff = _staff_q(user)
+    if staff is not None:
+        condition |= staff
+    return Case.objects.filter(condition).values("id")
+
+
+def case_get_for_user(*, user: User, case_id: int) -> Case:
+    """A case the caller may see (applicant, agent, or staff of a department on it)."""
+    if not _signed_in(user):
+        raise NotFound(_("办件不存在"))
+    case = (
+        Case.objects.filter(pk=case_id, id__in=_visible_ids(user))
+        .select_related(*_CASE_RELATED)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("办件不存在"))
+    return case
+
+
+def case_list_for_staff(*, user: User, q: str = "", status: str | None = None) -> QuerySet[Case]:
+    """Cases on which the caller's department has or had a task, searchable by number or name."""
+    staff = _staff_q(user) if _signed_in(user) else None
+    if staff is None:
+        return Case.objects.none()
+    _status_check(status)
+    ids = Case.objects.filter(staff).values("id")
+    cases = Case.objects.filter(id__in=ids).select_related(*_CASE_RELATED)
+    if status:
+        cases = cases.filter(status=status)
+    q = (q or "").strip()
+    if q:
+        cases = cases.filter(
+            Q(case_no__icontains=q) | Q(applicant_name__icontains=q) | Q(matter__name__icontains=q)
+        )
+    return cases.order_by("-submitted_at", "-id")
+
+
+def _staff_tasks(user: User) -> QuerySet[Task]:
+    profile = identity_selectors.user_staff(user=user) if _signed_in(user) else None
+    if profile is None:
+        return Task.objects.none()
+    return Task.objects.filter(department_id=profile.department_id)
+
+
+def task_list_for_staff(*, user: User, state: str = TaskState.OPEN) -> QuerySet[Task]:
+    """Tasks of the caller's department and roles, earliest due first."""
+    if state not in TaskState.values:
+        raise ValidationFailed(
+            _("待办状态无效"),
+            errors=[
+                FieldError(
+                    field="state",
+                    message=_("只能是：%(values)s") % {"values": "、".join(TaskState.values)},
+                )
+            ],
+        )
+    roles = identity_selectors.user_roles(user=user) if _signed_in(user) else []
+    return (
+        _staff_tasks(user)
+        .filter(role__in=roles, state=state)
+        .select_related("case", "case__matter", "department", "claimed_by")
+        .order_by("due_date", "created_at", "id")
+    )
+
+
+def task_get_for_staff(*, user: User, task_id: int) -> Task:
+    """A task of the caller's department (the service checks the role)."""
+    task = (
+        _staff_tasks(user)
+        .filter(pk=task_id)
+        .select_related("case", "case__matter", "department", "claimed_by")
+        .first()
+    )
+    if task is None:
+        raise NotFound(_("待办不存在"))
+    return task
+
+
+def user_is_staff_on_case(*, user: User, case: Case) -> bool:
+    """Whether the caller sees ``case`` as staff of a department that has or had a task on it."""
+    profile = identity_selectors.user_staff(user=user) if _signed_in(user) else None
+    return profile is not None and case.tasks.filter(department_id=profile.department_id).exists()
+
+
+def _actor_name(actor: User | None) -> str | None:
+    if actor is None:
+        return None
+    return actor.get_full_name() or actor.first_name or actor.username
+
+
+def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
+    """The steps of ``case``: the applicant sees public steps and departments, staff the person."""
+    as_staff = case.applicant_user_id != user.pk and user_is_staff_on_case(user=user, case=case)
+    entries = case.timeline.select_related("department", "actor").order_by("at", "id")
+    if not as_staff:
+        entries = entries.filter(public=True)
+    return [
+        TimelineView(
+            at=entry.at,
+            action=entry.action,
+            step=entry.step,
+            department=localized(entry.department, "name") if entry.department else "",
+            comment=entry.comment,
+            actor=_actor_name(entry.actor) if as_staff else None,
+        )
+        for entry in entries
+    ]
+
+
+def case_open_supplement(*, case: Case) -> SupplementRequest | None:
+    """The supplement request the applicant still has to answer, if any."""
+    return case.supplements.filter(state="open").order_by("-requested_at").first()
+
+
+def _is_instant(case: Case) -> bool:
+    guide = case.matter_version.guide if case.matter_version else {}
+    return isinstance(guide, dict) and guide.get("process") == "instant"
+
+
+def case_steps(*, case: Case) -> list[StepView]:
+    """The steps done and to come, for the portal (提交 → 受理 → 审查 → 决定 → 办结)."""
+    completed = {
+        t.kind: t.completed_at
+        for t in case.tasks.filter(state=TaskState.COMPLETED).order_by("completed_at")
+    }
+    status = case.status
+    plan: list[tuple[str, str, datetime | None]] = [
+        ("submit", _("提交"), case.submitted_at),
+        ("accept", _("受理"), case.accepted_at),
+    ]
+    if not _is_instant(case):
+        plan.append(("review", _("审查"), completed.get(TaskKind.REVIEW)))
+        plan.append(("decide", _("决定"), case.decided_at))
+    plan.append(("complete", _("办结"), case.completed_at))
+    if status == CaseStatus.REJECTED:
+        # 不予受理 is the acceptance step's outcome.
+        plan[1] = ("accept", _("受理"), case.completed_at)
+    ended = status in (CaseStatus.REJECTED, CaseStatus.DENIED, CaseStatus.WITHDRAWN)
+    steps: list[StepView] = []
+    current_given = False
+    for code, title, at in plan:
+        if at is not None:
+            state = "done"
+        elif ended:
+            state = "skipped"
+        elif status == CaseStatus.DRAFT or current_given:
+            state = "pending"
+        else:
+            state, current_given = "current", True
+        steps.append(StepView(code=code, title=title, state=state, at=at))
+    return steps
+
+
+def case_due_date(*, case: Case) -> date | None:
+    """The date the applicant waits for: acceptance before it is accepted, then the decision."""
+    if case.accepted_at is None and case.status == CaseStatus.SUBMITTED:
+        return case.acceptance_due_date
+    return case.due_date

@@ -1,0 +1,390 @@
+"""Time limits of a case (时限): the only place deadlines are computed.
+
+* Acceptance (受理): decided within 5 working days of submission (行政许可法第三十二条).
+* Decision (办结): within the matter's promised limit, never beyond its legal limit, plus an
+  approved extension (延期), counted from the day of acceptance by the rule of CONTRACT.md.
+* Days spent waiting for the applicant (补正) do not count: every supplement request stops
+  the clock from the day it was sent through the day it was answered (or today, while open).
+
+``sla_sweep`` runs every minute in ``tongban worker``: it fires due process timers and moves
+cases into warning (临近到期) and overdue (已超期).  Every write it makes is a conditional
+UPDATE, so two workers sweeping at once handle each timer and each state change once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tongban.cases.choices import FINAL_STATUSES, CaseStatus, SlaState, SupplementState
+from tongban.cases.models import Case, Notification, SupplementRequest, TimelineEntry
+from tongban.workflow.calendar import SHANGHAI, Due, Suspension, WorkCalendar
+from tongban.workflow.models import ProcessInstance
+
+logger = logging.getLogger(__name__)
+
+#: 行政许可法第三十二条: the authority decides on acceptance within 5 working days.
+ACCEPTANCE_LIMIT_DAYS = 5
+#: 行政许可法第四十二条: 20 working days when a matter's guide names no legal limit.
+DEFAULT_LEGAL_LIMIT_DAYS = 20
+
+#: Statuses in which the clock runs: submitted and not yet decided.
+SLA_RUNNING_STATUSES = frozenset(
+    {
+        CaseStatus.SUBMITTED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.SUPPLEMENT_REQUIRED,
+        CaseStatus.UNDER_REVIEW,
+    }
+)
+#: Statuses in which a process may still have a pending timer.
+_TIMER_EXCLUDED_STATUSES = frozenset({CaseStatus.DRAFT, *FINAL_STATUSES})
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one SLA sweep did."""
+
+    timers_fired: int
+    warned: int
+    overdue: int
+    checked: int
+
+
+def shanghai_date(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the service center's time zone."""
+    return moment.astimezone(SHANGHAI).date()
+
+
+def _today(today: date | None) -> date:
+    return today if today is not None else shanghai_date(timezone.now())
+
+
+def case_suspensions(
+    *, case: Case, today: date | None = None, supplements: Iterable[SupplementRequest] | None = None
+) -> list[Suspension]:
+    """The (first, last) days the clock stood still for a supplement request (补正)."""
+    rows = case.supplements.all() if supplements is None else supplements
+    out: list[Suspension] = []
+    for supplement in rows:
+        if supplement.state == SupplementState.CANCELLED:
+            continue
+        first = shanghai_date(supplement.requested_at)
+        if supplement.answered_at is not None:
+            last = shanghai_date(supplement.answered_at)
+        else:
+            last = max(first, _today(today))
+        out.append((first, max(first, last)))
+    return out
+
+
+def case_limit_days(*, case: Case) -> int:
+    """The decision limit in working days: the promised limit, never beyond the legal one."""
+    guide = case.matter_version.guide if case.matter_version is not None else None
+    if guide:
+        legal = int(guide.get("legal_limit_days") or DEFAULT_LEGAL_LIMIT_DAYS)
+        promised = guide.get("promised_limit_days")
+    elif case.matter_id:
+        assert case.matter is not None
+        legal = case.matter.legal_limit_days
+        promised = case.matter.promised_limit_days
+    elif case.theme_id:
+        assert case.theme is not None
+        legal = DEFAULT_LEGAL_LIMIT_DAYS
+        promised = case.theme.promised_limit_days
+    else:
+        legal, promised = DEFAULT_LEGAL_LIMIT_DAYS, None
+    if promised is None:
+        return legal
+    # 承诺时限 may shorten the law's limit, never lengthen it; 0 is 即办 (decided on acceptance).
+    return max(0, min(int(promised), legal))
+
+
+def case_acceptance_deadline(
+    *, case: Case, calendar: WorkCalendar | None = None, today: date | None = None
+) -> Due:
+    """The last day to decide on acceptance: 5 working days after the submission date."""
+    if case.submitted_at is None:
+        raise ValueError("a case has no acceptance deadline before it is submitted")
+    calendar = calendar or WorkCalendar()
+    return calendar.add_working_days(
+        shanghai_date(case.submitted_at),
+        ACCEPTANCE_LIMIT_DAYS,
+        suspended=case_suspensions(case=case, today=today),
+    )
+
+
+def case_decision_deadline(
+    *, case: Case, calendar: WorkCalendar | None = None, today: date | None = None
+) -> Due:
+    """The last day of the decision limit: accepted_at + limit + extension, supplements skipped."""
+    if case.accepted_at is None:
+        raise ValueError("a case has no decision deadline before it is accepted")
+    calendar = calendar or WorkCalendar()
+    return calendar.add_working_days(
+        shanghai_date(case.accepted_at),
+        case_limit_days(case=case) + case.extension_days,
+        suspended=case_suspensions(case=case, today=today),
+    )
+
+
+def _missing_years(calendar: WorkCalendar, first: date, last: date) -> list[int]:
+    return [y for y in range(first.year, last.year + 1) if not calendar.year_entered(y)]
+
+
+@transaction.atomic
+def case_deadline_refresh(*, case: Case, today: date | None = None) -> Case:
+    """Recompute and save the acceptance and decision deadlines of a submitted case."""
+    if case.submitted_at is None and case.accepted_at is None:
+        return case
+    calendar = WorkCalendar()
+    stops = case_suspensions(case=case, today=today)
+    fields = ["due_provisional", "updated_at"]
+    if case.submitted_at is not None:
+        acceptance = calendar.add_working_days(
+            shanghai_date(case.submitted_at), ACCEPTANCE_LIMIT_DAYS, suspended=stops
+        )
+        case.acceptance_due_date = acceptance.due_date
+        fields.append("acceptance_due_date")
+    if case.accepted_at is None:
+        case.due_provisional = acceptance.provisional
+        start, last = shanghai_date(case.submitted_at), acceptance.due_date  # type: ignore[arg-type]
+    else:
+        case.limit_days = case_limit_days(case=case)
+        decision = calendar.add_working_days(
+            shanghai_date(case.accepted_at), case.limit_days + case.extension_days, suspended=stops
+        )
+        case.due_date = decision.due_date
+        case.due_provisional = decision.provisional
+        fields += ["limit_days", "due_date"]
+        start, last = shanghai_date(case.accepted_at), decision.due_date
+    case.save(update_fields=fields)
+    if case.due_provisional:
+        for year in _missing_years(calendar, start, last):
+            calendar_year_missing_notify(year=year)
+    return case
+
+
+def calendar_year_missing_notify(*, year: int) -> bool:
+    """Tell the center admins, once per year, that deadlines reach a year not yet entered."""
+    from tongban.cases.notifications import notify_center_admins
+
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("工作日历缺少%(year)s年的节假日安排") % {"year": year}
+        body = _(
+            "有办件的办理期限已延伸到%(year)s年，但该年度国务院节假日安排尚未录入工作日历。"
+            "期限暂按周末休息计算并标记为“待定”；请在工作日历中录入%(year)s年的安排，"
+            "录入后系统会自动重新计算这些期限。"
+        ) % {"year": year}
+    if Notification.objects.filter(case__isnull=True, subject=subject).exists():
+        return False
+    notify_center_admins(subject=subject, body=body)
+    return True
+
+
+def case_sla_state(
+    *, case: Case, today: date | None = None, calendar: WorkCalendar | None = None
+) -> str:
+    """The SlaState of a case on ``today`` (Asia/Shanghai)."""
+    if case.status not in SLA_RUNNING_STATUSES or (
+        case.submitted_at is None and case.accepted_at is None
+    ):
+        return case.sla_state
+    day = _today(today)
+    supplements = list(case.supplements.all())
+    if any(s.state == SupplementState.OPEN for s in supplements):
+        return SlaState.SUSPENDED
+    calendar = calendar or WorkCalendar()
+    stops = case_suspensions(case=case, today=day, supplements=supplements)
+    if case.accepted_at is None:
+        assert case.submitted_at is not None
+        start = shanghai_date(case.submitted_at)
+        limit = ACCEPTANCE_LIMIT_DAYS
+        due = (
+            case.acceptance_due_date
+            or calendar.add_working_days(start, limit, suspended=stops).due_date
+        )
+    else:
+        start = shanghai_date(case.accepted_at)
+        limit = (
+            case.limit_days if case.limit_days is not None else case_limit_days(case=case)
+        ) + case.extension_days
+        due = case.due_date or calendar.add_working_days(start, limit, suspended=stops).due_date
+    # Overdue once the end of the due date (23:59:59 in Shanghai) has passed.
+    if day > due:
+        return SlaState.OVERDUE
+    if limit > 0:
+        used = calendar.working_days_between(start, day, suspended=stops)
+        if used >= settings.SLA_WARNING_SHARE * limit:
+            return SlaState.WARNING
+    return SlaState.NORMAL
+
+
+# --- the sweep --------------------------------------------------------------------------------
+
+
+def timer_claim(*, instance_id: int, seen_at: datetime | None) -> bool:
+    """Take a due timer for this sweep; True for exactly one of two concurrent sweeps."""
+    # The UPDATE is atomic on SQLite and PostgreSQL alike: the second sweep matches no row.
+    # The engine sets next_timer_at again when it saves the refreshed process.
+    return (
+        ProcessInstance.objects.filter(pk=instance_id, next_timer_at=seen_at).update(
+            next_timer_at=None
+        )
+        == 1
+    )
+
+
+def _due_timers(now: datetime) -> list[tuple[int, datetime | None, int]]:
+    """(process id, timer moment, version) of every open case's process whose timer is due."""
+    return list(
+        ProcessInstance.objects.filter(next_timer_at__lte=now, completed=False)
+        .exclude(case__isnull=True)
+        .exclude(case__status__in=_TIMER_EXCLUDED_STATUSES)
+        .order_by("next_timer_at")
+        .values_list("pk", "next_timer_at", "version")
+    )
+
+
+def _case_timers_fire(case: Case) -> None:
+    # Imported here: the cases services import this module.
+    from tongban.cases import services as case_services
+
+    case_services.case_timers_fire(case=case)
+
+
+def _timers_fire(now: datetime) -> int:
+    fired = 0
+    for instance_id, seen_at, version in _due_timers(now):
+        try:
+            # One transaction per timer: a failing case rolls back its claim and is retried
+            # at the next sweep, while the others go on.
+            with transaction.atomic():
+                if not timer_claim(instance_id=instance_id, seen_at=seen_at):
+                    continue
+                case = Case.objects.select_related("process").get(process_id=instance_id)
+                _case_timers_fire(case)
+                # The engine saves (version + 1, next timer set) when a timer fired; if it
+                # did not, put the timer back so that it is not forgotten.
+                untouched = ProcessInstance.objects.filter(
+                    pk=instance_id, version=version, next_timer_at__isnull=True
+                ).update(next_timer_at=seen_at)
+            if not untouched:
+                fired += 1
+        except Exception:
+            logger.exception("SLA sweep: firing the timer of process %s failed", instance_id)
+    return fired
+
+
+def _state_change(*, case: Case, new: str, now: datetime) -> bool:
+    """Move ``case`` from its read state to ``new``; False when another sweep was first."""
+    changes: dict[str, object] = {"sla_state": new, "updated_at": now}
+    first_time = False
+    if new == SlaState.WARNING and case.warned_at is None:
+        changes["warned_at"] = now
+        first_time = True
+    if new == SlaState.OVERDUE and case.overdue_at is None:
+        changes["overdue_at"] = now
+        first_time = True
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, sla_state=case.sla_state).update(**changes)
+        if updated != 1:
+            return False
+        if first_time:
+            _timeline_record(case=case, new=new, now=now)
+    return first_time
+
+
+def _timeline_record(*, case: Case, new: str, now: datetime) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        if new == SlaState.WARNING:
+            action = "sla_warning"
+            comment = _("办理时限已用%(share)d%%，期限为%(due)s，请尽快办理。") % {
+                "share": round(settings.SLA_WARNING_SHARE * 100),
+                "due": (case.due_date or case.acceptance_due_date or "").__str__(),
+            }
+        else:
+            action = "sla_overdue"
+            comment = _("已超过办理期限（%(due)s）。") % {
+                "due": (case.due_date or case.acceptance_due_date or "").__str__(),
+            }
+    # Warnings are for staff: the applicant sees the due date, not internal reminders.
+    TimelineEntry.objects.create(
+        case=case,
+        at=now,
+        action=action,
+        step=_("时限监控"),
+        department=case.department,
+        comment=comment,
+        public=False,
+    )
+
+
+def sla_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Fire due process timers and update every running case's SLA state; safe to run twice."""
+    now = now or timezone.now()
+    today = shanghai_date(now)
+    fired = _timers_fire(now)
+    calendar = WorkCalendar()
+    warned = overdue = checked = 0
+    cases = (
+        Case.objects.filter(status__in=SLA_RUNNING_STATUSES)
+        .filter(Q(submitted_at__isnull=False) | Q(accepted_at__isnull=False))
+        .select_related("matter", "matter_version", "theme", "department")
+        .prefetch_related("supplements")
+        .order_by("pk")
+    )
+    for case in cases.iterator(chunk_size=500):
+        checked += 1
+        try:
+            new = case_sla_state(case=case, today=today, calendar=calendar)
+        except Exception:
+            logger.exception("SLA sweep: the state of case %s could not be computed", case.pk)
+            continue
+        if new == case.sla_state:
+            continue
+        if _state_change(case=case, new=new, now=now):
+            if new == SlaState.WARNING:
+                warned += 1
+            elif new == SlaState.OVERDUE:
+                overdue += 1
+    return SweepResult(timers_fired=fired, warned=warned, overdue=overdue, checked=checked)
+
+
+def case_deadlines_recompute(year: int) -> int:
+    """Recompute provisional deadlines that reach into ``year`` (called when it is entered)."""
+    cases = (
+        Case.objects.filter(due_provisional=True)
+        .exclude(status__in=_TIMER_EXCLUDED_STATUSES)
+        .filter(Q(due_date__year__gte=year) | Q(acceptance_due_date__year__gte=year))
+        .select_related("matter", "matter_version", "theme", "process")
+    )
+    count = 0
+    for case in cases:
+        before = case.acceptance_due_date
+        case_deadline_refresh(case=case)
+        if case.accepted_at is None and case.acceptance_due_date != before:
+            _acceptance_timer_move(case=case)
+        count += 1
+    return count
+
+
+def _acceptance_timer_move(*, case: Case) -> None:
+    """Hand a recomputed acceptance deadline to the process's boundary timer."""
+    if case.process is None or case.acceptance_due_date is None:
+        return
+    from tongban.workflow import engine
+    from tongban.workflow.calendar import due_datetime
+
+    engine.process_set_data(
+        instance=case.process,
+        data={"acceptance_deadline": due_datetime(case.acceptance_due_date).isoformat()},
+    )
