@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+"""Applying online and 我的办件 (issue 3), inside the portal namespace."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from tongban.portal import views_cases
+
+urlpatterns = [
+    path("apply/<slug:matter_code>/", views_cases.apply, name="apply"),
+    path("my/cases/", views_cases.my_cases, name="my_cases"),
+    path("my/cases/<int:case_id>/", views_cases.my_case, name="my_case"),
+    path("my/cases/<int:case_id>/edit/", views_cases.my_case_edit, name="my_case_edit"),
+    path(
+        "my/cases/<int:case_id>/supplement/",
+        views_cases.my_case_supplement,
+        name="my_case_supplement",
+    ),
+    path("my/cases/<int:case_id>/withdraw/", views_cases.my_case_withdraw, name="my_case_withdraw"),
+]

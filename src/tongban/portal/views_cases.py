@@ -1,0 +1,470 @@
+"""The applicant's pages: apply online, 我的办件, a case with its steps, supplement, withdraw.
+
+Thin views: the cases services decide and validate; these pages parse the
+posted form, call one service, and show its field errors next to the inputs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tongban.cases import selectors as cases_selectors
+from tongban.cases import services as cases
+from tongban.cases.choices import (
+    WITHDRAWABLE_STATUSES,
+    CaseStatus,
+    MaterialStatus,
+)
+from tongban.cases.models import Case, CaseMaterial, SupplementRequest
+from tongban.catalog import selectors as catalog_selectors
+from tongban.catalog.models import Matter
+from tongban.core.errors import DomainError, FieldError, NotFound
+from tongban.identity.models import User
+from tongban.identity.selectors import user_enterprises, user_is_agent_of
+from tongban.portal.forms_cases import APPLY_AS_SELF, WithdrawForm, applicant_choice
+from tongban.portal.jsonschema_form import (
+    form_errors_split,
+    form_fields,
+    form_names,
+    form_parse,
+    form_posted,
+)
+
+#: Input name of a material's file on the edit and supplement pages: ``file.<requirement>``.
+FILE_PREFIX = "file."
+#: Status code of a page shown again with field errors (as the API's 422).
+UNPROCESSABLE = 422
+
+#: The colour family of each status badge (waiting, the applicant must act, good, bad).
+STATUS_TONE: dict[str, str] = {
+    CaseStatus.DRAFT: "draft",
+    CaseStatus.SUBMITTED: "progress",
+    CaseStatus.ACCEPTED: "progress",
+    CaseStatus.UNDER_REVIEW: "progress",
+    CaseStatus.SUPPLEMENT_REQUIRED: "action",
+    CaseStatus.APPROVED: "good",
+    CaseStatus.ISSUED: "good",
+    CaseStatus.COMPLETED: "good",
+    CaseStatus.REJECTED: "bad",
+    CaseStatus.DENIED: "bad",
+    CaseStatus.WITHDRAWN: "plain",
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user
+
+
+def _matter_or_404(code: str) -> Matter:
+    try:
+        return catalog_selectors.matter_get(code=code)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+
+
+def _own_case_or_404(request: HttpRequest, case_id: int) -> Case:
+    """The case if the caller applied for it (or is agent of its enterprise); else 404.
+
+    Staff may see a case through the workbench, but these are the applicant's pages.
+    """
+    user = _user(request)
+    try:
+        case = cases_selectors.case_get_for_user(user=user, case_id=case_id)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    if case.applicant_user_id == user.pk:
+        return case
+    enterprise = case.applicant_enterprise
+    if enterprise is not None and user_is_agent_of(user=user, uscc=enterprise.uscc):
+        return case
+    raise Http404(_("未找到该办件"))
+
+
+def _case_schema(case: Case) -> dict[str, Any]:
+    """The form schema the case was created under (its matter version), else the matter's."""
+    if case.matter_version is not None:
+        schema = (case.matter_version.guide or {}).get("form_schema")
+        if isinstance(schema, dict):
+            return schema
+    if case.matter is not None and isinstance(case.matter.form_schema, dict):
+        return case.matter.form_schema
+    return {"type": "object", "properties": {}}
+
+
+def _errors_of(exc: DomainError) -> list[FieldError]:
+    return list(exc.errors) or [FieldError("", str(exc.detail))]
+
+
+def _material_code(error: FieldError, codes: set[str]) -> str | None:
+    """The material an error names (``materials.<code>``, ``file.<code>``, ``files.<code>``)."""
+    for prefix in ("materials.", FILE_PREFIX, "files."):
+        if error.field.startswith(prefix):
+            code = error.field.removeprefix(prefix).split(".", 1)[0]
+            return code if code in codes else None
+    return None
+
+
+def _material_errors(
+    errors: list[FieldError], materials: list[CaseMaterial]
+) -> dict[str, list[str]]:
+    """The errors of each material, by requirement code, to show under its upload input."""
+    codes = {m.requirement_code for m in materials}
+    out: dict[str, list[str]] = {}
+    for error in errors:
+        if (code := _material_code(error, codes)) is not None:
+            out.setdefault(code, []).append(str(error.message))
+    return out
+
+
+def _posted_files(request: HttpRequest, allowed: set[str]) -> dict[str, UploadedFile]:
+    files: dict[str, UploadedFile] = {}
+    for key in request.FILES:
+        code = key.removeprefix(FILE_PREFIX)
+        if key.startswith(FILE_PREFIX) and code in allowed:
+            upload = request.FILES.get(key)
+            if isinstance(upload, UploadedFile):
+                files[code] = upload
+    return files
+
+
+def _material_rows(
+    materials: list[CaseMaterial], errors: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "material": m,
+            "errors": errors.get(m.requirement_code, []),
+            "input_name": FILE_PREFIX + m.requirement_code,
+            "needs_upload": m.status in (MaterialStatus.MISSING, MaterialStatus.REJECTED),
+            "sha_short": m.sha256[:12],
+        }
+        for m in materials
+    ]
+
+
+def _general_errors(errors: list[FieldError], materials: list[CaseMaterial]) -> list[str]:
+    """Errors that belong to no input on the page, shown in the box at the top."""
+    codes = {m.requirement_code for m in materials}
+    return [
+        str(error.message)
+        for error in errors
+        if not error.field.startswith("form.") and _material_code(error, codes) is None
+    ]
+
+
+# --- apply ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
+    matter = _matter_or_404(matter_code)
+    user = _user(request)
+    enterprises = user_enterprises(user=user)
+    schema = matter.form_schema
+    errors: list[FieldError] = []
+    shown: dict[str, Any] = {}
+    applicant_value = APPLY_AS_SELF
+    idempotency_key = uuid.uuid4().hex
+    if request.method == "POST":
+        shown = form_posted(request.POST)
+        idempotency_key = (request.POST.get("idempotency_key") or "")[:100] or idempotency_key
+        applicant_value = request.POST.get("applicant", APPLY_AS_SELF)
+        applicant, errors = applicant_choice(applicant_value, enterprises)
+        form, parse_errors = form_parse(schema, request.POST)
+        errors += parse_errors
+        if not errors:
+            try:
+                case = cases.case_create(
+                    actor=user,
+                    matter_code=matter.code,
+                    applicant=applicant,
+                    form=form,
+                    channel="online",
+                    idempotency_key=idempotency_key,
+                )
+            except DomainError as exc:
+                errors = _errors_of(exc)
+            else:
+                if request.POST.get("action") == "draft":
+                    messages.success(request, _("草稿已保存，可在“我的办件”中继续填写。"))
+                    return redirect("portal:my_cases")
+                return redirect("portal:my_case_edit", case_id=case.pk)
+    field_errors, other_errors = form_errors_split(errors)
+    context = {
+        "matter": matter,
+        "enterprises": enterprises,
+        "applicant_value": applicant_value,
+        "fields": form_fields(schema, data=shown, errors=field_errors),
+        "errors": [str(e.message) for e in other_errors],
+        "has_errors": bool(errors),
+        "idempotency_key": idempotency_key,
+        "materials": list(matter.materials.all()),
+    }
+    return render(
+        request, "portal/cases/apply.html", context, status=UNPROCESSABLE if errors else 200
+    )
+
+
+# --- the draft: form, uploads, submit ------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _own_case_or_404(request, case_id)
+    if case.status != CaseStatus.DRAFT:
+        return redirect("portal:my_case", case_id=case.pk)
+    user = _user(request)
+    schema = _case_schema(case)
+    errors: list[FieldError] = []
+    shown: dict[str, Any] = dict(case.form_data or {})
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        form, errors = form_parse(schema, request.POST)
+        if errors:
+            shown = form_posted(request.POST)
+        else:
+            try:
+                # An input emptied on the page clears the saved value (null drops a field).
+                cleared: dict[str, Any] = dict.fromkeys(form_names(schema))
+                case = cases.case_update_form(actor=user, case=case, form=cleared | form)
+            except DomainError as exc:
+                errors = _errors_of(exc)
+                shown = form_posted(request.POST)
+        if not errors:
+            # Each file is its own change: a refused one does not undo the others.
+            codes = {m.requirement_code for m in case.materials.all()}
+            for code, upload in _posted_files(request, codes).items():
+                try:
+                    cases.material_upload(actor=user, case=case, requirement_code=code, file=upload)
+                except DomainError as exc:
+                    errors += [
+                        FieldError(f"{FILE_PREFIX}{code}", str(e.message)) for e in _errors_of(exc)
+                    ]
+        if not errors and action == "submit":
+            try:
+                case = cases.case_submit(
+                    actor=user,
+                    case=case,
+                    idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
+                )
+            except DomainError as exc:
+                errors = _errors_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("申请已提交，办件编号 %(no)s。受理结果将以短信或邮件通知您。")
+                    % {"no": case.case_no},
+                )
+                return redirect("portal:my_case", case_id=case.pk)
+        if not errors:
+            if action == "upload":
+                messages.success(request, _("材料已上传。"))
+            else:
+                messages.success(request, _("草稿已保存。"))
+            return redirect("portal:my_case_edit", case_id=case.pk)
+    materials = list(case.materials.all())
+    field_errors, other_errors = form_errors_split(errors)
+    context = {
+        "case": case,
+        "fields": form_fields(schema, data=shown, errors=field_errors),
+        "materials": _material_rows(materials, _material_errors(other_errors, materials)),
+        "errors": _general_errors(other_errors, materials),
+        "has_errors": bool(errors),
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    return render(
+        request, "portal/cases/edit.html", context, status=UNPROCESSABLE if errors else 200
+    )
+
+
+# --- 我的办件 ------------------------------------------------------------------------------
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    rows = [
+        {"case": case, "tone": STATUS_TONE.get(case.status, "plain")}
+        for case in cases_selectors.case_list_for_applicant(user=user).select_related(
+            "matter", "department"
+        )
+    ]
+    return render(request, "portal/cases/list.html", {"rows": rows})
+
+
+def _open_supplement(case: Case) -> SupplementRequest | None:
+    if case.status != CaseStatus.SUPPLEMENT_REQUIRED:
+        return None
+    return cases_selectors.case_open_supplement(case=case)
+
+
+def _detail_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    supplement_errors: list[FieldError] | None = None,
+    supplement_shown: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    user = _user(request)
+    schema = _case_schema(case)
+    materials = list(case.materials.all())
+    supplement = _open_supplement(case)
+    supplement_context: dict[str, Any] | None = None
+    if supplement is not None:
+        errors = supplement_errors or []
+        field_errors, other_errors = form_errors_split(errors)
+        items = [i for i in supplement.items or [] if isinstance(i, dict)]
+        field_codes = [str(i.get("code")) for i in items if i.get("kind") == "field"]
+        material_codes = {str(i.get("code")) for i in items if i.get("kind") == "material"}
+        material_by_code = {m.requirement_code: m for m in materials}
+        labels = {f.name: f.label for f in form_fields(schema)}
+        supplement_context = {
+            "request": supplement,
+            "items": [
+                {
+                    "kind": i.get("kind"),
+                    "code": i.get("code"),
+                    "label": i.get("name")
+                    or (
+                        labels.get(str(i.get("code")))
+                        if i.get("kind") == "field"
+                        else getattr(material_by_code.get(str(i.get("code"))), "name", None)
+                    ),
+                    "reason": i.get("reason", ""),
+                }
+                for i in items
+            ],
+            "fields": form_fields(
+                schema,
+                data=supplement_shown if supplement_shown is not None else case.form_data,
+                errors=field_errors,
+                only=field_codes,
+            ),
+            "materials": _material_rows(
+                [m for m in materials if m.requirement_code in material_codes],
+                _material_errors(other_errors, materials),
+            ),
+            "errors": _general_errors(other_errors, materials),
+        }
+    steps = cases_selectors.case_steps(case=case)
+    return {
+        "case": case,
+        "tone": STATUS_TONE.get(case.status, "plain"),
+        "steps": steps,
+        "timeline": cases_selectors.case_timeline_for(user=user, case=case),
+        "fields": [
+            f for f in form_fields(schema, data=case.form_data) if f.value not in ("", None)
+        ],
+        "form_extra": _form_display(schema, case.form_data),
+        "materials": _material_rows(materials, {}),
+        "supplement": supplement_context,
+        "withdrawable": case.status in WITHDRAWABLE_STATUSES,
+        "clock_paused": case.status == CaseStatus.SUPPLEMENT_REQUIRED,
+    }
+
+
+def _form_display(schema: dict[str, Any], data: Any) -> list[tuple[str, str]]:
+    """(label, text) of every answered field, the enum's label instead of its code."""
+    out: list[tuple[str, str]] = []
+    for field in form_fields(schema, data=data if isinstance(data, dict) else {}):
+        if field.value == "" and field.widget != "checkbox":
+            continue
+        if field.widget == "checkbox":
+            text = _("是") if field.checked else _("否")
+        elif field.choices:
+            text = next((c.label for c in field.choices if c.value == field.value), field.value)
+        else:
+            text = field.value
+        out.append((field.label, text))
+    return out
+
+
+@login_required
+def my_case(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _own_case_or_404(request, case_id)
+    return render(request, "portal/cases/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def my_case_supplement(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _own_case_or_404(request, case_id)
+    supplement = _open_supplement(case)
+    if supplement is None:
+        messages.error(request, _("该办件没有待补正的内容。"))
+        return redirect("portal:my_case", case_id=case.pk)
+    items = [i for i in supplement.items or [] if isinstance(i, dict)]
+    field_codes = [str(i.get("code")) for i in items if i.get("kind") == "field"]
+    material_codes = {str(i.get("code")) for i in items if i.get("kind") == "material"}
+    schema = _case_schema(case)
+    form, errors = form_parse(schema, request.POST, only=field_codes)
+    if not errors:
+        try:
+            cases.case_supplement_answer(
+                actor=_user(request),
+                case=case,
+                form=form or None,
+                files=_posted_files(request, material_codes) or None,
+            )
+        except DomainError as exc:
+            errors = _errors_of(exc)
+        else:
+            messages.success(request, _("补正材料已提交，办理时限恢复计时。"))
+            return redirect("portal:my_case", case_id=case.pk)
+    case.refresh_from_db()
+    context = _detail_context(
+        request,
+        case,
+        supplement_errors=[_file_field(e) for e in errors],
+        supplement_shown={**(case.form_data or {}), **form_posted(request.POST)},
+    )
+    return render(request, "portal/cases/detail.html", context, status=UNPROCESSABLE)
+
+
+def _file_field(error: FieldError) -> FieldError:
+    # The service may name an answered file "files.<code>"; the page knows it by its code.
+    if error.field.startswith("files."):
+        return FieldError(FILE_PREFIX + error.field.removeprefix("files."), error.message)
+    return error
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_case_withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _own_case_or_404(request, case_id)
+    if case.status not in WITHDRAWABLE_STATUSES:
+        messages.error(request, _("该办件已有处理结果，不能撤回。"))
+        return redirect("portal:my_case", case_id=case.pk)
+    form = WithdrawForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                cases.case_withdraw(
+                    actor=_user(request), case=case, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.detail))
+            else:
+                messages.success(request, _("申请已撤回。"))
+                return redirect("portal:my_case", case_id=case.pk)
+        status = UNPROCESSABLE
+    return render(
+        request, "portal/cases/withdraw.html", {"case": case, "form": form}, status=status
+    )
