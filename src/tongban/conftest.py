@@ -35,6 +35,20 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _working_day_calendar(request: pytest.FixtureRequest) -> None:
+    # A transactional test (live_server, threads) flushes the database afterwards, and with
+    # it the State Council schedule that a migration seeded; put it back for the next one.
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from tongban.workflow.services import calendar_seed
+
+    calendar_seed()
+
+
 @pytest.fixture
 def departments(db: None) -> dict[str, Department]:
     """center 行政服务中心, market 市场监管局 and police 公安分局, by code."""
@@ -154,3 +168,42 @@ def bearer(db: None) -> Callable[[User], dict[str, str]]:
         return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     return headers
+
+
+# --- one Chromium for every browser test ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    """Debian's Chromium driven by Playwright, shared by the whole session.
+
+    Playwright's sync API allows one instance per thread, so the browser tests
+    of every app must share this one fixture rather than start their own.
+    """
+    import os
+    from pathlib import Path
+
+    chromium = Path(os.environ.get("TONGBAN_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        reason = f"Chromium not found at {chromium}; install Debian's chromium package"
+        if os.environ.get("TONGBAN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"TONGBAN_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    # Playwright's sync API runs an event loop in this thread; Django's ORM would
+    # otherwise refuse to be called from the tests around it.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(chromium),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        instance.close()

@@ -75,6 +75,13 @@ class ProcessDefinition(models.Model):
         return f"{self.name} ({self.digest[:8]})"
 
 
+class ProcessInstanceManager(models.Manager["ProcessInstance"]):
+    def get_queryset(self) -> models.QuerySet[ProcessInstance]:
+        # The engine restores a workflow on the spec cached by its definition's digest;
+        # reading the digest with the instance saves a query on every step.
+        return super().get_queryset().annotate(definition_digest=models.F("definition__digest"))
+
+
 class ProcessInstance(models.Model):
     """The persisted state of one running process, without its spec."""
 
@@ -93,6 +100,11 @@ class ProcessInstance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ProcessInstanceManager()
+
     class Meta:
         verbose_name = _("流程实例")
         verbose_name_plural = _("流程实例")
+
+    def __str__(self) -> str:
+        return f"{self.pk} v{self.version}{' ' + self.end_event if self.end_event else ''}"

@@ -1,0 +1,409 @@
+"""The BPMN process engine: SpiffWorkflow behind a small, typed API.
+
+This is the only module that imports SpiffWorkflow (besides its tests).  It
+knows processes, tasks and timers; it knows nothing about cases — the cases
+app maps its own steps onto the user tasks returned here.
+
+A process is ``src/tongban/processes/<name>.bpmn`` whose process id is
+``<name>``.  Its parsed spec is stored once per content digest in
+ProcessDefinition; a ProcessInstance stores only the workflow state, and every
+save is an ``UPDATE … WHERE version = <version read>`` so that two people acting
+on the same instance cannot both win.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser import BpmnParser, BpmnValidator
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from tongban.core.errors import Conflict, FieldError, ValidationFailed
+from tongban.workflow.models import ProcessDefinition, ProcessInstance
+
+PROCESS_DIR = Path(__file__).resolve().parent.parent / "processes"
+
+#: A process name is a file name under PROCESS_DIR, never a path.
+_PROCESS_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+
+_registry = BpmnWorkflowSerializer.configure()
+_serializer = BpmnWorkflowSerializer(registry=_registry)
+# A second converter for BpmnWorkflow on the same registry (it re-registers an identical
+# one), kept so _workflow_restore/_workflow_state can call its pieces with our own spec.
+_workflow_converter = BpmnWorkflowConverter(BpmnWorkflow, _registry)
+
+_PENDING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+@dataclass(frozen=True)
+class UserTask:
+    id: uuid.UUID
+    #: BPMN element id: "accept", "review", "decide", "supplement", "supplement_review".
+    name: str
+    #: BPMN name, e.g. "受理".
+    title: str
+    #: Lane name: "clerk" | "reviewer" | "approver" | "applicant".
+    lane: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProcessStep:
+    instance: ProcessInstance
+    ready: list[UserTask]
+    completed: bool
+    #: BPMN id of the end event reached, "" while running.
+    end_event: str
+
+
+# --- definitions -------------------------------------------------------------------------------
+
+
+def _process_path(name: str) -> Path:
+    path = PROCESS_DIR / f"{name}.bpmn"
+    if not _PROCESS_NAME.match(name) or not path.is_file():
+        raise ValidationFailed(
+            _("未知的流程：%(name)s") % {"name": name},
+            errors=[FieldError("name", _("流程“%(name)s”不存在") % {"name": name})],
+        )
+    return path
+
+
+@lru_cache(maxsize=1)
+def _validator() -> BpmnValidator:
+    # Loading the BPMN XSD takes a while; it is only needed when a new version is parsed.
+    return BpmnValidator()
+
+
+def bpmn_parse(*, name: str, source: bytes) -> tuple[Any, dict[str, Any]]:
+    """Parse and validate BPMN source: the spec of process ``name`` and its subprocess specs."""
+    parser = BpmnParser(validator=_validator())
+    try:
+        parser.add_bpmn_xml(etree.fromstring(source), filename=f"{name}.bpmn")
+        return parser.get_spec(name), parser.get_subprocess_specs(name)
+    except (SpiffWorkflowException, etree.LxmlError) as exc:
+        raise ValidationFailed(
+            _("流程文件“%(name)s”无效：%(error)s") % {"name": name, "error": exc}
+        ) from exc
+
+
+def process_definition_get(name: str) -> ProcessDefinition:
+    """The stored definition for the current content of ``processes/<name>.bpmn`` (created once)."""
+    path = _process_path(name)
+    source = path.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()
+    definition = ProcessDefinition.objects.filter(digest=digest).first()
+    if definition is not None:
+        return definition
+    spec, subprocess_specs = bpmn_parse(name=name, source=source)
+    definition, _created = ProcessDefinition.objects.get_or_create(
+        digest=digest,
+        defaults={
+            "name": name,
+            "source_file": str(path.relative_to(PROCESS_DIR.parent)),
+            "spec": {
+                "spec": _registry.convert(spec),
+                "subprocess_specs": _workflow_converter.mapping_to_dict(subprocess_specs),
+            },
+        },
+    )
+    return definition
+
+
+# Safe across requests, threads and processes: a spec is immutable once built, and the key
+# is the SHA-256 of the BPMN source, so an entry can never go stale — a changed file has a
+# different digest. Each process keeps its own small cache.
+@lru_cache(maxsize=32)
+def _spec_restore(digest: str) -> tuple[Any, dict[str, Any]]:
+    stored = ProcessDefinition.objects.values_list("spec", flat=True).get(digest=digest)
+    spec = _registry.restore(stored["spec"])
+    subprocess_specs = _workflow_converter.mapping_from_dict(stored["subprocess_specs"])
+    return spec, subprocess_specs
+
+
+def _definition_digest(instance: ProcessInstance) -> str:
+    digest: str | None = getattr(instance, "definition_digest", None)  # the manager's annotation
+    if digest:
+        return digest
+    if ProcessInstance.definition.is_cached(instance):
+        return instance.definition.digest
+    # Only the digest: the spec itself comes from the cache above.
+    return ProcessDefinition.objects.values_list("digest", flat=True).get(pk=instance.definition_id)
+
+
+# --- state ------------------------------------------------------------------------------------
+
+
+def _in_tree_order(workflow_dct: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a serialized (sub)workflow whose tasks come parents first.
+
+    SpiffWorkflow restores a task's data as a delta on its parent's, looking the parent up
+    among the tasks restored so far, so it relies on the key order of ``tasks``. PostgreSQL's
+    jsonb does not keep key order; without this, data silently goes missing there.
+    """
+    tasks = workflow_dct["tasks"]
+    ordered: dict[str, Any] = {}
+    pending = [workflow_dct["root"]]
+    while pending:
+        task_id = pending.pop()
+        if task_id in tasks and task_id not in ordered:
+            ordered[task_id] = tasks[task_id]
+            pending.extend(reversed(tasks[task_id]["children"]))
+    for task_id, task in tasks.items():  # unreachable ones, if any, keep their place last
+        ordered.setdefault(task_id, task)
+    return {**workflow_dct, "tasks": ordered}
+
+
+def _workflow_restore(instance: ProcessInstance) -> BpmnWorkflow:
+    """Rebuild the workflow of ``instance`` on top of its (cached) spec.
+
+    This mirrors BpmnWorkflowConverter.from_dict, which insists on restoring the spec from
+    the same dict every time. Our spec lives once in ProcessDefinition and is restored once
+    per process (the LRU above), so we build the workflow around the ready spec object and
+    restore only the state. If a SpiffWorkflow upgrade changes the serializer version, we
+    take the library's own path (spec + state, migrated) instead.
+    """
+    digest = _definition_digest(instance)
+    state = instance.state
+    if state.get(_serializer.VERSION_KEY) != _serializer.VERSION:
+        stored = ProcessDefinition.objects.values_list("spec", flat=True).get(digest=digest)
+        # The library's migrations change the dict in place: work on a deep copy.
+        state = copy.deepcopy(state)
+        full = {**_in_tree_order(state), **stored}
+        full["subprocesses"] = {k: _in_tree_order(v) for k, v in state["subprocesses"].items()}
+        full.setdefault(_serializer.VERSION_KEY, "1.0")
+        _serializer.migrate(full)
+        return _serializer.from_dict(full)
+
+    spec, subprocess_specs = _spec_restore(digest)
+    # A copy: the converter pops keys, and instance.state must stay as loaded.
+    dct = _in_tree_order(state)
+    converter = _workflow_converter
+    workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
+    workflow.tasks = converter.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
+    converter.set_default_attributes(workflow, dct)
+    subprocesses = {k: _in_tree_order(v) for k, v in dct["subprocesses"].items()}
+    converter.subprocesses_from_dict(subprocesses, workflow)
+    workflow.bpmn_events = _registry.restore(dct.get("bpmn_events", []))
+    return workflow
+
+
+def _workflow_state(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The serializer's to_dict minus 'spec'/'subprocess_specs' (never even converted)."""
+    dct: dict[str, Any] = WorkflowConverter.to_dict(_workflow_converter, workflow)
+    dct["subprocesses"] = _workflow_converter.mapping_to_dict(workflow.subprocesses)
+    dct["bpmn_events"] = _registry.convert(workflow.bpmn_events)
+    dct["typename"] = _registry.typenames[BpmnWorkflow]
+    dct[_serializer.VERSION_KEY] = _serializer.VERSION
+    return dct
+
+
+def _timer_fire_at(task: Any) -> datetime | None:
+    definition = task.task_spec.event_definition
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        return datetime.fromisoformat(value["next"])
+    if isinstance(definition, DurationTimerEventDefinition):
+        return TimerEventDefinition.get_datetime(value)
+    if isinstance(definition, TimeDateEventDefinition):
+        when = TimerEventDefinition.parse_time_or_duration(value)
+        return when if isinstance(when, datetime) else None
+    return None
+
+
+def _next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    times = [
+        when
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+        and (when := _timer_fire_at(task)) is not None
+    ]
+    return min(times, default=None)
+
+
+def _end_event(workflow: BpmnWorkflow) -> str:
+    reached = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+    if not reached:
+        return ""
+    return str(max(reached, key=lambda t: t.last_state_change).task_spec.bpmn_id)
+
+
+def _user_task(task: Any) -> UserTask:
+    spec = task.task_spec
+    return UserTask(
+        id=task.id,
+        name=spec.bpmn_id,
+        title=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane or "",
+        data=dict(task.data),
+    )
+
+
+def _ready(workflow: BpmnWorkflow) -> list[UserTask]:
+    return [_user_task(t) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+
+def _step(instance: ProcessInstance, workflow: BpmnWorkflow) -> ProcessStep:
+    return ProcessStep(
+        instance=instance,
+        ready=_ready(workflow),
+        completed=instance.completed,
+        end_event=instance.end_event,
+    )
+
+
+def _save(
+    instance: ProcessInstance, workflow: BpmnWorkflow, *, state: dict[str, Any] | None = None
+) -> None:
+    state = _workflow_state(workflow) if state is None else state
+    completed = bool(workflow.completed)
+    end_event = _end_event(workflow) if completed else ""
+    next_timer_at = None if completed else _next_timer_at(workflow)
+    now = timezone.now()
+    # The optimistic lock: whoever saved since we read bumped the version, and we lose.
+    # The base manager: a plain UPDATE, without the digest join of the default manager.
+    updated = ProcessInstance._base_manager.filter(pk=instance.pk, version=instance.version).update(
+        state=state,
+        version=F("version") + 1,
+        completed=completed,
+        end_event=end_event,
+        next_timer_at=next_timer_at,
+        updated_at=now,
+    )
+    if updated == 0:
+        raise Conflict(_("办件已被他人处理，请刷新后重试"))
+    instance.state = state
+    instance.version += 1
+    instance.completed = completed
+    instance.end_event = end_event
+    instance.next_timer_at = next_timer_at
+    instance.updated_at = now
+
+
+@contextmanager
+def _refusing_bad_data() -> Iterator[None]:
+    # A missing variable in a gateway condition or a timer value that is not an ISO datetime
+    # is the caller's input error, not a crash: it becomes a 422 and nothing is saved.
+    # (SpiffWorkflow lets the parse errors of timer values through as plain Python errors.)
+    try:
+        yield
+    except (SpiffWorkflowException, ValueError, TypeError, AttributeError) as exc:
+        raise ValidationFailed(_("流程无法继续：%(error)s") % {"error": exc}) from exc
+
+
+def _run_engine(workflow: BpmnWorkflow) -> None:
+    with _refusing_bad_data():
+        # do_engine_steps refreshes timers only after its last step, leaving a due timer
+        # READY but not run; refreshing first lets its path run in the same step.
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def process_start(*, name: str, data: dict[str, Any]) -> ProcessStep:
+    """Start process ``name`` with ``data`` as its variables and save the new instance."""
+    definition = process_definition_get(name)
+    spec, subprocess_specs = _spec_restore(definition.digest)
+    workflow = BpmnWorkflow(spec, subprocess_specs)
+    # Variables go on the start task so that every later task inherits them.
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    _run_engine(workflow)
+    completed = bool(workflow.completed)
+    instance = ProcessInstance.objects.create(
+        definition=definition,
+        state=_workflow_state(workflow),
+        completed=completed,
+        end_event=_end_event(workflow) if completed else "",
+        next_timer_at=None if completed else _next_timer_at(workflow),
+    )
+    return _step(instance, workflow)
+
+
+def process_complete_task(
+    *, instance: ProcessInstance, task_id: uuid.UUID, data: dict[str, Any]
+) -> ProcessStep:
+    """Complete the ready user task ``task_id`` with ``data`` merged into its data, and save."""
+    workflow = _workflow_restore(instance)
+    task = workflow.tasks.get(task_id)
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise Conflict(_("该环节已处理或不存在"))
+    task.data.update(data)
+    with _refusing_bad_data():
+        task.run()
+    _run_engine(workflow)
+    # One UPDATE statement: atomic on its own, and the caller's transaction wraps it anyway.
+    _save(instance, workflow)
+    return _step(instance, workflow)
+
+
+def process_refresh_timers(*, instance: ProcessInstance) -> ProcessStep:
+    """Fire the timers of ``instance`` that are due; saves only if something changed."""
+    workflow = _workflow_restore(instance)
+    _run_engine(workflow)
+    state = _workflow_state(workflow)
+    # Nothing due, nothing written: the sweep then never bumps a version under someone's feet.
+    if state != instance.state:
+        _save(instance, workflow, state=state)
+    return _step(instance, workflow)
+
+
+def process_ready_tasks(*, instance: ProcessInstance) -> list[UserTask]:
+    """Every ready user task of ``instance``."""
+    return _ready(_workflow_restore(instance))
+
+
+def process_set_data(*, instance: ProcessInstance, data: dict[str, Any]) -> ProcessInstance:
+    """Set process variables on every pending task (e.g. a new acceptance_deadline); save.
+
+    Timers that wait are re-evaluated against the new values, so next_timer_at follows a
+    changed deadline; they fire on the next process_refresh_timers, not here.
+    """
+    workflow = _workflow_restore(instance)
+    for task in workflow.get_tasks(state=_PENDING):
+        task.data.update(data)
+        definition = getattr(task.task_spec, "event_definition", None)
+        if task.state == TaskState.WAITING and isinstance(definition, TimeDateEventDefinition):
+            # SpiffWorkflow evaluates a timer's expression once and keeps the value; without
+            # this a changed deadline would be ignored.
+            with _refusing_bad_data():
+                value = workflow.script_engine.evaluate(task, definition.expression)
+                TimerEventDefinition.parse_time_or_duration(value)
+            task._set_internal_data(event_value=value)
+    _save(instance, workflow)
+    return instance
