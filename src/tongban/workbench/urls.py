@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tongban.workbench import views
 
 app_name = "workbench"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.task_list, name="tasks"),
+    path("cases/", views.case_list, name="cases"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path(
+        "cases/<int:case_id>/materials/<int:material_id>/",
+        views.material_view,
+        name="material",
+    ),
+    path("cases/<int:case_id>/extend/", views.case_extend, name="extend"),
+    path("tasks/<int:task_id>/claim/", views.task_claim, name="claim"),
+    path("tasks/<int:task_id>/decide/", views.task_decide, name="decide"),
+    path("tasks/<int:task_id>/supplement/", views.task_supplement, name="supplement"),
+]

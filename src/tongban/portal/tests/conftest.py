@@ -206,21 +206,6 @@ def citizen(db: None) -> Any:
 # --- the browser ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"Chromium not found at {CHROMIUM}; install Debian's chromium package"
-        if os.environ.get("TONGBAN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"TONGBAN_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def _page(browser: Any, options: dict[str, Any]) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", **options)
     context.set_default_timeout(15_000)

@@ -1,0 +1,532 @@
+"""Staff workbench pages: thin views over the cases selectors and services.
+
+Access is decided by the selectors (a case or task of another department is
+404); the views only require a signed-in member of staff, shape the input and
+turn a DomainError into the page's message with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+
+from tongban.cases import selectors as case_selectors
+from tongban.cases import services as case_services
+from tongban.cases import sla
+from tongban.cases.choices import (
+    DECISIONS_BY_KIND,
+    FINAL_STATUSES,
+    CaseStatus,
+    Decision,
+    SlaState,
+    TaskState,
+)
+from tongban.cases.models import Case, CaseMaterial, Task
+from tongban.catalog.models import localized
+from tongban.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidStateChange,
+    NotFound,
+    PermissionDenied,
+)
+from tongban.identity import selectors as identity_selectors
+from tongban.identity.choices import StaffRole
+from tongban.identity.models import StaffProfile, User
+from tongban.workbench.forms import CaseSearchForm, DecisionForm, ExtensionForm, SupplementForm
+from tongban.workflow.calendar import WorkCalendar, work_calendar
+
+#: Cases per page of 办件查询.
+CASES_PER_PAGE = 20
+#: Content types a browser shows inline in the case page.
+INLINE_TYPES = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
+
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+class StaffRequest(HttpRequest):
+    """A request that ``staff_required`` let through: a signed-in member of staff."""
+
+    user: User
+    staff: StaffProfile
+    roles: list[str]
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def staff_required(view: Callable[..., R]) -> Callable[..., HttpResponseBase]:
+    """Signed-in staff only: anonymous → sign-in page, any other account → 403 page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if not isinstance(user, User) or not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        profile = identity_selectors.user_staff(user=user)
+        if profile is None:
+            return render(request, "workbench/403.html", status=403)
+        staff_request = cast(StaffRequest, request)
+        staff_request.staff = profile
+        staff_request.roles = identity_selectors.user_roles(user=user)
+        return view(staff_request, *args, **kwargs)
+
+    return wrapper
+
+
+def _staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
+    labels = dict(StaffRole.choices)
+    return {
+        "nav": nav,
+        "staff": request.staff,
+        "role_labels": [labels[r] for r in request.roles],
+        "open_count": case_selectors.task_list_for_staff(user=request.user, state="open").count(),
+    }
+
+
+def _status_of(exc: DomainError) -> int:
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 400
+
+
+def _message_of(exc: DomainError) -> str:
+    if isinstance(exc, Conflict) and not isinstance(exc, InvalidStateChange):
+        # Whatever the engine said, the clerk needs to know someone else was faster.
+        return _("办件已被他人处理，请刷新")
+    return str(exc.detail)
+
+
+# --- 待办 --------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def task_list(request: StaffRequest) -> HttpResponse:
+    state = request.GET.get("state", TaskState.OPEN)
+    if state not in (TaskState.OPEN, TaskState.COMPLETED):
+        state = TaskState.OPEN
+    tasks = case_selectors.task_list_for_staff(user=request.user, state=state).select_related(
+        "case", "case__matter", "claimed_by"
+    )
+    calendar = work_calendar()
+    today = timezone.localdate()
+    rows = [_task_row(task, calendar, today) for task in tasks]
+    context = {
+        **_staff_context(request, "tasks"),
+        "rows": rows,
+        "state": state,
+        "states": [(TaskState.OPEN, _("待办")), (TaskState.COMPLETED, _("已办"))],
+    }
+    return render(request, "workbench/task_list.html", context)
+
+
+def _task_row(task: Task, calendar: WorkCalendar, today: date) -> dict[str, Any]:
+    case = task.case
+    due = task.due_date or case.due_date
+    sla_state = _sla_state(case, today, calendar) if task.state == TaskState.OPEN else ""
+    return {
+        "task": task,
+        "case": case,
+        "due": due,
+        "remaining": _remaining(calendar, due, today),
+        "sla_state": sla_state,
+        "sla_label": dict(SlaState.choices).get(sla_state, ""),
+    }
+
+
+def _sla_state(case: Case, today: date, calendar: WorkCalendar | None = None) -> str:
+    return sla.case_sla_state(case=case, today=today, calendar=calendar)
+
+
+def _remaining(calendar: WorkCalendar, due: date | None, today: date) -> int | None:
+    """Working days after today up to ``due``: 0 = due today, negative = days overdue."""
+    if due is None:
+        return None
+    if due >= today:
+        return calendar.working_days_between(today, due)
+    return -calendar.working_days_between(due, today)
+
+
+# --- 办件查询 ----------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def case_list(request: StaffRequest) -> HttpResponse:
+    form = CaseSearchForm(request.GET)
+    valid = form.is_valid()
+    q = form.cleaned_data.get("q", "").strip()
+    status = form.cleaned_data.get("status", "") or None
+    error = ""
+    page = None
+    http_status = 200
+    if not valid:
+        error = _("搜索内容不能超过 100 个字。")
+        http_status = 400
+    else:
+        try:
+            cases = case_selectors.case_list_for_staff(user=request.user, q=q, status=status)
+            paginator = Paginator(cases.select_related("matter", "department"), CASES_PER_PAGE)
+            page = paginator.get_page(request.GET.get("page"))
+        except DomainError as exc:
+            error = "；".join([str(exc.detail), *(str(e.message) for e in exc.errors)])
+            http_status = _status_of(exc)
+    context = {
+        **_staff_context(request, "cases"),
+        "form": form,
+        "q": q[:100],
+        "status": status or "",
+        "status_choices": CaseStatus.choices,
+        "page": page,
+        "error": error,
+    }
+    return render(request, "workbench/case_list.html", context, status=http_status)
+
+
+# --- case detail and actions -------------------------------------------------------------------
+
+
+def _case_or_404(request: StaffRequest, case_id: int) -> Case:
+    try:
+        return case_selectors.case_get_for_user(user=request.user, case_id=case_id)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+
+
+def _task_or_404(request: StaffRequest, task_id: int) -> Task:
+    try:
+        return case_selectors.task_get_for_staff(user=request.user, task_id=task_id)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+
+
+def _my_open_task(request: StaffRequest, case: Case) -> Task | None:
+    return (
+        case_selectors.task_list_for_staff(user=request.user, state="open")
+        .filter(case=case)
+        .select_related("claimed_by")
+        .first()
+    )
+
+
+def _form_schema(case: Case) -> dict[str, Any]:
+    if case.matter_version_id is not None and case.matter_version is not None:
+        schema = (case.matter_version.guide or {}).get("form_schema")
+    elif case.matter is not None:
+        schema = case.matter.form_schema
+    else:
+        schema = None
+    return schema if isinstance(schema, dict) else {}
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "、".join(_display(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_display(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _form_rows(case: Case) -> list[dict[str, str]]:
+    """The form data with the titles of the version's schema, schema order first."""
+    properties = _form_schema(case).get("properties") or {}
+    data = case.form_data or {}
+    rows = []
+    for key, spec in properties.items():
+        title = (spec.get("title") if isinstance(spec, dict) else None) or key
+        rows.append({"key": key, "title": str(title), "value": _display(data.get(key))})
+    for key, value in data.items():
+        if key not in properties:
+            rows.append({"key": key, "title": key, "value": _display(value)})
+    return rows
+
+
+def _material_rows(case: Case) -> list[dict[str, Any]]:
+    rows = []
+    for material in case.materials.all():
+        rows.append(
+            {
+                "material": material,
+                "inline": INLINE_TYPES.get(material.content_type, "") if material.file else "",
+                "url": reverse("workbench:material", args=[case.pk, material.pk])
+                if material.file
+                else "",
+            }
+        )
+    return rows
+
+
+def _applicant(case: Case) -> dict[str, str]:
+    if case.applicant_enterprise_id is not None and case.applicant_enterprise is not None:
+        enterprise = case.applicant_enterprise
+        return {
+            "name": enterprise.name,
+            "number_label": _("统一社会信用代码"),
+            "number": enterprise.uscc,
+            "type": _("法人"),
+            "agent": case.applicant_user.get_full_name() or case.applicant_user.get_username(),
+        }
+    person = case.applicant_person
+    return {
+        "name": case.applicant_name,
+        "number_label": _("身份证号"),
+        "number": person.masked_id_number if person is not None else "—",
+        "type": _("自然人"),
+        "agent": "",
+    }
+
+
+def _render_case(
+    request: StaffRequest,
+    case: Case,
+    *,
+    status: int = 200,
+    error: str = "",
+    decision_form: DecisionForm | None = None,
+    supplement_form: SupplementForm | None = None,
+    extension_form: ExtensionForm | None = None,
+    field_errors: dict[str, str] | None = None,
+) -> HttpResponse:
+    task = _my_open_task(request, case)
+    form_rows = _form_rows(case)
+    materials = _material_rows(case)
+    roles = request.roles
+    today = timezone.localdate()
+    if task is not None:
+        decision_form = decision_form or DecisionForm(kind=task.kind)
+        if Decision.REQUEST_SUPPLEMENT in _decisions(task):
+            supplement_form = supplement_form or _supplement_form(case, form_rows)
+        else:
+            supplement_form = None
+    sla_state = _sla_state(case, today) if case.status not in FINAL_STATUSES else ""
+    # Only offered where the service would allow it; the service still decides.
+    may_extend = (
+        StaffRole.APPROVER in roles
+        and case.extension_days == 0
+        and case.status in (CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW)
+    )
+    context = {
+        **_staff_context(request, ""),
+        "case": case,
+        "title": _case_title(case),
+        "task": task,
+        "decisions": _decision_buttons(task) if task is not None else [],
+        "claimed_by_other": task is not None
+        and task.claimed_by_id is not None
+        and task.claimed_by_id != request.user.pk,
+        "decision_form": decision_form,
+        "supplement_form": supplement_form,
+        "extension_form": (extension_form or ExtensionForm()) if may_extend else None,
+        "applicant": _applicant(case),
+        "form_rows": form_rows,
+        "materials": materials,
+        "timeline": case_selectors.case_timeline_for(user=request.user, case=case),
+        "sla_state": sla_state,
+        "sla_label": dict(SlaState.choices).get(sla_state, ""),
+        "remaining": _remaining(work_calendar(), case.due_date, today)
+        if case.status not in FINAL_STATUSES
+        else None,
+        "error": error,
+        "field_errors": field_errors or {},
+    }
+    return render(request, "workbench/case_detail.html", context, status=status)
+
+
+def _case_title(case: Case) -> str:
+    subject = case.matter or case.theme
+    return localized(subject, "name") if subject is not None else "—"
+
+
+def _decisions(task: Task) -> tuple[str, ...]:
+    return DECISIONS_BY_KIND.get(task.kind, ())
+
+
+#: Decisions that end or turn back a case, shown as a secondary (not primary) button.
+NEGATIVE = {Decision.REJECT, Decision.FAIL, Decision.DENY}
+
+
+def _decision_buttons(task: Task) -> list[dict[str, Any]]:
+    labels = dict(Decision.choices)
+    return [
+        {"value": d, "label": labels[d], "negative": d in NEGATIVE}
+        for d in _decisions(task)
+        if d != Decision.REQUEST_SUPPLEMENT
+    ]
+
+
+def _supplement_form(
+    case: Case, form_rows: list[dict[str, str]], data: Any = None
+) -> SupplementForm:
+    return SupplementForm(
+        data,
+        materials=[(m.requirement_code, m.name) for m in case.materials.all()],
+        fields=[(row["key"], row["title"]) for row in form_rows],
+    )
+
+
+@require_GET
+@staff_required
+def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
+    return _render_case(request, _case_or_404(request, case_id))
+
+
+@require_GET
+@staff_required
+@xframe_options_sameorigin
+def material_view(request: StaffRequest, case_id: int, material_id: int) -> FileResponse:
+    """The file of one material, shown inline in the case page (same origin only)."""
+    case = _case_or_404(request, case_id)
+    material: CaseMaterial | None = case.materials.filter(pk=material_id).first()
+    if material is None or not material.file:
+        raise Http404(_("材料不存在"))
+    content_type = material.content_type or "application/octet-stream"
+    response = FileResponse(
+        material.file.open("rb"),
+        content_type=content_type,
+        as_attachment=content_type not in INLINE_TYPES,
+        filename=material.original_name or material.file.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _after(request: StaffRequest, case: Case, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("workbench:case", case_id=case.pk)
+
+
+def _refused(request: StaffRequest, case: Case, exc: DomainError, **forms: Any) -> HttpResponse:
+    field_errors = {e.field: str(e.message) for e in exc.errors}
+    # The task or case moved on (or the refusal named it): show the page as it is now.
+    case.refresh_from_db()
+    return _render_case(
+        request,
+        case,
+        status=_status_of(exc),
+        error=_message_of(exc),
+        field_errors=field_errors,
+        **forms,
+    )
+
+
+@require_POST
+@staff_required
+def task_claim(request: StaffRequest, task_id: int) -> HttpResponse:
+    task = _task_or_404(request, task_id)
+    try:
+        case_services.task_claim(actor=request.user, task=task)
+    except DomainError as exc:
+        return _refused(request, task.case, exc)
+    return _after(request, task.case, _("已认领，请办理。"))
+
+
+@require_POST
+@staff_required
+def task_decide(request: StaffRequest, task_id: int) -> HttpResponse:
+    task = _task_or_404(request, task_id)
+    case = task.case
+    form = DecisionForm(request.POST, kind=task.kind)
+    if not form.is_valid():
+        return _render_case(
+            request,
+            case,
+            status=400,
+            error=_("请检查填写的内容。"),
+            decision_form=form,
+            field_errors={k: str(v[0]) for k, v in form.errors.items()},
+        )
+    decision = form.cleaned_data["decision"]
+    try:
+        case_services.task_complete(
+            actor=request.user,
+            task=task,
+            decision=decision,
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        return _refused(request, case, exc, decision_form=form)
+    label = dict(Decision.choices)[decision]
+    return _after(request, case, _("已办理：%(decision)s") % {"decision": label})
+
+
+@require_POST
+@staff_required
+def task_supplement(request: StaffRequest, task_id: int) -> HttpResponse:
+    task = _task_or_404(request, task_id)
+    case = task.case
+    form = _supplement_form(case, _form_rows(case), request.POST)
+    if not form.is_valid():
+        return _render_case(
+            request,
+            case,
+            status=400,
+            error=" ".join(str(e) for e in form.non_field_errors()) or _("请检查填写的内容。"),
+            supplement_form=form,
+        )
+    message = form.cleaned_data.get("message", "")
+    try:
+        case_services.task_complete(
+            actor=request.user,
+            task=task,
+            decision=Decision.REQUEST_SUPPLEMENT,
+            comment=message,
+            data={"items": form.items},
+        )
+    except DomainError as exc:
+        return _refused(request, case, exc, supplement_form=form)
+    return _after(
+        request,
+        case,
+        _("已一次性告知申请人补正 %(count)s 项内容。") % {"count": len(form.items)},
+    )
+
+
+@require_POST
+@staff_required
+def case_extend(request: StaffRequest, case_id: int) -> HttpResponse:
+    case = _case_or_404(request, case_id)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _render_case(
+            request,
+            case,
+            status=400,
+            error=_("请检查延期天数和理由。"),
+            extension_form=form,
+        )
+    try:
+        case_services.case_extend(
+            actor=request.user,
+            case=case,
+            days=form.cleaned_data["days"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        return _refused(request, case, exc, extension_form=form)
+    return _after(
+        request, case, _("已延期 %(days)s 个工作日。") % {"days": form.cleaned_data["days"]}
+    )
