@@ -72,9 +72,7 @@ class Case(TimeStampedModel):
     applicant_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases"
     )
-    applicant_type = models.CharField(
-        _("申请人类型"), max_length=12, choices=ApplicantType.choices
-    )
+    applicant_type = models.CharField(_("申请人类型"), max_length=12, choices=ApplicantType.choices)
     applicant_person = models.ForeignKey(
         "identity.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
     )
@@ -152,9 +150,7 @@ class CaseMaterial(TimeStampedModel):
     status = models.CharField(
         _("状态"), max_length=12, choices=MaterialStatus.choices, default=MaterialStatus.MISSING
     )
-    origin = models.CharField(
-        _("来源"), max_length=10, choices=MaterialOrigin.choices, blank=True
-    )
+    origin = models.CharField(_("来源"), max_length=10, choices=MaterialOrigin.choices, blank=True)
     file = models.FileField(_("文件"), upload_to=material_upload_to, blank=True, max_length=200)
     #: Type recognised from the content, never from the name.
     content_type = models.CharField(_("文件类型"), max_length=60, blank=True)
@@ -212,9 +208,7 @@ class Task(TimeStampedModel):
         related_name="completed_tasks",
     )
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    decision = models.CharField(
-        _("决定"), max_length=24, choices=Decision.choices, blank=True
-    )
+    decision = models.CharField(_("决定"), max_length=24, choices=Decision.choices, blank=True)
     comment = models.TextField(_("意见"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
 
@@ -277,6 +271,9 @@ class TimelineEntry(models.Model):
         verbose_name = _("办理过程")
         verbose_name_plural = _("办理过程")
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.step}"
+
 
 class IdempotencyRecord(models.Model):
     """An ``Idempotency-Key`` seen from one user for one operation, and the case it produced."""
@@ -293,6 +290,9 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
 
 
 class Notification(TimeStampedModel):

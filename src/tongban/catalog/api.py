@@ -1,3 +1,144 @@
+"""Catalogue endpoints: anonymous reads of departments, sections, matters and themes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
-router = Router()
+from tongban.catalog import selectors
+from tongban.catalog.models import Department, Matter, Section, Theme
+from tongban.catalog.schemas import (
+    DepartmentOut,
+    MatterGuideOut,
+    MatterPageOut,
+    SectionOut,
+    ThemeDetailOut,
+    ThemeOut,
+)
+from tongban.catalog.services import matter_guide_snapshot, theme_form_schema
+
+router = Router(tags=["catalog"])
+
+
+def _ref(obj: Department | Section | Any | None) -> dict[str, str] | None:
+    if obj is None:
+        return None
+    return {"code": obj.code, "name": obj.name, "name_en": obj.name_en}
+
+
+def _summary(matter: Matter) -> dict[str, Any]:
+    return {
+        "code": matter.code,
+        "name": matter.name,
+        "name_en": matter.name_en,
+        "kind": matter.kind,
+        "audience": matter.audience,
+        "department": _ref(matter.department),
+        "section": _ref(matter.section),
+        "summary": matter.summary,
+        "online_depth": matter.online_depth,
+        "max_visits": matter.max_visits,
+        "legal_limit_days": matter.legal_limit_days,
+        "promised_limit_days": matter.promised_limit_days,
+        "commitment_eligible": matter.commitment_eligible,
+    }
+
+
+def _theme(theme: Theme) -> dict[str, Any]:
+    return {
+        "code": theme.code,
+        "name": theme.name,
+        "name_en": theme.name_en,
+        "summary": theme.summary,
+        "summary_en": theme.summary_en,
+        "audience": theme.audience,
+        "section": _ref(theme.section),
+        "promised_limit_days": theme.promised_limit_days,
+        "max_visits": theme.max_visits,
+        "combined_certificate_type": _ref(theme.combined_certificate_type),
+        "matters": [
+            {
+                "code": link.matter.code,
+                "name": link.matter.name,
+                "name_en": link.matter.name_en,
+                "department": _ref(link.matter.department),
+                "order": link.order,
+                "stage": link.stage,
+                "promised_limit_days": link.matter.promised_limit_days,
+                "online_depth": link.matter.online_depth,
+            }
+            for link in theme.theme_matters.all()
+        ],
+    }
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="部门列表")
+def departments(request: HttpRequest) -> Any:
+    return selectors.department_list()
+
+
+@router.get("/sections", response=list[SectionOut], summary="板块列表")
+def sections(request: HttpRequest) -> Any:
+    return selectors.section_list()
+
+
+@router.get("/matters", response=MatterPageOut, summary="搜索事项")
+def matters(
+    request: HttpRequest,
+    q: str = "",
+    audience: str | None = None,
+    section: str | None = None,
+    department: str | None = None,
+    online_depth: str | None = None,
+    page: int = 1,
+) -> Any:
+    result = selectors.matter_search(
+        query=q,
+        audience=audience or None,
+        section=section or None,
+        department=department or None,
+        online_depth=online_depth or None,
+        page=page,
+    )
+    body = {
+        "items": [_summary(m) for m in result.items],
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "page_size": result.page_size,
+        "query": result.query,
+    }
+    # The hottest endpoint: the dict is built to MatterPageOut already (a test
+    # checks it), so skip re-validating it; the schema still documents it.
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@router.get("/matters/{code}", response=MatterGuideOut, summary="办事指南")
+def matter_guide(request: HttpRequest, code: str) -> Any:
+    matter = selectors.matter_get(code=code)
+    return {**matter_guide_snapshot(matter=matter), "version": matter.version}
+
+
+@router.get(
+    "/matters/{code}/versions/{version}", response=MatterGuideOut, summary="办事指南历史版本"
+)
+def matter_guide_version(request: HttpRequest, code: str, version: int) -> Any:
+    found = selectors.matter_version_get(code=code, version=version)
+    return {
+        **found.guide,
+        "version": found.version,
+        "published_at": found.published_at.isoformat(),
+    }
+
+
+@router.get("/themes", response=list[ThemeOut], summary="主题服务列表")
+def themes(request: HttpRequest) -> Any:
+    return [_theme(t) for t in selectors.theme_list()]
+
+
+@router.get("/themes/{code}", response=ThemeDetailOut, summary="主题服务详情")
+def theme_detail(request: HttpRequest, code: str) -> Any:
+    theme = selectors.theme_get(code=code)
+    return {**_theme(theme), "form_schema": theme_form_schema(theme=theme)}

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog.choices import (
     Audience,
-    Channel,
     MaterialForm,
     MaterialSource,
     MatterKind,
@@ -35,14 +34,14 @@ class Bilingual(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def display_name(self) -> str:
         lang = get_language() or "zh-hans"
         if lang.startswith("en") and self.name_en:
             return self.name_en
-        return self.name
-
-    def __str__(self) -> str:
         return self.name
 
 
@@ -54,6 +53,11 @@ def localized(obj: object, field: str) -> str:
         if value:
             return str(value)
     return str(getattr(obj, field, ""))
+
+
+def empty_form_schema() -> dict[str, object]:
+    """A form with no fields: still a valid object schema."""
+    return {"type": "object", "properties": {}}
 
 
 class Department(Bilingual, TimeStampedModel):
@@ -142,7 +146,7 @@ class Matter(Bilingual, TimeStampedModel):
     #: Channels through which an application is accepted (values of Channel).
     channels = models.JSONField(_("办理渠道"), default=list, blank=True)
     #: JSON Schema (draft 2020-12) of the application form.
-    form_schema = models.JSONField(_("表单结构"), default=dict, blank=True)
+    form_schema = models.JSONField(_("表单结构"), default=empty_form_schema, blank=True)
     process = models.CharField(_("审批流程"), max_length=60, default="standard_approval")
     process_params = models.JSONField(_("流程参数"), default=dict, blank=True)
     certificate_type = models.ForeignKey(
@@ -164,6 +168,10 @@ class Matter(Bilingual, TimeStampedModel):
     version = models.PositiveIntegerField(_("版本"), default=0)
     #: Space-separated search tokens, rebuilt on every publication.
     search_text = models.TextField(default="", blank=True, editable=False)
+    #: Normalised name and English name, one per line between newlines, for ranking.
+    search_name = models.TextField(default="", blank=True, editable=False)
+    #: Normalised keywords between commas (",开饭店,餐饮,"), for exact keyword hits.
+    search_keywords = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         ordering = ["department__order", "code"]
@@ -173,9 +181,37 @@ class Matter(Bilingual, TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(promised_limit_days__lte=models.F("legal_limit_days")),
                 name="matter_promised_within_legal",
+                violation_error_message=_("承诺时限不能超过法定时限"),
             )
         ]
         indexes = [models.Index(fields=["audience", "section", "is_active"])]
+
+
+class SearchToken(models.Model):
+    """One word of a matter's inverted search index, with the points a hit on it is worth."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="search_tokens")
+    token = models.CharField(max_length=200)
+    #: Points for a query term equal to this token (name ≫ keyword > body).
+    weight = models.PositiveIntegerField()
+    #: The matter's place in the catalogue (department order, then code), copied
+    #: here so an unfiltered search ranks from this table alone.
+    sort_key = models.CharField(max_length=80, default="")
+
+    class Meta:
+        verbose_name = _("搜索词")
+        verbose_name_plural = _("搜索词")
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "token"], name="search_token_per_matter")
+        ]
+        indexes = [
+            models.Index(
+                fields=["token", "matter", "weight", "sort_key"], name="search_token_lookup"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class MaterialRequirement(Bilingual, TimeStampedModel):
@@ -192,7 +228,10 @@ class MaterialRequirement(Bilingual, TimeStampedModel):
         _("材料形式"), max_length=20, choices=MaterialForm.choices, default=MaterialForm.ELECTRONIC
     )
     source = models.CharField(
-        _("材料来源"), max_length=20, choices=MaterialSource.choices, default=MaterialSource.APPLICANT
+        _("材料来源"),
+        max_length=20,
+        choices=MaterialSource.choices,
+        default=MaterialSource.APPLICANT,
     )
     #: Code of the data resource that can supply this material (免提交), if any.
     shared_resource = models.CharField(_("共享数据资源"), max_length=60, blank=True)
@@ -278,6 +317,9 @@ class ThemeMatter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["theme", "matter"], name="theme_matter_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id}:{self.matter_id}"
 
 
 class SearchSynonym(TimeStampedModel):

@@ -23,8 +23,7 @@ def test_the_compiled_catalogue_matches_the_po_file():
     stale = [
         e.msgid
         for e in po.translated_entries()
-        if e.msgid not in compiled
-        or (e.msgstr and compiled[e.msgid][0] != e.msgstr)
+        if e.msgid not in compiled or (e.msgstr and compiled[e.msgid][0] != e.msgstr)
     ]
     assert stale == [], f"django.mo is out of date ({len(stale)}): run make messages"
 
@@ -37,7 +36,8 @@ def test_placeholders_survive_translation():
     broken = [
         e.msgid
         for e in po.translated_entries()
-        if not e.msgid_plural and sorted(pattern.findall(e.msgid)) != sorted(pattern.findall(e.msgstr))
+        if not e.msgid_plural
+        and sorted(pattern.findall(e.msgid)) != sorted(pattern.findall(e.msgstr))
     ]
     assert broken == []
 

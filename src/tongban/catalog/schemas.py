@@ -1,0 +1,134 @@
+"""API shapes of the catalogue: summaries for lists, the whole guide for one matter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+
+
+class RefOut(Schema):
+    code: str
+    name: str
+    name_en: str = ""
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    short_name: str
+    in_center: bool
+    matter_count: int
+
+
+class SectionOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    description: str
+    description_en: str
+    matter_count: int
+
+
+class MatterSummaryOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    audience: str
+    department: RefOut
+    section: RefOut
+    summary: str
+    online_depth: str
+    max_visits: int
+    legal_limit_days: int
+    promised_limit_days: int
+    commitment_eligible: bool
+
+
+class MatterPageOut(Schema):
+    items: list[MatterSummaryOut]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    query: str
+
+
+class MaterialOut(Schema):
+    code: str
+    name: str
+    name_en: str = ""
+    description: str = ""
+    required: bool
+    key: bool
+    copies: int
+    form: str
+    source: str
+    #: Code of the data resource that supplies this material, or null.
+    shared_resource: str | None = None
+    order: int = 0
+
+
+class MatterGuideOut(Schema):
+    code: str
+    version: int
+    name: str
+    name_en: str = ""
+    kind: str
+    audience: str
+    department: RefOut
+    section: RefOut
+    summary: str = ""
+    summary_en: str = ""
+    legal_basis: str = ""
+    legal_basis_en: str = ""
+    conditions: str = ""
+    conditions_en: str = ""
+    materials: list[MaterialOut]
+    legal_limit_days: int
+    promised_limit_days: int
+    max_visits: int
+    online_depth: str
+    channels: list[str]
+    #: Fee in yuan as a decimal string ("0.00" = free of charge).
+    fee: str
+    fee_basis: str = ""
+    form_schema: dict[str, Any]
+    process: str = ""
+    certificate_type: RefOut | None = None
+    commitment_eligible: bool = False
+    keywords: str = ""
+    window_address: str = ""
+    consult_phone: str = ""
+    published_at: str | None = None
+
+
+class ThemeMatterOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    department: RefOut
+    order: int
+    stage: int
+    promised_limit_days: int
+    online_depth: str
+
+
+class ThemeOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    summary: str
+    summary_en: str
+    audience: str
+    section: RefOut
+    promised_limit_days: int
+    max_visits: int
+    combined_certificate_type: RefOut | None = None
+    matters: list[ThemeMatterOut]
+
+
+class ThemeDetailOut(ThemeOut):
+    form_schema: dict[str, Any]
