@@ -448,10 +448,14 @@ def _client_process(args: tuple[int, str, float, int]) -> tuple[int, int, list[f
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         ok = errors = 0
         mine: list[float] = []
+        sent = 0
         while time.monotonic() < deadline:
             began = time.perf_counter()
+            sent += 1
+            # "{n}" makes every request's URL new, so no cache can answer it.
+            url = path.replace("{n}", f"{os.getpid()}x{threading.get_ident() % 9973}x{sent}")
             try:
-                conn.request("GET", path, headers={"Accept-Language": "zh-hans"})
+                conn.request("GET", url, headers={"Accept-Language": "zh-hans"})
                 response = conn.getresponse()
                 response.read()
                 if response.status == 200:
@@ -607,12 +611,16 @@ def _run(args: argparse.Namespace, tmp: str) -> int:
                 "search API q=营业执照 page 2",
                 "/api/v1/matters?q=" + urllib.parse.quote("营业执照") + "&page=2",
             ),
+            (
+                "search API, every query new",
+                "/api/v1/matters?q=" + urllib.parse.quote("开饭店 ") + "{n}",
+            ),
             ("guide API", f"/api/v1/matters/{guide}"),
             ("guide page", f"/matters/{guide}/"),
         ]
         for name, path in targets:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", path)
+            conn.request("GET", path.replace("{n}", "0"))
             first = conn.getresponse()
             first.read()
             conn.close()
@@ -649,13 +657,17 @@ def _run(args: argparse.Namespace, tmp: str) -> int:
             f"{_pad(r.name, 30)} {r.requests:>9} {r.errors:>7} {r.rps:>9.1f} "
             f"{r.percentile(0.5):>8.1f} {r.percentile(0.95):>8.1f} {ratio:>7.0%}"
         )
-    search = [r for r in results if r.name.startswith("search")]
+    search = [r for r in results if r.name.startswith("search") and "new" not in r.name]
     worst = min(r.rps for r in search) / bare if bare else 0.0
     verdict = "met" if worst >= SEARCH_TARGET_RATIO else "NOT met"
+    uncached = [r for r in results if "new" in r.name]
     print(
-        f"\nsearch at {worst:.0%} of the bare view (slowest search target); "
+        f"\nsearch at {worst:.0%} of the bare view (slowest repeated-query target, "
+        f"result cache {os.environ.get('CATALOG_SEARCH_CACHE_SECONDS', 'default 30')} s); "
         f"target ≥ {SEARCH_TARGET_RATIO:.0%}: {verdict}"
     )
+    if uncached and bare:
+        print(f"search with every query new (no cache hit): {uncached[0].rps / bare:.0%} of bare")
     print(f"bench took {time.monotonic() - started:.0f} s")
     errors = sum(r.errors for r in results)
     if errors:

@@ -33,6 +33,9 @@ ENTERPRISE_USCC = uscc_make(area="310114", org="MA1GKF8T")
 def _fast_password_hashing(settings: Any) -> None:
     # The real hasher costs ~0.3 s per password; tests create hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests roll their transactions back, so on-commit cache invalidation never runs;
+    # the search cache has its own test that switches it on.
+    settings.CATALOG_SEARCH_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
