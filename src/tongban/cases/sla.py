@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -231,26 +231,33 @@ def case_sla_state(
 # --- the sweep --------------------------------------------------------------------------------
 
 
+def _instances() -> QuerySet[ProcessInstance]:
+    # Not ProcessInstance.objects: its annotation joins the definition, and Django then
+    # writes UPDATE … WHERE id IN (SELECT …), whose condition PostgreSQL does not re-check
+    # after waiting for a concurrent writer; a plain UPDATE … WHERE is re-checked.
+    return ProcessInstance._base_manager.all()
+
+
 def timer_claim(*, instance_id: int, seen_at: datetime | None) -> bool:
     """Take a due timer for this sweep; True for exactly one of two concurrent sweeps."""
-    # The UPDATE is atomic on SQLite and PostgreSQL alike: the second sweep matches no row.
+    # A conditional UPDATE: the second sweep waits for the first and then matches no row.
     # The engine sets next_timer_at again when it saves the refreshed process.
+    if seen_at is None:
+        return False
     return (
-        ProcessInstance.objects.filter(pk=instance_id, next_timer_at=seen_at).update(
-            next_timer_at=None
-        )
-        == 1
+        _instances().filter(pk=instance_id, next_timer_at=seen_at).update(next_timer_at=None) == 1
     )
 
 
-def _due_timers(now: datetime) -> list[tuple[int, datetime | None, int]]:
-    """(process id, timer moment, version) of every open case's process whose timer is due."""
+def _due_timers(now: datetime) -> list[tuple[int, datetime | None]]:
+    """(process id, timer moment) of every open case's process whose timer is due."""
     return list(
-        ProcessInstance.objects.filter(next_timer_at__lte=now, completed=False)
+        _instances()
+        .filter(next_timer_at__lte=now, completed=False)
         .exclude(case__isnull=True)
         .exclude(case__status__in=_TIMER_EXCLUDED_STATUSES)
         .order_by("next_timer_at")
-        .values_list("pk", "next_timer_at", "version")
+        .values_list("pk", "next_timer_at")
     )
 
 
@@ -263,20 +270,24 @@ def _case_timers_fire(case: Case) -> None:
 
 def _timers_fire(now: datetime) -> int:
     fired = 0
-    for instance_id, seen_at, version in _due_timers(now):
+    for instance_id, seen_at in _due_timers(now):
         try:
             # One transaction per timer: a failing case rolls back its claim and is retried
             # at the next sweep, while the others go on.
             with transaction.atomic():
                 if not timer_claim(instance_id=instance_id, seen_at=seen_at):
                     continue
+                # Read after the claim: the row is ours until commit.
+                version = _instances().values_list("version", flat=True).get(pk=instance_id)
                 case = Case.objects.select_related("process").get(process_id=instance_id)
                 _case_timers_fire(case)
                 # The engine saves (version + 1, next timer set) when a timer fired; if it
                 # did not, put the timer back so that it is not forgotten.
-                untouched = ProcessInstance.objects.filter(
-                    pk=instance_id, version=version, next_timer_at__isnull=True
-                ).update(next_timer_at=seen_at)
+                untouched = (
+                    _instances()
+                    .filter(pk=instance_id, version=version, next_timer_at__isnull=True)
+                    .update(next_timer_at=seen_at)
+                )
             if not untouched:
                 fired += 1
         except Exception:

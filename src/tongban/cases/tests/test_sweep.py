@@ -64,7 +64,7 @@ class FakeEngine:
             raise RuntimeError("engine failure")
         if self.fires:
             # The engine saves with version + 1 and the next pending timer (none left here).
-            ProcessInstance.objects.filter(pk=case.process_id).update(
+            ProcessInstance._base_manager.filter(pk=case.process_id).update(
                 version=F("version") + 1, next_timer_at=None
             )
 
@@ -127,6 +127,11 @@ def test_two_sweeping_threads_fire_each_timer_once(
     applicant: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases = [timed_case(applicant, number=n) for n in range(1, 6)]
+    # And a case whose limit is 80 % used: both sweeps see it turn to warning.
+    warned = case_make(
+        applicant=applicant, promised=5, accepted_at=at(2026, 3, 2), case_no="JD2026000200"
+    )
+    sla.case_deadline_refresh(case=warned)
     fake = FakeEngine()
     monkeypatch.setattr(sla, "_case_timers_fire", fake)
     real_due_timers = sla._due_timers
@@ -157,6 +162,8 @@ def test_two_sweeping_threads_fire_each_timer_once(
     assert not errors
     assert sorted(fake.calls) == sorted(c.pk for c in cases)
     assert sum(r.timers_fired for r in results) == len(cases)
+    assert sum(r.warned for r in results) == 1
+    assert TimelineEntry.objects.filter(case=warned, action="sla_warning").count() == 1
 
 
 def test_a_failing_case_does_not_stop_the_sweep_and_is_retried(
@@ -179,6 +186,24 @@ def test_a_timer_the_engine_did_not_fire_is_kept(
     applicant: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = timed_case(applicant)
+    monkeypatch.setattr(sla, "_case_timers_fire", FakeEngine(fires=False))
+    assert sla.sla_sweep(now=NOW).timers_fired == 0
+    assert ProcessInstance.objects.get(pk=case.process_id).next_timer_at is not None
+
+
+def test_a_timer_is_kept_when_the_process_was_saved_between_read_and_claim(
+    applicant: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = timed_case(applicant)
+    real_due_timers = sla._due_timers
+
+    def read_then_someone_saves(now: datetime) -> list[Any]:
+        seen = real_due_timers(now)
+        # e.g. a clerk's action saved the process (version + 1) keeping the same timer
+        ProcessInstance._base_manager.filter(pk=case.process_id).update(version=F("version") + 1)
+        return seen
+
+    monkeypatch.setattr(sla, "_due_timers", read_then_someone_saves)
     monkeypatch.setattr(sla, "_case_timers_fire", FakeEngine(fires=False))
     assert sla.sla_sweep(now=NOW).timers_fired == 0
     assert ProcessInstance.objects.get(pk=case.process_id).next_timer_at is not None
