@@ -799,7 +799,7 @@ def task_complete(
         raise _status_refused(case, _("办理此待办"))
     now = now or timezone.now()
 
-    instance = ProcessInstance.objects.get(pk=case.process_id)
+    instance = ProcessInstance.objects.with_digest().get(pk=case.process_id)
     # A Conflict here (the process moved on) propagates and the transaction rolls back.
     step = engine.process_complete_task(
         instance=instance, task_id=task.engine_task_id, data={"decision": decision}
@@ -957,7 +957,7 @@ def case_supplement_answer(
 
     if case.process_id is None:
         raise _status_refused(case, _("补正"))
-    instance = ProcessInstance.objects.get(pk=case.process_id)
+    instance = ProcessInstance.objects.with_digest().get(pk=case.process_id)
     applicant_task = _applicant_task(instance)
     if applicant_task is None:
         raise Conflict(_("流程中没有待补正的环节，请刷新后重试"))
@@ -1079,7 +1079,7 @@ def case_timers_fire(*, case: Case, now: datetime | None = None) -> Case:
     if case.process_id is None or case.status in FINAL_STATUSES:
         return case
     now = now or timezone.now()
-    instance = ProcessInstance.objects.get(pk=case.process_id)
+    instance = ProcessInstance.objects.with_digest().get(pk=case.process_id)
     step = engine.process_refresh_timers(instance=instance)
     case.process = step.instance
     ready = {t.name for t in step.ready}

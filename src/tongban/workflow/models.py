@@ -76,10 +76,15 @@ class ProcessDefinition(models.Model):
 
 
 class ProcessInstanceManager(models.Manager["ProcessInstance"]):
-    def get_queryset(self) -> models.QuerySet[ProcessInstance]:
-        # The engine restores a workflow on the spec cached by its definition's digest;
-        # reading the digest with the instance saves a query on every step.
-        return super().get_queryset().annotate(definition_digest=models.F("definition__digest"))
+    def with_digest(self) -> models.QuerySet[ProcessInstance]:
+        """Instances with their definition's digest read in the same query.
+
+        The engine restores a workflow on the spec cached by that digest, so this saves a
+        query per step. Not the default queryset: Django turns an UPDATE of an annotated
+        queryset into ``WHERE id IN (SELECT … JOIN …)``, which PostgreSQL does not re-check
+        after a lock wait, and that would void the optimistic lock.
+        """
+        return self.get_queryset().annotate(definition_digest=models.F("definition__digest"))
 
 
 class ProcessInstance(models.Model):

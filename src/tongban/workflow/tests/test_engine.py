@@ -351,7 +351,7 @@ def test_a_stale_instance_cannot_set_data_or_fire_timers(
         process_set_data(instance=stale, data={"note": "y"})
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_threads_completing_the_same_task_let_exactly_one_win() -> None:
     step = _start()
     task_id = step.ready[0].id
