@@ -39,6 +39,13 @@ def user_is_agent_of(*, user: User, uscc: str) -> bool:
     return _live_agencies(user=user).filter(enterprise__uscc=uscc.strip().upper()).exists()
 
 
+def user_is_agent_of_id(*, user: User, enterprise_id: int) -> bool:
+    """Whether ``user`` may act today for the enterprise with this primary key."""
+    if not _signed_in(user):
+        return False
+    return _live_agencies(user=user).filter(enterprise_id=enterprise_id).exists()
+
+
 def user_staff(*, user: User) -> StaffProfile | None:
     """The staff post of ``user`` (with its department), or None for a non-staff account."""
     if not _signed_in(user):
