@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "tongban.identity",
     "tongban.catalog",
     "tongban.workflow",
+    "tongban.exchange",
+    "tongban.credit",
     "tongban.cases",
     "tongban.workbench",
     "tongban.portal",

@@ -88,6 +88,8 @@ class Case(TimeStampedModel):
         _("申请渠道"), max_length=10, choices=Channel.choices, default=Channel.ONLINE
     )
     form_data = models.JSONField(_("申请表"), default=dict, blank=True)
+    #: Form fields filled from shared data (数据共享预填), so the applicant sees which.
+    prefilled_fields = models.JSONField(_("共享预填字段"), default=list, blank=True)
     status = models.CharField(
         _("状态"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.DRAFT
     )
