@@ -42,7 +42,7 @@ class CodeWidget(widgets.ForeignKeyWidget):
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
             raise ValueError(
-                _("%(label)s代码\u201c%(code)s\u201d不存在") % {"label": self.label, "code": value}
+                _("%(label)s代码“%(code)s”不存在") % {"label": self.label, "code": value}
             ) from None
 
 
@@ -104,7 +104,7 @@ class MatterResource(resources.ModelResource):
         code = str(row.get("code") or "").strip()
         if code in getattr(self, "_repeated_codes", set()):
             raise ValidationError(
-                {"code": _("事项编码\u201c%(code)s\u201d在文件中出现了多次") % {"code": code}}
+                {"code": _("事项编码“%(code)s”在文件中出现了多次") % {"code": code}}
             )
         super().before_import_row(row, **kwargs)
 

@@ -85,7 +85,7 @@ def matter_search(
             errors.append(
                 FieldError(
                     field="section",
-                    message=_("板块\u201c%(code)s\u201d不存在") % {"code": section},
+                    message=_("板块“%(code)s”不存在") % {"code": section},
                 )
             )
     if department:
@@ -96,7 +96,7 @@ def matter_search(
             errors.append(
                 FieldError(
                     field="department",
-                    message=_("部门\u201c%(code)s\u201d不存在") % {"code": department},
+                    message=_("部门“%(code)s”不存在") % {"code": department},
                 )
             )
     if page < 1:
@@ -176,7 +176,7 @@ def matter_get(*, code: str) -> Matter:
         .first()
     )
     if matter is None:
-        raise NotFound(_("事项\u201c%(code)s\u201d不存在或已下线") % {"code": code})
+        raise NotFound(_("事项“%(code)s”不存在或已下线") % {"code": code})
     return matter
 
 
@@ -189,7 +189,7 @@ def matter_version_get(*, code: str, version: int) -> MatterVersion:
     )
     if found is None:
         raise NotFound(
-            _("事项\u201c%(code)s\u201d没有第 %(version)s 版") % {"code": code, "version": version}
+            _("事项“%(code)s”没有第 %(version)s 版") % {"code": code, "version": version}
         )
     return found
 
@@ -231,5 +231,5 @@ def theme_get(*, code: str) -> Theme:
     """An active theme with its ordered matters."""
     theme = theme_list().filter(code=code).first()
     if theme is None:
-        raise NotFound(_("主题\u201c%(code)s\u201d不存在或已下线") % {"code": code})
+        raise NotFound(_("主题“%(code)s”不存在或已下线") % {"code": code})
     return theme

@@ -85,7 +85,7 @@ def form_schema_check(*, schema: Any, field: str = "form_schema") -> None:
             % {"where": where, "problem": exc.message},
         ) from None
     if schema.get("type") != "object":
-        raise _schema_refused(field, _("表单结构的 type 必须是 \u201cobject\u201d"))
+        raise _schema_refused(field, _("表单结构的 type 必须是 “object”"))
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         raise _schema_refused(field, _("表单结构必须包含 properties 对象，列出表单的各个字段"))
@@ -152,7 +152,7 @@ def _resolve_code(
         errors.append(
             FieldError(
                 field=field,
-                message=_("%(label)s代码\u201c%(code)s\u201d不存在")
+                message=_("%(label)s代码“%(code)s”不存在")
                 % {"label": label, "code": value},
             )
         )
@@ -461,7 +461,7 @@ def matter_upsert(
     rows = _materials_check(materials, errors)
     if errors:
         raise ValidationFailed(
-            _("事项\u201c%(code)s\u201d的办事指南有误") % {"code": code}, errors=errors
+            _("事项“%(code)s”的办事指南有误") % {"code": code}, errors=errors
         )
 
     matter.form_schema = form_schema_ordered(matter.form_schema)
@@ -493,7 +493,7 @@ def _materials_check(
             errors.append(
                 FieldError(
                     field=f"{prefix}code",
-                    message=_("材料编码\u201c%(code)s\u201d重复") % {"code": row.code},
+                    message=_("材料编码“%(code)s”重复") % {"code": row.code},
                 )
             )
         seen.add(row.code)
@@ -562,7 +562,7 @@ def theme_upsert(*, code: str, fields: Mapping[str, Any], matters: list[dict[str
             errors.append(
                 FieldError(
                     field=field,
-                    message=_("事项\u201c%(code)s\u201d重复") % {"code": matter_code},
+                    message=_("事项“%(code)s”重复") % {"code": matter_code},
                 )
             )
             continue
@@ -572,7 +572,7 @@ def theme_upsert(*, code: str, fields: Mapping[str, Any], matters: list[dict[str
             errors.append(
                 FieldError(
                     field=field,
-                    message=_("事项编码\u201c%(code)s\u201d不存在") % {"code": matter_code},
+                    message=_("事项编码“%(code)s”不存在") % {"code": matter_code},
                 )
             )
             continue
@@ -587,7 +587,7 @@ def theme_upsert(*, code: str, fields: Mapping[str, Any], matters: list[dict[str
             continue
         links.append((matter, order, stage))
     if errors:
-        raise ValidationFailed(_("主题\u201c%(code)s\u201d有误") % {"code": code}, errors=errors)
+        raise ValidationFailed(_("主题“%(code)s”有误") % {"code": code}, errors=errors)
 
     theme.save()
     transaction.on_commit(search_cache_invalidate)
