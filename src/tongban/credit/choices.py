@@ -21,3 +21,29 @@ class CreditLevel(models.TextChoices):
 class SubjectType(models.TextChoices):
     PERSON = "person", _("自然人")
     ENTERPRISE = "enterprise", _("法人")
+
+
+#: Order of credit levels from best to worst: the worst valid level is a subject's level.
+LEVEL_ORDER = ("A", "B", "C", "D")
+
+#: Spellings accepted in an import sheet besides the value and its label.
+LIST_ALIASES = {
+    "红名单": CreditList.RED,
+    "守信红名单": CreditList.RED,
+    "黑名单": CreditList.BLACK,
+    "失信黑名单": CreditList.BLACK,
+    "失信联合惩戒黑名单": CreditList.BLACK,
+    "重点关注名单": CreditList.KEY_SUPERVISION,
+    "重点监管名单": CreditList.KEY_SUPERVISION,
+    "未列入名单": CreditList.NONE,
+    "无": CreditList.NONE,
+    "": CreditList.NONE,
+}
+
+SUBJECT_TYPE_ALIASES = {
+    "自然人": SubjectType.PERSON,
+    "个人": SubjectType.PERSON,
+    "法人": SubjectType.ENTERPRISE,
+    "企业": SubjectType.ENTERPRISE,
+    "法人和其他组织": SubjectType.ENTERPRISE,
+}

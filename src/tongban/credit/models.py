@@ -32,9 +32,22 @@ class CreditRecord(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    #: First day the record no longer holds, when it was ended early (修复/撤销); records are
+    #: never deleted, so a lifted punishment stays on file with who lifted it and why.
+    ended_on = models.DateField(_("终止日期"), null=True, blank=True)
+    end_reason = models.TextField(_("终止原因"), blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("终止人"),
+    )
 
     class Meta:
-        ordering = ["-valid_from"]
+        ordering = ["-valid_from", "-id"]
+        indexes = [models.Index(fields=["subject", "valid_from"])]
         verbose_name = _("信用记录")
         verbose_name_plural = _("信用记录")
 

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from tongban.catalog.models import Department
+from tongban.credit.demo import JOINT_PUNISHMENT_MEMO, credit_demo_load, credit_demo_records
+from tongban.credit.models import CreditRecord
+from tongban.credit.selectors import credit_status
+from tongban.demo.data.people import DEMO_ENTERPRISE_USCC, ENTERPRISES, PEOPLE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_departments(db: None) -> None:
+    for code in {r["source_code"] for r in credit_demo_records()}:
+        Department.objects.get_or_create(code=code, defaults={"name": code})
+
+
+def test_the_demo_records_load_once(demo_departments: None) -> None:
+    created = credit_demo_load()
+    assert created == len(credit_demo_records())
+    assert credit_demo_load() == 0
+    assert CreditRecord.objects.count() == created
+
+
+def test_the_demo_enterprise_is_level_a_on_the_red_list(demo_departments: None) -> None:
+    credit_demo_load()
+    status = credit_status(subject=DEMO_ENTERPRISE_USCC)
+    assert status.level == "A"
+    assert status.lists == {"red"}
+    assert status.joint_punishment is False
+
+
+def test_one_demo_enterprise_is_under_key_supervision(demo_departments: None) -> None:
+    credit_demo_load()
+    supervised = [
+        e for e in ENTERPRISES if "key_supervision" in credit_status(subject=e["uscc"]).lists
+    ]
+    assert len(supervised) == 1
+    assert supervised[0]["uscc"] != DEMO_ENTERPRISE_USCC
+
+
+def test_one_demo_person_is_under_joint_punishment(demo_departments: None) -> None:
+    credit_demo_load()
+    punished = [p for p in PEOPLE if credit_status(subject=p["id_number"]).joint_punishment]
+    assert [p["name"] for p in punished] == ["刘洋"]
+    assert credit_status(subject=punished[0]["id_number"]).legal_bases == [JOINT_PUNISHMENT_MEMO]
+    # No demo account is punished, so the demo's own walk-throughs are not refused.
+    assert punished[0]["username"] == ""
