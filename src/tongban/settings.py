@@ -109,6 +109,9 @@ INSTALLED_APPS = [
     "tongban.exchange",
     "tongban.credit",
     "tongban.cases",
+    "tongban.certificates",
+    "tongban.payments",
+    "tongban.delivery",
     "tongban.workbench",
     "tongban.portal",
     "tongban.api",
@@ -288,3 +291,11 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+#: Shared secret of the exchange's HTTP providers: requests to a department's endpoint
+#: carry X-Tongban-Signature = HMAC-SHA256(body) with it (EXCHANGE_HTTP_SECRET_FILE works too).
+EXCHANGE_HTTP_SECRET = env_secret(
+    "EXCHANGE_HTTP_SECRET", "" if PRODUCTION else "tongban-development-exchange-secret"
+)
+#: Key id sent as X-Tongban-Key-Id, so a department can tell which secret to check with.
+EXCHANGE_HTTP_KEY_ID = env_str("EXCHANGE_HTTP_KEY_ID", "tongban")

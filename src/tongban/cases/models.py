@@ -28,6 +28,7 @@ from tongban.cases.choices import (
 )
 from tongban.catalog.choices import Channel
 from tongban.core.models import TimeStampedModel
+from tongban.delivery.choices import DeliveryMethod
 
 
 def material_upload_to(instance: CaseMaterial, filename: str) -> str:
@@ -123,6 +124,15 @@ class Case(TimeStampedModel):
     )
     warned_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
+    #: How the applicant receives the paper licence (the e-certificate is always issued).
+    delivery_method = models.CharField(
+        _("领证方式"),
+        max_length=12,
+        choices=DeliveryMethod.choices,
+        default=DeliveryMethod.ELECTRONIC,
+    )
+    #: In-person visits so far (最多跑一次): a counter submission or a pick-up counts one.
+    visit_count = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
     #: Why the case was not accepted (不予受理) or denied (不予许可).
     outcome_reason = models.TextField(_("理由"), blank=True)
 
@@ -322,3 +332,29 @@ class Notification(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
+
+
+class VisitKind(models.TextChoices):
+    WINDOW_SUBMISSION = "window_submission", _("窗口递交")
+    PICKUP = "pickup", _("窗口领证")
+    OTHER = "other", _("其他到场")
+
+
+class Visit(models.Model):
+    """One in-person visit of the applicant for a case, recorded when it happens."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    kind = models.CharField(_("类型"), max_length=20, choices=VisitKind.choices)
+    at = models.DateTimeField(_("时间"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("到场记录")
+        verbose_name_plural = _("到场记录")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d}"
