@@ -288,6 +288,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # SpiffWorkflow logs every task state change at INFO.
         "spiff": {"level": "WARNING"},
+        # fontTools logs every glyph list while subsetting a certificate font.
+        "fontTools": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
     },
 }
@@ -299,3 +301,35 @@ EXCHANGE_HTTP_SECRET = env_secret(
 )
 #: Key id sent as X-Tongban-Key-Id, so a department can tell which secret to check with.
 EXCHANGE_HTTP_KEY_ID = env_str("EXCHANGE_HTTP_KEY_ID", "tongban")
+
+#: Secret under which the certificates' Ed25519 private keys are encrypted at rest
+#: (TONGBAN_SIGNING_SECRET_FILE works too). Required in production: losing or changing it
+#: means the stored keys can no longer sign (old certificates still verify: public keys are plain).
+TONGBAN_SIGNING_SECRET = env_secret("TONGBAN_SIGNING_SECRET", "")
+if not TONGBAN_SIGNING_SECRET:
+    if PRODUCTION:
+        raise ImproperlyConfigured("TONGBAN_SIGNING_SECRET must be set in production")
+    # Development and tests only: a value derived from SECRET_KEY, so nothing needs configuring.
+    TONGBAN_SIGNING_SECRET = f"tongban-signing-derived-from-secret-key:{SECRET_KEY}"
+#: A TTF/OTF/TTC font with Chinese glyphs to embed in certificate PDFs (e.g. Debian's
+#: /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc); empty uses the built-in STSong-Light.
+TONGBAN_CERT_FONT = env_str("TONGBAN_CERT_FONT", "")
+if TONGBAN_CERT_FONT and not Path(TONGBAN_CERT_FONT).is_file():
+    raise ImproperlyConfigured(f"TONGBAN_CERT_FONT={TONGBAN_CERT_FONT!r} is not a readable file")
+
+#: Carrier of posted licences: a code of tongban.delivery.carriers.base.CARRIERS
+#: ("sandbox" moves parcels on `tongban delivery advance`) or a dotted class path.
+DELIVERY_CARRIER = env_str("DELIVERY_CARRIER", "sandbox")
+
+#: Payment provider used for new orders (tongban.payments.providers; "sandbox" for the demo).
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
+#: Extra providers a district plugs in: "name=dotted.path.Class", comma separated.
+PAYMENT_PROVIDER_CLASSES = env_list("PAYMENT_PROVIDER_CLASSES", [])
+#: Where the sandbox gateway (`tongban payments sandbox`) listens.
+PAYMENT_SANDBOX_URL = env_str("PAYMENT_SANDBOX_URL", "http://127.0.0.1:8010").rstrip("/")
+#: Shared HMAC secret between the app and the sandbox gateway (PAYMENT_SANDBOX_SECRET_FILE works too).
+PAYMENT_SANDBOX_SECRET = env_secret(
+    "PAYMENT_SANDBOX_SECRET", "" if PRODUCTION else "tongban-development-sandbox-pay-secret"
+)
+#: Seconds a payment callback stays valid: older ones (or as far in the future) are replays.
+PAYMENT_CALLBACK_MAX_AGE_SECONDS = env_int("PAYMENT_CALLBACK_MAX_AGE_SECONDS", 600)

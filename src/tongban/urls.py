@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("workbench/", include("tongban.workbench.urls")),
+    path("verify/", include("tongban.certificates.urls")),
     path("", include("tongban.portal.urls")),
 ]
 

@@ -75,13 +75,21 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from tongban.cases.api import router as cases_router
     from tongban.catalog.api import router as catalog_router
+    from tongban.certificates.api import router as certificates_router
+    from tongban.delivery.api import router as delivery_router
+    from tongban.exchange.api import router as exchange_router
     from tongban.identity.api import router as identity_router
+    from tongban.payments.api import router as payments_router
     from tongban.workflow.api import router as workflow_router
 
     api.add_router("", identity_router)
     api.add_router("", catalog_router)
     api.add_router("", workflow_router)
     api.add_router("", cases_router)
+    api.add_router("", exchange_router)
+    api.add_router("", payments_router)
+    api.add_router("", certificates_router)
+    api.add_router("", delivery_router)
 
 
 _register_routers()

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from tongban.api.auth import signed_in
-from tongban.cases import selectors, services
+from tongban.cases import outputs, selectors, services
 from tongban.cases.choices import CaseStatus, MaterialStatus, TaskState
 from tongban.cases.models import Case, CaseMaterial, Task
 from tongban.cases.schemas import (
@@ -28,6 +28,7 @@ from tongban.cases.schemas import (
 )
 from tongban.catalog.models import localized
 from tongban.core.errors import FieldError, ValidationFailed
+from tongban.identity import selectors as identity_selectors
 from tongban.identity.models import User
 
 router = Router(tags=["applications"], auth=signed_in)
@@ -47,7 +48,7 @@ def _code_name(obj: Any) -> dict[str, str] | None:
     return {"code": obj.code, "name": localized(obj, "name")}
 
 
-def _material_out(material: CaseMaterial) -> dict[str, Any]:
+def _material_out(material: CaseMaterial, *, staff: bool = False) -> dict[str, Any]:
     return {
         "requirement": material.requirement_code,
         "name": material.name,
@@ -60,6 +61,10 @@ def _material_out(material: CaseMaterial) -> dict[str, Any]:
         "sha256": material.sha256,
         "original_name": material.original_name,
         "shared_resource": material.shared_resource or None,
+        "shared_at": material.shared_at,
+        # The record itself is for the reviewing staff; the applicant sees that it was shared.
+        "shared_record": (material.shared_record or None) if staff else None,
+        "review_note": material.review_note,
     }
 
 
@@ -70,6 +75,8 @@ def _applicant_out(case: Case) -> dict[str, str]:
 def case_out(*, user: User, case: Case) -> dict[str, Any]:
     """The whole case as the caller may see it."""
     supplement = selectors.case_open_supplement(case=case)
+    staff = identity_selectors.user_staff(user=user) is not None
+    results = outputs.case_outputs_summary(case=case)
     return {
         "id": case.pk,
         "case_no": case.case_no,
@@ -82,7 +89,8 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
         "applicant": _applicant_out(case),
         "channel": case.channel,
         "form": case.form_data,
-        "materials": [_material_out(m) for m in case.materials.all()],
+        "prefilled_fields": list(case.prefilled_fields or []),
+        "materials": [_material_out(m, staff=staff) for m in case.materials.all()],
         "submitted_at": case.submitted_at,
         "accepted_at": case.accepted_at,
         "decided_at": case.decided_at,
@@ -116,10 +124,11 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
         }
         if supplement
         else None,
-        # Certificates, payment and delivery arrive with later issues.
-        "certificates": [],
-        "payment": None,
-        "delivery": None,
+        "certificates": results["certificates"],
+        "payment": results["payment"],
+        "delivery": results["delivery"],
+        "fee": results["fee"],
+        "visit_count": case.visit_count,
     }
 
 
@@ -308,3 +317,13 @@ def task_complete(request: HttpRequest, task_id: int, payload: TaskCompleteIn) -
         data=payload.data,
     )
     return task_out(selectors.task_get_for_staff(user=user, task_id=task_id))
+
+
+@router.post(
+    "/applications/{case_id}/pickup", response=CaseOut, summary="确认窗口领取（窗口受理岗位）"
+)
+def application_pickup(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    outputs.case_pickup_confirm(actor=user, case=case)
+    return _fresh(request, case_id)

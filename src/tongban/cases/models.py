@@ -131,6 +131,8 @@ class Case(TimeStampedModel):
         choices=DeliveryMethod.choices,
         default=DeliveryMethod.ELECTRONIC,
     )
+    #: Where the paper licence is posted (cleaned by delivery.services.delivery_address_clean).
+    delivery_address = models.JSONField(_("收件地址"), default=dict, blank=True)
     #: In-person visits so far (最多跑一次): a counter submission or a pick-up counts one.
     visit_count = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
     #: Why the case was not accepted (不予受理) or denied (不予许可).

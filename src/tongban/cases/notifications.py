@@ -27,6 +27,8 @@ APPLICANT_EVENTS = (
     "denied",
     "completed",
     "withdrawn",
+    "payment_required",
+    "issued",
 )
 
 
@@ -79,6 +81,8 @@ def _texts(case: Case, event: str) -> tuple[str, str]:
         "denied": _("办件%(case_no)s不予许可"),
         "completed": _("办件%(case_no)s已办结"),
         "withdrawn": _("办件%(case_no)s已撤回"),
+        "payment_required": _("办件%(case_no)s待缴费"),
+        "issued": _("办件%(case_no)s已出证"),
     }
     if event == "accepted":
         body = _("您申请的“%(matter)s”（办件编号%(case_no)s）已受理。") % values
@@ -101,6 +105,16 @@ def _texts(case: Case, event: str) -> tuple[str, str]:
         body = _("您申请的“%(matter)s”（办件编号%(case_no)s）已准予许可。") % values
     elif event == "denied":
         body = _("您申请的“%(matter)s”（办件编号%(case_no)s）不予许可。理由：%(reason)s") % values
+    elif event == "payment_required":
+        body = (
+            _("您申请的“%(matter)s”（办件编号%(case_no)s）需缴纳费用，请登录“我的办件”在线缴费。")
+            % values
+        )
+    elif event == "issued":
+        body = (
+            _("您申请的“%(matter)s”（办件编号%(case_no)s）已出具电子证照，可在“我的办件”中下载。")
+            % values
+        )
     elif event == "completed":
         body = _("您申请的“%(matter)s”（办件编号%(case_no)s）已办结。") % values
     else:

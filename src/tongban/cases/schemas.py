@@ -68,6 +68,11 @@ class MaterialOut(Schema):
     sha256: str
     original_name: str
     shared_resource: str | None
+    #: When data sharing supplied the material (数据共享).
+    shared_at: datetime | None = None
+    #: The shared record (field code → value); staff only.
+    shared_record: dict[str, Any] | None = None
+    review_note: str = ""
 
 
 class TimelineOut(Schema):
@@ -103,6 +108,45 @@ class SupplementOut(Schema):
     requested_at: datetime
 
 
+class CertificateBrief(Schema):
+    number: str
+    type: str
+    status: str
+    status_label: str
+    issued_at: datetime
+    valid_until: date | None
+    pdf_url: str
+    verify_url: str
+
+
+class PaymentBrief(Schema):
+    order_no: str
+    amount: str
+    status: str
+    status_label: str
+    pay_url: str
+    paid_at: datetime | None
+
+
+class DeliveryEventOut(Schema):
+    at: datetime
+    status: str
+    status_label: str
+    location: str
+    note: str
+
+
+class DeliveryBrief(Schema):
+    method: str
+    method_label: str
+    status: str | None
+    status_label: str | None
+    carrier: str | None
+    tracking_no: str | None
+    address: dict[str, Any]
+    events: list[DeliveryEventOut]
+
+
 class CaseOut(Schema):
     id: int
     case_no: str | None
@@ -115,6 +159,8 @@ class CaseOut(Schema):
     applicant: ApplicantOut
     channel: str
     form: dict[str, Any]
+    #: Form fields prefilled from shared data.
+    prefilled_fields: list[str] = []
     materials: list[MaterialOut]
     submitted_at: datetime | None
     accepted_at: datetime | None
@@ -131,9 +177,16 @@ class CaseOut(Schema):
     steps: list[StepOut]
     tasks: list[TaskBrief]
     supplement: SupplementOut | None
-    certificates: list[dict[str, Any]]
-    payment: dict[str, Any] | None
-    delivery: dict[str, Any] | None
+    #: [{number, type, status, pdf_url, verify_url, …}]
+    certificates: list[CertificateBrief]
+    #: {order_no, amount, status, pay_url, …}; None when nothing is to be paid yet.
+    payment: PaymentBrief | None
+    #: {method, status, tracking_no, events, …}
+    delivery: DeliveryBrief | None
+    #: The matter version's fee in yuan ("0.00" when free).
+    fee: str = "0.00"
+    #: In-person visits so far (最多跑一次).
+    visit_count: int = 0
 
 
 class CaseSummaryOut(Schema):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 
+from tongban.cases import outputs
 from tongban.cases.choices import (
     DECISIONS_BY_KIND,
     FINAL_STATUSES,
@@ -37,8 +38,16 @@ from tongban.cases.choices import (
 )
 from tongban.cases.idempotency import idempotency_key_check, idempotent_run, request_hash
 from tongban.cases.materials import CheckedFile, material_file_check
-from tongban.cases.models import Case, CaseMaterial, SupplementRequest, Task, TimelineEntry
+from tongban.cases.models import (
+    Case,
+    CaseMaterial,
+    SupplementRequest,
+    Task,
+    TimelineEntry,
+    VisitKind,
+)
 from tongban.cases.notifications import notify_applicant
+from tongban.cases.sharing import case_materials_share
 from tongban.cases.sla import case_acceptance_deadline, case_deadline_refresh, case_sla_state
 from tongban.catalog.choices import Channel
 from tongban.catalog.models import Department, Matter, MatterVersion
@@ -72,7 +81,7 @@ DECISIONS_NEEDING_REASON = (Decision.REJECT, Decision.DENY, Decision.FAIL)
 
 def _status_refused(case: Case, action: str) -> InvalidStateChange:
     return InvalidStateChange(
-        _("办件当前状态为\u201c%(status)s\u201d，不能%(action)s")
+        _("办件当前状态为“%(status)s”，不能%(action)s")
         % {"status": CaseStatus(case.status).label, "action": action}
     )
 
@@ -375,13 +384,12 @@ def _case_create(
         )
         for item in guide.get("materials") or []
     )
-    # Materials that data sharing can supply (shared_resource) are filled in here by the
-    # exchange app (issue "Data runs instead of people"); until then they stay missing.
+    # Materials that data sharing can supply (shared_resource) are filled in by
+    # cases.sharing right after this transaction commits (see case_create).
     _timeline(case, at=now, action="created", step=_("创建申请"), actor=actor)
     return case
 
 
-@transaction.atomic
 def case_create(
     *,
     actor: User,
@@ -392,7 +400,10 @@ def case_create(
     channel: str = Channel.ONLINE,
     idempotency_key: str | None = None,
 ) -> Case:
-    """Create a draft application for a matter; the same Idempotency-Key returns the same case."""
+    """Create a draft application, filling shareable materials from the exchange (免提交).
+
+    The same Idempotency-Key returns the same case.
+    """
     key = idempotency_key_check(idempotency_key)
     payload = {
         "matter": matter_code,
@@ -401,20 +412,30 @@ def case_create(
         "form": form,
         "channel": channel,
     }
-    case, _created = idempotent_run(
-        user=actor,
-        scope="case_create",
-        key=key,
-        payload_hash=request_hash(payload),
-        work=lambda: _case_create(
-            actor=actor,
-            matter_code=matter_code,
-            theme_code=theme_code,
-            applicant=applicant,
-            form=form,
-            channel=channel,
-        ),
-    )
+    with transaction.atomic():
+        case, created = idempotent_run(
+            user=actor,
+            scope="case_create",
+            key=key,
+            payload_hash=request_hash(payload),
+            work=lambda: _case_create(
+                actor=actor,
+                matter_code=matter_code,
+                theme_code=theme_code,
+                applicant=applicant,
+                form=form,
+                channel=channel,
+            ),
+        )
+    if created:
+        # Data sharing runs after the case is committed and in its own transaction: the
+        # exchange's access-log rows must never be rolled back with ours, and a failure
+        # here leaves a complete case whose materials are simply still to be uploaded.
+        try:
+            case_materials_share(case=case, actor=actor)
+        except Exception:
+            logger.exception("data sharing failed for case %s", case.pk)
+            case.refresh_from_db()
     return case
 
 
@@ -472,8 +493,7 @@ def _material_for(case: Case, requirement_code: str, field: str = "requirement")
             errors=[
                 FieldError(
                     field=field,
-                    message=_("本事项没有编码为\u201c%(code)s\u201d的材料")
-                    % {"code": requirement_code},
+                    message=_("本事项没有编码为“%(code)s”的材料") % {"code": requirement_code},
                 )
             ],
         )
@@ -532,7 +552,7 @@ def _materials_missing(case: Case) -> list[FieldError]:
     return [
         FieldError(
             field=f"materials.{m.requirement_code}",
-            message=_("请提供材料\u201c%(name)s\u201d") % {"name": m.name},
+            message=_("请提供材料“%(name)s”") % {"name": m.name},
         )
         for m in case.materials.all()
         if m.required and m.status not in done
@@ -614,6 +634,8 @@ def _case_submit(case: Case, actor: User, now: datetime) -> Case:
     case.save()
     _tasks_sync(case, step)
     _timeline(case, at=now, action="submitted", step=_("提交申请"), actor=actor)
+    if case.channel == Channel.WINDOW:
+        outputs.visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)
     return case
 
 
@@ -647,9 +669,7 @@ def _staff_check(actor: User, task: Task) -> None:
     if profile is None or profile.department_id != task.department_id:
         raise NotFound(_("待办不存在"))
     if task.role not in identity_selectors.user_roles(user=actor):
-        raise PermissionDenied(
-            _("此待办需要\u201c%(role)s\u201d岗位办理") % {"role": _role_label(task.role)}
-        )
+        raise PermissionDenied(_("此待办需要“%(role)s”岗位办理") % {"role": _role_label(task.role)})
 
 
 def _role_label(role: str) -> str:
@@ -668,8 +688,7 @@ def task_claim(*, actor: User, task: Task) -> Task:
     _staff_check(actor, task)
     if task.state != TaskState.OPEN:
         raise InvalidStateChange(
-            _("该待办当前状态为\u201c%(state)s\u201d，不能认领")
-            % {"state": TaskState(task.state).label}
+            _("该待办当前状态为“%(state)s”，不能认领") % {"state": TaskState(task.state).label}
         )
     if task.claimed_by_id == actor.pk:
         return task
@@ -722,7 +741,7 @@ def _supplement_message(items: list[dict[str, str]], comment: str) -> str:
     lines = [_("请一次性补正以下全部内容：")]
     for number, item in enumerate(items, start=1):
         what = _("材料") if item["kind"] == "material" else _("申请表")
-        line = f"{number}. {what}\u201c{item['name']}\u201d"
+        line = f"{number}. {what}“{item['name']}”"
         if item["reason"]:
             line += f"：{item['reason']}"
         lines.append(line)
@@ -740,7 +759,7 @@ def _decision_check(task: Task, decision: str, comment: str) -> None:
             errors=[
                 FieldError(
                     field="decision",
-                    message=_("\u201c%(task)s\u201d环节的决定只能是：%(names)s")
+                    message=_("“%(task)s”环节的决定只能是：%(names)s")
                     % {"task": TaskKind(task.kind).label, "names": names},
                 )
             ],
@@ -753,15 +772,8 @@ def _decision_check(task: Task, decision: str, comment: str) -> None:
 
 
 def _case_outputs_issue(case: Case, *, now: datetime, events: list[str]) -> None:
-    """The one place where an approved case gets its results before it is completed.
-
-    Certificates (电子证照), payment and delivery plug in here in later issues;
-    today an approved case is completed at once.
-    """
-    case.status = CaseStatus.COMPLETED
-    case.completed_at = now
-    _timeline(case, at=now, action="completed", step=_("办结"), department=case.department)
-    events.append("completed")
+    """The one place where an approved case gets its results (see ``cases.outputs``)."""
+    outputs.case_outputs_issue(case, now=now, events=events)
 
 
 def _case_approved(case: Case, *, now: datetime, events: list[str]) -> None:
@@ -835,6 +847,7 @@ def task_complete(
         case.accepted_at = now
         record("accepted", comment)
         events.append("accepted")
+        outputs.case_payment_on_accept(case, now=now, events=events)
         if any(t.name == TaskKind.REVIEW for t in step.ready):
             case.status = CaseStatus.UNDER_REVIEW
     elif decision == Decision.REJECT:
@@ -870,7 +883,9 @@ def task_complete(
         events.append("denied")
 
     # 即办件: the process ends at acceptance with the approval itself.
-    if step.completed and step.end_event == "approved" and case.status not in FINAL_STATUSES:
+    # (A case approved by this very decision may already be waiting for payment or issued.)
+    decided = case.status in FINAL_STATUSES or case.decided_at is not None
+    if step.completed and step.end_event == "approved" and not decided:
         _case_approved(case, now=now, events=events)
 
     case.save()

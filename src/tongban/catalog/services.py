@@ -152,8 +152,7 @@ def _resolve_code(
         errors.append(
             FieldError(
                 field=field,
-                message=_("%(label)s代码“%(code)s”不存在")
-                % {"label": label, "code": value},
+                message=_("%(label)s代码“%(code)s”不存在") % {"label": label, "code": value},
             )
         )
     return obj
@@ -460,9 +459,7 @@ def matter_upsert(
 
     rows = _materials_check(materials, errors)
     if errors:
-        raise ValidationFailed(
-            _("事项“%(code)s”的办事指南有误") % {"code": code}, errors=errors
-        )
+        raise ValidationFailed(_("事项“%(code)s”的办事指南有误") % {"code": code}, errors=errors)
 
     matter.form_schema = form_schema_ordered(matter.form_schema)
     matter.save()

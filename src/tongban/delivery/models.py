@@ -24,6 +24,10 @@ class DeliveryOrder(TimeStampedModel):
         _("状态"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.CREATED
     )
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    #: When the current parcel was booked with the carrier (a re-shipment books anew).
+    shipped_at = models.DateTimeField(_("寄出时间"), null=True, blank=True)
+    #: 1 for the first parcel; each re-shipment after a failed delivery adds one.
+    attempts = models.PositiveSmallIntegerField(_("寄送次数"), default=1)
 
     class Meta:
         ordering = ["-created_at"]

@@ -64,6 +64,11 @@ class DemoSummary:
     versions_published: int = 0
     #: Accounts, people and enterprises created by this load.
     created: int = 0
+    #: The 政务信息资源目录 (issue 4): resources, data items, departments, registry records.
+    data_resources: int = 0
+    data_fields: int = 0
+    data_departments: int = 0
+    registry_records: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -78,6 +83,10 @@ class DemoSummary:
             f"企业 (enterprises): {self.enterprises}",
             f"本次发布事项版本 (matter versions published): {self.versions_published}",
             f"本次新建账号/自然人/企业 (accounts, people, enterprises created): {self.created}",
+            f"数据资源 (data resources): {self.data_resources}",
+            f"信息项 (data items): {self.data_fields}",
+            f"提供数据的部门 (departments providing data): {self.data_departments}",
+            f"登记记录 (registry records): {self.registry_records}",
         ]
 
 
@@ -150,6 +159,22 @@ def demo_load(
     with transaction.atomic():
         summary.created += _people_ensure()
         summary.created += _enterprises_ensure()
+
+    say("信用记录 (credit records)")
+    from tongban.credit.demo import credit_demo_load
+
+    with transaction.atomic():
+        summary.created += credit_demo_load()
+
+    say("数据资源目录和登记记录 (data resources and registries)")
+    # Imported late: the exchange app is optional for the rest of the demo.
+    from tongban.exchange.data import catalogue_demo_load
+
+    catalogue = catalogue_demo_load()
+    summary.data_resources = catalogue.resources
+    summary.data_fields = catalogue.fields
+    summary.data_departments = catalogue.departments
+    summary.registry_records = catalogue.records
 
     department_codes = demo_department_codes()
     summary.departments = Department.objects.filter(code__in=department_codes).count()

@@ -216,3 +216,20 @@ class ProviderCircuit(models.Model):
 
     def __str__(self) -> str:
         return self.resource_code
+
+
+class AccessLogHead(models.Model):
+    """The head of the AccessLog chain: one row, locked by every append.
+
+    Writers take this row with SELECT … FOR UPDATE, so two processes never give
+    out the same ``seq`` nor chain onto the same predecessor; verification also
+    compares it with the last row, which catches a deleted tail.
+    """
+
+    #: Always 1: the table holds one row.
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"

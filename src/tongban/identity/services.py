@@ -188,11 +188,13 @@ def _role_permissions(role: str) -> list[Permission]:
             )
         )
     if role == StaffRole.DATA_STEWARD:
+        # The data steward reads the catalogues and decides share grants (有条件共享).
         return list(
             perms.filter(
-                content_type__app_label__in=["catalog", "workflow", "identity"],
+                content_type__app_label__in=["catalog", "workflow", "identity", "exchange"],
                 codename__startswith="view_",
             )
+            | perms.filter(content_type__app_label="exchange", codename="change_sharegrant")
         )
     return []
 

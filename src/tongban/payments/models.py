@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,11 +17,15 @@ class PaymentOrder(TimeStampedModel):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="payments")
     #: Amount in yuan, from the matter version's fee.
     amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
+    #: ISO 4217; fees of Chinese authorities are in renminbi.
+    currency = models.CharField(_("币种"), max_length=3, default="CNY")
     description = models.CharField(_("缴费项目"), max_length=200)
     status = models.CharField(
         _("状态"), max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     provider = models.CharField(_("支付渠道"), max_length=40)
+    #: The provider's reference of the payment it opened (before anything is paid).
+    provider_ref = models.CharField(_("渠道订单号"), max_length=80, blank=True)
     #: The provider's transaction number, once paid.
     provider_trade_no = models.CharField(_("交易流水号"), max_length=80, blank=True)
     pay_url = models.URLField(_("支付地址"), max_length=500, blank=True)
@@ -33,6 +38,7 @@ class PaymentOrder(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = _("缴款单")
         verbose_name_plural = _("缴款单")
+        indexes = [models.Index(fields=["status", "paid_at"])]
 
     def __str__(self) -> str:
         return self.order_no
@@ -48,6 +54,9 @@ class PaymentCallback(models.Model):
     provider = models.CharField(_("支付渠道"), max_length=40)
     body = models.TextField(_("原文"))
     signature_valid = models.BooleanField(_("签名有效"))
+    #: The provider's one-time value of this notice: seen twice means a replay.
+    nonce = models.CharField(_("随机数"), max_length=80, blank=True, db_index=True)
+    trade_no = models.CharField(_("交易流水号"), max_length=80, blank=True)
     outcome = models.CharField(_("处理结果"), max_length=12, choices=CallbackOutcome.choices)
     reason = models.CharField(_("原因"), max_length=300, blank=True)
 
@@ -58,3 +67,23 @@ class PaymentCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.outcome}"
+
+
+class PaymentRefund(models.Model):
+    """One refund of (part of) a paid order, with who decided it and why."""
+
+    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="refunds")
+    refund_no = models.CharField(_("退款单号"), max_length=40, unique=True)
+    amount = models.DecimalField(_("退款金额（元）"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("退款原因"), max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    provider_refund_no = models.CharField(_("渠道退款号"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("退款时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("退款")
+        verbose_name_plural = _("退款")
+
+    def __str__(self) -> str:
+        return self.refund_no

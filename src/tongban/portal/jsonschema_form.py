@@ -52,6 +52,8 @@ class FormField:
     errors: list[str] = field(default_factory=list)
     #: HTML attributes that help the browser (pattern, maxlength, min, step …).
     attrs: dict[str, str] = field(default_factory=dict)
+    #: "<resource>#<field>" when data sharing can fill the field (x-shared), else "".
+    shared: str = ""
 
     @property
     def input_name(self) -> str:
@@ -193,6 +195,7 @@ def form_fields(
                 value=_input_value(raw, widget),
                 errors=by_field.get(name, []),
                 attrs=attrs,
+                shared=str(spec.get("x-shared") or ""),
             )
         )
     return out

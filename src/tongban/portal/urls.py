@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tongban.portal import views
+from tongban.portal import views, views_data
 
 app_name = "portal"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("matters/<slug:code>/", views.matter_detail, name="matter"),
     path("themes/<slug:code>/", views.theme_detail, name="theme"),
     path("sections/<slug:code>/", views.section_detail, name="section"),
+    path("data-catalogue/", views_data.data_catalogue, name="data_catalogue"),
+    path("data-catalogue/<str:code>/", views_data.data_resource, name="data_resource"),
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Applying and "my cases" (issue 3) live in their own module.

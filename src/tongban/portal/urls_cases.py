@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tongban.portal import views_cases
+from tongban.portal import views_cases, views_data_access
 
 urlpatterns = [
     path("apply/<slug:matter_code>/", views_cases.apply, name="apply"),
@@ -15,4 +15,7 @@ urlpatterns = [
         name="my_case_supplement",
     ),
     path("my/cases/<int:case_id>/withdraw/", views_cases.my_case_withdraw, name="my_case_withdraw"),
+    path("my/cases/<int:case_id>/pay/", views_cases.my_case_pay, name="my_case_pay"),
+    path("my/cases/<int:case_id>/delivery/", views_cases.my_case_delivery, name="my_case_delivery"),
+    path("my/data-access/", views_data_access.data_access, name="my_data_access"),
 ]

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tongban.cases import outputs
 from tongban.cases import selectors as cases_selectors
 from tongban.cases import services as cases
 from tongban.cases.choices import (
@@ -28,8 +29,10 @@ from tongban.cases.models import Case, CaseMaterial, SupplementRequest
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError, NotFound
+from tongban.delivery.choices import DeliveryMethod
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises, user_is_agent_of
+from tongban.payments.choices import PaymentStatus
 from tongban.portal.forms_cases import APPLY_AS_SELF, WithdrawForm, applicant_choice
 from tongban.portal.jsonschema_form import (
     form_errors_split,
@@ -320,6 +323,8 @@ def _detail_context(
     *,
     supplement_errors: list[FieldError] | None = None,
     supplement_shown: dict[str, Any] | None = None,
+    delivery_errors: list[FieldError] | None = None,
+    delivery_shown: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     user = _user(request)
     schema = _case_schema(case)
@@ -376,6 +381,61 @@ def _detail_context(
         "supplement": supplement_context,
         "withdrawable": case.status in WITHDRAWABLE_STATUSES,
         "clock_paused": case.status == CaseStatus.SUPPLEMENT_REQUIRED,
+        **_outputs_context(case, delivery_errors=delivery_errors, delivery_shown=delivery_shown),
+    }
+
+
+#: Inputs of the delivery address, in the order the page shows them.
+ADDRESS_FIELDS: list[tuple[str, str, str]] = [
+    ("recipient", "收件人", "text"),
+    ("phone", "手机号码", "tel"),
+    ("province", "省（自治区、直辖市）", "text"),
+    ("city", "市", "text"),
+    ("district", "区（县）", "text"),
+    ("address", "详细地址", "text"),
+]
+
+
+def _outputs_context(
+    case: Case,
+    *,
+    delivery_errors: list[FieldError] | None = None,
+    delivery_shown: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Payment, certificates and delivery of the case page (只跑一次)."""
+    results = outputs.case_outputs_summary(case=case)
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    for error in delivery_errors or []:
+        # The service names address inputs "address.<name>" (or just "<name>").
+        name = error.field.removeprefix("address.")
+        if name in {f[0] for f in ADDRESS_FIELDS} or name == "method":
+            errors.setdefault(name, []).append(str(error.message))
+        else:
+            general.append(str(error.message))
+    shown = delivery_shown or {}
+    saved = dict(case.delivery_address or {})
+    method = shown.get("method") or case.delivery_method
+    payment = results["payment"]
+    return {
+        "outputs": results,
+        "pay_open": payment is not None and payment["status"] == PaymentStatus.PENDING,
+        "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE,
+        "delivery_method": method,
+        "delivery_methods": DeliveryMethod.choices,
+        "delivery_fields": [
+            {
+                "name": name,
+                "label": _(label),
+                "type": kind,
+                "value": shown.get(name, saved.get(name, "")),
+                "errors": errors.get(name, []),
+            }
+            for name, label, kind in ADDRESS_FIELDS
+        ],
+        "delivery_method_errors": errors.get("method", []),
+        "delivery_general_errors": general,
+        "delivery_has_errors": bool(delivery_errors),
     }
 
 
@@ -468,3 +528,57 @@ def my_case_withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request, "portal/cases/withdraw.html", {"case": case, "form": form}, status=status
     )
+
+
+# --- payment and delivery (只跑一次) --------------------------------------------------------
+
+
+@login_required
+@require_POST
+def my_case_pay(request: HttpRequest, case_id: int) -> HttpResponse:
+    """去缴费: the case's open payment order, then off to the provider's pay page."""
+    from tongban.payments.services import payment_order_create
+
+    case = _own_case_or_404(request, case_id)
+    try:
+        order = payment_order_create(case=case)
+    except DomainError as exc:
+        messages.error(request, str(exc.detail))
+        return redirect("portal:my_case", case_id=case.pk)
+    if order.status == PaymentStatus.PAID:
+        messages.info(request, _("该办件已缴费，无需重复缴费。"))
+        return redirect("portal:my_case", case_id=case.pk)
+    if not order.pay_url:
+        messages.error(request, _("支付渠道暂不可用，请稍后再试。"))
+        return redirect("portal:my_case", case_id=case.pk)
+    return redirect(order.pay_url)
+
+
+@login_required
+@require_POST
+def my_case_delivery(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Choose e-certificate only, window pick-up, or post with an address."""
+    case = _own_case_or_404(request, case_id)
+    method = (request.POST.get("method") or "").strip()
+    address = {name: (request.POST.get(name) or "").strip() for name, _l, _t in ADDRESS_FIELDS}
+    try:
+        outputs.case_delivery_choose(
+            actor=_user(request),
+            case=case,
+            method=method,
+            address=address if method == DeliveryMethod.POST else None,
+        )
+    except DomainError as exc:
+        case.refresh_from_db()
+        context = _detail_context(
+            request,
+            case,
+            delivery_errors=_errors_of(exc),
+            delivery_shown={"method": method, **address},
+        )
+        return render(request, "portal/cases/detail.html", context, status=UNPROCESSABLE)
+    messages.success(
+        request,
+        _("领证方式已设为：%(method)s") % {"method": DeliveryMethod(method).label},
+    )
+    return redirect("portal:my_case", case_id=case.pk)

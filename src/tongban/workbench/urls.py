@@ -13,6 +13,8 @@ urlpatterns = [
         name="material",
     ),
     path("cases/<int:case_id>/extend/", views.case_extend, name="extend"),
+    path("cases/<int:case_id>/pickup/", views.case_pickup, name="pickup"),
+    path("cases/<int:case_id>/parcel-advance/", views.case_parcel_advance, name="parcel_advance"),
     path("tasks/<int:task_id>/claim/", views.task_claim, name="claim"),
     path("tasks/<int:task_id>/decide/", views.task_decide, name="decide"),
     path("tasks/<int:task_id>/supplement/", views.task_supplement, name="supplement"),

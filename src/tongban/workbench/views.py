@@ -12,6 +12,7 @@ from datetime import date
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -24,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from tongban.cases import outputs, sla
 from tongban.cases import selectors as case_selectors
 from tongban.cases import services as case_services
-from tongban.cases import sla
 from tongban.cases.choices import (
     DECISIONS_BY_KIND,
     FINAL_STATUSES,
@@ -44,12 +45,15 @@ from tongban.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import StaffProfile, User
 from tongban.workbench.forms import CaseSearchForm, DecisionForm, ExtensionForm, SupplementForm
 from tongban.workflow.calendar import WorkCalendar, work_calendar
 
+#: Carrier code of the sandbox carrier, whose parcels staff may move on by hand.
+SANDBOX_CARRIER = "sandbox"
 #: Cases per page of 办件查询.
 CASES_PER_PAGE = 20
 #: Content types a browser shows inline in the case page.
@@ -351,8 +355,30 @@ def _render_case(
         else None,
         "error": error,
         "field_errors": field_errors or {},
+        **_outputs_context(request, case),
     }
     return render(request, "workbench/case_detail.html", context, status=status)
+
+
+def _sandbox_buttons() -> bool:
+    """Whether staff may move sandbox parcels on by hand (development and the demo only)."""
+    return bool(settings.DEBUG or getattr(settings, "DEMO_MODE", False))
+
+
+def _outputs_context(request: StaffRequest, case: Case) -> dict[str, Any]:
+    results = outputs.case_outputs_summary(case=case)
+    delivery = results["delivery"]
+    return {
+        "outputs": results,
+        # Only offered where the service would allow it; the service still decides.
+        "may_confirm_pickup": case.status == CaseStatus.ISSUED
+        and case.delivery_method == DeliveryMethod.PICKUP
+        and StaffRole.CLERK in request.roles
+        and request.staff.department_id == case.department_id,
+        "may_advance_parcel": _sandbox_buttons()
+        and delivery["carrier"] == SANDBOX_CARRIER
+        and delivery["status"] not in (None, DeliveryStatus.DELIVERED),
+    }
 
 
 def _case_title(case: Case) -> str:
@@ -529,4 +555,40 @@ def case_extend(request: StaffRequest, case_id: int) -> HttpResponse:
         return _refused(request, case, exc, extension_form=form)
     return _after(
         request, case, _("已延期 %(days)s 个工作日。") % {"days": form.cleaned_data["days"]}
+    )
+
+
+@require_POST
+@staff_required
+def case_pickup(request: StaffRequest, case_id: int) -> HttpResponse:
+    """确认领取: the applicant collected the licence at the window (one visit)."""
+    case = _case_or_404(request, case_id)
+    try:
+        outputs.case_pickup_confirm(actor=request.user, case=case)
+    except DomainError as exc:
+        return _refused(request, case, exc)
+    return _after(request, case, _("已确认领取，办件已办结。"))
+
+
+@require_POST
+@staff_required
+def case_parcel_advance(request: StaffRequest, case_id: int) -> HttpResponse:
+    """推进快递（沙箱）: move a sandbox parcel one step on (development and demo only)."""
+    case = _case_or_404(request, case_id)
+    if not _sandbox_buttons():
+        raise Http404(_("页面不存在"))
+    from tongban.delivery.models import DeliveryOrder
+    from tongban.delivery.services import delivery_advance
+
+    order = DeliveryOrder.objects.filter(case=case, carrier=SANDBOX_CARRIER).first()
+    if order is None:
+        raise Http404(_("该办件没有沙箱快递"))
+    try:
+        order = delivery_advance(order=order)
+    except DomainError as exc:
+        return _refused(request, case, exc)
+    return _after(
+        request,
+        case,
+        _("快递状态：%(status)s") % {"status": DeliveryStatus(order.status).label},
     )

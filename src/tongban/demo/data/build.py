@@ -221,6 +221,17 @@ def form(
     }
 
 
+def bind_shared(schema: dict[str, Any], **bindings: str) -> dict[str, Any]:
+    """The schema with fields bound to shared data: ``field="<resource>#<field code>"``.
+
+    A bound field the applicant leaves empty is prefilled from the exchange (x-shared).
+    """
+    properties = dict(schema["properties"])
+    for name, binding in bindings.items():
+        properties[name] = {**properties[name], "x-shared": binding}
+    return {**schema, "properties": properties}
+
+
 def material(
     code: str,
     name: str,

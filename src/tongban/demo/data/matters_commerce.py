@@ -9,6 +9,7 @@ from typing import Any
 
 from tongban.demo.data.build import (
     application_form,
+    bind_shared,
     business_licence,
     form,
     material,
@@ -223,16 +224,23 @@ MATTERS: list[dict[str, Any]] = [
             "便利店",
             "卖食品",
         ],
-        form_schema=form(
-            "business_name",
-            "uscc",
-            "legal_representative",
-            "business_address",
-            "main_business_form",
-            "food_business_items",
-            "business_area",
-            "food_safety_manager",
-            "contact_phone",
+        form_schema=bind_shared(
+            form(
+                "business_name",
+                "uscc",
+                "legal_representative",
+                "business_address",
+                "main_business_form",
+                "food_business_items",
+                "business_area",
+                "food_safety_manager",
+                "contact_phone",
+            ),
+            # Filled from the business licence (营业执照) when left empty: asked once only.
+            business_name="market.business_licence#company_name",
+            uscc="market.business_licence#uscc",
+            legal_representative="market.business_licence#legal_representative",
+            business_address="market.business_licence#business_address",
         ),
         materials=[
             application_form("食品经营许可申请书", "Food business licence application form"),

@@ -243,6 +243,41 @@ def test_at_least_94_percent_of_enterprise_matters_need_at_most_one_visit(
     assert share >= 0.94
 
 
+def test_the_data_catalogue_holds_two_thousand_items_from_at_least_seven_departments(
+    loaded: DemoSummary,
+) -> None:
+    from tongban.exchange.models import DataField, DataResource, RegistryRecord
+
+    assert DataField.objects.count() == loaded.data_fields >= 2000
+    assert DataResource.objects.count() == loaded.data_resources
+    providers = set(DataResource.objects.values_list("provider__code", flat=True))
+    assert len(providers) == loaded.data_departments >= 7
+    assert RegistryRecord.objects.count() == loaded.registry_records > 0
+
+
+def test_every_materials_shared_resource_exists_as_a_data_resource(loaded: DemoSummary) -> None:
+    from tongban.exchange.models import DataResource
+
+    shared = set(
+        MaterialRequirement.objects.exclude(shared_resource="").values_list(
+            "shared_resource", flat=True
+        )
+    )
+    resources = dict(DataResource.objects.values_list("code", "share_type"))
+    assert shared - set(resources) == set()
+    for code, (_name, _name_en, share_type) in data.SHARED_RESOURCES.items():
+        assert resources[code] == share_type, code
+
+
+def test_the_demo_enterprise_business_licence_is_in_the_registry(loaded: DemoSummary) -> None:
+    from tongban.exchange.models import RegistryRecord
+
+    record = RegistryRecord.objects.get(
+        resource__code="market.business_licence", subject=data.DEMO_ENTERPRISE_USCC
+    )
+    assert record.data["company_name"] == data.ENTERPRISES[0]["name"]
+
+
 def test_every_demo_account_exists_with_its_role(loaded: DemoSummary) -> None:
     usernames = demo_usernames(list(DEPARTMENT_CODES))
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}

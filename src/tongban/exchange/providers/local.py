@@ -1,0 +1,18 @@
+"""``local``: registry tables in this database (population, legal entities, real estate …)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tongban.exchange.models import DataResource, RegistryRecord
+
+
+class LocalProvider:
+    def fetch(self, *, resource: DataResource, subject: str) -> dict[str, Any] | None:
+        # (resource, subject) is unique: at most one row, no ordering needed.
+        found = list(
+            RegistryRecord.objects.filter(resource_id=resource.pk, subject=subject).values_list(
+                "data", flat=True
+            )[:1]
+        )
+        return dict(found[0]) if found and isinstance(found[0], dict) else None

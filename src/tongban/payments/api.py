@@ -1,0 +1,93 @@
+"""Payment over HTTP: the applicant's order, staff refunds and the providers' callbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from tongban.api.auth import signed_in
+from tongban.api.problems import problem_response
+from tongban.cases import selectors as case_selectors
+from tongban.core.errors import NotFound
+from tongban.identity.models import User
+from tongban.payments import selectors, services
+from tongban.payments.choices import CallbackOutcome, PaymentStatus
+from tongban.payments.models import PaymentOrder
+from tongban.payments.schemas import CallbackAck, PaymentOrderOut, RefundIn
+
+router = Router(tags=["payments"], auth=signed_in)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def order_out(order: PaymentOrder) -> dict[str, Any]:
+    """An order as the API shows it (also for GET /applications/{id})."""
+    return {
+        "order_no": order.order_no,
+        "amount": order.amount,
+        "currency": order.currency,
+        "description": order.description,
+        "status": order.status,
+        "status_label": str(PaymentStatus(order.status).label),
+        "provider": order.provider,
+        "pay_url": order.pay_url if order.status == PaymentStatus.PENDING else "",
+        "provider_trade_no": order.provider_trade_no,
+        "paid_at": order.paid_at,
+        "refunded_amount": order.refunded_amount,
+        "created_at": order.created_at,
+    }
+
+
+@router.post("/applications/{case_id}/payment", response=PaymentOrderOut)
+def payment_create(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    user = _user(request)
+    case = case_selectors.case_get_for_user(user=user, case_id=case_id)
+    return order_out(services.payment_order_request(actor=user, case=case))
+
+
+@router.get("/applications/{case_id}/payment", response=PaymentOrderOut)
+def payment_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    user = _user(request)
+    case = case_selectors.case_get_for_user(user=user, case_id=case_id)
+    order = selectors.payment_order_for_case(user=user, case=case)
+    if order is None:
+        raise NotFound(_("该办件尚无缴款单"))
+    return order_out(order)
+
+
+@router.post("/applications/{case_id}/payment/refund", response=PaymentOrderOut)
+def payment_refund(request: HttpRequest, case_id: int, payload: RefundIn) -> dict[str, Any]:
+    user = _user(request)
+    case = case_selectors.case_get_for_user(user=user, case_id=case_id)
+    order = selectors.payment_order_for_case(user=user, case=case)
+    if order is None:
+        raise NotFound(_("该办件尚无缴款单"))
+    order = services.payment_refund(
+        actor=user, order=order, amount=payload.amount, reason=payload.reason
+    )
+    return order_out(order)
+
+
+@router.post("/payments/callback/{provider}", auth=None, response={200: CallbackAck})
+def payment_callback(request: HttpRequest, provider: str) -> Any:
+    # No session, no token: the provider proves itself with the signature of the body.
+    headers = {key: value for key, value in request.headers.items()}
+    callback = services.payment_callback_handle(
+        provider=provider, body=request.body, headers=headers
+    )
+    if callback.outcome == CallbackOutcome.REFUSED:
+        return _refused(callback.reason)
+    return {"ok": True}
+
+
+def _refused(reason: str) -> HttpResponse:
+    return problem_response(
+        status=400, title=_("支付通知被拒绝"), detail=reason, type_slug="payment-callback-refused"
+    )

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class PaymentOrderOut(Schema):
+    order_no: str
+    amount: Decimal
+    currency: str
+    description: str
+    status: str
+    status_label: str
+    provider: str
+    pay_url: str
+    provider_trade_no: str
+    paid_at: datetime | None
+    refunded_amount: Decimal
+    created_at: datetime
+
+
+class RefundIn(Schema):
+    amount: Decimal = Field(..., gt=0, max_digits=10, decimal_places=2)
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+class CallbackAck(Schema):
+    ok: bool

@@ -1,0 +1,542 @@
+"""Payments (缴费): orders for a case's fee, provider callbacks, refunds and reconciliation.
+
+A callback is money moving at a bank, so every one is stored (PaymentCallback) with
+what was made of it, and a paid order changes state exactly once: the order row is
+locked while a callback is checked, so a duplicate or concurrent notice of the same
+trade finds it paid already and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongban.cases.choices import CaseStatus
+from tongban.cases.models import Case
+from tongban.catalog.models import localized
+from tongban.core.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidStateChange,
+    PermissionDenied,
+    ValidationFailed,
+)
+from tongban.identity import selectors as identity_selectors
+from tongban.identity.choices import StaffRole
+from tongban.identity.models import User
+from tongban.payments.choices import CallbackOutcome, PaymentStatus
+from tongban.payments.models import PaymentCallback, PaymentOrder, PaymentRefund
+from tongban.payments.providers import (
+    CallbackData,
+    CallbackRefused,
+    PaymentProvider,
+    ProviderRecord,
+    ProviderRefused,
+    ProviderUnavailable,
+    payment_provider,
+    provider_get,
+)
+
+logger = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CURRENCY = "CNY"
+#: Statuses in which a fee may be paid when the process asks for payment at acceptance.
+PAYABLE_AFTER_ACCEPT = frozenset(
+    {
+        CaseStatus.ACCEPTED,
+        CaseStatus.UNDER_REVIEW,
+        CaseStatus.SUPPLEMENT_REQUIRED,
+        CaseStatus.APPROVED,
+    }
+)
+#: Orders that still wait for money: at most one per case.
+OPEN_STATUSES = (PaymentStatus.PENDING,)
+
+
+class PaymentProviderUnavailable(DomainError):
+    """The payment provider cannot be reached now; nothing was charged."""
+
+    status = 503
+    type_slug = "payment-provider-unavailable"
+    default_title = "支付渠道暂不可用"
+
+
+@dataclass(frozen=True)
+class AmountMismatch:
+    order_no: str
+    local_amount: Decimal
+    provider_amount: Decimal
+
+
+@dataclass
+class ReconciliationReport:
+    """对账: one day's local paid orders against the provider's records."""
+
+    day: dt.date
+    provider: str
+    matched: list[str] = field(default_factory=list)
+    #: Paid at the provider but not paid here (a lost callback): refresh or refund.
+    missing_locally: list[ProviderRecord] = field(default_factory=list)
+    #: Paid here but unknown to the provider: never trust these without checking.
+    missing_at_provider: list[str] = field(default_factory=list)
+    amount_mismatches: list[AmountMismatch] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return not (self.missing_locally or self.missing_at_provider or self.amount_mismatches)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "provider": self.provider,
+            "balanced": self.balanced,
+            "matched": list(self.matched),
+            "missing_locally": [
+                {"order_no": r.order_no, "trade_no": r.trade_no, "amount": str(r.amount)}
+                for r in self.missing_locally
+            ],
+            "missing_at_provider": list(self.missing_at_provider),
+            "amount_mismatches": [
+                {
+                    "order_no": m.order_no,
+                    "local_amount": str(m.local_amount),
+                    "provider_amount": str(m.provider_amount),
+                }
+                for m in self.amount_mismatches
+            ],
+        }
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _unavailable(exc: Exception) -> PaymentProviderUnavailable:
+    logger.warning("payment provider unavailable: %s", exc)
+    return PaymentProviderUnavailable(_("支付渠道暂不可用，请稍后再试"))
+
+
+def case_fee(*, case: Case) -> Decimal:
+    """The fee of the guide version the case was submitted under (0 when it has none)."""
+    guide = case.matter_version.guide if case.matter_version_id else {}
+    raw = guide.get("fee") if isinstance(guide, dict) else None
+    try:
+        fee = Decimal(str(raw if raw not in (None, "") else "0"))
+    except InvalidOperation:
+        return Decimal("0")
+    return fee.quantize(Decimal("0.01")) if fee.is_finite() else Decimal("0")
+
+
+def case_payment_step(*, case: Case) -> str:
+    """Where the case's process asks for payment: "accept" (default) or "decide"."""
+    guide = case.matter_version.guide if case.matter_version_id else {}
+    params = guide.get("process_params") if isinstance(guide, dict) else None
+    step = params.get("payment_at") if isinstance(params, dict) else None
+    return "decide" if step == "decide" else "accept"
+
+
+def _payable_check(case: Case) -> None:
+    if case_payment_step(case=case) == "decide":
+        if case.status != CaseStatus.APPROVED:
+            raise InvalidStateChange(_("该事项在准予许可后缴费，当前还不能缴费"))
+    elif case.status not in PAYABLE_AFTER_ACCEPT:
+        raise InvalidStateChange(
+            _("办件当前状态为“%(status)s”，不能缴费") % {"status": CaseStatus(case.status).label}
+        )
+
+
+def _order_no(now: dt.datetime) -> str:
+    # JF = 缴费; the date helps a clerk read it, the random part keeps it unguessable.
+    return f"JF{now.astimezone(SHANGHAI):%Y%m%d}{secrets.token_hex(4).upper()}"
+
+
+def _notify_url(provider: PaymentProvider) -> str:
+    return f"{settings.SITE_URL}/api/v1/payments/callback/{provider.name}"
+
+
+def _return_url(case: Case) -> str:
+    return settings.SITE_URL + reverse("portal:my_case", args=[case.pk])
+
+
+def _order_open_at_provider(order: PaymentOrder, provider: PaymentProvider) -> None:
+    opened = provider.create(
+        order_no=order.order_no,
+        amount=order.amount,
+        currency=order.currency,
+        description=order.description,
+        notify_url=_notify_url(provider),
+        return_url=_return_url(order.case),
+    )
+    order.provider_ref = opened.trade_ref
+    order.pay_url = opened.pay_url
+    order.save(update_fields=["provider_ref", "pay_url", "updated_at"])
+
+
+def _case_payment_confirmed(*, case: Case, order: PaymentOrder, now: dt.datetime) -> None:
+    # Imported here: cases.outputs imports the payments services to create orders.
+    from tongban.cases.outputs import case_payment_confirmed
+
+    case_payment_confirmed(case=case, order=order, now=now)
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_order_create(*, case: Case, now: dt.datetime | None = None) -> PaymentOrder:
+    """The case's open (or paid) order, created and opened at the provider when there is none.
+
+    Call it after the case reached its payable status.  When the provider cannot be
+    reached the order is still created (so an acceptance never fails because a bank
+    is down) with an empty ``pay_url``; calling again opens it at the provider.
+    """
+    fee = case_fee(case=case)
+    if fee <= 0:
+        raise Conflict(_("该事项不收费，无需缴费"))
+    # The case row lock makes "one open order per case" hold for concurrent requests.
+    Case.objects.select_for_update().filter(pk=case.pk).first()
+    existing = (
+        PaymentOrder.objects.filter(
+            case=case, status__in=(*OPEN_STATUSES, PaymentStatus.PAID, PaymentStatus.REFUNDED)
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if existing is None:
+        _payable_check(case)
+    provider = payment_provider()
+    if existing is not None:
+        if existing.status in OPEN_STATUSES and not existing.pay_url:
+            try:
+                _order_open_at_provider(existing, provider_get(existing.provider) or provider)
+            except (ProviderUnavailable, ProviderRefused) as exc:
+                logger.warning("order %s not opened at the provider: %s", existing.order_no, exc)
+        return existing
+    now = now or timezone.now()
+    name = localized(case.matter, "name") if case.matter_id else _("办件")
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                order = PaymentOrder.objects.create(
+                    order_no=_order_no(now),
+                    case=case,
+                    amount=fee,
+                    currency=CURRENCY,
+                    description=f"{name}（{case.case_no or case.pk}）"[:200],
+                    provider=provider.name,
+                )
+            break
+        except IntegrityError:  # the random part of order_no collided: draw again
+            continue
+    else:
+        raise Conflict(_("缴款单号生成失败，请重试"))
+    try:
+        _order_open_at_provider(order, provider)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        logger.warning("order %s not opened at the provider: %s", order.order_no, exc)
+    return order
+
+
+def _is_applicant(actor: User, case: Case) -> bool:
+    if case.applicant_user_id == actor.pk:
+        return True
+    return case.applicant_enterprise_id is not None and identity_selectors.user_is_agent_of_id(
+        user=actor, enterprise_id=case.applicant_enterprise_id
+    )
+
+
+def payment_order_request(*, actor: User, case: Case) -> PaymentOrder:
+    """The applicant asks to pay: their case's order, opened at the provider (else 503).
+
+    Not one transaction on purpose: an order created while the provider is down is
+    kept, and the next request opens that same order rather than a second one.
+    """
+    if not _is_applicant(actor, case):
+        raise PermissionDenied(_("只有申请人本人（或企业经办人）可以缴费"))
+    order = payment_order_create(case=case)
+    if order.status == PaymentStatus.PENDING and not order.pay_url:
+        raise PaymentProviderUnavailable(_("支付渠道暂不可用，请稍后再试"))
+    return order
+
+
+def _order_paid(order: PaymentOrder, *, trade_no: str, now: dt.datetime) -> None:
+    order.status = PaymentStatus.PAID
+    order.paid_at = now
+    order.provider_trade_no = trade_no
+    order.save(update_fields=["status", "paid_at", "provider_trade_no", "updated_at"])
+    _case_payment_confirmed(case=order.case, order=order, now=now)
+
+
+# --- callbacks -------------------------------------------------------------------------------
+
+
+def _callback_store(
+    *,
+    provider: str,
+    body: bytes,
+    outcome: str,
+    reason: str = "",
+    signature_valid: bool,
+    order: PaymentOrder | None = None,
+    data: CallbackData | None = None,
+) -> PaymentCallback:
+    if outcome == CallbackOutcome.REFUSED:
+        logger.warning("payment callback refused (%s): %s", provider, reason)
+    return PaymentCallback.objects.create(
+        order=order,
+        provider=provider[:40],
+        body=body.decode("utf-8", "replace")[:20000],
+        signature_valid=signature_valid,
+        nonce=data.nonce[:80] if data else "",
+        trade_no=data.trade_no[:80] if data else "",
+        outcome=outcome,
+        reason=reason[:300],
+    )
+
+
+def _callback_decide(
+    order: PaymentOrder, data: CallbackData, provider: str, now: dt.datetime
+) -> tuple[str, str]:
+    """(outcome, reason) of a signed, fresh callback for ``order`` (locked); applies it."""
+    if order.provider != provider:
+        return CallbackOutcome.REFUSED, "缴款单不属于该支付渠道"
+    if data.currency != order.currency:
+        return CallbackOutcome.REFUSED, f"币种不符：通知 {data.currency}，应为 {order.currency}"
+    if data.amount != order.amount:
+        return (
+            CallbackOutcome.REFUSED,
+            f"金额不符：通知 {data.amount} 元，应缴 {order.amount} 元",
+        )
+    if data.status == "paid":
+        if order.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+            if order.provider_trade_no == data.trade_no:
+                return CallbackOutcome.DUPLICATE, "该交易已入账，未重复处理"
+            logger.error(
+                "order %s paid twice: trade %s after %s",
+                order.order_no,
+                data.trade_no,
+                order.provider_trade_no,
+            )
+            return CallbackOutcome.REFUSED, "缴款单已由另一笔交易支付，需核实退款"
+        if order.status == PaymentStatus.CANCELLED:
+            return CallbackOutcome.REFUSED, "缴款单已取消"
+        # pending, or failed earlier and then paid after all: the money arrived.
+        _order_paid(order, trade_no=data.trade_no, now=now)
+        return CallbackOutcome.ACCEPTED, ""
+    if data.status == "failed":
+        if order.status == PaymentStatus.FAILED and order.provider_trade_no == data.trade_no:
+            return CallbackOutcome.DUPLICATE, "该失败通知已处理"
+        if order.status != PaymentStatus.PENDING:
+            return CallbackOutcome.REFUSED, "缴款单已不在待缴费状态，不接受失败通知"
+        order.status = PaymentStatus.FAILED
+        order.provider_trade_no = data.trade_no
+        order.save(update_fields=["status", "provider_trade_no", "updated_at"])
+        return CallbackOutcome.ACCEPTED, "支付失败"
+    return CallbackOutcome.REFUSED, f"未知的支付状态：{data.status}"[:300]
+
+
+@transaction.atomic
+def payment_callback_handle(
+    *, provider: str, body: bytes, headers: dict[str, str]
+) -> PaymentCallback:
+    """Check and apply one provider callback; it is stored whatever its outcome.
+
+    accepted: the order moved (paid → the case continues); duplicate: a notice of a
+    trade already applied, nothing changed; refused: forged, replayed, stale, for an
+    unknown order or with the wrong amount or currency — logged, nothing changed.
+    """
+    store: dict[str, Any] = {"provider": provider, "body": body}
+    impl = provider_get(provider)
+    if impl is None:
+        return _callback_store(
+            **store, outcome=CallbackOutcome.REFUSED, reason="未知支付渠道", signature_valid=False
+        )
+    try:
+        data = impl.verify_callback(body=body, headers=headers)
+    except CallbackRefused as exc:
+        return _callback_store(
+            **store,
+            outcome=CallbackOutcome.REFUSED,
+            reason=exc.reason,
+            signature_valid=exc.signature_valid,
+        )
+    store.update(signature_valid=True, data=data)
+    # Lock the order first: a concurrent copy of this callback waits here, then sees it.
+    order = (
+        PaymentOrder.objects.select_for_update()
+        .select_related("case")
+        .filter(order_no=data.order_no)
+        .first()
+    )
+    store["order"] = order
+    if order is None:
+        return _callback_store(**store, outcome=CallbackOutcome.REFUSED, reason="缴款单不存在")
+    if PaymentCallback.objects.filter(provider=provider, nonce=data.nonce).exists():
+        return _callback_store(
+            **store, outcome=CallbackOutcome.REFUSED, reason="重放的通知：随机数已使用过"
+        )
+    now = timezone.now()
+    max_age = dt.timedelta(seconds=settings.PAYMENT_CALLBACK_MAX_AGE_SECONDS)
+    if data.timestamp < now - max_age or data.timestamp > now + max_age:
+        return _callback_store(
+            **store, outcome=CallbackOutcome.REFUSED, reason="通知时间超出有效期，疑似重放"
+        )
+    outcome, reason = _callback_decide(order, data, provider, now)
+    return _callback_store(**store, outcome=outcome, reason=reason)
+
+
+# --- status, refunds, reconciliation ---------------------------------------------------------
+
+
+@transaction.atomic
+def payment_status_refresh(*, order: PaymentOrder) -> PaymentOrder:
+    """Ask the provider about an order (a lost callback): a payment found there is applied."""
+    order = PaymentOrder.objects.select_for_update().select_related("case").get(pk=order.pk)
+    if order.status != PaymentStatus.PENDING or not order.provider_ref:
+        return order
+    impl = provider_get(order.provider)
+    if impl is None:
+        raise _unavailable(RuntimeError(f"unknown provider {order.provider}"))
+    try:
+        state = impl.query(trade_ref=order.provider_ref)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        raise _unavailable(exc) from exc
+    if state.status in ("paid", "refunded"):
+        if state.paid_amount != order.amount:
+            logger.error(
+                "order %s: provider reports %s paid, %s due",
+                order.order_no,
+                state.paid_amount,
+                order.amount,
+            )
+            return order
+        _order_paid(order, trade_no=state.trade_no, now=timezone.now())
+    elif state.status == "failed":
+        order.status = PaymentStatus.FAILED
+        order.provider_trade_no = state.trade_no
+        order.save(update_fields=["status", "provider_trade_no", "updated_at"])
+    return order
+
+
+def _may_refund(actor: User, order: PaymentOrder) -> bool:
+    staff = identity_selectors.user_staff(user=actor)
+    if staff is None:
+        return False
+    roles = identity_selectors.user_roles(user=actor)
+    if StaffRole.CENTER_ADMIN in roles:
+        return True
+    return StaffRole.APPROVER in roles and staff.department_id == order.case.department_id
+
+
+@transaction.atomic
+def payment_refund(
+    *, actor: User, order: PaymentOrder, amount: Decimal, reason: str
+) -> PaymentOrder:
+    """Refund (part of) a paid order: center admin, or an approver of the case's department."""
+    order = PaymentOrder.objects.select_for_update().select_related("case").get(pk=order.pk)
+    if not _may_refund(actor, order):
+        raise PermissionDenied(_("只有中心管理员或承办部门的审批人员可以退款"))
+    if order.status != PaymentStatus.PAID:
+        raise InvalidStateChange(
+            _("缴款单当前状态为“%(status)s”，不能退款")
+            % {"status": PaymentStatus(order.status).label}
+        )
+    reason = (reason or "").strip()
+    errors = []
+    refundable = order.amount - order.refunded_amount
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        errors.append(FieldError(field="amount", message=_("退款金额必须大于 0")))
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors.append(FieldError(field="amount", message=_("退款金额最多两位小数")))
+    elif amount > refundable:
+        errors.append(
+            FieldError(
+                field="amount",
+                message=_("退款金额不能超过可退金额 %(left)s 元") % {"left": refundable},
+            )
+        )
+    if not reason:
+        errors.append(FieldError(field="reason", message=_("请填写退款原因")))
+    if errors:
+        raise ValidationFailed(_("退款申请有误"), errors=errors)
+    impl = provider_get(order.provider)
+    if impl is None:
+        raise _unavailable(RuntimeError(f"unknown provider {order.provider}"))
+    refund_no = f"TK{order.order_no[2:]}{order.refunds.count() + 1:02d}"
+    try:
+        done = impl.refund(
+            trade_ref=order.provider_ref, refund_no=refund_no, amount=amount, reason=reason
+        )
+    except ProviderRefused as exc:
+        raise Conflict(_("支付渠道拒绝了退款：%(detail)s") % {"detail": exc}) from exc
+    except ProviderUnavailable as exc:
+        raise _unavailable(exc) from exc
+    PaymentRefund.objects.create(
+        order=order,
+        refund_no=refund_no,
+        amount=amount,
+        reason=reason[:300],
+        actor=actor,
+        provider_refund_no=done.refund_no,
+    )
+    order.refunded_amount += amount
+    if order.refunded_amount == order.amount:
+        order.status = PaymentStatus.REFUNDED
+    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    return order
+
+
+def payment_reconcile(*, day: dt.date, provider: str | None = None) -> ReconciliationReport:
+    """对账: compare the orders paid on ``day`` (Asia/Shanghai) with the provider's records."""
+    impl = provider_get(provider) if provider else payment_provider()
+    if impl is None:
+        raise ValidationFailed(
+            _("未知支付渠道"), errors=[FieldError(field="provider", message=_("未知支付渠道"))]
+        )
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+    local = {
+        o.order_no: o
+        for o in PaymentOrder.objects.filter(
+            provider=impl.name,
+            paid_at__gte=start,
+            paid_at__lt=start + dt.timedelta(days=1),
+            status__in=(PaymentStatus.PAID, PaymentStatus.REFUNDED),
+        )
+    }
+    try:
+        records = impl.records(day=day)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        raise _unavailable(exc) from exc
+    report = ReconciliationReport(day=day, provider=impl.name)
+    seen: set[str] = set()
+    for record in records:
+        order = local.get(record.order_no)
+        if order is None:
+            report.missing_locally.append(record)
+            continue
+        seen.add(record.order_no)
+        if order.amount != record.amount:
+            report.amount_mismatches.append(
+                AmountMismatch(
+                    order_no=order.order_no,
+                    local_amount=order.amount,
+                    provider_amount=record.amount,
+                )
+            )
+        else:
+            report.matched.append(order.order_no)
+    report.missing_at_provider = sorted(set(local) - seen)
+    report.matched.sort()
+    return report
