@@ -327,7 +327,7 @@ PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
 PAYMENT_PROVIDER_CLASSES = env_list("PAYMENT_PROVIDER_CLASSES", [])
 #: Where the sandbox gateway (`tongban payments sandbox`) listens.
 PAYMENT_SANDBOX_URL = env_str("PAYMENT_SANDBOX_URL", "http://127.0.0.1:8010").rstrip("/")
-#: Shared HMAC secret between the app and the sandbox gateway (PAYMENT_SANDBOX_SECRET_FILE works too).
+#: HMAC secret shared by the app and the sandbox gateway (PAYMENT_SANDBOX_SECRET_FILE works too).
 PAYMENT_SANDBOX_SECRET = env_secret(
     "PAYMENT_SANDBOX_SECRET", "" if PRODUCTION else "tongban-development-sandbox-pay-secret"
 )

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -71,6 +71,7 @@ def _timeline(
     step: str,
     comment: str = "",
     actor: User | None = None,
+    by_applicant: bool = False,
 ) -> None:
     TimelineEntry.objects.create(
         case=case,
@@ -79,7 +80,8 @@ def _timeline(
         step=step,
         comment=comment,
         actor=actor,
-        department=case.department,
+        # The applicant's own steps are not the department's.
+        department=None if by_applicant else case.department,
         public=True,
     )
 
@@ -260,8 +262,17 @@ def _ship(case: Case, *, now: datetime) -> None:
         at=now,
         action="shipped",
         step=_("已寄出（运单号%(no)s）") % {"no": order.tracking_no or "—"},
-        comment=_("承运商：%(carrier)s") % {"carrier": order.carrier},
+        comment=_("承运商：%(carrier)s") % {"carrier": _carrier_name(order.carrier)},
     )
+
+
+def _carrier_name(code: str) -> str:
+    from tongban.delivery.carriers.base import carrier_get
+
+    try:
+        return str(getattr(carrier_get(code), "name", code))
+    except ImproperlyConfigured:  # a carrier no longer configured (an old parcel): its code
+        return code
 
 
 def _complete(case: Case, *, now: datetime, events: list[str]) -> None:
@@ -369,6 +380,7 @@ def case_delivery_choose(
         step=_("选择领证方式"),
         comment=comment,
         actor=actor,
+        by_applicant=True,
     )
     return case
 
@@ -392,7 +404,9 @@ def visit_record(
 
 def certificate_verify_url(number: str) -> str:
     """The public verification page of a certificate (what its QR code opens)."""
-    return f"{settings.SITE_URL}/verify/{quote(number)}/"
+    from tongban.certificates.pdf import verify_url
+
+    return verify_url(number)
 
 
 def certificate_pdf_url(number: str) -> str:
@@ -440,6 +454,7 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
         "status": parcel.status if parcel is not None else None,
         "status_label": parcel.get_status_display() if parcel is not None else None,
         "carrier": parcel.carrier if parcel is not None else None,
+        "carrier_name": _carrier_name(parcel.carrier) if parcel is not None else None,
         "tracking_no": parcel.tracking_no if parcel is not None else None,
         "address": dict(case.delivery_address or {}),
         "events": [

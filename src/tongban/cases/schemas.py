@@ -142,6 +142,7 @@ class DeliveryBrief(Schema):
     status: str | None
     status_label: str | None
     carrier: str | None
+    carrier_name: str | None = None
     tracking_no: str | None
     address: dict[str, Any]
     events: list[DeliveryEventOut]

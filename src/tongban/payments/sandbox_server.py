@@ -188,7 +188,8 @@ class Bank:
             "headers": headers,
             "sent_at": dt.datetime.now(tz=dt.UTC).isoformat(),
         }
-        request = urllib.request.Request(trade.notify_url, data=body, headers=headers)
+        # notify_url was checked to be http(s) when the trade was created.
+        request = urllib.request.Request(trade.notify_url, data=body, headers=headers)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT) as response:  # noqa: S310
                 record["response_status"] = response.status
@@ -247,7 +248,8 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-body{{font-family:system-ui,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:0;background:#f3f5f8}}
+body{{font-family:system-ui,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:0;
+background:#f3f5f8}}
 main{{max-width:28rem;margin:2rem auto;background:#fff;padding:1.5rem;border-radius:8px}}
 h1{{font-size:1.25rem}} .amount{{font-size:2rem;color:#c0392b;margin:.5rem 0}}
 dl{{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}} dt{{color:#666}}
@@ -424,7 +426,7 @@ def server_make(*, host: str, port: int, secret: str, public_url: str = "") -> T
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     bound_host, bound_port = server.server_address[:2]
-    bank.public_url = (public_url or f"http://{bound_host}:{bound_port}").rstrip("/")
+    bank.public_url = (public_url or f"http://{bound_host!s}:{bound_port}").rstrip("/")
     return server
 
 

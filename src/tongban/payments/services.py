@@ -130,7 +130,7 @@ def _unavailable(exc: Exception) -> PaymentProviderUnavailable:
 
 def case_fee(*, case: Case) -> Decimal:
     """The fee of the guide version the case was submitted under (0 when it has none)."""
-    guide = case.matter_version.guide if case.matter_version_id else {}
+    guide = case.matter_version.guide if case.matter_version is not None else {}
     raw = guide.get("fee") if isinstance(guide, dict) else None
     try:
         fee = Decimal(str(raw if raw not in (None, "") else "0"))
@@ -141,7 +141,7 @@ def case_fee(*, case: Case) -> Decimal:
 
 def case_payment_step(*, case: Case) -> str:
     """Where the case's process asks for payment: "accept" (default) or "decide"."""
-    guide = case.matter_version.guide if case.matter_version_id else {}
+    guide = case.matter_version.guide if case.matter_version is not None else {}
     params = guide.get("process_params") if isinstance(guide, dict) else None
     step = params.get("payment_at") if isinstance(params, dict) else None
     return "decide" if step == "decide" else "accept"

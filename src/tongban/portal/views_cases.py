@@ -388,7 +388,7 @@ def _detail_context(
 #: Inputs of the delivery address, in the order the page shows them.
 ADDRESS_FIELDS: list[tuple[str, str, str]] = [
     ("recipient", "收件人", "text"),
-    ("phone", "手机号码", "tel"),
+    ("phone", "手机号码", "text"),
     ("province", "省（自治区、直辖市）", "text"),
     ("city", "市", "text"),
     ("district", "区（县）", "text"),

@@ -530,3 +530,199 @@ def test_a_confirmation_for_an_unpaid_order_is_refused(
     with pytest.raises(InvalidStateChange):
         outputs.case_payment_confirmed(case=case, order=order)
     assert "已缴费" not in _steps(case)
+
+
+# --- the delivery API and the pages ----------------------------------------------------------
+
+
+def test_the_delivery_api_refuses_a_bad_address_with_field_errors_and_saves_nothing(
+    free_permit: Matter,
+    applicant: User,
+    api_client: Client,
+    bearer: Callable[[User], dict[str, str]],
+) -> None:
+    case = case_submitted(applicant=applicant, matter_code=free_permit.code)
+    response = api_client.post(
+        f"/api/v1/applications/{case.pk}/delivery",
+        data={"method": "post", "address": {**ADDRESS, "phone": "110"}},
+        content_type="application/json",
+        **bearer(applicant),
+    )
+    assert response.status_code == 422
+    assert "address.phone" in {e["field"] for e in response.json()["errors"]}
+    case.refresh_from_db()
+    assert case.delivery_method == DeliveryMethod.ELECTRONIC
+    good = api_client.post(
+        f"/api/v1/applications/{case.pk}/delivery",
+        data={"method": "post", "address": ADDRESS},
+        content_type="application/json",
+        **bearer(applicant),
+    )
+    assert good.status_code == 200, good.content
+    body = api_client.get(f"/api/v1/applications/{case.pk}", **bearer(applicant)).json()
+    assert body["delivery"]["method"] == "post"
+    assert body["delivery"]["address"]["district"] == "嘉定区"
+
+
+def test_the_delivery_api_is_404_for_an_outsider(
+    free_permit: Matter,
+    applicant: User,
+    outsider: User,
+    api_client: Client,
+    bearer: Callable[[User], dict[str, str]],
+) -> None:
+    case = case_submitted(applicant=applicant, matter_code=free_permit.code)
+    response = api_client.post(
+        f"/api/v1/applications/{case.pk}/delivery",
+        data={"method": "pickup"},
+        content_type="application/json",
+        **bearer(outsider),
+    )
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.delivery_method == DeliveryMethod.ELECTRONIC
+
+
+def test_the_case_page_shows_address_errors_next_to_their_inputs(
+    free_permit: Matter, applicant: User, client: Client
+) -> None:
+    case = case_submitted(applicant=applicant, matter_code=free_permit.code)
+    client.force_login(applicant)
+    response = client.post(
+        f"/my/cases/{case.pk}/delivery/", {"method": "post", **ADDRESS, "phone": "12345"}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="delivery-errors"' in page
+    assert 'id="delivery-phone-error"' in page
+    assert "请填写有效的中国大陆手机号" in page
+    # What was typed is kept, so only the wrong input needs changing.
+    assert 'value="示范路1号2幢301室"' in page
+    case.refresh_from_db()
+    assert case.delivery_method == DeliveryMethod.ELECTRONIC
+
+    response = client.post(f"/my/cases/{case.pk}/delivery/", {"method": "post", **ADDRESS})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.delivery_method == DeliveryMethod.POST
+    assert case.delivery_address["recipient"] == "张三"
+
+
+def test_the_case_page_refuses_delivery_changes_after_issue(
+    free_permit: Matter,
+    applicant: User,
+    clerk: User,
+    reviewer: User,
+    approver: User,
+    client: Client,
+) -> None:
+    case = case_submitted(applicant=applicant, matter_code=free_permit.code)
+    outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
+    case = _decide(case, clerk, reviewer, approver)
+    client.force_login(applicant)
+    page = client.get(f"/my/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert 'id="delivery-form"' not in page.content.decode()
+    assert Certificate.objects.get(case=case).number in page.content.decode()
+    response = client.post(f"/my/cases/{case.pk}/delivery/", {"method": "post", **ADDRESS})
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.delivery_method == DeliveryMethod.PICKUP
+
+
+def test_the_pages_are_404_for_an_outsider(
+    free_permit: Matter, applicant: User, outsider: User, client: Client
+) -> None:
+    case = case_submitted(applicant=applicant, matter_code=free_permit.code)
+    client.force_login(outsider)
+    assert client.get(f"/my/cases/{case.pk}/").status_code == 404
+    assert client.post(f"/my/cases/{case.pk}/pay/").status_code == 404
+    response = client.post(f"/my/cases/{case.pk}/delivery/", {"method": "pickup"})
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.delivery_method == DeliveryMethod.ELECTRONIC
+
+
+def test_the_workbench_pickup_button_completes_the_case_for_the_departments_clerk(
+    free_permit: Matter,
+    applicant: User,
+    clerk: User,
+    reviewer: User,
+    approver: User,
+    police_clerk: User,
+    client: Client,
+) -> None:
+    case = case_submitted(applicant=applicant, matter_code=free_permit.code)
+    outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
+    case = _decide(case, clerk, reviewer, approver)
+    client.force_login(police_clerk)
+    assert client.post(f"/workbench/cases/{case.pk}/pickup/").status_code == 404
+    client.force_login(reviewer)
+    page = client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    assert 'id="pickup-confirm"' not in page
+    assert client.post(f"/workbench/cases/{case.pk}/pickup/").status_code == 403
+    client.force_login(clerk)
+    page = client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    assert 'id="pickup-confirm"' in page
+    assert client.post(f"/workbench/cases/{case.pk}/pickup/").status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.COMPLETED
+    assert case.visit_count == 1
+
+
+def test_the_sandbox_parcel_button_exists_only_in_development(
+    free_permit: Matter,
+    applicant: User,
+    clerk: User,
+    reviewer: User,
+    approver: User,
+    client: Client,
+    settings: Any,
+) -> None:
+    case = case_submitted(applicant=applicant, matter_code=free_permit.code)
+    outputs.case_delivery_choose(actor=applicant, case=case, method="post", address=ADDRESS)
+    case = _decide(case, clerk, reviewer, approver)
+    client.force_login(clerk)
+    settings.DEBUG = False
+    assert 'id="parcel-advance"' not in client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    assert client.post(f"/workbench/cases/{case.pk}/parcel-advance/").status_code == 404
+    assert DeliveryOrder.objects.get(case=case).status == DeliveryStatus.CREATED
+    settings.DEBUG = True
+    assert 'id="parcel-advance"' in client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    assert client.post(f"/workbench/cases/{case.pk}/parcel-advance/").status_code == 302
+    assert DeliveryOrder.objects.get(case=case).status == DeliveryStatus.COLLECTED
+
+
+# --- the "at most one visit" share -----------------------------------------------------------
+
+
+def test_the_visit_share_counts_completed_cases_with_at_most_one_visit(
+    free_permit: Matter, applicant: User, clerk: User, reviewer: User, approver: User
+) -> None:
+    from tongban.cases.visits import matter_visit_shares
+
+    online = _decide(
+        case_submitted(applicant=applicant, matter_code=free_permit.code), clerk, reviewer, approver
+    )
+    # A window submission (one visit) and a pick-up (a second one): two visits.
+    window = services.case_create(
+        actor=applicant,
+        matter_code=free_permit.code,
+        form={"project_name": "窗口递交", "discharge_volume": 1},
+        channel="window",
+    )
+    for code in ("application-form", "pipe-network-map"):
+        services.material_upload(
+            actor=applicant, case=window, requirement_code=code, file=pdf_file()
+        )
+    window = services.case_submit(actor=applicant, case=window)
+    outputs.case_delivery_choose(actor=applicant, case=window, method="pickup")
+    window = _decide(window, clerk, reviewer, approver)
+    outputs.case_pickup_confirm(actor=clerk, case=window)
+    # Not completed yet: not counted.
+    case_submitted(applicant=applicant, matter_code=free_permit.code)
+
+    [row] = [s for s in matter_visit_shares() if s.code == free_permit.code]
+    assert (row.cases, row.at_most_one, row.source) == (2, 1, "cases")
+    assert row.share == 0.5
+    assert online.visit_count == 0

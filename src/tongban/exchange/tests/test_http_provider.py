@@ -38,7 +38,7 @@ class FakeDepartment:
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603  (our own fake provider module)
             [
                 sys.executable,
                 "-m",

@@ -48,15 +48,16 @@ class SandboxProvider:
     def __init__(self, *, base_url: str | None = None, secret: str | None = None) -> None:
         self.base_url = (base_url or settings.PAYMENT_SANDBOX_URL).rstrip("/")
         self.secret = secret if secret is not None else settings.PAYMENT_SANDBOX_SECRET
-        if not self.secret:
-            raise ProviderUnavailable("PAYMENT_SANDBOX_SECRET is not set")
 
     # --- transport -----------------------------------------------------------------------
 
     def _call(self, method: str, target: str, data: dict[str, Any] | None = None) -> Any:
+        if not self.secret:
+            raise ProviderUnavailable("PAYMENT_SANDBOX_SECRET is not set")
         body = json.dumps(data, ensure_ascii=False).encode("utf-8") if data is not None else None
         signed = body if body is not None else target.encode("utf-8")
-        request = urllib.request.Request(
+        # The URL is settings.PAYMENT_SANDBOX_URL (http/https), never user input.
+        request = urllib.request.Request(  # noqa: S310
             self.base_url + target,
             data=body,
             method=method,
@@ -150,6 +151,9 @@ class SandboxProvider:
             raise ProviderUnavailable("sandbox answered unreadable records") from exc
 
     def verify_callback(self, *, body: bytes, headers: Mapping[str, str]) -> CallbackData:
+        if not self.secret:
+            # Without a secret nothing can be verified, so nothing is believed.
+            raise CallbackRefused("未配置签名密钥")
         given = _header(headers, SIGNATURE_HEADER)
         # compare_digest: the time taken must not tell a forger how much of a guess was right.
         if not given or not hmac.compare_digest(given.encode(), sign(self.secret, body).encode()):

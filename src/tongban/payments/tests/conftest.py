@@ -1,5 +1,6 @@
 """The sandbox gateway as a real process on a free loopback port, and a fee matter."""
 
+# ruff: noqa: S310  (tests open the sandbox gateway on loopback)
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """The sandbox gateway process on its own: it only obeys the app, and the CLI around it."""
 
+# ruff: noqa: S310  (tests open the sandbox gateway on loopback)
 from __future__ import annotations
 
 import json
@@ -96,3 +97,16 @@ def test_reconcile_says_in_one_line_when_the_provider_is_down(settings: Any) -> 
     settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
     with pytest.raises(CommandError, match="支付渠道暂不可用"):
         call_command("payments", "reconcile", "--day", "2026-01-05")
+
+
+@pytest.mark.django_db
+def test_without_a_secret_no_callback_is_believed(settings: Any) -> None:
+    from tongban.payments.choices import CallbackOutcome
+    from tongban.payments.services import payment_callback_handle
+
+    settings.PAYMENT_SANDBOX_SECRET = ""
+    received = payment_callback_handle(
+        provider="sandbox", body=b"{}", headers={"X-Sandbox-Signature": ""}
+    )
+    assert received.outcome == CallbackOutcome.REFUSED
+    assert received.reason == "未配置签名密钥"

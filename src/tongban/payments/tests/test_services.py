@@ -298,7 +298,9 @@ def test_a_callback_for_an_unknown_order_or_provider_is_refused(
     assert unknown_provider.reason == "未知支付渠道"
 
 
-def test_a_callback_that_is_not_json_is_refused(sandbox: Sandbox, order: PaymentOrder) -> None:
+def test_an_incomplete_or_garbled_callback_is_refused(
+    sandbox: Sandbox, order: PaymentOrder
+) -> None:
     body, headers = _signed_body({"order_no": order.order_no})
     missing = services.payment_callback_handle(provider="sandbox", body=body, headers=headers)
     garbage, garbage_headers = b"not json", _signed_body({})[1]
