@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import get_language
 from ninja import Router
 
 from tongban.catalog import selectors
@@ -17,6 +20,7 @@ from tongban.catalog.schemas import (
     ThemeDetailOut,
     ThemeOut,
 )
+from tongban.catalog.search import search_cache_key
 from tongban.catalog.services import matter_guide_snapshot, theme_form_schema
 
 router = Router(tags=["catalog"])
@@ -94,22 +98,31 @@ def matters(
     online_depth: str | None = None,
     page: int = 1,
 ) -> Any:
-    result = selectors.matter_search(
-        query=q,
-        audience=audience or None,
-        section=section or None,
-        department=department or None,
-        online_depth=online_depth or None,
-        page=page,
+    # Citizens ask the same few questions: the rendered page is cached under the catalogue
+    # generation (see catalog.search), so a hit costs one cache read. Errors are never cached.
+    key = search_cache_key(
+        "api", get_language(), q, audience, section, department, online_depth, page
     )
-    body = {
-        "items": [_summary(m) for m in result.items],
-        "total": result.total,
-        "page": result.page,
-        "pages": result.pages,
-        "page_size": result.page_size,
-        "query": result.query,
-    }
+    body = cache.get(key) if key else None
+    if body is None:
+        result = selectors.matter_search(
+            query=q,
+            audience=audience or None,
+            section=section or None,
+            department=department or None,
+            online_depth=online_depth or None,
+            page=page,
+        )
+        body = {
+            "items": [_summary(m) for m in result.items],
+            "total": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "page_size": result.page_size,
+            "query": result.query,
+        }
+        if key:
+            cache.set(key, body, settings.CATALOG_SEARCH_CACHE_SECONDS)
     # The hottest endpoint: the dict is built to MatterPageOut already (a test
     # checks it), so skip re-validating it; the schema still documents it.
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

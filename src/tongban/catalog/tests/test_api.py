@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -146,3 +148,31 @@ def test_themes_list_their_matters_and_one_merged_form(
         "seal-engraving",
         "invoice-application",
     ]
+
+
+def test_a_cached_search_page_follows_a_published_guide_change(
+    client: Client,
+    catalogue: dict[str, Matter],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core.cache import cache
+
+    from tongban.catalog.services import matter_upsert
+    from tongban.catalog.tests.factories import matter_fields
+
+    settings.CATALOG_SEARCH_CACHE_SECONDS = 60
+    cache.clear()
+    url = "/api/v1/matters?q=外卖"
+    assert client.get(url).json()["total"] == 0
+    assert client.get(url).json()["total"] == 0  # served from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        matter_upsert(
+            code="food-business-licence",
+            fields=matter_fields(keywords="开饭店,餐饮,外卖"),
+            materials=[],
+        )
+    assert [m["code"] for m in client.get(url).json()["items"]] == ["food-business-licence"]
+    # A query that failed is refused again, never answered from the cache.
+    assert client.get("/api/v1/matters?audience=nobody").status_code == 422
+    assert client.get("/api/v1/matters?audience=nobody").status_code == 422
