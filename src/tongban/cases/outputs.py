@@ -60,7 +60,11 @@ DELIVERY_CHOOSABLE = frozenset(
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("matter", "department").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("matter", "department")
+        .get(pk=case.pk)
+    )
 
 
 def _timeline(

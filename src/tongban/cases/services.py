@@ -677,7 +677,7 @@ def _role_label(role: str) -> str:
 
 
 def _task_locked(task: Task) -> Task:
-    return Task.objects.select_for_update().select_related("department").get(pk=task.pk)
+    return Task.objects.select_for_update(of=("self",)).select_related("department").get(pk=task.pk)
 
 
 @transaction.atomic

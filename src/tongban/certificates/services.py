@@ -250,7 +250,7 @@ def _reason_clean(reason: str) -> str:
 
 def _locked(certificate: Certificate) -> Certificate:
     return (
-        Certificate.objects.select_for_update()
+        Certificate.objects.select_for_update(of=("self",))
         .select_related("certificate_type", "issuer", "case")
         .get(pk=certificate.pk)
     )

@@ -375,7 +375,7 @@ def payment_callback_handle(
     store.update(signature_valid=True, data=data)
     # Lock the order first: a concurrent copy of this callback waits here, then sees it.
     order = (
-        PaymentOrder.objects.select_for_update()
+        PaymentOrder.objects.select_for_update(of=("self",))
         .select_related("case")
         .filter(order_no=data.order_no)
         .first()
@@ -403,7 +403,9 @@ def payment_callback_handle(
 @transaction.atomic
 def payment_status_refresh(*, order: PaymentOrder) -> PaymentOrder:
     """Ask the provider about an order (a lost callback): a payment found there is applied."""
-    order = PaymentOrder.objects.select_for_update().select_related("case").get(pk=order.pk)
+    order = (
+        PaymentOrder.objects.select_for_update(of=("self",)).select_related("case").get(pk=order.pk)
+    )
     if order.status != PaymentStatus.PENDING or not order.provider_ref:
         return order
     impl = provider_get(order.provider)
@@ -445,7 +447,9 @@ def payment_refund(
     *, actor: User, order: PaymentOrder, amount: Decimal, reason: str
 ) -> PaymentOrder:
     """Refund (part of) a paid order: center admin, or an approver of the case's department."""
-    order = PaymentOrder.objects.select_for_update().select_related("case").get(pk=order.pk)
+    order = (
+        PaymentOrder.objects.select_for_update(of=("self",)).select_related("case").get(pk=order.pk)
+    )
     if not _may_refund(actor, order):
         raise PermissionDenied(_("只有中心管理员或承办部门的审批人员可以退款"))
     if order.status != PaymentStatus.PAID:
