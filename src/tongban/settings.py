@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "tongban.certificates",
     "tongban.payments",
     "tongban.delivery",
+    "tongban.counter",
     "tongban.workbench",
     "tongban.portal",
     "tongban.api",
@@ -267,6 +268,8 @@ if not 0 < SLA_WARNING_SHARE <= 1:
     raise ImproperlyConfigured(
         f"TONGBAN_SLA_WARNING_SHARE must be above 0 and at most 1, got {SLA_WARNING_SHARE}"
     )
+#: 容缺受理: the latest date an applicant may promise a deferred material, in working days.
+DEFERRAL_MAX_WORKING_DAYS = env_int("TONGBAN_DEFERRAL_MAX_WORKING_DAYS", 10)
 #: Seconds between two SLA sweeps run by `tongban worker`.
 SLA_SWEEP_SECONDS = env_int("TONGBAN_SLA_SWEEP_SECONDS", 60)
 #: Dotted path of the SMS provider class (tongban.cases.sms.SmsProvider).

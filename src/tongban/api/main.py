@@ -76,6 +76,7 @@ def _register_routers() -> None:
     from tongban.cases.api import router as cases_router
     from tongban.catalog.api import router as catalog_router
     from tongban.certificates.api import router as certificates_router
+    from tongban.counter.api import router as counter_router
     from tongban.delivery.api import router as delivery_router
     from tongban.exchange.api import router as exchange_router
     from tongban.identity.api import router as identity_router
@@ -90,6 +91,7 @@ def _register_routers() -> None:
     api.add_router("", payments_router)
     api.add_router("", certificates_router)
     api.add_router("", delivery_router)
+    api.add_router("", counter_router)
 
 
 _register_routers()

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import ValidationError as PydanticValidationError
 
 from tongban.api.auth import signed_in
-from tongban.cases import outputs, selectors, services
+from tongban.cases import joint_review, outputs, routes, selectors, services, themes
 from tongban.cases.choices import CaseStatus, MaterialStatus, TaskState
 from tongban.cases.models import Case, CaseMaterial, Task
 from tongban.cases.schemas import (
@@ -22,6 +23,7 @@ from tongban.cases.schemas import (
     ExtendIn,
     FormPatchIn,
     MaterialOut,
+    SubmitIn,
     TaskCompleteIn,
     TaskOut,
     WithdrawIn,
@@ -65,6 +67,7 @@ def _material_out(material: CaseMaterial, *, staff: bool = False) -> dict[str, A
         # The record itself is for the reviewing staff; the applicant sees that it was shared.
         "shared_record": (material.shared_record or None) if staff else None,
         "review_note": material.review_note,
+        "deferred_until": material.deferred_until,
     }
 
 
@@ -85,7 +88,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
         "matter": _code_name(case.matter),
         "matter_version": case.matter_version.version if case.matter_version else None,
         "theme": _code_name(case.theme),
-        "children": [],
+        "children": themes.theme_children_view(case=case),
         "applicant": _applicant_out(case),
         "channel": case.channel,
         "form": case.form_data,
@@ -102,6 +105,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
         "extension_days": case.extension_days,
         "sla_state": case.sla_state,
         "outcome_reason": case.outcome_reason,
+        **routes.case_route_out(case=case),
         "timeline": [vars(v) for v in selectors.case_timeline_for(user=user, case=case)],
         "steps": [vars(v) for v in selectors.case_steps(case=case)],
         "tasks": [
@@ -129,6 +133,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
         "delivery": results["delivery"],
         "fee": results["fee"],
         "visit_count": case.visit_count,
+        "joint_review": joint_review.joint_review_out(case=case),
     }
 
 
@@ -188,6 +193,7 @@ def application_create(
         form=payload.form,
         channel=payload.channel,
         idempotency_key=idempotency_key,
+        guidance_id=payload.guidance,
     )
     return Status(201, _fresh(request, case.pk))
 
@@ -228,7 +234,70 @@ def material_upload(
     return Status(201, _material_out(material))
 
 
-@router.post("/applications/{case_id}/submit", response=CaseOut, summary="提交申请")
+def _submit_body(request: HttpRequest) -> SubmitIn:
+    """The optional JSON body of a submission; any other (or no) body is an empty one.
+
+    Read by hand so clients that post nothing, or an empty form, keep working.
+    """
+    if request.content_type != "application/json" or not request.body.strip():
+        return SubmitIn()
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        raise ValidationFailed(
+            _("请求体不是有效的 JSON"), errors=[FieldError(field="body", message=_("无效的 JSON"))]
+        ) from None
+    try:
+        return SubmitIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            _("请求中有字段不符合要求"),
+            errors=[
+                FieldError(field=".".join(str(p) for p in err["loc"]), message=err["msg"])
+                for err in exc.errors()
+            ],
+        ) from None
+
+
+_SUBMIT_BODY_DOC = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "deferred": {
+                            "type": "array",
+                            "description": "容缺受理：后补的非关键材料及承诺补交日期",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "requirement": {"type": "string"},
+                                    "until": {"type": "string", "format": "date"},
+                                },
+                                "required": ["requirement", "until"],
+                            },
+                        },
+                        "commitment": {
+                            "type": "object",
+                            "description": '告知承诺书：签署时为 {"signed": true}',
+                            "properties": {"signed": {"type": "boolean"}},
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/applications/{case_id}/submit",
+    response=CaseOut,
+    summary="提交申请",
+    openapi_extra=_SUBMIT_BODY_DOC,
+)
 def application_submit(
     request: HttpRequest,
     case_id: int,
@@ -236,7 +305,16 @@ def application_submit(
 ) -> dict[str, Any]:
     user = _user(request)
     case = selectors.case_get_for_user(user=user, case_id=case_id)
-    services.case_submit(actor=user, case=case, idempotency_key=idempotency_key)
+    payload = _submit_body(request)
+    deferred = [item.dict() for item in payload.deferred]
+    commitment = payload.commitment.dict() if payload.commitment else None
+    services.case_submit(
+        actor=user,
+        case=case,
+        idempotency_key=idempotency_key,
+        deferred=deferred or None,
+        commitment=commitment,
+    )
     return _fresh(request, case_id)
 
 

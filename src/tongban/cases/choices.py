@@ -63,7 +63,13 @@ class TaskKind(models.TextChoices):
 
     ACCEPT = "accept", _("受理")
     REVIEW = "review", _("审查")
+    #: 严格审查: the extra review step of the strict credit route.
+    STRICT_REVIEW = "strict_review", _("重点审查")
+    #: 联审: one reviewing department's opinion in a joint review.
+    JOINT_REVIEW = "joint_review", _("联合审查")
     DECIDE = "decide", _("决定")
+    #: 先证后查 / 事后核查: the supervisor's inspection after issue.
+    INSPECTION = "inspection", _("事后核查")
 
 
 class TaskState(models.TextChoices):
@@ -86,8 +92,20 @@ class Decision(models.TextChoices):
 DECISIONS_BY_KIND: dict[str, tuple[str, ...]] = {
     TaskKind.ACCEPT: (Decision.ACCEPT, Decision.REJECT, Decision.REQUEST_SUPPLEMENT),
     TaskKind.REVIEW: (Decision.PASS, Decision.FAIL, Decision.REQUEST_SUPPLEMENT),
+    TaskKind.STRICT_REVIEW: (Decision.PASS, Decision.FAIL, Decision.REQUEST_SUPPLEMENT),
+    TaskKind.JOINT_REVIEW: (Decision.PASS, Decision.FAIL, Decision.REQUEST_SUPPLEMENT),
     TaskKind.DECIDE: (Decision.APPROVE, Decision.DENY),
+    TaskKind.INSPECTION: (Decision.PASS, Decision.FAIL),
 }
+
+
+class CreditRoute(models.TextChoices):
+    """The route a credit DMN decision sends a case on (信用分级分类审批)."""
+
+    COMMITMENT = "commitment", _("告知承诺")
+    NORMAL = "normal", _("一般程序")
+    STRICT = "strict", _("从严审查")
+    REFUSED = "refused", _("不予受理（联合惩戒）")
 
 
 class SlaState(models.TextChoices):

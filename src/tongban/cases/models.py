@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.cases.choices import (
     ApplicantType,
     CaseStatus,
+    CreditRoute,
     Decision,
     MaterialOrigin,
     MaterialStatus,
@@ -124,6 +125,23 @@ class Case(TimeStampedModel):
     )
     warned_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
+    #: Theme stage of a child case: a higher stage starts when the lower ones have ended.
+    stage = models.PositiveSmallIntegerField(_("阶段"), default=1)
+    #: The credit route taken (DMN decision) and why, shown on the case.
+    route = models.CharField(_("审批路径"), max_length=12, choices=CreditRoute.choices, blank=True)
+    route_reason = models.TextField(_("路径依据"), blank=True)
+    #: 告知承诺: when the applicant signed the matter's commitment text, and the text signed.
+    commitment_signed_at = models.DateTimeField(_("承诺签署时间"), null=True, blank=True)
+    commitment_text = models.TextField(_("承诺书"), blank=True)
+    #: 批前指导 / 预审: the guidance this application builds on.
+    guidance = models.ForeignKey(
+        "counter.GuidanceRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("批前指导"),
+    )
     #: How the applicant receives the paper licence (the e-certificate is always issued).
     delivery_method = models.CharField(
         _("领证方式"),
@@ -178,6 +196,8 @@ class CaseMaterial(TimeStampedModel):
     shared_at = models.DateTimeField(_("共享时间"), null=True, blank=True)
     shared_record = models.JSONField(_("共享数据"), default=dict, blank=True)
     review_note = models.CharField(_("审核意见"), max_length=300, blank=True)
+    #: 容缺受理: the date by which the applicant promised the deferred material.
+    deferred_until = models.DateField(_("容缺补交期限"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -29,6 +29,9 @@ APPLICANT_EVENTS = (
     "withdrawn",
     "payment_required",
     "issued",
+    # 容缺受理: a deferred material is due soon (or today), or overdue.
+    "deferral_reminder",
+    "deferral_overdue",
 )
 
 
@@ -83,6 +86,8 @@ def _texts(case: Case, event: str) -> tuple[str, str]:
         "withdrawn": _("办件%(case_no)s已撤回"),
         "payment_required": _("办件%(case_no)s待缴费"),
         "issued": _("办件%(case_no)s已出证"),
+        "deferral_reminder": _("办件%(case_no)s容缺材料补交提醒"),
+        "deferral_overdue": _("办件%(case_no)s容缺材料已逾期"),
     }
     if event == "accepted":
         body = _("您申请的“%(matter)s”（办件编号%(case_no)s）已受理。") % values
@@ -115,11 +120,32 @@ def _texts(case: Case, event: str) -> tuple[str, str]:
             _("您申请的“%(matter)s”（办件编号%(case_no)s）已出具电子证照，可在“我的办件”中下载。")
             % values
         )
+    elif event in ("deferral_reminder", "deferral_overdue"):
+        body = _deferral_body(case, event, values)
     elif event == "completed":
         body = _("您申请的“%(matter)s”（办件编号%(case_no)s）已办结。") % values
     else:
         body = _("您申请的“%(matter)s”（办件编号%(case_no)s）已撤回。") % values
     return subjects[event] % values, body
+
+
+def _deferral_body(case: Case, event: str, values: dict[str, str]) -> str:
+    from tongban.cases.deferral import case_deferred_materials
+
+    items = "、".join(
+        _("“%(name)s”（%(until)s前）")
+        % {"name": m.name, "until": m.deferred_until.isoformat() if m.deferred_until else "—"}
+        for m in case_deferred_materials(case=case)
+    )
+    if event == "deferral_overdue":
+        return _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）容缺材料已超过补交期限：%(items)s。"
+            "证照暂缓发放，请尽快补交。"
+        ) % {**values, "items": items}
+    return _(
+        "您申请的“%(matter)s”（办件编号%(case_no)s）有容缺材料待补交：%(items)s。"
+        "请按期在“我的办件”中上传，补齐后即发放证照。"
+    ) % {**values, "items": items}
 
 
 def _applicant_phone(case: Case) -> str:

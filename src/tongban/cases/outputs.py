@@ -185,9 +185,16 @@ def case_payment_confirmed(*, case: Case, order: Any, now: datetime | None = Non
     if case.status == CaseStatus.APPROVED:
         _issue(case, now=now, events=events)
     case.save()
+    _theme_child_refresh(case, now=now)
     for event in events:
         notify_applicant(case=case, event=event)
     return case
+
+
+def _theme_child_refresh(case: Case, *, now: datetime) -> None:
+    from tongban.cases.themes import theme_child_refresh
+
+    theme_child_refresh(child=case, now=now)
 
 
 # --- issuing ---------------------------------------------------------------------------------
@@ -224,6 +231,16 @@ def _issues_certificate(case: Case) -> bool:
 
 
 def _issue(case: Case, *, now: datetime, events: list[str]) -> None:
+    from tongban.cases.themes import theme_child_issue_withheld
+
+    if theme_child_issue_withheld(case=case):
+        # 许可一证通: the item goes on the theme's one combined licence (cases.themes).
+        return
+    from tongban.cases.deferral import case_issue_held
+
+    if case_issue_held(case, now=now):
+        # 容缺受理: the licence waits for the deferred materials (the case stays approved).
+        return
     certificate = None
     if _issues_certificate(case):
         from tongban.certificates.services import certificate_issue
@@ -301,6 +318,7 @@ def case_delivery_confirmed(*, case: Case, now: datetime | None = None) -> Case:
     events: list[str] = []
     _complete(case, now=now, events=events)
     case.save()
+    _theme_child_refresh(case, now=now)
     for event in events:
         notify_applicant(case=case, event=event)
     return case
@@ -323,6 +341,7 @@ def case_pickup_confirm(*, actor: User, case: Case, now: datetime | None = None)
     events: list[str] = []
     _complete(case, now=now, events=events)
     case.save()
+    _theme_child_refresh(case, now=now)
     for event in events:
         notify_applicant(case=case, event=event)
     return case

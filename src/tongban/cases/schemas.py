@@ -15,10 +15,28 @@ class ApplicantIn(Schema):
 
 class ApplicationIn(Schema):
     matter: str | None = Field(None, max_length=60, description="事项编码")
-    theme: str | None = Field(None, max_length=60, description="主题编码（暂未开放）")
+    theme: str | None = Field(None, max_length=60, description="主题编码（一件事）")
     applicant: ApplicantIn | None = None
     form: dict[str, Any] | None = None
     channel: str = Field("online", max_length=10)
+    guidance: int | None = Field(None, description="批前指导/预审编号：据此申请，预填申请表")
+
+
+class DeferralIn(Schema):
+    requirement: str = Field(..., max_length=60, description="容缺的非关键材料编码")
+    until: str = Field(..., max_length=10, description="承诺补交日期 YYYY-MM-DD")
+
+
+class CommitmentIn(Schema):
+    #: 告知承诺: true when the applicant signs the matter's commitment text.
+    signed: bool = False
+
+
+class SubmitIn(Schema):
+    #: 容缺受理: non-key materials delivered later, each with its promised date.
+    deferred: list[DeferralIn] = Field(default_factory=list, max_length=50)
+    #: 告知承诺书: {"signed": true}; required when the credit route is "commitment".
+    commitment: CommitmentIn | None = None
 
 
 class FormPatchIn(Schema):
@@ -73,6 +91,8 @@ class MaterialOut(Schema):
     #: The shared record (field code → value); staff only.
     shared_record: dict[str, Any] | None = None
     review_note: str = ""
+    #: 容缺受理: the date the applicant promised a deferred material by.
+    deferred_until: date | None = None
 
 
 class TimelineOut(Schema):
@@ -174,6 +194,15 @@ class CaseOut(Schema):
     extension_days: int
     sla_state: str
     outcome_reason: str
+    #: 信用分级分类审批: commitment | normal | strict | refused ("" before submission).
+    route: str = ""
+    route_label: str = ""
+    route_reason: str = ""
+    #: Whether the matter may be approved on commitment (告知承诺).
+    commitment_eligible: bool = False
+    #: The signed commitment text, or (a draft of an eligible matter) the text to sign.
+    commitment_text: str = ""
+    commitment_signed_at: datetime | None = None
     timeline: list[TimelineOut]
     steps: list[StepOut]
     tasks: list[TaskBrief]
@@ -188,6 +217,8 @@ class CaseOut(Schema):
     fee: str = "0.00"
     #: In-person visits so far (最多跑一次).
     visit_count: int = 0
+    #: 联审: each reviewing department's opinion (construction-permit), else null.
+    joint_review: dict[str, Any] | None = None
 
 
 class CaseSummaryOut(Schema):

@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 
-from tongban.cases import outputs
+from tongban.cases import deferral, inspection, joint_review, outputs, routes, themes
 from tongban.cases.choices import (
     DECISIONS_BY_KIND,
     FINAL_STATUSES,
     WITHDRAWABLE_STATUSES,
     ApplicantType,
     CaseStatus,
+    CreditRoute,
     Decision,
     MaterialOrigin,
     MaterialStatus,
@@ -50,6 +51,7 @@ from tongban.cases.notifications import notify_applicant
 from tongban.cases.sharing import case_materials_share
 from tongban.cases.sla import case_acceptance_deadline, case_deadline_refresh, case_sla_state
 from tongban.catalog.choices import Channel
+from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import Department, Matter, MatterVersion
 from tongban.core.errors import (
     Conflict,
@@ -142,6 +144,8 @@ def _guide(case: Case) -> dict[str, Any]:
 
 
 def _form_schema(case: Case) -> dict[str, Any]:
+    if themes.is_theme_parent(case):
+        return themes.theme_case_schema(case=case)
     schema = _guide(case).get("form_schema")
     return schema if isinstance(schema, dict) else {"type": "object", "properties": {}}
 
@@ -184,9 +188,7 @@ def _without_required(schema: Any) -> Any:
 
 
 def _title(schema: Any, fallback: str) -> str:
-    if isinstance(schema, dict) and isinstance(schema.get("title"), str) and schema["title"]:
-        return str(schema["title"])
-    return fallback
+    return schema_field_title(schema, fallback)
 
 
 _PROBLEMS = {
@@ -341,16 +343,23 @@ def _case_create(
     applicant: Mapping[str, Any] | None,
     form: Any,
     channel: str,
+    guidance_id: int | None = None,
 ) -> Case:
     if theme_code:
-        # Theme (一件事) applications with parent and child cases come with issue 6.
-        raise ValidationFailed(
-            _("主题服务（一件事）申请暂未开放"),
-            errors=[FieldError(field="theme", message=_("主题服务（一件事）申请暂未开放"))],
+        return themes.theme_case_create(
+            actor=actor, theme_code=theme_code, applicant=applicant, form=form, channel=channel
         )
     matter, version = _matter_for_application(matter_code, channel)
     applicant_type, person, enterprise, applicant_name = _applicant_resolve(actor, applicant)
     form = {} if form is None else form
+    guidance = None
+    if guidance_id is not None:
+        # 批前指导: the reviewed draft pre-fills the form; what the applicant typed wins.
+        from tongban.counter.services import guidance_for_application
+
+        guidance = guidance_for_application(actor=actor, guidance_id=guidance_id, matter=matter)
+        if isinstance(form, dict):
+            form = {**(guidance.draft_form or {}), **form}
     guide = version.guide if isinstance(version.guide, dict) else {}
     schema = guide.get("form_schema") or {"type": "object", "properties": {}}
     errors = form_errors(schema=schema, form=form, complete=False)
@@ -370,9 +379,14 @@ def _case_create(
         channel=channel,
         form_data=form,
         status=CaseStatus.DRAFT,
+        guidance=guidance,
     )
     case.case_no = _case_no(case)
     case.save(update_fields=["case_no"])
+    if guidance is not None:
+        from tongban.counter.services import guidance_mark_used
+
+        guidance_mark_used(guidance=guidance)
     CaseMaterial.objects.bulk_create(
         CaseMaterial(
             case=case,
@@ -399,19 +413,23 @@ def case_create(
     form: dict[str, Any] | None = None,
     channel: str = Channel.ONLINE,
     idempotency_key: str | None = None,
+    guidance_id: int | None = None,
 ) -> Case:
     """Create a draft application, filling shareable materials from the exchange (免提交).
 
-    The same Idempotency-Key returns the same case.
+    The same Idempotency-Key returns the same case.  ``guidance_id`` links an answered
+    批前指导/预审 of the caller's (its draft pre-fills the form; it is marked used).
     """
     key = idempotency_key_check(idempotency_key)
-    payload = {
+    payload: dict[str, Any] = {
         "matter": matter_code,
         "theme": theme_code,
         "applicant": applicant,
         "form": form,
         "channel": channel,
     }
+    if guidance_id is not None:
+        payload["guidance"] = guidance_id
     with transaction.atomic():
         case, created = idempotent_run(
             user=actor,
@@ -425,6 +443,7 @@ def case_create(
                 applicant=applicant,
                 form=form,
                 channel=channel,
+                guidance_id=guidance_id,
             ),
         )
     if created:
@@ -432,7 +451,10 @@ def case_create(
         # exchange's access-log rows must never be rolled back with ours, and a failure
         # here leaves a complete case whose materials are simply still to be uploaded.
         try:
-            case_materials_share(case=case, actor=actor)
+            if themes.is_theme_parent(case):
+                themes.theme_materials_share(parent=case, actor=actor)
+            else:
+                case_materials_share(case=case, actor=actor)
         except Exception:
             logger.exception("data sharing failed for case %s", case.pk)
             case.refresh_from_db()
@@ -477,8 +499,14 @@ def _material_store(
     material.file.save(checked.original_name or "material", file, save=False)
     material.save()
     if old_name:
-        transaction.on_commit(lambda: default_storage.delete(old_name))
+        transaction.on_commit(lambda: _stored_file_release(old_name))
     return material
+
+
+def _stored_file_release(name: str) -> None:
+    # A theme's materials share one stored file between the parent and its children.
+    if not CaseMaterial.objects.filter(file=name).exists():
+        default_storage.delete(name)
 
 
 def _material_for(case: Case, requirement_code: str, field: str = "requirement") -> CaseMaterial:
@@ -529,7 +557,11 @@ def material_upload(
     case = _case_locked(case)
     _applicant_required(actor, case)
     now = now or timezone.now()
-    if case.status == CaseStatus.DRAFT:
+    # 容缺受理: a deferred material may be delivered at any time after submission.
+    deferred = case.status != CaseStatus.DRAFT and deferral.material_is_deferred(
+        case=case, requirement_code=requirement_code
+    )
+    if case.status == CaseStatus.DRAFT or (deferred and case.status not in FINAL_STATUSES):
         material = _material_for(case, requirement_code)
     elif case.status == CaseStatus.SUPPLEMENT_REQUIRED and (request := _open_supplement(case)):
         material = _material_for(case, requirement_code)
@@ -541,7 +573,12 @@ def material_upload(
     else:
         raise _status_refused(case, _("上传材料"))
     checked = material_file_check(file=file)
-    return _material_store(material, file, checked, now)
+    material = _material_store(material, file, checked, now)
+    if deferred:
+        deferral.deferral_material_arrived(case=case, material=material, actor=actor, now=now)
+    if themes.is_theme_parent(case):
+        themes.theme_materials_sync(parent=case)
+    return material
 
 
 # --- submit ----------------------------------------------------------------------------------
@@ -559,14 +596,17 @@ def _materials_missing(case: Case) -> list[FieldError]:
     ]
 
 
-def _task_due(case: Case, kind: str) -> Any:
+def _task_due(case: Case, kind: str, task: Task | None = None) -> Any:
+    if kind == TaskKind.JOINT_REVIEW:
+        return joint_review.review_due_date(case, task)
     return case.acceptance_due_date if kind == TaskKind.ACCEPT else case.due_date
 
 
 def _tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
     """Mirror the ready staff tasks of the process as Task rows; cancel rows no longer ready."""
     ready = {t.id: t for t in step.ready}
-    for row in case.tasks.filter(state=TaskState.OPEN):
+    # An inspection (先证后查) comes after the process has ended: it has no process task.
+    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind=TaskKind.INSPECTION):
         if row.engine_task_id not in ready:
             row.state = TaskState.CANCELLED
             row.save(update_fields=["state", "updated_at"])
@@ -577,7 +617,8 @@ def _tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
     for user_task in step.ready:
         if user_task.lane == APPLICANT_LANE or user_task.id in known:
             continue
-        if user_task.name not in TaskKind.values or user_task.lane not in StaffRole.values:
+        kind = joint_review.task_kind_for(user_task.name)
+        if kind not in TaskKind.values or user_task.lane not in StaffRole.values:
             logger.warning("case %s: process task %s has no task kind", case.pk, user_task.name)
             continue
         department = case.department
@@ -588,20 +629,20 @@ def _tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
         created.append(
             Task.objects.create(
                 case=case,
-                kind=user_task.name,
-                name=str(user_task.title or TaskKind(user_task.name).label),
+                kind=kind,
+                name=str(user_task.title or TaskKind(kind).label),
                 department=department,
                 role=user_task.lane,
                 engine_task_id=user_task.id,
-                due_date=_task_due(case, user_task.name),
+                due_date=_task_due(case, kind),
             )
         )
     return created
 
 
 def _tasks_due_refresh(case: Case) -> None:
-    for row in case.tasks.filter(state=TaskState.OPEN):
-        due = _task_due(case, row.kind)
+    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind=TaskKind.INSPECTION):
+        due = _task_due(case, row.kind, row)
         if row.due_date != due:
             row.due_date = due
             row.save(update_fields=["due_date", "updated_at"])
@@ -613,29 +654,75 @@ def _acceptance_deadline_iso(case: Case) -> str:
     return due_datetime(due).isoformat()
 
 
-def _case_submit(case: Case, actor: User, now: datetime) -> Case:
+def _case_submit(
+    case: Case,
+    actor: User,
+    now: datetime,
+    deferred: list[dict[str, Any]] | None = None,
+    commitment: dict[str, Any] | None = None,
+) -> Case:
+    if case.theme_id is not None or case.parent_id is not None:
+        if deferred:
+            raise ValidationFailed(
+                _("主题服务暂不支持容缺受理"),
+                errors=[FieldError(field="deferred", message=_("主题服务暂不支持容缺受理"))],
+            )
+        return themes.theme_case_submit(case=case, actor=actor, now=now, commitment=commitment)
+    return _matter_case_submit(case, actor, now, deferred, commitment)
+
+
+def _matter_case_submit(
+    case: Case,
+    actor: User,
+    now: datetime,
+    deferred: list[dict[str, Any]] | None = None,
+    commitment: dict[str, Any] | None = None,
+) -> Case:
     _applicant_required(actor, case)
     if case.status != CaseStatus.DRAFT:
         raise _status_refused(case, _("再次提交"))
     errors = form_errors(schema=_form_schema(case), form=case.form_data, complete=True)
-    errors.extend(_materials_missing(case))
+    # 容缺受理: deferred non-key materials count as delivered (cases.deferral).
+    refused = deferral.case_deferrals_apply(
+        case=case, deferred=deferred or [], today=now.astimezone(SHANGHAI).date()
+    )
+    errors.extend(refused)
+    # A refused deferral already names its material; "please provide" would hide why.
+    errors.extend(e for e in _materials_missing(case) if e.field not in {r.field for r in refused})
     if errors:
         raise ValidationFailed(_("申请内容不完整，请补充后再提交"), errors=errors)
+    # 信用分级分类审批 (cases.routes): refuses an unsigned commitment before anything changes.
+    route = routes.case_route_take(case=case, now=now, commitment=commitment)
+    if route == CreditRoute.REFUSED:
+        return _case_refused_on_credit(case, actor, now)
     guide = _guide(case)
     case.submitted_at = now
     deadline = _acceptance_deadline_iso(case)
     params = guide.get("process_params") or {}
     step = engine.process_start(
         name=str(guide.get("process") or "standard_approval"),
-        data={**params, "acceptance_deadline": deadline, "case_no": case.case_no},
+        data={**params, "acceptance_deadline": deadline, "case_no": case.case_no, "route": route},
     )
     case.process = step.instance
     case.status = CaseStatus.SUBMITTED
     case.save()
     _tasks_sync(case, step)
     _timeline(case, at=now, action="submitted", step=_("提交申请"), actor=actor)
-    if case.channel == Channel.WINDOW:
+    routes.case_route_timeline(case=case, now=now, actor=actor)
+    deferral.deferral_timeline_note(case=case, at=now)
+    if case.channel == Channel.WINDOW and case.parent_id is None:
         outputs.visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)
+    return case
+
+
+def _case_refused_on_credit(case: Case, actor: User, now: datetime) -> Case:
+    # 联合惩戒: rejected at once with the legal reason; no process starts, nothing is issued.
+    case.submitted_at = now
+    _timeline(case, at=now, action="submitted", step=_("提交申请"), actor=actor)
+    routes.case_route_timeline(case=case, now=now, actor=actor)
+    routes.case_refuse_on_credit(case=case, now=now)
+    case.save()
+    _notify(case, "rejected")
     return case
 
 
@@ -646,17 +733,28 @@ def case_submit(
     case: Case,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    deferred: list[dict[str, Any]] | None = None,
+    commitment: dict[str, Any] | None = None,
 ) -> Case:
-    """Submit a complete draft and start its process; the same Idempotency-Key is a no-op."""
+    """Submit a complete draft and start its process; the same Idempotency-Key is a no-op.
+
+    ``deferred`` lists non-key materials delivered later (容缺受理):
+    ``[{"requirement": code, "until": "YYYY-MM-DD"}]``.
+    ``commitment`` is ``{"signed": true}`` when the applicant signs the matter's commitment
+    (告知承诺, cases.routes); a case on the commitment route is refused without it.
+    """
     key = idempotency_key_check(idempotency_key)
     case = _case_locked(case)
     moment = now or timezone.now()
+    payload: dict[str, Any] = {"case": case.pk}
+    if deferred:
+        payload["deferred"] = deferred
     result, _created = idempotent_run(
         user=actor,
         scope="case_submit",
         key=key,
-        payload_hash=request_hash({"case": case.pk}),
-        work=lambda: _case_submit(case, actor, moment),
+        payload_hash=request_hash(payload),
+        work=lambda: _case_submit(case, actor, moment, deferred, commitment),
     )
     return result
 
@@ -806,7 +904,23 @@ def task_complete(
         raise Conflict(_("该待办已由他人认领"))
     comment = (comment or "").strip()
     _decision_check(task, decision, comment)
+    if task.kind == TaskKind.INSPECTION:
+        # 先证后查: outside the process, which ended when the certificate was issued.
+        return inspection.inspection_complete(
+            actor=actor, task=task, decision=decision, comment=comment, now=now
+        )
+    joint_review.department_decision_check(task, decision)
     items = _supplement_items(case, data) if decision == Decision.REQUEST_SUPPLEMENT else []
+    if task.kind == TaskKind.JOINT_REVIEW and decision == Decision.REQUEST_SUPPLEMENT:
+        # 联审补正: the department's instance stays ready; the others go on reviewing.
+        return joint_review.department_supplement_request(
+            case=case,
+            task=task,
+            actor=actor,
+            items=items,
+            message=_supplement_message(items, comment),
+            now=now or timezone.now(),
+        )
     if case.process_id is None or task.engine_task_id is None:
         raise _status_refused(case, _("办理此待办"))
     now = now or timezone.now()
@@ -848,7 +962,7 @@ def task_complete(
         record("accepted", comment)
         events.append("accepted")
         outputs.case_payment_on_accept(case, now=now, events=events)
-        if any(t.name == TaskKind.REVIEW for t in step.ready):
+        if any(t.name in (TaskKind.REVIEW, joint_review.ENGINE_TASK) for t in step.ready):
             case.status = CaseStatus.UNDER_REVIEW
     elif decision == Decision.REJECT:
         case.status = CaseStatus.REJECTED
@@ -889,9 +1003,13 @@ def task_complete(
         _case_approved(case, now=now, events=events)
 
     case.save()
+    themes.theme_child_refresh(child=case, now=now)
     case_deadline_refresh(case=case)
     _tasks_sync(case, step)
     _tasks_due_refresh(case)
+    if decision == Decision.ACCEPT and case.decided_at == now:
+        # Approved at acceptance (告知承诺 or on the spot): inspected afterwards (先证后查).
+        inspection.case_inspection_open(case=case, now=now)
     _sla_state_store(case)
     for event in events:
         _notify(case, event)
@@ -970,6 +1088,14 @@ def case_supplement_answer(
     request.answer_data = {"form": sorted(form), "files": sorted(files)}
     request.save()
 
+    if joint_review.is_department_supplement(request):
+        joint_review.department_supplement_answered(
+            case=case, request=request, actor=actor, now=now
+        )
+        case_deadline_refresh(case=case)
+        _tasks_due_refresh(case)
+        _sla_state_store(case)
+        return case
     if case.process_id is None:
         raise _status_refused(case, _("补正"))
     instance = ProcessInstance.objects.with_digest().get(pk=case.process_id)
@@ -1034,6 +1160,7 @@ def case_withdraw(
         actor=actor,
         comment=(reason or "").strip(),
     )
+    themes.theme_case_withdrawn(case=case, now=now, reason=(reason or "").strip())
     if not was_draft:
         _notify(case, "withdrawn")
     return case

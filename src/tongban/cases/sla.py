@@ -367,6 +367,10 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
                 warned += 1
             elif new == SlaState.OVERDUE:
                 overdue += 1
+    from tongban.cases.deferral import deferral_sweep
+
+    # 容缺受理: reminders and overdue notices of deferred materials.
+    deferral_sweep(now=now)
     return SweepResult(timers_fired=fired, warned=warned, overdue=overdue, checked=checked)
 
 

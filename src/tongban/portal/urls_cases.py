@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from tongban.portal import views_cases, views_data_access
+from tongban.portal import views_cases, views_data_access, views_guidance, views_themes
 
 urlpatterns = [
+    path("apply/theme/<slug:theme_code>/", views_themes.theme_apply, name="theme_apply"),
     path("apply/<slug:matter_code>/", views_cases.apply, name="apply"),
     path("my/cases/", views_cases.my_cases, name="my_cases"),
     path("my/cases/<int:case_id>/", views_cases.my_case, name="my_case"),
@@ -16,6 +17,14 @@ urlpatterns = [
     ),
     path("my/cases/<int:case_id>/withdraw/", views_cases.my_case_withdraw, name="my_case_withdraw"),
     path("my/cases/<int:case_id>/pay/", views_cases.my_case_pay, name="my_case_pay"),
+    path("my/cases/<int:case_id>/deferred/", views_cases.my_case_deferred, name="my_case_deferred"),
     path("my/cases/<int:case_id>/delivery/", views_cases.my_case_delivery, name="my_case_delivery"),
     path("my/data-access/", views_data_access.data_access, name="my_data_access"),
+    path("guidance/new/<slug:matter_code>/", views_guidance.guidance_new, name="guidance_new"),
+    path("my/guidance/", views_guidance.my_guidance, name="my_guidance"),
+    path(
+        "my/guidance/<int:guidance_id>/",
+        views_guidance.my_guidance_detail,
+        name="my_guidance_detail",
+    ),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog import selectors
 from tongban.catalog.choices import Audience, Channel, OnlineDepth
+from tongban.catalog.forms import schema_field_title
 from tongban.catalog.services import theme_form_schema
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.portal.forms import PortalAuthenticationForm
@@ -149,7 +150,7 @@ def _form_fields(schema: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [
         {
             "key": key,
-            "title": (spec.get("title") if isinstance(spec, dict) else None) or key,
+            "title": schema_field_title(spec, key),
             "required": key in required,
         }
         for key, spec in properties.items()

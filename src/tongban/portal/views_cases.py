@@ -14,10 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.cases import outputs
+from tongban.cases import deferral, joint_review, outputs, themes
+from tongban.cases import routes as case_routes
 from tongban.cases import selectors as cases_selectors
 from tongban.cases import services as cases
 from tongban.cases.choices import (
@@ -44,6 +46,8 @@ from tongban.portal.jsonschema_form import (
 
 #: Input name of a material's file on the edit and supplement pages: ``file.<requirement>``.
 FILE_PREFIX = "file."
+#: Inputs of the promised date of a deferred (容缺) material: ``defer.<code>``.
+DEFER_PREFIX = "defer."
 #: Status code of a page shown again with field errors (as the API's 422).
 UNPROCESSABLE = 422
 
@@ -99,6 +103,8 @@ def _own_case_or_404(request: HttpRequest, case_id: int) -> Case:
 
 def _case_schema(case: Case) -> dict[str, Any]:
     """The form schema the case was created under (its matter version), else the matter's."""
+    if themes.is_theme_parent(case):
+        return themes.theme_case_schema(case=case)
     if case.matter_version is not None:
         schema = (case.matter_version.guide or {}).get("form_schema")
         if isinstance(schema, dict):
@@ -159,6 +165,15 @@ def _material_rows(
     ]
 
 
+def _deferred_posted(request: HttpRequest, case: Case) -> list[dict[str, str]]:
+    """容缺: the non-key materials given a promised date instead of a file on the draft page."""
+    return [
+        {"requirement": m.requirement_code, "until": until}
+        for m in case.materials.filter(status__in=(MaterialStatus.MISSING, MaterialStatus.REJECTED))
+        if (until := (request.POST.get(DEFER_PREFIX + m.requirement_code) or "").strip())
+    ]
+
+
 def _general_errors(errors: list[FieldError], materials: list[CaseMaterial]) -> list[str]:
     """Errors that belong to no input on the page, shown in the box at the top."""
     codes = {m.requirement_code for m in materials}
@@ -172,6 +187,22 @@ def _general_errors(errors: list[FieldError], materials: list[CaseMaterial]) -> 
 # --- apply ---------------------------------------------------------------------------------
 
 
+def _guidance_for_apply(
+    request: HttpRequest, user: User, matter: Matter
+) -> tuple[int | None, dict[str, Any]]:
+    """The ``?guidance=`` the applicant applies on, and its draft (the service checks it again)."""
+    from tongban.counter.models import GuidanceRequest
+    from tongban.counter.selectors import guidance_visible_to_applicant
+
+    raw = request.POST.get("guidance") or request.GET.get("guidance") or ""
+    if not raw.isdigit():
+        return None, {}
+    guidance = GuidanceRequest.objects.filter(pk=int(raw), matter=matter).first()
+    if guidance is None or not guidance_visible_to_applicant(user=user, guidance=guidance):
+        return None, {}
+    return guidance.pk, dict(guidance.draft_form or {})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
@@ -183,6 +214,10 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
     shown: dict[str, Any] = {}
     applicant_value = APPLY_AS_SELF
     idempotency_key = uuid.uuid4().hex
+    # 批前指导: "据此申请" links the answered guidance and pre-fills its draft.
+    guidance_id, guidance_draft = _guidance_for_apply(request, user, matter)
+    if guidance_draft:
+        shown = dict(guidance_draft)
     if request.method == "POST":
         shown = form_posted(request.POST)
         idempotency_key = (request.POST.get("idempotency_key") or "")[:100] or idempotency_key
@@ -199,6 +234,7 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
                     form=form,
                     channel="online",
                     idempotency_key=idempotency_key,
+                    guidance_id=guidance_id,
                 )
             except DomainError as exc:
                 errors = _errors_of(exc)
@@ -217,6 +253,7 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
         "has_errors": bool(errors),
         "idempotency_key": idempotency_key,
         "materials": list(matter.materials.all()),
+        "guidance_id": guidance_id,
     }
     return render(
         request, "portal/cases/apply.html", context, status=UNPROCESSABLE if errors else 200
@@ -265,6 +302,9 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                     actor=user,
                     case=case,
                     idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
+                    # 告知承诺: the checkbox signs the commitment text shown above it.
+                    commitment={"signed": request.POST.get("commitment_signed") == "on"},
+                    deferred=_deferred_posted(request, case) or None,
                 )
             except DomainError as exc:
                 errors = _errors_of(exc)
@@ -290,6 +330,19 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
         "errors": _general_errors(other_errors, materials),
         "has_errors": bool(errors),
         "idempotency_key": uuid.uuid4().hex,
+        "commitment_text": (
+            case_routes.commitment_text(case=case)
+            if case.matter is not None and case.matter.commitment_eligible
+            else ""
+        ),
+        "commitment_signed": request.POST.get("commitment_signed") == "on",
+        # 容缺受理: non-key materials may be promised for a date up to this one.
+        "deferral_latest": deferral.deferral_latest_date(today=timezone.localdate()),
+        "deferral_posted": {
+            key.removeprefix(DEFER_PREFIX): value
+            for key, value in request.POST.items()
+            if key.startswith(DEFER_PREFIX)
+        },
     }
     return render(
         request, "portal/cases/edit.html", context, status=UNPROCESSABLE if errors else 200
@@ -380,8 +433,13 @@ def _detail_context(
         "materials": _material_rows(materials, {}),
         "supplement": supplement_context,
         "withdrawable": case.status in WITHDRAWABLE_STATUSES,
+        "theme_children": [
+            {**child, "tone": STATUS_TONE.get(child["status"], "plain")}
+            for child in themes.theme_children_view(case=case)
+        ],
         "clock_paused": case.status == CaseStatus.SUPPLEMENT_REQUIRED,
         **_outputs_context(case, delivery_errors=delivery_errors, delivery_shown=delivery_shown),
+        **joint_review.joint_review_context(case=case),
     }
 
 
@@ -458,7 +516,35 @@ def _form_display(schema: dict[str, Any], data: Any) -> list[tuple[str, str]]:
 @login_required
 def my_case(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _own_case_or_404(request, case_id)
-    return render(request, "portal/cases/detail.html", _detail_context(request, case))
+    context = _detail_context(request, case)
+    context["deferred"] = _material_rows(deferral.case_deferred_materials(case=case), {})
+    return render(request, "portal/cases/detail.html", context)
+
+
+@login_required
+@require_POST
+def my_case_deferred(request: HttpRequest, case_id: int) -> HttpResponse:
+    """容缺: upload the deferred materials after submission (each file is its own change)."""
+    case = _own_case_or_404(request, case_id)
+    pending = deferral.case_deferred_materials(case=case)
+    files = _posted_files(request, {m.requirement_code for m in pending})
+    errors: dict[str, list[str]] = {}
+    if not files:
+        errors = {m.requirement_code: [_("请选择要补交的文件")] for m in pending}
+    for code, upload in files.items():
+        try:
+            cases.material_upload(
+                actor=_user(request), case=case, requirement_code=code, file=upload
+            )
+        except DomainError as exc:
+            errors[code] = [str(e.message) for e in _errors_of(exc)]
+    if not errors:
+        messages.success(request, _("容缺材料已补交。"))
+        return redirect("portal:my_case", case_id=case.pk)
+    case.refresh_from_db()
+    context = _detail_context(request, case)
+    context["deferred"] = _material_rows(deferral.case_deferred_materials(case=case), errors)
+    return render(request, "portal/cases/detail.html", context, status=UNPROCESSABLE)
 
 
 @login_required

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from tongban.cases import outputs, sla
+from tongban.cases import joint_review, outputs, sla
 from tongban.cases import selectors as case_selectors
 from tongban.cases import services as case_services
 from tongban.cases.choices import (
@@ -37,6 +37,7 @@ from tongban.cases.choices import (
     TaskState,
 )
 from tongban.cases.models import Case, CaseMaterial, Task
+from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import localized
 from tongban.core.errors import (
     Conflict,
@@ -260,8 +261,8 @@ def _form_rows(case: Case) -> list[dict[str, str]]:
     data = case.form_data or {}
     rows = []
     for key, spec in properties.items():
-        title = (spec.get("title") if isinstance(spec, dict) else None) or key
-        rows.append({"key": key, "title": str(title), "value": _display(data.get(key))})
+        title = schema_field_title(spec, key)
+        rows.append({"key": key, "title": title, "value": _display(data.get(key))})
     for key, value in data.items():
         if key not in properties:
             rows.append({"key": key, "title": key, "value": _display(value)})
@@ -356,6 +357,12 @@ def _render_case(
         "error": error,
         "field_errors": field_errors or {},
         **_outputs_context(request, case),
+        # The opinions of every department are for the lead department, which decides.
+        **(
+            joint_review.joint_review_context(case=case)
+            if request.staff.department_id == case.department_id
+            else {}
+        ),
     }
     return render(request, "workbench/case_detail.html", context, status=status)
 

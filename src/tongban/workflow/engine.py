@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser import BpmnParser, BpmnValidator
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
@@ -44,6 +45,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -407,3 +410,59 @@ def process_set_data(*, instance: ProcessInstance, data: dict[str, Any]) -> Proc
             task._set_internal_data(event_value=value)
     _save(instance, workflow)
     return instance
+
+
+# --- decisions (DMN) ---------------------------------------------------------------------------
+
+
+def _decision_path(name: str) -> Path:
+    path = PROCESS_DIR / f"{name}.dmn"
+    if not _PROCESS_NAME.match(name) or not path.is_file():
+        raise ValidationFailed(
+            _("未知的决策表：%(name)s") % {"name": name},
+            errors=[FieldError("name", _("决策表“%(name)s”不存在") % {"name": name})],
+        )
+    return path
+
+
+# Keyed by the SHA-256 of the DMN source like the process specs: an edited file is a new key,
+# so a cached table never goes stale, and each process parses a table once.
+@lru_cache(maxsize=16)
+def _decision_engine(name: str, digest: str, source: bytes) -> DMNEngine:
+    del digest  # part of the cache key only
+    parser = BpmnDmnParser(validator=_validator())
+    try:
+        parser.add_dmn_xml(etree.fromstring(source), filename=f"{name}.dmn")
+        dmn_parser = parser.dmn_parsers[name]
+        dmn_parser.parse()
+    except (SpiffWorkflowException, etree.LxmlError, KeyError) as exc:
+        raise ValidationFailed(
+            _("决策表“%(name)s”无效：%(error)s") % {"name": name, "error": exc}
+        ) from exc
+    return DMNEngine(dmn_parser.decision.decisionTables[0])
+
+
+class _DecisionWorkflow:
+    """What the DMN engine needs of a workflow: a script engine."""
+
+    script_engine = PythonScriptEngine()
+
+
+class _DecisionTask:
+    """What the DMN engine needs of a task: its data (the decision's context) and workflow."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.workflow = _DecisionWorkflow()
+        self.task_spec = None
+
+
+def decision_evaluate(*, name: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate the decision table ``processes/<name>.dmn`` (id ``name``) on ``context``.
+
+    Returns the outputs of the matching rule by output name ({} when no rule matches).
+    """
+    source = _decision_path(name).read_bytes()
+    engine = _decision_engine(name, hashlib.sha256(source).hexdigest(), source)
+    with _refusing_bad_data():
+        return dict(engine.result(_DecisionTask(dict(context))))

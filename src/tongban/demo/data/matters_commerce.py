@@ -508,6 +508,7 @@ MATTERS: list[dict[str, Any]] = [
         legal_basis="《促进个体工商户发展条例》；《中华人民共和国市场主体登记管理条例》。",
         legal_basis_en="Regulations on Promoting the Development of Individual Businesses; Regulations on the Registration of Market Entities.",
         conditions="有经营能力的自然人；有固定经营场所。",
+        conditions_en="A natural person able to run a business, with a fixed place of business.",
         legal_limit_days=3,
         promised_limit_days=1,
         online_depth="full_online",
@@ -540,6 +541,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="企业名称、住所、法定代表人、注册资本、经营范围等登记事项发生变更的，申请变更登记并换发营业执照。",
         summary_en="Register a change of name, address, legal representative, capital or business scope and receive a new licence.",
         legal_basis="《中华人民共和国市场主体登记管理条例》第二十四条。",
+        legal_basis_en="Regulations on the Registration and Administration of Market Entities, Article 24.",
+        conditions="1. 企业已依法登记且处于存续状态；\n2. 变更事项已按章程作出股东会决议或董事会决议；\n3. 自作出变更决议之日起30日内申请。",
+        conditions_en="1. The company is registered and in existence;\n2. The change has been resolved by the shareholders' meeting or board as the articles require;\n3. The application is made within 30 days of the resolution.",
         legal_limit_days=3,
         promised_limit_days=1,
         online_depth="full_online",
@@ -556,6 +560,7 @@ MATTERS: list[dict[str, Any]] = [
                 "change_items": {
                     "type": "array",
                     "title": "变更事项",
+                    "x-title-en": "Items to change",
                     "minItems": 1,
                     "items": {
                         "type": "string",
@@ -594,6 +599,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="企业解散并完成清算的，申请注销登记；未发生债权债务或已清偿完毕的，可以适用简易注销（公示期20日）。",
         summary_en="A dissolved company that has finished liquidation applies for deregistration; simplified deregistration with a 20-day notice is available to companies without outstanding debts.",
         legal_basis="《中华人民共和国公司法》第二百三十九条；《中华人民共和国市场主体登记管理条例》第三十一条至第三十四条。",
+        legal_basis_en="Company Law of the PRC, Article 239; Regulations on the Registration and Administration of Market Entities, Articles 31 to 34.",
+        conditions="1. 企业已依法解散并完成清算，或符合简易注销条件；\n2. 债权债务已清偿，税务、社保等事项已结清；\n3. 清算报告（或全体投资人承诺书）已经确认。",
+        conditions_en="1. The company has been dissolved and liquidated, or qualifies for simplified deregistration;\n2. Debts are settled and tax and social insurance matters are closed;\n3. The liquidation report (or all investors' letter of commitment) has been confirmed.",
         legal_limit_days=3,
         promised_limit_days=1,
         online_depth="full_online",
@@ -607,6 +615,7 @@ MATTERS: list[dict[str, Any]] = [
                 "deregistration_route": {
                     "type": "string",
                     "title": "注销方式",
+                    "x-title-en": "Deregistration procedure",
                     "enum": ["普通注销", "简易注销"],
                 }
             },
@@ -640,6 +649,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="领取营业执照后，新办纳税人确认登记信息、财务会计制度、存款账户和税费种认定，“多证合一”后不再另行办理税务登记。",
         summary_en="After registration a new taxpayer confirms its tax information, accounting system, bank account and taxes; no separate tax registration is needed.",
         legal_basis="《中华人民共和国税收征收管理法》第十五条；《税务登记管理办法》。",
+        legal_basis_en="Law of the PRC on the Administration of Tax Collection, Article 15; Measures for the Administration of Tax Registration.",
+        conditions="已领取营业执照的新设立纳税人，首次办理涉税事项前确认登记信息。",
+        conditions_en="A newly established taxpayer holding a business licence confirms its registration data before its first tax matter.",
         legal_limit_days=1,
         promised_limit_days=1,
         online_depth="full_online",
@@ -654,6 +666,7 @@ MATTERS: list[dict[str, Any]] = [
                 "bank_account": {
                     "type": "string",
                     "title": "存款账户账号",
+                    "x-title-en": "Deposit account number",
                     "pattern": r"^\d{8,30}$",
                 }
             },

@@ -189,12 +189,18 @@ MATTERS: list[dict[str, Any]] = [
         summary="在河道管理范围内建设桥梁、码头、管道、排水口等工程设施的，工程建设方案应当报水务部门审批。",
         summary_en="Bridges, wharves, pipes or outlets within a river management zone need the water authority's approval of the works plan.",
         legal_basis="《中华人民共和国水法》第三十八条；《中华人民共和国河道管理条例》第十一条；《上海市河道管理条例》。",
+        legal_basis_en="Water Law of the PRC, Article 38; Regulations of the PRC on River Course Management, Article 11; Shanghai River Course Management Regulations.",
+        conditions="1. 工程位于河道管理范围内；\n2. 建设方案符合防洪标准和河道整治规划，不影响河势稳定和行洪安全；\n3. 已取得项目立项文件。",
+        conditions_en="1. The works lie within a river management zone;\n2. The design meets flood-control standards and the river regulation plan and does not endanger the channel or flood discharge;\n3. The project has been approved, filed or registered.",
         legal_limit_days=20,
         promised_limit_days=10,
         online_depth="online_prereview",
         keywords=["河道", "跨河桥", "排水口", "涉河工程"],
         form_schema=form(
-            *PROJECT_FIELDS, extra={"river_name": {"type": "string", "title": "河道名称"}}
+            *PROJECT_FIELDS,
+            extra={
+                "river_name": {"type": "string", "title": "河道名称", "x-title-en": "River name"}
+            },
         ),
         materials=[
             application_form("河道管理范围内建设项目申请书", "Application form"),
@@ -218,6 +224,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="建设单位应当自工程竣工验收合格之日起15日内，向建设主管部门备案。规划、消防、民防等专项验收实行联合验收。",
         summary_en="Within 15 days of passing completion acceptance, the developer files with the construction authority; planning, fire and civil defence inspections are done jointly.",
         legal_basis="《建设工程质量管理条例》第四十九条；《房屋建筑和市政基础设施工程竣工验收备案管理办法》。",
+        legal_basis_en="Regulations on the Quality Management of Construction Projects, Article 49; Measures for Completion Acceptance Filing of Housing and Municipal Infrastructure Works.",
+        conditions="1. 工程已按设计和合同完成全部内容；\n2. 建设单位已组织竣工验收并合格；\n3. 自竣工验收合格之日起15日内备案。",
+        conditions_en="1. All works under the design and contract are finished;\n2. The developer has held the completion acceptance and the works passed;\n3. Filing is made within 15 days of passing acceptance.",
         legal_limit_days=5,
         promised_limit_days=3,
         online_depth="full_online",
@@ -226,7 +235,12 @@ MATTERS: list[dict[str, Any]] = [
             *PROJECT_FIELDS,
             "building_area",
             extra={
-                "acceptance_date": {"type": "string", "title": "竣工验收日期", "format": "date"}
+                "acceptance_date": {
+                    "type": "string",
+                    "title": "竣工验收日期",
+                    "x-title-en": "Completion acceptance date",
+                    "format": "date",
+                }
             },
         ),
         materials=[
@@ -248,6 +262,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="建设工程开工前，建设单位办理工程质量安全监督手续，可与施工许可合并办理。",
         summary_en="Before works start, the developer registers the project for quality and safety supervision; may be combined with the construction permit.",
         legal_basis="《建设工程质量管理条例》第十三条；《建设工程安全生产管理条例》第十条。",
+        legal_basis_en="Regulations on the Quality Management of Construction Projects, Article 13; Regulations on Work Safety of Construction Projects, Article 10.",
+        conditions="1. 已取得建设工程规划许可证；\n2. 已确定施工单位和监理单位；\n3. 施工图设计文件已审查合格。",
+        conditions_en="1. The construction project planning permit has been issued;\n2. The contractor and the supervisor have been engaged;\n3. The construction drawings have passed review.",
         legal_limit_days=5,
         promised_limit_days=2,
         online_depth="full_online",
@@ -273,6 +290,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="企业投资建设《政府核准的投资项目目录》以外的项目，在开工建设前通过投资项目在线审批监管平台备案，取得项目代码。",
         summary_en="Projects outside the government approval catalogue are filed online before construction and receive a project code.",
         legal_basis="《企业投资项目核准和备案管理条例》（国务院令第673号）第三条、第十三条；《企业投资项目核准和备案管理办法》。",
+        legal_basis_en="Regulations on the Approval and Filing of Enterprise Investment Projects (State Council Decree No. 673), Articles 3 and 13; Measures for the Approval and Filing of Enterprise Investment Projects.",
+        conditions="1. 项目不属于《政府核准的投资项目目录》范围；\n2. 符合国家产业政策，不属于禁止类项目；\n3. 开工建设前通过在线平台如实告知项目信息。",
+        conditions_en="1. The project is not in the Catalogue of Investment Projects Subject to Government Approval;\n2. It conforms to national industrial policy and is not prohibited;\n3. The project information is truthfully reported online before construction starts.",
         legal_limit_days=1,
         promised_limit_days=1,
         online_depth="full_online",
@@ -288,6 +308,7 @@ MATTERS: list[dict[str, Any]] = [
                 "construction_content": {
                     "type": "string",
                     "title": "建设规模和内容",
+                    "x-title-en": "Scale and content of construction",
                     "maxLength": 2000,
                 }
             },
@@ -308,6 +329,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="企业投资建设《政府核准的投资项目目录》内的项目，报送项目申请报告，经核准后方可开工。",
         summary_en="Projects in the government approval catalogue need approval of the project application report before construction.",
         legal_basis="《企业投资项目核准和备案管理条例》（国务院令第673号）第九条。",
+        legal_basis_en="Regulations on the Approval and Filing of Enterprise Investment Projects (State Council Decree No. 673), Article 9.",
+        conditions="1. 项目属于《政府核准的投资项目目录》范围；\n2. 符合国家产业政策和发展规划，不危害经济安全、社会安全和生态安全；\n3. 已依法办理规划选址、用地预审等前置手续。",
+        conditions_en="1. The project is in the Catalogue of Investment Projects Subject to Government Approval;\n2. It conforms to industrial policy and development plans and does not endanger economic, social or ecological security;\n3. Site selection and land pre-review have been completed as required.",
         legal_limit_days=20,
         promised_limit_days=10,
         online_depth="online_prereview",
@@ -348,6 +372,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="年综合能源消费量达到规定标准的固定资产投资项目，开工建设前应当通过节能审查。",
         summary_en="Projects above the energy-use threshold need an energy conservation review before construction.",
         legal_basis="《中华人民共和国节约能源法》第十五条；《固定资产投资项目节能审查办法》。",
+        legal_basis_en="Energy Conservation Law of the PRC, Article 15; Measures for the Energy Conservation Review of Fixed-Asset Investment Projects.",
+        conditions="1. 固定资产投资项目年综合能源消费量达到节能审查标准；\n2. 节能报告符合强制性节能标准和能耗控制要求；\n3. 项目开工建设前申请。",
+        conditions_en="1. The project's annual energy consumption reaches the review threshold;\n2. The energy conservation report meets mandatory standards and consumption controls;\n3. The application is made before construction starts.",
         legal_limit_days=20,
         promised_limit_days=10,
         online_depth="online_prereview",
@@ -362,6 +389,7 @@ MATTERS: list[dict[str, Any]] = [
                 "annual_energy_tce": {
                     "type": "number",
                     "title": "年综合能源消费量（吨标准煤）",
+                    "x-title-en": "Annual energy consumption (tonnes of standard coal)",
                     "minimum": 0,
                 }
             },
@@ -382,6 +410,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="以出让方式取得国有土地使用权的建设项目，建设单位在签订土地出让合同后申领建设用地规划许可证。",
         summary_en="After signing the land-grant contract the developer applies for the land use planning permit.",
         legal_basis="《中华人民共和国城乡规划法》第三十七条、第三十八条；《上海市城乡规划条例》。",
+        legal_basis_en="Urban and Rural Planning Law of the PRC, Articles 37 and 38; Shanghai Urban and Rural Planning Regulations.",
+        conditions="1. 用地符合控制性详细规划；\n2. 划拨用地已取得建设项目批准文件，出让用地已签订国有土地使用权出让合同；\n3. 规划条件已经确定。",
+        conditions_en="1. The land use conforms to the regulatory detailed plan;\n2. For allocated land the project is approved; for granted land the land grant contract is signed;\n3. The planning conditions have been set.",
         legal_limit_days=20,
         promised_limit_days=5,
         online_depth="full_online",
@@ -393,6 +424,7 @@ MATTERS: list[dict[str, Any]] = [
                 "land_area": {
                     "type": "number",
                     "title": "用地面积（平方米）",
+                    "x-title-en": "Land area (m²)",
                     "exclusiveMinimum": 0,
                 }
             },
@@ -419,6 +451,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="在城市、镇规划区内进行建筑物、构筑物、道路、管线和其他工程建设的，应当申请办理建设工程规划许可证。",
         summary_en="Buildings, structures, roads and pipelines in planned areas need a construction project planning permit.",
         legal_basis="《中华人民共和国城乡规划法》第四十条；《上海市城乡规划条例》。",
+        legal_basis_en="Urban and Rural Planning Law of the PRC, Article 40; Shanghai Urban and Rural Planning Regulations.",
+        conditions="1. 已取得建设用地规划许可证或土地权属证明；\n2. 建设工程设计方案符合规划条件；\n3. 设计方案已经审定。",
+        conditions_en="1. The land use planning permit or land title has been obtained;\n2. The design conforms to the planning conditions;\n3. The design scheme has been approved.",
         legal_limit_days=20,
         promised_limit_days=10,
         online_depth="online_prereview",
@@ -448,6 +483,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="依法应当编制环境影响报告书、报告表的建设项目，开工前将环评文件报生态环境部门审批；报告表项目可实行告知承诺。",
         summary_en="Projects needing an environmental impact report or form submit it for approval before construction; the commitment route is open to report-form projects.",
         legal_basis="《中华人民共和国环境影响评价法》第二十二条；《建设项目环境保护管理条例》第九条。",
+        legal_basis_en="Environmental Impact Assessment Law of the PRC, Article 22; Regulations on the Environmental Protection of Construction Projects, Article 9.",
+        conditions="1. 项目依法应编制环境影响报告书或报告表；\n2. 符合生态环境分区管控和污染物排放标准；\n3. 项目开工建设前报批。",
+        conditions_en="1. The project requires an environmental impact report or report form;\n2. It complies with ecological zoning controls and emission standards;\n3. The documents are submitted before construction starts.",
         legal_limit_days=30,
         promised_limit_days=10,
         online_depth="full_online",
@@ -459,6 +497,7 @@ MATTERS: list[dict[str, Any]] = [
                 "eia_category": {
                     "type": "string",
                     "title": "环评类别",
+                    "x-title-en": "EIA category",
                     "enum": ["报告书", "报告表"],
                 }
             },
@@ -479,6 +518,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="实行排污许可管理的企业事业单位在排放污染物前申请取得排污许可证，按证排污。",
         summary_en="Units under permit management obtain a pollutant discharge permit before discharging.",
         legal_basis="《中华人民共和国环境保护法》第四十五条；《排污许可管理条例》（国务院令第736号）。",
+        legal_basis_en="Environmental Protection Law of the PRC, Article 45; Regulations on the Administration of Pollutant Discharge Permits (State Council Decree No. 736).",
+        conditions="1. 属于实行排污许可管理的排污单位；\n2. 污染防治设施和排放口符合规定，排放符合标准和总量控制要求；\n3. 已依法取得环境影响评价审批或备案。",
+        conditions_en="1. The unit is subject to pollutant discharge permit management;\n2. Its pollution control facilities and outlets comply, and emissions meet standards and total-load limits;\n3. The environmental impact assessment has been approved or filed.",
         legal_limit_days=20,
         promised_limit_days=10,
         online_depth="full_online",
@@ -504,6 +546,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="新建民用建筑应当按照国家有关规定修建防空地下室；不具备修建条件的，经批准缴纳易地建设费。",
         summary_en="New civil buildings include an air-raid basement as required, or pay the off-site construction fee when approved.",
         legal_basis="《中华人民共和国人民防空法》第二十二条；《上海市民防条例》。",
+        legal_basis_en="Civil Air Defence Law of the PRC, Article 22; Shanghai Civil Defence Regulations.",
+        conditions="1. 新建民用建筑依法应修建防空地下室；\n2. 防空地下室设计符合人防工程战术技术要求；\n3. 施工图设计文件已审查合格。",
+        conditions_en="1. The new civil building must include an air-raid shelter by law;\n2. The shelter design meets civil defence technical requirements;\n3. The construction drawings have passed review.",
         legal_limit_days=20,
         promised_limit_days=5,
         online_depth="full_online",
@@ -536,6 +581,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="民防工程竣工验收合格后，建设单位向民防主管部门备案，纳入联合验收。",
         summary_en="After acceptance of civil defence works the developer files with the civil defence office, as part of joint acceptance.",
         legal_basis="《中华人民共和国人民防空法》；《人民防空工程质量监督管理规定》。",
+        legal_basis_en="Civil Air Defence Law of the PRC; Provisions on the Quality Supervision of Civil Air Defence Works.",
+        conditions="1. 人防工程已按批准的设计建成；\n2. 建设单位已组织竣工验收并合格；\n3. 自竣工验收合格之日起15日内备案。",
+        conditions_en="1. The civil defence works are built according to the approved design;\n2. The developer has held the completion acceptance and the works passed;\n3. Filing is made within 15 days of passing acceptance.",
         legal_limit_days=15,
         promised_limit_days=5,
         online_depth="full_online",
@@ -543,7 +591,12 @@ MATTERS: list[dict[str, Any]] = [
         form_schema=form(
             *PROJECT_FIELDS,
             extra={
-                "acceptance_date": {"type": "string", "title": "竣工验收日期", "format": "date"}
+                "acceptance_date": {
+                    "type": "string",
+                    "title": "竣工验收日期",
+                    "x-title-en": "Completion acceptance date",
+                    "format": "date",
+                }
             },
         ),
         materials=[
@@ -738,6 +791,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="以不动产设定抵押的，抵押人和抵押权人共同申请抵押权登记；银行网点可在线代为申请。",
         summary_en="Mortgagor and mortgagee apply together to register a mortgage; banks can apply online on their behalf.",
         legal_basis="《中华人民共和国民法典》第四百零二条；《不动产登记暂行条例》。",
+        legal_basis_en="Civil Code of the PRC, Article 402; Interim Regulations on Real Estate Registration.",
+        conditions="1. 抵押财产已办理不动产登记，权属清楚；\n2. 抵押人与抵押权人已签订抵押合同；\n3. 抵押财产未被查封。",
+        conditions_en="1. The mortgaged property is registered with clear title;\n2. The mortgagor and mortgagee have signed a mortgage contract;\n3. The property is not under seizure.",
         legal_limit_days=30,
         promised_limit_days=1,
         fee="80",
@@ -769,6 +825,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="权利人、利害关系人可以查询、复制不动产登记资料，在线出具不动产登记信息查询结果证明。",
         summary_en="Owners and interested parties may search and copy the register; results are issued online.",
         legal_basis="《不动产登记暂行条例》第二十七条；《不动产登记资料查询暂行办法》。",
+        legal_basis_en="Interim Regulations on Real Estate Registration, Article 27; Interim Measures for Enquiries into Real Estate Registration Records.",
+        conditions="权利人、利害关系人查询、复制不动产登记资料；利害关系人应说明查询目的并提交利害关系证明。",
+        conditions_en="Right holders and interested parties may consult and copy registration records; an interested party states the purpose and proves the interest.",
         legal_limit_days=1,
         promised_limit_days=1,
         online_depth="full_online",
@@ -777,7 +836,14 @@ MATTERS: list[dict[str, Any]] = [
             "applicant_name",
             "id_number",
             "contact_phone",
-            extra={"query_purpose": {"type": "string", "title": "查询目的", "maxLength": 200}},
+            extra={
+                "query_purpose": {
+                    "type": "string",
+                    "title": "查询目的",
+                    "x-title-en": "Purpose of enquiry",
+                    "maxLength": 200,
+                }
+            },
         ),
         materials=[
             resident_id(),
@@ -802,6 +868,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="房地产开发企业预售商品房，应当取得商品房预售许可证明。",
         summary_en="A developer selling homes before completion needs a pre-sale permit.",
         legal_basis="《中华人民共和国城市房地产管理法》第四十五条；《城市商品房预售管理办法》第六条、第七条。",
+        legal_basis_en="Law of the PRC on Urban Real Estate Administration, Article 45; Measures for the Administration of Pre-sale of Urban Commodity Housing, Articles 6 and 7.",
+        conditions="1. 已交付全部土地使用权出让金，取得土地使用权证书；\n2. 持有建设工程规划许可证和施工许可证；\n3. 投入开发建设的资金达到工程建设总投资的25%以上，并已确定施工进度和竣工交付日期。",
+        conditions_en="1. The land grant premium is fully paid and the land use certificate obtained;\n2. The construction project planning permit and the construction permit are held;\n3. At least 25% of the total investment has been put into construction, and the schedule and completion date are fixed.",
         legal_limit_days=10,
         promised_limit_days=5,
         online_depth="online_prereview",
@@ -837,6 +906,9 @@ MATTERS: list[dict[str, Any]] = [
         summary="房屋租赁合同订立后30日内，出租人和承租人向房屋所在地房屋管理部门办理登记备案。租赁备案可用于办理居住证、子女入学。",
         summary_en="Within 30 days of signing, landlord and tenant register the lease; the record supports residence permits and school enrolment.",
         legal_basis="《中华人民共和国城市房地产管理法》第五十四条；《商品房屋租赁管理办法》第十四条；《上海市住房租赁条例》。",
+        legal_basis_en="Law of the PRC on Urban Real Estate Administration, Article 54; Measures for the Administration of Commodity Housing Leases, Article 14; Shanghai Housing Lease Regulations.",
+        conditions="1. 出租房屋权属清楚，符合安全、防灾等要求；\n2. 租赁双方已签订书面租赁合同；\n3. 自合同订立之日起30日内备案。",
+        conditions_en="1. The leased home has clear title and meets safety and disaster-prevention requirements;\n2. Both parties have signed a written lease;\n3. Filing is made within 30 days of signing.",
         legal_limit_days=3,
         promised_limit_days=1,
         online_depth="full_online",
@@ -849,7 +921,12 @@ MATTERS: list[dict[str, Any]] = [
             "start_date",
             "end_date",
             extra={
-                "monthly_rent": {"type": "number", "title": "月租金（元）", "exclusiveMinimum": 0}
+                "monthly_rent": {
+                    "type": "number",
+                    "title": "月租金（元）",
+                    "x-title-en": "Monthly rent (RMB)",
+                    "exclusiveMinimum": 0,
+                }
             },
         ),
         materials=[

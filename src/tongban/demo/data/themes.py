@@ -26,8 +26,8 @@ THEMES: list[dict[str, Any]] = [
         },
         "matters": [
             {"matter": "company-registration", "order": 1, "stage": 1},
-            {"matter": "seal-engraving", "order": 2, "stage": 2},
-            {"matter": "invoice-application", "order": 3, "stage": 2},
+            {"matter": "seal-engraving", "order": 2, "stage": 1},
+            {"matter": "invoice-application", "order": 3, "stage": 1},
         ],
     },
     {

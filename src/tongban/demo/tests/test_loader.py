@@ -384,3 +384,34 @@ def test_a_changed_guide_publishes_exactly_one_new_version(
     assert summary.versions_published == 1
     assert Matter.objects.get(code="drainage-permit").version == before + 1
     assert MatterVersion.objects.filter(matter__code="drainage-permit").count() == before + 1
+
+
+def _untitled_in_english(properties: dict[str, Any], path: str = "") -> list[str]:
+    """Form fields (nested ones too) that have no x-title-en."""
+    missing = []
+    for name, spec in properties.items():
+        if not spec.get("x-title-en"):
+            missing.append(path + name)
+        if isinstance(spec.get("properties"), dict):
+            missing += _untitled_in_english(spec["properties"], f"{path}{name}.")
+        items = spec.get("items")
+        if isinstance(items, dict) and isinstance(items.get("properties"), dict):
+            missing += _untitled_in_english(items["properties"], f"{path}{name}[].")
+    return missing
+
+
+def test_every_matter_reads_completely_in_english(loaded: DemoSummary) -> None:
+    gaps = []
+    for matter in Matter.objects.prefetch_related("materials"):
+        for field in ("name", "summary", "conditions", "legal_basis"):
+            if not getattr(matter, field) or not getattr(matter, f"{field}_en"):
+                gaps.append(f"{matter.code}.{field}")
+        gaps += [f"{matter.code}/{m.code}.name_en" for m in matter.materials.all() if not m.name_en]
+        properties = (matter.form_schema or {}).get("properties") or {}
+        gaps += [f"{matter.code} form {f}" for f in _untitled_in_english(properties)]
+    assert Matter.objects.count() >= 60
+    assert gaps == []
+
+
+def test_every_theme_reads_completely_in_english(loaded: DemoSummary) -> None:
+    assert [t.code for t in Theme.objects.all() if not (t.name_en and t.summary_en)] == []

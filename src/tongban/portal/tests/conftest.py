@@ -88,7 +88,7 @@ def catalogue(db: None) -> None:
             form_schema={
                 "type": "object",
                 "properties": {
-                    "shop_name": {"type": "string", "title": "店铺名称"},
+                    "shop_name": {"type": "string", "title": "店铺名称", "x-title-en": "Shop name"},
                     "address": {"type": "string", "title": "经营场所"},
                 },
                 "required": ["shop_name"],
@@ -126,7 +126,7 @@ def catalogue(db: None) -> None:
             form_schema={
                 "type": "object",
                 "properties": {
-                    "shop_name": {"type": "string", "title": "店铺名称"},
+                    "shop_name": {"type": "string", "title": "店铺名称", "x-title-en": "Shop name"},
                     "pharmacist": {"type": "string", "title": "执业药师姓名"},
                 },
             },

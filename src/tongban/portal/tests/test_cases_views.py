@@ -519,13 +519,15 @@ SCHEMA: dict[str, Any] = {
 
 def test_schema_fields_follow_x_order_and_pick_widgets() -> None:
     fields = form_fields(SCHEMA)
-    assert [f.name for f in fields] == ["count", "when", "size", "agree", "level"]
+    # A field x-order misses comes last (here a list, drawn as one value a line).
+    assert [f.name for f in fields] == ["count", "when", "size", "agree", "level", "rooms"]
     by_name = {f.name: f for f in fields}
     assert by_name["count"].widget == "number" and by_name["count"].required
     assert by_name["count"].attrs == {"step": "1", "inputmode": "numeric", "min": "1", "max": "500"}
     assert by_name["when"].widget == "date"
     assert by_name["size"].widget == "textarea"
     assert by_name["agree"].widget == "checkbox"
+    assert by_name["rooms"].widget == "lines"
     assert [(c.value, c.label) for c in by_name["level"].choices] == [("1", "一级"), ("2", "二级")]
 
 

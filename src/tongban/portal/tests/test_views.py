@@ -279,3 +279,22 @@ def test_the_500_page_renders_without_a_request_context(rf: Any) -> None:
     response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert "服务暂时不可用" in response.content.decode()
+
+
+def test_the_guide_in_english_shows_english_form_field_titles(client: Client) -> None:
+    client.cookies["django_language"] = "en"
+    page = html(client.get("/matters/food-business-licence/"))
+    assert "Shop name" in page and "店铺名称" not in page
+    # A field without an English title keeps its Chinese one rather than vanishing.
+    assert "经营场所" in page
+
+
+def test_the_theme_page_in_english_shows_english_form_field_titles(client: Client) -> None:
+    client.cookies["django_language"] = "en"
+    page = html(client.get("/themes/food-drug-licence/"))
+    assert "Shop name" in page and "店铺名称" not in page
+
+
+def test_the_guide_in_chinese_keeps_the_chinese_form_field_titles(client: Client) -> None:
+    page = html(client.get("/matters/food-business-licence/"))
+    assert "店铺名称" in page and "Shop name" not in page
