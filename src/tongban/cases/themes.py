@@ -550,7 +550,9 @@ def theme_child_refresh(*, child: Case, now: datetime | None = None) -> None:
     if child.parent_id is None:
         return
     now = now or timezone.now()
-    parent = Case.objects.select_for_update(of=("self",)).select_related("theme").get(pk=child.parent_id)
+    parent = (
+        Case.objects.select_for_update(of=("self",)).select_related("theme").get(pk=child.parent_id)
+    )
     if parent.status in FINAL_STATUSES:
         return
     assert parent.theme is not None
