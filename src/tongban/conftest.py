@@ -39,6 +39,18 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _chinese_first() -> Any:
+    # A test (or a request it made) that switched to English must not leak it into the next
+    # test in the same process: every test starts in the default language, Chinese.
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _working_day_calendar(request: pytest.FixtureRequest) -> None:
     # A transactional test (live_server, threads) flushes the database afterwards, and with
     # it the State Council schedule that a migration seeded; put it back for the next one.

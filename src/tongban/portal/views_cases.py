@@ -35,7 +35,7 @@ from tongban.delivery.choices import DeliveryMethod
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises, user_is_agent_of
 from tongban.payments.choices import PaymentStatus
-from tongban.portal.forms_cases import APPLY_AS_SELF, WithdrawForm, applicant_choice
+from tongban.portal.forms_cases import WithdrawForm, apply_attempt
 from tongban.portal.jsonschema_form import (
     form_errors_split,
     form_fields,
@@ -210,48 +210,38 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
     user = _user(request)
     enterprises = user_enterprises(user=user)
     schema = matter.form_schema
-    errors: list[FieldError] = []
-    shown: dict[str, Any] = {}
-    applicant_value = APPLY_AS_SELF
-    idempotency_key = uuid.uuid4().hex
     # 批前指导: "据此申请" links the answered guidance and pre-fills its draft.
     guidance_id, guidance_draft = _guidance_for_apply(request, user, matter)
-    if guidance_draft:
-        shown = dict(guidance_draft)
-    if request.method == "POST":
-        shown = form_posted(request.POST)
-        idempotency_key = (request.POST.get("idempotency_key") or "")[:100] or idempotency_key
-        applicant_value = request.POST.get("applicant", APPLY_AS_SELF)
-        applicant, errors = applicant_choice(applicant_value, enterprises)
-        form, parse_errors = form_parse(schema, request.POST)
-        errors += parse_errors
-        if not errors:
-            try:
-                case = cases.case_create(
-                    actor=user,
-                    matter_code=matter.code,
-                    applicant=applicant,
-                    form=form,
-                    channel="online",
-                    idempotency_key=idempotency_key,
-                    guidance_id=guidance_id,
-                )
-            except DomainError as exc:
-                errors = _errors_of(exc)
-            else:
-                if request.POST.get("action") == "draft":
-                    messages.success(request, _("草稿已保存，可在“我的办件”中继续填写。"))
-                    return redirect("portal:my_cases")
-                return redirect("portal:my_case_edit", case_id=case.pk)
+    attempt = apply_attempt(
+        request,
+        enterprises=enterprises,
+        schema=schema,
+        initial=guidance_draft,
+        create=lambda applicant, form, key: cases.case_create(
+            actor=user,
+            matter_code=matter.code,
+            applicant=applicant,
+            form=form,
+            channel="online",
+            idempotency_key=key,
+            guidance_id=guidance_id,
+        ),
+    )
+    if attempt.case is not None:
+        if request.POST.get("action") == "draft":
+            messages.success(request, _("草稿已保存，可在“我的办件”中继续填写。"))
+            return redirect("portal:my_cases")
+        return redirect("portal:my_case_edit", case_id=attempt.case.pk)
+    errors = attempt.errors
     field_errors, other_errors = form_errors_split(errors)
     context = {
         "matter": matter,
         "enterprises": enterprises,
-        "applicant_value": applicant_value,
-        "fields": form_fields(schema, data=shown, errors=field_errors),
+        "applicant_value": attempt.applicant_value,
+        "fields": form_fields(schema, data=attempt.shown, errors=field_errors),
         "errors": [str(e.message) for e in other_errors],
         "has_errors": bool(errors),
-        "idempotency_key": idempotency_key,
+        "idempotency_key": attempt.idempotency_key,
         "materials": list(matter.materials.all()),
         "guidance_id": guidance_id,
     }

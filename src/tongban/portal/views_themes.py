@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,11 +13,11 @@ from tongban.cases import services as cases
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.models import Theme
 from tongban.catalog.services import theme_form_schema
-from tongban.core.errors import DomainError, FieldError, NotFound
+from tongban.core.errors import NotFound
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises
-from tongban.portal.forms_cases import APPLY_AS_SELF, applicant_choice
-from tongban.portal.jsonschema_form import form_errors_split, form_fields, form_parse, form_posted
+from tongban.portal.forms_cases import apply_attempt
+from tongban.portal.jsonschema_form import form_errors_split, form_fields
 
 #: Status code of a page shown again with field errors (as the API's 422).
 UNPROCESSABLE = 422
@@ -41,32 +38,23 @@ def theme_apply(request: HttpRequest, theme_code: str) -> HttpResponse:
     assert isinstance(user, User)
     enterprises = user_enterprises(user=user)
     schema = theme_form_schema(theme=theme)
-    errors: list[FieldError] = []
-    shown: dict[str, Any] = {}
-    applicant_value = APPLY_AS_SELF
-    idempotency_key = uuid.uuid4().hex
-    if request.method == "POST":
-        shown = form_posted(request.POST)
-        idempotency_key = (request.POST.get("idempotency_key") or "")[:100] or idempotency_key
-        applicant_value = request.POST.get("applicant", APPLY_AS_SELF)
-        applicant, errors = applicant_choice(applicant_value, enterprises)
-        form, parse_errors = form_parse(schema, request.POST)
-        errors += parse_errors
-        if not errors:
-            try:
-                case = cases.case_create(
-                    actor=user,
-                    theme_code=theme.code,
-                    applicant=applicant,
-                    form=form,
-                    channel="online",
-                    idempotency_key=idempotency_key,
-                )
-            except DomainError as exc:
-                errors = list(exc.errors) or [FieldError("", str(exc.detail))]
-            else:
-                messages.success(request, _("申请表已保存。每项材料只需上传一次，各事项共用。"))
-                return redirect("portal:my_case_edit", case_id=case.pk)
+    attempt = apply_attempt(
+        request,
+        enterprises=enterprises,
+        schema=schema,
+        create=lambda applicant, form, key: cases.case_create(
+            actor=user,
+            theme_code=theme.code,
+            applicant=applicant,
+            form=form,
+            channel="online",
+            idempotency_key=key,
+        ),
+    )
+    if attempt.case is not None:
+        messages.success(request, _("申请表已保存。每项材料只需上传一次，各事项共用。"))
+        return redirect("portal:my_case_edit", case_id=attempt.case.pk)
+    errors = attempt.errors
     field_errors, other_errors = form_errors_split(errors)
     links = list(
         theme.theme_matters.select_related("matter__department").order_by("stage", "order")
@@ -75,11 +63,11 @@ def theme_apply(request: HttpRequest, theme_code: str) -> HttpResponse:
         "theme": theme,
         "links": links,
         "enterprises": enterprises,
-        "applicant_value": applicant_value,
-        "fields": form_fields(schema, data=shown, errors=field_errors),
+        "applicant_value": attempt.applicant_value,
+        "fields": form_fields(schema, data=attempt.shown, errors=field_errors),
         "errors": [str(e.message) for e in other_errors],
         "has_errors": bool(errors),
-        "idempotency_key": idempotency_key,
+        "idempotency_key": attempt.idempotency_key,
     }
     return render(
         request,
