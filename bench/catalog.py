@@ -545,9 +545,9 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(args: argparse.Namespace, tmp: str) -> int:
-    started = time.monotonic()
-    env = {
+def bench_env(tmp: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's server: DEBUG off, the bare view on, state under ``tmp``."""
+    return {
         **os.environ,
         "TONGBAN_ENV": "development",
         "TONGBAN_BENCH": "1",
@@ -555,7 +555,13 @@ def _run(args: argparse.Namespace, tmp: str) -> int:
         "LOG_LEVEL": "WARNING",
         "TONGBAN_VAR_DIR": tmp,
         "PYTHONPATH": str(ROOT / "src"),
+        **extra,
     }
+
+
+def _run(args: argparse.Namespace, tmp: str) -> int:
+    started = time.monotonic()
+    env = bench_env(tmp)
     print(f"database: {env.get('DATABASE_URL', 'sqlite (no DATABASE_URL)')}", flush=True)
     print("migrating …", flush=True)
     subprocess.run([*TONGBAN, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)

@@ -350,18 +350,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, tmp: str) -> int:
     started = time.monotonic()
-    env = {
-        **os.environ,
-        "TONGBAN_ENV": "development",
-        "TONGBAN_BENCH": "1",
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-        "TONGBAN_VAR_DIR": tmp,
-        "MEDIA_ROOT": str(Path(tmp) / "media"),
-        "PYTHONPATH": str(ROOT / "src"),
+    env = bench_catalog.bench_env(
+        tmp,
+        MEDIA_ROOT=str(Path(tmp) / "media"),
         # Email goes nowhere; no worker runs, so notifications only queue.
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
     print(f"database: {env.get('DATABASE_URL', 'sqlite (no DATABASE_URL)')}", flush=True)
     print("migrating …", flush=True)
     subprocess.run([*TONGBAN, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
