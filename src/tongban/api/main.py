@@ -8,12 +8,21 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import AuthorizationError as NinjaAuthorizationError
 
-from tongban.api.problems import (
+from tongban.cases.api import router as cases_router
+from tongban.catalog.api import router as catalog_router
+from tongban.certificates.api import router as certificates_router
+from tongban.core.errors import DomainError
+from tongban.core.problems import (
     domain_error_response,
     problem_response,
     validation_errors_to_fields,
 )
-from tongban.core.errors import DomainError
+from tongban.counter.api import router as counter_router
+from tongban.delivery.api import router as delivery_router
+from tongban.exchange.api import router as exchange_router
+from tongban.identity.api import router as identity_router
+from tongban.payments.api import router as payments_router
+from tongban.workflow.api import router as workflow_router
 
 api = NinjaAPI(
     title="通办 Tongban API",
@@ -72,26 +81,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(status=exc.status_code, title=str(exc), detail=str(exc))
 
 
-def _register_routers() -> None:
-    from tongban.cases.api import router as cases_router
-    from tongban.catalog.api import router as catalog_router
-    from tongban.certificates.api import router as certificates_router
-    from tongban.counter.api import router as counter_router
-    from tongban.delivery.api import router as delivery_router
-    from tongban.exchange.api import router as exchange_router
-    from tongban.identity.api import router as identity_router
-    from tongban.payments.api import router as payments_router
-    from tongban.workflow.api import router as workflow_router
-
-    api.add_router("", identity_router)
-    api.add_router("", catalog_router)
-    api.add_router("", workflow_router)
-    api.add_router("", cases_router)
-    api.add_router("", exchange_router)
-    api.add_router("", payments_router)
-    api.add_router("", certificates_router)
-    api.add_router("", delivery_router)
-    api.add_router("", counter_router)
-
-
-_register_routers()
+api.add_router("", identity_router)
+api.add_router("", catalog_router)
+api.add_router("", workflow_router)
+api.add_router("", cases_router)
+api.add_router("", exchange_router)
+api.add_router("", payments_router)
+api.add_router("", certificates_router)
+api.add_router("", delivery_router)
+api.add_router("", counter_router)

@@ -26,6 +26,7 @@ from tongban.cases.choices import (
     SupplementState,
     TaskKind,
     TaskState,
+    TimelineAction,
 )
 from tongban.catalog.choices import Channel
 from tongban.core.models import TimeStampedModel
@@ -284,7 +285,8 @@ class TimelineEntry(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(_("时间"))
-    action = models.CharField(_("动作"), max_length=40)
+    #: What happened (a ``TimelineAction``); the step says it in words.
+    action = models.CharField(_("动作"), max_length=40, choices=TimelineAction.choices)
     step = models.CharField(_("环节"), max_length=100, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,10 +1,16 @@
-"""Helpers for reading the JSON Schema application forms of matters and themes."""
+"""Reading and checking the JSON Schema application forms of matters and themes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaValidationError
+
+from tongban.core.errors import FieldError
 
 # A JSON-Schema annotation next to "title": the field's English title.
 TITLE_EN = "x-title-en"
@@ -22,3 +28,102 @@ def schema_field_title(prop: Any, fallback: str = "") -> str:
     if isinstance(title, str) and title:
         return title
     return fallback
+
+
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SUBSCHEMAS = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def _without_required(schema: Any) -> Any:
+    """The schema with every ``required`` dropped: a draft may be partial."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "required":
+            continue
+        if key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _without_required(sub) for name, sub in value.items()}
+        elif key in _SUBSCHEMAS:
+            out[key] = _without_required(value)
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_without_required(sub) for sub in value]
+        else:
+            out[key] = value
+    return out
+
+
+_PROBLEMS = {
+    "type": "类型不正确",
+    "format": "格式不正确",
+    "pattern": "格式不正确",
+    "enum": "取值无效",
+    "const": "取值无效",
+    "minLength": "内容过短",
+    "maxLength": "内容过长",
+    "minimum": "数值过小",
+    "exclusiveMinimum": "数值过小",
+    "maximum": "数值过大",
+    "exclusiveMaximum": "数值过大",
+    "minItems": "选择的项目过少",
+    "maxItems": "选择的项目过多",
+}
+
+
+def _schema_error_fields(err: SchemaValidationError) -> list[FieldError]:
+    path = [str(p) for p in err.absolute_path]
+    if err.validator == "required":
+        properties = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        instance = err.instance if isinstance(err.instance, dict) else {}
+        return [
+            FieldError(
+                field=".".join(["form", *path, str(name)]),
+                message=_("%(title)s：必填")
+                % {"title": schema_field_title(properties.get(name), str(name))},
+            )
+            for name in err.validator_value
+            if name not in instance
+        ]
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        return [
+            FieldError(field=".".join(["form", *path, str(name)]), message=_("未知字段"))
+            for name in err.instance
+            if name not in known
+        ]
+    problem = _PROBLEMS.get(str(err.validator), "内容不符合要求")
+    title = schema_field_title(err.schema, path[-1] if path else _("申请表"))
+    return [
+        FieldError(
+            field=".".join(["form", *path]),
+            message=_("%(title)s：%(problem)s") % {"title": title, "problem": _(problem)},
+        )
+    ]
+
+
+def form_errors(*, schema: Mapping[str, Any], form: Any, complete: bool) -> list[FieldError]:
+    """Field errors of ``form`` against the matter's JSON Schema; ``complete`` checks required."""
+    checked = dict(schema) if complete else _without_required(dict(schema))
+    validator = Draft202012Validator(checked, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for err in sorted(validator.iter_errors(form), key=lambda e: [str(p) for p in e.path]):
+        # One error per field: "required" reports each missing name, and a value may break
+        # several keywords at once.
+        for item in _schema_error_fields(err):
+            if item.field not in seen:
+                seen.add(item.field)
+                errors.append(item)
+    return errors

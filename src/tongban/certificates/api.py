@@ -8,12 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router
 
-from tongban.api.auth import signed_in
 from tongban.catalog.models import localized
 from tongban.certificates import selectors, services
 from tongban.certificates.models import Certificate
 from tongban.certificates.pdf import certificate_pdf
 from tongban.certificates.schemas import CertificateOut, PublicVerdictOut, VerifyIn, VerifyOut
+from tongban.identity.auth import signed_in
 from tongban.identity.models import User
 
 router = Router(tags=["certificates"])

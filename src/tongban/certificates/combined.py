@@ -10,26 +10,27 @@ whole licence and revokes (replaces) the old one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import CaseStatus
-from tongban.cases.models import Case, TimelineEntry
 from tongban.catalog.models import CertificateType, localized
 from tongban.certificates import services
 from tongban.certificates.choices import CertificateStatus
+from tongban.certificates.hooks import CertificateReissued, certificate_reissued
 from tongban.certificates.models import Certificate
 from tongban.core.errors import FieldError, InvalidStateChange, PermissionDenied, ValidationFailed
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 
-#: Statuses of a child whose item goes on the combined licence.
-LICENSED_STATUSES = frozenset({CaseStatus.APPROVED, CaseStatus.ISSUED, CaseStatus.COMPLETED})
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
+
 #: Item keys that identify the item and cannot be changed.
 FIXED_ITEM_KEYS = frozenset({"matter", "matter_name", "licence_type"})
 #: Item keys a change may set.
@@ -43,14 +44,9 @@ def _item_type(child: Case) -> CertificateType | None:
     return CertificateType.objects.filter(code=code).first() if code else None
 
 
-def combined_licence_items(*, parent: Case, issued_on: dt.date) -> list[dict[str, Any]]:
-    """One entry per approved child: matter, licence type, item number, its own validity."""
+def combined_licence_items(*, children: Iterable[Case], issued_on: dt.date) -> list[dict[str, Any]]:
+    """One entry per licensed child: matter, licence type, item number, its own validity."""
     items: list[dict[str, Any]] = []
-    children = (
-        Case.objects.filter(parent=parent, status__in=LICENSED_STATUSES)
-        .select_related("matter", "matter_version")
-        .order_by("stage", "id")
-    )
     for child in children:
         if child.matter is None:
             continue
@@ -73,8 +69,13 @@ def combined_licence_items(*, parent: Case, issued_on: dt.date) -> list[dict[str
 
 
 @transaction.atomic
-def combined_licence_issue(*, parent: Case, now: datetime | None = None) -> Certificate:
-    """Issue the one combined licence of a theme application (许可一证通)."""
+def combined_licence_issue(
+    *, parent: Case, children: Iterable[Case], now: datetime | None = None
+) -> Certificate:
+    """Issue the one combined licence of a theme application (许可一证通).
+
+    ``children`` are the theme's approved cases (``cases`` decides which), in order.
+    """
     theme = parent.theme
     if theme is None or theme.combined_certificate_type_id is None:
         raise InvalidStateChange(_("该申请的主题服务不发放综合许可证"))
@@ -88,7 +89,7 @@ def combined_licence_issue(*, parent: Case, now: datetime | None = None) -> Cert
         # Issuing may be retried: never issue twice.
         return existing
     now = now or timezone.now()
-    items = combined_licence_items(parent=parent, issued_on=timezone.localtime(now).date())
+    items = combined_licence_items(children=children, issued_on=timezone.localtime(now).date())
     if not items:
         raise InvalidStateChange(_("没有准予许可的事项，不能发放综合许可证"))
     form = parent.form_data if isinstance(parent.form_data, dict) else {}
@@ -181,19 +182,18 @@ def combined_licence_item_change(
     new = services.certificate_reissue(
         certificate=certificate, fields=fields, reason=reason, now=now
     )
-    if certificate.case_id is not None:
-        TimelineEntry.objects.create(
-            case_id=certificate.case_id,
-            at=new.issued_at,
-            action="certificate_reissued",
-            step=_("综合许可证变更"),
+    certificate_reissued.send(
+        CertificateReissued(
+            old=certificate,
+            new=new,
             actor=actor,
-            department=certificate.issuer,
-            comment=_("“%(matter)s”变更，换发为 %(no)s：%(reason)s")
+            summary=_("“%(matter)s”变更，换发为 %(no)s：%(reason)s")
             % {
                 "matter": items[index].get("matter_name") or item_matter_code,
                 "no": new.number,
                 "reason": reason.strip(),
             },
+            at=new.issued_at,
         )
+    )
     return new

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from tongban.cases.models import Case
 from tongban.catalog.models import localized
 from tongban.certificates import signing
 from tongban.certificates.choices import CertificateStatus
@@ -17,6 +16,9 @@ from tongban.core.errors import NotFound
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.masking import mask_id_number, mask_name
 from tongban.identity.models import Person, User
+
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
 
 _RELATED = ("certificate_type", "issuer", "case")
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.models import Case
 from tongban.catalog.models import CertificateType, Department
 from tongban.certificates import signing
 from tongban.certificates.choices import CertificateStatus
@@ -24,6 +23,9 @@ from tongban.exchange.services import elicence_record
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
+
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
 
 #: Version of the payload layout; a verifier can tell old layouts from new ones.
 PAYLOAD_VERSION = 1

@@ -8,13 +8,13 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
-from tongban.api.auth import signed_in
 from tongban.catalog.models import localized
 from tongban.counter import selectors, services
 from tongban.counter.choices import GuidanceKind, GuidanceStatus
 from tongban.counter.models import GuidanceRequest
 from tongban.counter.schemas import GuidanceAnswerIn, GuidanceIn, GuidanceOut
 from tongban.identity import selectors as identity_selectors
+from tongban.identity.auth import signed_in
 from tongban.identity.models import User
 
 router = Router(tags=["guidance"], auth=signed_in)

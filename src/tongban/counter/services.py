@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongban.catalog.forms import form_errors
 from tongban.catalog.models import Matter
 from tongban.core.errors import (
     FieldError,
@@ -25,6 +26,7 @@ from tongban.core.errors import (
 )
 from tongban.counter.choices import GuidanceKind, GuidanceStatus
 from tongban.counter.models import GuidanceRequest
+from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Enterprise, User
@@ -113,8 +115,6 @@ def appointment_errors(
 
 
 def _draft_form_errors(matter: Matter, draft_form: Any) -> list[FieldError]:
-    from tongban.cases.services import form_errors
-
     if not isinstance(draft_form, dict):
         return [FieldError(field="draft_form", message=_("应为对象"))]
     version = matter.versions.order_by("-version").first()
@@ -261,8 +261,6 @@ def _guidance_field_error(message: str) -> ValidationFailed:
 
 def guidance_for_application(*, actor: User, guidance_id: int, matter: Matter) -> GuidanceRequest:
     """The caller's answered guidance for ``matter``, locked, for a new application to build on."""
-    from tongban.counter.selectors import guidance_visible_to_applicant
-
     guidance = (
         GuidanceRequest.objects.select_for_update(of=("self",))
         .select_related("matter")

@@ -1,21 +1,23 @@
-"""Reads of delivery orders; the case's own access rule decides who sees them."""
+"""Reads of delivery orders; ``cases`` checks who may see the case before it reads them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
-from tongban.cases.models import Case
-from tongban.cases.selectors import case_get_for_user
 from tongban.delivery import regions
+from tongban.delivery.carriers import carrier_get
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.delivery.models import DeliveryOrder
 from tongban.delivery.services import ADDRESS_FIELDS, DONE_STATUSES
 from tongban.identity.masking import mask_phone
-from tongban.identity.models import User
+
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,14 @@ class DeliveryView:
     address: dict[str, str] | None
     delivered_at: datetime | None
     events: list[EventView] = field(default_factory=list)
+
+
+def carrier_name(code: str) -> str:
+    """A carrier's display name; a carrier no longer configured shows its code on old parcels."""
+    try:
+        return str(getattr(carrier_get(code), "name", code))
+    except ImproperlyConfigured:
+        return code
 
 
 def delivery_order_for_case(*, case: Case) -> DeliveryOrder | None:
@@ -71,8 +81,6 @@ def delivery_view(*, case: Case) -> DeliveryView:
             address=_address_out(getattr(case, "delivery_address", None) or None),
             delivered_at=None,
         )
-    from tongban.delivery.carriers import carrier_get
-
     events = [
         EventView(
             status=e.status,
@@ -83,27 +91,17 @@ def delivery_view(*, case: Case) -> DeliveryView:
         )
         for e in order.events.order_by("at", "id")
     ]
-    try:
-        carrier_name = carrier_get(order.carrier).name
-    except ImproperlyConfigured:
-        # A carrier no longer configured still shows its code on old parcels.
-        carrier_name = order.carrier
     return DeliveryView(
         method=method,
         method_label=str(DeliveryMethod(method).label),
         status=order.status,
         status_label=str(DeliveryStatus(order.status).label),
-        carrier=carrier_name,
+        carrier=carrier_name(order.carrier),
         tracking_no=order.tracking_no or None,
         address=_address_out({f: getattr(order, f) for f in ADDRESS_FIELDS}),
         delivered_at=order.delivered_at,
         events=events,
     )
-
-
-def delivery_view_for_user(*, user: User, case_id: int) -> DeliveryView:
-    """The delivery of a case the caller may see (applicant, agent, staff on it); else NotFound."""
-    return delivery_view(case=case_get_for_user(user=user, case_id=case_id))
 
 
 def delivery_orders_open(*, carrier: str | None = None) -> QuerySet[DeliveryOrder]:

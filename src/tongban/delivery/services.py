@@ -3,26 +3,28 @@
 Status changes are guarded: a parcel only moves forward (created → collected →
 in transit → delivered or failed); ``delivered`` is final, ``failed`` only
 leaves through ``delivery_reship``.  A delivered parcel completes its case
-(cases.outputs.case_delivery_confirmed) in the same transaction.
+(through ``delivery.hooks.parcel_delivered``) in the same transaction.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import CaseStatus
-from tongban.cases.models import Case
 from tongban.core.errors import Conflict, FieldError, InvalidStateChange, ValidationFailed
 from tongban.delivery import regions
 from tongban.delivery.carriers import TrackingEvent, carrier_get
-from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
+from tongban.delivery.choices import DeliveryStatus
+from tongban.delivery.hooks import ParcelDelivered, parcel_delivered
 from tongban.delivery.models import DeliveryEvent, DeliveryOrder
+
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
 
 #: Mainland mobile numbers (中国大陆手机号): 11 digits, 13x–19x.
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -150,16 +152,10 @@ def _book(order: DeliveryOrder, *, now: datetime) -> None:
 def delivery_order_create(
     *, case: Case, address: dict[str, Any], now: datetime | None = None
 ) -> DeliveryOrder:
-    """Book the posting of an issued case's paper licence with the configured carrier."""
-    issued = case.status == CaseStatus.ISSUED
-    approved_for_post = (
-        case.status == CaseStatus.APPROVED and case.delivery_method == DeliveryMethod.POST
-    )
-    if not (issued or approved_for_post):
-        raise InvalidStateChange(
-            _("办件当前状态为“%(status)s”，不能寄送证照")
-            % {"status": CaseStatus(case.status).label}
-        )
+    """Book the posting of a case's paper licence with the configured carrier.
+
+    ``cases`` calls it when the licence is issued; whether the case may post is its rule.
+    """
     if DeliveryOrder.objects.filter(case_id=case.pk).exists():
         raise Conflict(_("该办件已有递送单"))
     clean = delivery_address_clean(address=address)
@@ -217,9 +213,7 @@ def delivery_event_apply(
         fields.append("delivered_at")
     order.save(update_fields=fields)
     if status == DeliveryStatus.DELIVERED:
-        from tongban.cases.outputs import case_delivery_confirmed
-
-        case_delivery_confirmed(case=order.case, now=at)
+        parcel_delivered.send(ParcelDelivered(order=order, at=at))
     return order
 
 

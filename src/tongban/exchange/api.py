@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from tongban.api.auth import signed_in
 from tongban.catalog.models import Department, localized
 from tongban.core.errors import NotFound, PermissionDenied
 from tongban.exchange import selectors, services
@@ -25,6 +24,7 @@ from tongban.exchange.schemas import (
     ResourceDetailOut,
     ResourcePageOut,
 )
+from tongban.identity.auth import signed_in
 from tongban.identity.models import User
 from tongban.identity.selectors import user_staff
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from tongban.api.auth import signed_in
 from tongban.catalog.models import localized
 from tongban.identity import selectors, services
+from tongban.identity.auth import signed_in
 from tongban.identity.masking import mask_id_number, mask_phone
 from tongban.identity.models import Person, User
 from tongban.identity.schemas import MeEnterprise, MeOut, MePerson, MeStaff, TokenIn, TokenOut

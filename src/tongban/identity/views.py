@@ -9,7 +9,7 @@ from axes.helpers import get_cool_off
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from tongban.api.problems import problem_response
+from tongban.core.problems import problem_response
 
 
 def lockout_response(

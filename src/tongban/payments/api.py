@@ -1,4 +1,8 @@
-"""Payment over HTTP: the applicant's order, staff refunds and the providers' callbacks."""
+"""Payment over HTTP: the providers' callbacks.
+
+Paying for a case, its order and refunds are asked of the case:
+``/applications/{id}/payment…`` live in ``cases.api``.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from tongban.api.auth import signed_in
-from tongban.api.problems import problem_response
-from tongban.cases import selectors as case_selectors
-from tongban.core.errors import NotFound
+from tongban.core.problems import problem_response
+from tongban.identity.auth import signed_in
 from tongban.identity.models import User
-from tongban.payments import selectors, services
+from tongban.payments import services
 from tongban.payments.choices import CallbackOutcome, PaymentStatus
 from tongban.payments.models import PaymentOrder
-from tongban.payments.schemas import CallbackAck, PaymentOrderOut, RefundIn
+from tongban.payments.schemas import CallbackAck
 
 router = Router(tags=["payments"], auth=signed_in)
 
@@ -43,36 +45,6 @@ def order_out(order: PaymentOrder) -> dict[str, Any]:
         "refunded_amount": order.refunded_amount,
         "created_at": order.created_at,
     }
-
-
-@router.post("/applications/{case_id}/payment", response=PaymentOrderOut)
-def payment_create(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    user = _user(request)
-    case = case_selectors.case_get_for_user(user=user, case_id=case_id)
-    return order_out(services.payment_order_request(actor=user, case=case))
-
-
-@router.get("/applications/{case_id}/payment", response=PaymentOrderOut)
-def payment_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    user = _user(request)
-    case = case_selectors.case_get_for_user(user=user, case_id=case_id)
-    order = selectors.payment_order_for_case(user=user, case=case)
-    if order is None:
-        raise NotFound(_("该办件尚无缴款单"))
-    return order_out(order)
-
-
-@router.post("/applications/{case_id}/payment/refund", response=PaymentOrderOut)
-def payment_refund(request: HttpRequest, case_id: int, payload: RefundIn) -> dict[str, Any]:
-    user = _user(request)
-    case = case_selectors.case_get_for_user(user=user, case_id=case_id)
-    order = selectors.payment_order_for_case(user=user, case=case)
-    if order is None:
-        raise NotFound(_("该办件尚无缴款单"))
-    order = services.payment_refund(
-        actor=user, order=order, amount=payload.amount, reason=payload.reason
-    )
-    return order_out(order)
 
 
 @router.post("/payments/callback/{provider}", auth=None, response={200: CallbackAck})

@@ -1,28 +1,28 @@
-"""Reads of payment orders; each takes the acting user, so access control cannot be skipped."""
+"""Reads of payment orders.
+
+The orders of a case are read by ``cases`` after it has checked that the caller may see
+the case (``cases.selectors.case_get_for_user``); payments knows nothing of who that is.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.utils.translation import gettext as _
+from typing import TYPE_CHECKING
 
-from tongban.cases.models import Case
-from tongban.cases.selectors import user_may_see_case
-from tongban.core.errors import NotFound
-from tongban.identity.models import User
+from django.db.models import QuerySet
+
 from tongban.payments.models import PaymentCallback, PaymentOrder
 
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
 
-def payment_order_for_case(*, user: User, case: Case) -> PaymentOrder | None:
-    """The case's latest order, for someone who may see the case (else NotFound)."""
-    if not user_may_see_case(user=user, case=case):
-        raise NotFound(_("办件不存在"))
+
+def payment_order_for_case(*, case: Case) -> PaymentOrder | None:
+    """The case's latest order (the caller has already been allowed to see the case)."""
     return PaymentOrder.objects.filter(case=case).order_by("-created_at", "-id").first()
 
 
-def payment_orders_for_case(*, user: User, case: Case) -> QuerySet[PaymentOrder]:
+def payment_orders_for_case(*, case: Case) -> QuerySet[PaymentOrder]:
     """Every order of the case, newest first (a failed payment leaves its order behind)."""
-    if not user_may_see_case(user=user, case=case):
-        raise NotFound(_("办件不存在"))
     return PaymentOrder.objects.filter(case=case).order_by("-created_at", "-id")
 
 

@@ -12,8 +12,8 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,8 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import CaseStatus
-from tongban.cases.models import Case
 from tongban.catalog.models import localized
 from tongban.core.errors import (
     Conflict,
@@ -37,6 +35,7 @@ from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.payments.choices import CallbackOutcome, PaymentStatus
+from tongban.payments.hooks import OrderPaid, order_paid
 from tongban.payments.models import PaymentCallback, PaymentOrder, PaymentRefund
 from tongban.payments.providers import (
     CallbackData,
@@ -49,19 +48,13 @@ from tongban.payments.providers import (
     provider_get,
 )
 
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
+
 logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CURRENCY = "CNY"
-#: Statuses in which a fee may be paid when the process asks for payment at acceptance.
-PAYABLE_AFTER_ACCEPT = frozenset(
-    {
-        CaseStatus.ACCEPTED,
-        CaseStatus.UNDER_REVIEW,
-        CaseStatus.SUPPLEMENT_REQUIRED,
-        CaseStatus.APPROVED,
-    }
-)
 #: Orders that still wait for money: at most one per case.
 OPEN_STATUSES = (PaymentStatus.PENDING,)
 
@@ -128,35 +121,6 @@ def _unavailable(exc: Exception) -> PaymentProviderUnavailable:
     return PaymentProviderUnavailable(_("支付渠道暂不可用，请稍后再试"))
 
 
-def case_fee(*, case: Case) -> Decimal:
-    """The fee of the guide version the case was submitted under (0 when it has none)."""
-    guide = case.matter_version.guide if case.matter_version is not None else {}
-    raw = guide.get("fee") if isinstance(guide, dict) else None
-    try:
-        fee = Decimal(str(raw if raw not in (None, "") else "0"))
-    except InvalidOperation:
-        return Decimal("0")
-    return fee.quantize(Decimal("0.01")) if fee.is_finite() else Decimal("0")
-
-
-def case_payment_step(*, case: Case) -> str:
-    """Where the case's process asks for payment: "accept" (default) or "decide"."""
-    guide = case.matter_version.guide if case.matter_version is not None else {}
-    params = guide.get("process_params") if isinstance(guide, dict) else None
-    step = params.get("payment_at") if isinstance(params, dict) else None
-    return "decide" if step == "decide" else "accept"
-
-
-def _payable_check(case: Case) -> None:
-    if case_payment_step(case=case) == "decide":
-        if case.status != CaseStatus.APPROVED:
-            raise InvalidStateChange(_("该事项在准予许可后缴费，当前还不能缴费"))
-    elif case.status not in PAYABLE_AFTER_ACCEPT:
-        raise InvalidStateChange(
-            _("办件当前状态为“%(status)s”，不能缴费") % {"status": CaseStatus(case.status).label}
-        )
-
-
 def _order_no(now: dt.datetime) -> str:
     # JF = 缴费; the date helps a clerk read it, the random part keeps it unguessable.
     return f"JF{now.astimezone(SHANGHAI):%Y%m%d}{secrets.token_hex(4).upper()}"
@@ -166,8 +130,8 @@ def _notify_url(provider: PaymentProvider) -> str:
     return f"{settings.SITE_URL}/api/v1/payments/callback/{provider.name}"
 
 
-def _return_url(case: Case) -> str:
-    return settings.SITE_URL + reverse("portal:my_case", args=[case.pk])
+def _return_url(case_id: int) -> str:
+    return settings.SITE_URL + reverse("portal:my_case", args=[case_id])
 
 
 def _order_open_at_provider(order: PaymentOrder, provider: PaymentProvider) -> None:
@@ -177,45 +141,42 @@ def _order_open_at_provider(order: PaymentOrder, provider: PaymentProvider) -> N
         currency=order.currency,
         description=order.description,
         notify_url=_notify_url(provider),
-        return_url=_return_url(order.case),
+        return_url=_return_url(order.case_id),
     )
     order.provider_ref = opened.trade_ref
     order.pay_url = opened.pay_url
     order.save(update_fields=["provider_ref", "pay_url", "updated_at"])
 
 
-def _case_payment_confirmed(*, case: Case, order: PaymentOrder, now: dt.datetime) -> None:
-    # Imported here: cases.outputs imports the payments services to create orders.
-    from tongban.cases.outputs import case_payment_confirmed
-
-    case_payment_confirmed(case=case, order=order, now=now)
-
-
 # --- orders ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def payment_order_create(*, case: Case, now: dt.datetime | None = None) -> PaymentOrder:
-    """The case's open (or paid) order, created and opened at the provider when there is none.
-
-    Call it after the case reached its payable status.  When the provider cannot be
-    reached the order is still created (so an acceptance never fails because a bank
-    is down) with an empty ``pay_url``; calling again opens it at the provider.
-    """
-    fee = case_fee(case=case)
-    if fee <= 0:
-        raise Conflict(_("该事项不收费，无需缴费"))
-    # The case row lock makes "one open order per case" hold for concurrent requests.
-    Case.objects.select_for_update().filter(pk=case.pk).first()
-    existing = (
+def payment_order_existing(*, case: Case) -> PaymentOrder | None:
+    """The case's open, paid or refunded order, if it has one (a failed one does not count)."""
+    return (
         PaymentOrder.objects.filter(
             case=case, status__in=(*OPEN_STATUSES, PaymentStatus.PAID, PaymentStatus.REFUNDED)
         )
         .order_by("-created_at", "-id")
         .first()
     )
-    if existing is None:
-        _payable_check(case)
+
+
+@transaction.atomic
+def payment_order_create(
+    *, case: Case, amount: Decimal, now: dt.datetime | None = None
+) -> PaymentOrder:
+    """The case's open (or paid) order, created and opened at the provider when there is none.
+
+    The caller (``cases``) holds the case's row lock, which makes "one open order per
+    case" hold for concurrent requests, and has checked that the case may pay now.
+    When the provider cannot be reached the order is still created (so an acceptance
+    never fails because a bank is down) with an empty ``pay_url``; calling again opens
+    it at the provider.
+    """
+    if amount <= 0:
+        raise Conflict(_("该事项不收费，无需缴费"))
+    existing = payment_order_existing(case=case)
     provider = payment_provider()
     if existing is not None:
         if existing.status in OPEN_STATUSES and not existing.pay_url:
@@ -232,7 +193,7 @@ def payment_order_create(*, case: Case, now: dt.datetime | None = None) -> Payme
                 order = PaymentOrder.objects.create(
                     order_no=_order_no(now),
                     case=case,
-                    amount=fee,
+                    amount=amount,
                     currency=CURRENCY,
                     description=f"{name}（{case.case_no or case.pk}）"[:200],
                     provider=provider.name,
@@ -249,34 +210,12 @@ def payment_order_create(*, case: Case, now: dt.datetime | None = None) -> Payme
     return order
 
 
-def _is_applicant(actor: User, case: Case) -> bool:
-    if case.applicant_user_id == actor.pk:
-        return True
-    return case.applicant_enterprise_id is not None and identity_selectors.user_is_agent_of_id(
-        user=actor, enterprise_id=case.applicant_enterprise_id
-    )
-
-
-def payment_order_request(*, actor: User, case: Case) -> PaymentOrder:
-    """The applicant asks to pay: their case's order, opened at the provider (else 503).
-
-    Not one transaction on purpose: an order created while the provider is down is
-    kept, and the next request opens that same order rather than a second one.
-    """
-    if not _is_applicant(actor, case):
-        raise PermissionDenied(_("只有申请人本人（或企业经办人）可以缴费"))
-    order = payment_order_create(case=case)
-    if order.status == PaymentStatus.PENDING and not order.pay_url:
-        raise PaymentProviderUnavailable(_("支付渠道暂不可用，请稍后再试"))
-    return order
-
-
 def _order_paid(order: PaymentOrder, *, trade_no: str, now: dt.datetime) -> None:
     order.status = PaymentStatus.PAID
     order.paid_at = now
     order.provider_trade_no = trade_no
     order.save(update_fields=["status", "paid_at", "provider_trade_no", "updated_at"])
-    _case_payment_confirmed(case=order.case, order=order, now=now)
+    order_paid.send(OrderPaid(order=order, at=now))
 
 
 # --- callbacks -------------------------------------------------------------------------------

@@ -18,8 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tongban.cases import deferral, joint_review, outputs, themes
-from tongban.cases import routes as case_routes
 from tongban.cases import selectors as cases_selectors
 from tongban.cases import services as cases
 from tongban.cases.choices import (
@@ -28,6 +26,8 @@ from tongban.cases.choices import (
     MaterialStatus,
 )
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest
+from tongban.cases.services import deferral, joint_review, outputs, themes
+from tongban.cases.services import routes as case_routes
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError, NotFound

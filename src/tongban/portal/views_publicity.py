@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tongban.cases import joint_review
+from tongban.cases.services import joint_review
 
 #: Permits per page of the public list.
 PERMITS_PER_PAGE = 50

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from tongban.cases import joint_review, outputs, sla
 from tongban.cases import selectors as case_selectors
 from tongban.cases import services as case_services
 from tongban.cases.choices import (
@@ -37,6 +36,7 @@ from tongban.cases.choices import (
     TaskState,
 )
 from tongban.cases.models import Case, CaseMaterial, Task
+from tongban.cases.services import joint_review, outputs, sla
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import localized
 from tongban.core.errors import (

@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tongban.cases import deferral, services, sla
+from tongban.cases import services
 from tongban.cases.choices import CaseStatus, MaterialStatus, TaskKind
 from tongban.cases.models import Case, CaseMaterial, Notification, TimelineEntry
+from tongban.cases.services import deferral, sweep
 from tongban.cases.tests.conftest import DRAINAGE_FORM, VALID_FORM
 from tongban.cases.tests.factories import open_task, pdf_file
 from tongban.catalog.models import Department, Matter
@@ -279,7 +280,7 @@ def test_an_overdue_deferred_material_is_notified_once_and_the_licence_stays_hel
 
 def test_the_sla_sweep_runs_the_deferral_reminders(permit: Matter, applicant: User) -> None:
     case = _submit_deferred(applicant)
-    sla.sla_sweep(now=_at(_until() + dt.timedelta(days=1)))
+    sweep.sla_sweep(now=_at(_until() + dt.timedelta(days=1)))
     assert _reminders(case) == [deferral.ACTION_OVERDUE]
 
 

@@ -8,10 +8,11 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from tongban.cases import routes, services
+from tongban.cases import services
 from tongban.cases.choices import CaseStatus, CreditRoute, TaskKind, TaskState
 from tongban.cases.models import Case, Task, TimelineEntry
-from tongban.cases.sla import shanghai_date
+from tongban.cases.services import routes
+from tongban.cases.services.sla import shanghai_date
 from tongban.cases.tests.credit_factories import (
     case_ready,
     case_submitted_signed,

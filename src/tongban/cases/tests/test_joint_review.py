@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tongban.cases import joint_review, services
+from tongban.cases import services
 from tongban.cases.choices import CaseStatus, TaskKind, TaskState
 from tongban.cases.models import Case, Task
-from tongban.cases.sla import shanghai_date
+from tongban.cases.services import joint_review
+from tongban.cases.services.sla import shanghai_date
 from tongban.cases.tests.factories import pdf_file
 from tongban.catalog.models import Department, Matter
 from tongban.catalog.services import (

@@ -13,7 +13,11 @@ from django_tasks_db.models import DBTaskResult
 
 from tongban.cases.choices import CaseStatus, NotificationChannel, NotificationStatus
 from tongban.cases.models import Case, CaseMaterial, Notification
-from tongban.cases.notifications import APPLICANT_EVENTS, notify_applicant, notify_center_admins
+from tongban.cases.services.notifications import (
+    APPLICANT_EVENTS,
+    notify_applicant,
+    notify_center_admins,
+)
 from tongban.cases.sms import LogSmsProvider, OutboxOnlySmsProvider, SmsError, sms_provider
 from tongban.cases.tasks import notification_send
 from tongban.cases.tests.test_sla import at, case_make, supplement_make
@@ -115,7 +119,9 @@ def test_it_refuses_an_unknown_event(case: Case) -> None:
 
 def test_sending_is_queued_in_the_same_transaction(case: Case) -> None:
     rows = notify_applicant(case=case, event="accepted")
-    queued = DBTaskResult.objects.filter(task_path="tongban.cases.tasks.notification_send")
+    queued = DBTaskResult.objects.filter(
+        task_path="tongban.cases.services.notifications.notification_send"
+    )
     assert sorted(r.args_kwargs["args"][0] for r in queued) == sorted(r.pk for r in rows)
 
 

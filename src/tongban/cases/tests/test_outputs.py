@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from tongban.cases import outputs, services
+from tongban.cases import services
 from tongban.cases.choices import CaseStatus, TaskKind
 from tongban.cases.models import Case, Notification, TimelineEntry, Visit
+from tongban.cases.services import outputs
 from tongban.cases.tests.conftest import DRAINAGE_FORM, DRAINAGE_MATERIALS
 from tongban.cases.tests.factories import case_submitted, open_task, pdf_file
 from tongban.catalog.models import Department, Matter
@@ -522,13 +524,14 @@ def test_a_fee_charged_at_decision_gets_its_order_at_approval(
 def test_a_confirmation_for_an_unpaid_order_is_refused(
     fee_permit: Matter, sandbox_gateway: str, applicant: User, clerk: User
 ) -> None:
+    from tongban.payments.hooks import OrderPaid
     from tongban.payments.models import PaymentOrder
 
     case = case_submitted(applicant=applicant, matter_code=fee_permit.code)
     services.task_complete(actor=clerk, task=open_task(case, TaskKind.ACCEPT), decision="accept")
     order = PaymentOrder.objects.get(case=case)
     with pytest.raises(InvalidStateChange):
-        outputs.case_payment_confirmed(case=case, order=order)
+        outputs.case_payment_confirmed(OrderPaid(order=order, at=timezone.now()))
     assert "已缴费" not in _steps(case)
 
 
@@ -699,7 +702,7 @@ def test_the_sandbox_parcel_button_exists_only_in_development(
 def test_the_visit_share_counts_completed_cases_with_at_most_one_visit(
     free_permit: Matter, applicant: User, clerk: User, reviewer: User, approver: User
 ) -> None:
-    from tongban.cases.visits import matter_visit_shares
+    from tongban.cases.services.visits import matter_visit_shares
 
     online = _decide(
         case_submitted(applicant=applicant, matter_code=free_permit.code), clerk, reviewer, approver

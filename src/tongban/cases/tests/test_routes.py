@@ -8,9 +8,10 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from tongban.cases import routes, services
+from tongban.cases import services
 from tongban.cases.choices import CaseStatus, CreditRoute, TaskKind
 from tongban.cases.models import Case, TimelineEntry
+from tongban.cases.services import routes
 from tongban.cases.tests.credit_factories import (
     JOINT_PUNISHMENT_BASIS,
     case_ready,

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tongban.cases import idempotency, services
+from tongban.cases import services
 from tongban.cases.choices import CaseStatus
-from tongban.cases.materials import content_type_sniff, original_name_clean
 from tongban.cases.models import Case, IdempotencyRecord, Notification, SupplementRequest
+from tongban.cases.services import idempotency
+from tongban.cases.services.materials import content_type_sniff, original_name_clean
 from tongban.cases.tests.factories import (
     JPEG_BYTES,
     PNG_BYTES,
@@ -21,7 +22,7 @@ from tongban.cases.tests.factories import (
     open_task,
 )
 from tongban.catalog.models import Matter
-from tongban.core.errors import InvalidStateChange, ValidationFailed
+from tongban.core.errors import InvalidStateChange, PermissionDenied, ValidationFailed
 from tongban.identity.models import User
 from tongban.workflow import engine
 from tongban.workflow.calendar import SHANGHAI
@@ -221,5 +222,5 @@ def test_withdrawing_a_draft_sends_no_notification(applicant: User, drainage: Ma
 
 def test_only_the_applicant_withdraws(applicant: User, outsider: User, drainage: Matter) -> None:
     case = case_submitted(applicant=applicant)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.case_withdraw(actor=outsider, case=case)

@@ -11,7 +11,7 @@ from tongban.cases import services
 from tongban.cases.api import case_out
 from tongban.cases.choices import CaseStatus, MaterialOrigin, MaterialStatus
 from tongban.cases.models import Case, CaseMaterial, TimelineEntry
-from tongban.cases.sharing import case_materials_share, form_bindings
+from tongban.cases.services.sharing import case_materials_share, form_bindings
 from tongban.cases.tests.factories import pdf_file
 from tongban.catalog.models import Department, Matter
 from tongban.catalog.services import matter_upsert, section_upsert
@@ -309,7 +309,7 @@ def test_a_crash_in_sharing_never_loses_the_case(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("exchange bug")
 
-    monkeypatch.setattr("tongban.cases.sharing.exchange_query", broken)
+    monkeypatch.setattr("tongban.cases.services.sharing.exchange_query", broken)
 
     case = _apply_as_enterprise(agent_user)
 

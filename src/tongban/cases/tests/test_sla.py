@@ -11,7 +11,7 @@ from django.core import mail
 
 from tongban.cases.choices import CaseStatus, NotificationChannel, SlaState, SupplementState
 from tongban.cases.models import Case, Notification, SupplementRequest
-from tongban.cases.sla import (
+from tongban.cases.services.sla import (
     case_acceptance_deadline,
     case_deadline_refresh,
     case_limit_days,

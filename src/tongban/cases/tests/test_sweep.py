@@ -16,9 +16,9 @@ from django.db.models import F
 from django.utils.module_loading import import_string
 from django_tasks.base import Task
 
-from tongban.cases import sla
 from tongban.cases.choices import CaseStatus, SlaState
 from tongban.cases.models import Case, TimelineEntry
+from tongban.cases.services import sla, sweep
 from tongban.cases.tests.test_sla import at, case_make
 from tongban.core.periodic import registered_periodic
 from tongban.identity.models import User
@@ -49,7 +49,7 @@ def timed_case(applicant: User, *, number: int = 1, status: str = CaseStatus.SUB
 
 
 class FakeEngine:
-    """Stands in for cases.services.case_timers_fire: records calls and saves like the engine."""
+    """Stands in for ``case_timers_fire``: records calls and saves like the engine."""
 
     def __init__(self, *, fail_for: set[int] | None = None, fires: bool = True) -> None:
         self.calls: list[int] = []
@@ -72,7 +72,7 @@ class FakeEngine:
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
     fake = FakeEngine()
-    monkeypatch.setattr(sla, "_case_timers_fire", fake)
+    monkeypatch.setattr(sweep, "_case_timers_fire", fake)
     return fake
 
 
@@ -80,8 +80,8 @@ def test_a_due_timer_is_fired_once_by_two_sweeps_in_a_row(
     applicant: User, engine: FakeEngine
 ) -> None:
     case = timed_case(applicant)
-    first = sla.sla_sweep(now=NOW)
-    second = sla.sla_sweep(now=NOW)
+    first = sweep.sla_sweep(now=NOW)
+    second = sweep.sla_sweep(now=NOW)
     assert engine.calls == [case.pk]
     assert first.timers_fired == 1
     assert second.timers_fired == 0
@@ -91,19 +91,19 @@ def test_two_interleaved_sweeps_fire_a_timer_once(
     applicant: User, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = timed_case(applicant)
-    real_due_timers = sla._due_timers
-    results: list[sla.SweepResult] = []
+    real_due_timers = sweep._due_timers
+    results: list[sweep.SweepResult] = []
 
     def due_timers_then_let_the_other_sweep_run(now: datetime) -> list[Any]:
         seen = real_due_timers(now)
         if not results:
             # Sweep B runs completely after sweep A has read the due timers, before A claims.
-            results.append(sla.SweepResult(0, 0, 0, 0))
-            results.append(sla.sla_sweep(now=now))
+            results.append(sweep.SweepResult(0, 0, 0, 0))
+            results.append(sweep.sla_sweep(now=now))
         return seen
 
-    monkeypatch.setattr(sla, "_due_timers", due_timers_then_let_the_other_sweep_run)
-    sweep_a = sla.sla_sweep(now=NOW)
+    monkeypatch.setattr(sweep, "_due_timers", due_timers_then_let_the_other_sweep_run)
+    sweep_a = sweep.sla_sweep(now=NOW)
     sweep_b = results[1]
     assert engine.calls == [case.pk]
     assert sweep_a.timers_fired + sweep_b.timers_fired == 1
@@ -114,8 +114,8 @@ def test_a_claim_succeeds_for_exactly_one_of_two_readers(applicant: User) -> Non
     assert case.process is not None
     seen_at = case.process.next_timer_at
     assert seen_at is not None
-    assert sla.timer_claim(instance_id=case.process.pk, seen_at=seen_at) is True
-    assert sla.timer_claim(instance_id=case.process.pk, seen_at=seen_at) is False
+    assert sweep.timer_claim(instance_id=case.process.pk, seen_at=seen_at) is True
+    assert sweep.timer_claim(instance_id=case.process.pk, seen_at=seen_at) is False
 
 
 @pytest.mark.skipif(
@@ -133,8 +133,8 @@ def test_two_sweeping_threads_fire_each_timer_once(
     )
     sla.case_deadline_refresh(case=warned)
     fake = FakeEngine()
-    monkeypatch.setattr(sla, "_case_timers_fire", fake)
-    real_due_timers = sla._due_timers
+    monkeypatch.setattr(sweep, "_case_timers_fire", fake)
+    real_due_timers = sweep._due_timers
     both_read = threading.Barrier(2, timeout=10)
 
     def due_timers_then_wait(now: datetime) -> list[Any]:
@@ -142,19 +142,19 @@ def test_two_sweeping_threads_fire_each_timer_once(
         both_read.wait()  # both sweeps have read every due timer before either claims one
         return seen
 
-    monkeypatch.setattr(sla, "_due_timers", due_timers_then_wait)
-    results: list[sla.SweepResult] = []
+    monkeypatch.setattr(sweep, "_due_timers", due_timers_then_wait)
+    results: list[sweep.SweepResult] = []
     errors: list[BaseException] = []
 
-    def sweep() -> None:
+    def run_sweep() -> None:
         try:
-            results.append(sla.sla_sweep(now=NOW))
+            results.append(sweep.sla_sweep(now=NOW))
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    threads = [threading.Thread(target=run_sweep) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -172,22 +172,22 @@ def test_a_failing_case_does_not_stop_the_sweep_and_is_retried(
     broken = timed_case(applicant, number=1)
     fine = timed_case(applicant, number=2)
     fake = FakeEngine(fail_for={broken.pk})
-    monkeypatch.setattr(sla, "_case_timers_fire", fake)
-    result = sla.sla_sweep(now=NOW)
+    monkeypatch.setattr(sweep, "_case_timers_fire", fake)
+    result = sweep.sla_sweep(now=NOW)
     assert result.timers_fired == 1
     assert sorted(fake.calls) == sorted([broken.pk, fine.pk])
     broken_process = ProcessInstance.objects.get(pk=broken.process_id)
     assert broken_process.next_timer_at is not None  # the claim was rolled back
     fake.fail_for.clear()
-    assert sla.sla_sweep(now=NOW).timers_fired == 1
+    assert sweep.sla_sweep(now=NOW).timers_fired == 1
 
 
 def test_a_timer_the_engine_did_not_fire_is_kept(
     applicant: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = timed_case(applicant)
-    monkeypatch.setattr(sla, "_case_timers_fire", FakeEngine(fires=False))
-    assert sla.sla_sweep(now=NOW).timers_fired == 0
+    monkeypatch.setattr(sweep, "_case_timers_fire", FakeEngine(fires=False))
+    assert sweep.sla_sweep(now=NOW).timers_fired == 0
     assert ProcessInstance.objects.get(pk=case.process_id).next_timer_at is not None
 
 
@@ -195,7 +195,7 @@ def test_a_timer_is_kept_when_the_process_was_saved_between_read_and_claim(
     applicant: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = timed_case(applicant)
-    real_due_timers = sla._due_timers
+    real_due_timers = sweep._due_timers
 
     def read_then_someone_saves(now: datetime) -> list[Any]:
         seen = real_due_timers(now)
@@ -203,9 +203,9 @@ def test_a_timer_is_kept_when_the_process_was_saved_between_read_and_claim(
         ProcessInstance._base_manager.filter(pk=case.process_id).update(version=F("version") + 1)
         return seen
 
-    monkeypatch.setattr(sla, "_due_timers", read_then_someone_saves)
-    monkeypatch.setattr(sla, "_case_timers_fire", FakeEngine(fires=False))
-    assert sla.sla_sweep(now=NOW).timers_fired == 0
+    monkeypatch.setattr(sweep, "_due_timers", read_then_someone_saves)
+    monkeypatch.setattr(sweep, "_case_timers_fire", FakeEngine(fires=False))
+    assert sweep.sla_sweep(now=NOW).timers_fired == 0
     assert ProcessInstance.objects.get(pk=case.process_id).next_timer_at is not None
 
 
@@ -217,7 +217,7 @@ def test_timers_of_final_cases_and_future_timers_are_left_alone(
     ProcessInstance.objects.filter(pk=later.process_id).update(
         next_timer_at=NOW + timedelta(minutes=1)
     )
-    assert sla.sla_sweep(now=NOW).timers_fired == 0
+    assert sweep.sla_sweep(now=NOW).timers_fired == 0
     assert engine.calls == []
 
 
@@ -227,8 +227,8 @@ def test_the_sweep_moves_a_case_into_warning_once_with_one_staff_timeline_entry(
     # Accepted Mon 03-02 with 5 days, due 03-09: on Fri 03-06 four of five days are used.
     case = case_make(applicant=applicant, promised=5, accepted_at=at(2026, 3, 2))
     sla.case_deadline_refresh(case=case)
-    first = sla.sla_sweep(now=NOW)
-    second = sla.sla_sweep(now=NOW + timedelta(minutes=1))
+    first = sweep.sla_sweep(now=NOW)
+    second = sweep.sla_sweep(now=NOW + timedelta(minutes=1))
     assert (first.warned, first.checked) == (1, 1)
     assert second.warned == 0
     case.refresh_from_db()
@@ -245,11 +245,11 @@ def test_the_sweep_marks_a_case_overdue_after_the_end_of_the_due_date(
 ) -> None:
     case = case_make(applicant=applicant, promised=5, accepted_at=at(2026, 3, 2))
     sla.case_deadline_refresh(case=case)
-    sla.sla_sweep(now=NOW)
+    sweep.sla_sweep(now=NOW)
     # 23:59 on the due date in Shanghai is still in time …
-    assert sla.sla_sweep(now=at(2026, 3, 9, 23).replace(minute=59)).overdue == 0
+    assert sweep.sla_sweep(now=at(2026, 3, 9, 23).replace(minute=59)).overdue == 0
     # … one minute after midnight it is overdue.
-    result = sla.sla_sweep(now=at(2026, 3, 10, 0).replace(minute=1))
+    result = sweep.sla_sweep(now=at(2026, 3, 10, 0).replace(minute=1))
     assert result.overdue == 1
     case.refresh_from_db()
     assert case.sla_state == SlaState.OVERDUE
@@ -262,8 +262,8 @@ def test_two_sweeps_that_read_the_same_state_write_one_timeline_entry(applicant:
     sla.case_deadline_refresh(case=case)
     read_by_a = Case.objects.get(pk=case.pk)
     read_by_b = Case.objects.get(pk=case.pk)
-    assert sla._state_change(case=read_by_a, new=SlaState.WARNING, now=NOW) is True
-    assert sla._state_change(case=read_by_b, new=SlaState.WARNING, now=NOW) is False
+    assert sweep._state_change(case=read_by_a, new=SlaState.WARNING, now=NOW) is True
+    assert sweep._state_change(case=read_by_b, new=SlaState.WARNING, now=NOW) is False
     assert TimelineEntry.objects.filter(case=case).count() == 1
 
 
@@ -277,7 +277,7 @@ def test_a_case_waiting_for_a_supplement_is_suspended(applicant: User, engine: F
         status=CaseStatus.SUPPLEMENT_REQUIRED,
     )
     supplement_make(case=case, requested_at=at(2026, 3, 3))
-    result = sla.sla_sweep(now=at(2026, 3, 20))
+    result = sweep.sla_sweep(now=at(2026, 3, 20))
     case.refresh_from_db()
     assert case.sla_state == SlaState.SUSPENDED
     assert (result.warned, result.overdue) == (0, 0)
@@ -292,7 +292,7 @@ def test_drafts_and_decided_cases_are_not_checked(applicant: User, engine: FakeE
         due_date=date(2026, 1, 12),
         case_no="JD2026000009",
     )
-    assert sla.sla_sweep(now=NOW).checked == 0
+    assert sweep.sla_sweep(now=NOW).checked == 0
 
 
 def test_the_sla_sweep_command_prints_the_counts(applicant: User, engine: FakeEngine) -> None:
@@ -333,8 +333,8 @@ def test_with_the_real_engine_an_expired_acceptance_timer_deems_the_case_accepte
     )
     assert ProcessInstance.objects.get(pk=case.process_id).next_timer_at is not None
 
-    first = sla.sla_sweep()
-    second = sla.sla_sweep()
+    first = sweep.sla_sweep()
+    second = sweep.sla_sweep()
     assert (first.timers_fired, second.timers_fired) == (1, 0)
     case.refresh_from_db()
     assert case.status == CaseStatus.UNDER_REVIEW

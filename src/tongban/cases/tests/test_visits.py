@@ -9,9 +9,9 @@ from django.db.models import F
 
 from tongban.cases.choices import CaseStatus
 from tongban.cases.models import Case, Visit, VisitKind
+from tongban.cases.services.visits import matter_visit_shares, visits_overview
 from tongban.cases.tests.conftest import DRAINAGE_FORM
 from tongban.cases.tests.factories import case_submitted
-from tongban.cases.visits import matter_visit_shares, visits_overview
 from tongban.catalog.models import Department, Matter
 from tongban.catalog.services import matter_upsert, section_upsert
 from tongban.identity.models import User

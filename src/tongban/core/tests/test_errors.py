@@ -2,7 +2,6 @@ import json
 
 from django.test import RequestFactory
 
-from tongban.api.problems import domain_error_response
 from tongban.core.errors import (
     AuthenticationFailed,
     Conflict,
@@ -13,6 +12,7 @@ from tongban.core.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
+from tongban.core.problems import domain_error_response
 
 
 def test_each_domain_error_has_its_http_status() -> None:

@@ -103,7 +103,7 @@ def test_the_sandbox_parcel_travels_to_delivered_and_completes_the_case(applican
 
 def test_delivered_calls_the_case_confirmation_exactly_once(applicant: User) -> None:
     order = delivery_order(applicant=applicant)
-    with mock.patch("tongban.cases.outputs.case_delivery_confirmed") as confirmed:
+    with mock.patch("tongban.cases.services.outputs.case_delivery_confirmed") as confirmed:
         order = services.delivery_advance(order=order)
         order = services.delivery_advance(order=order)
         confirmed.assert_not_called()

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import translation
 
 from tongban.cases.models import Case
-from tongban.cases.services import form_errors
+from tongban.catalog.forms import form_errors
 from tongban.core.errors import FieldError
 from tongban.identity.models import User
 from tongban.portal.jsonschema_form import (

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from tongban.cases.sla import sla_sweep
+from tongban.cases.services.sweep import sla_sweep
 
 
 class Command(BaseCommand):

@@ -12,19 +12,33 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import CaseStatus
-from tongban.cases.models import Case, TimelineEntry, Visit, VisitKind
-from tongban.cases.notifications import notify_applicant
+from tongban.cases.choices import CaseStatus, NotificationEvent, TimelineAction
+from tongban.cases.models import Case, CaseMaterial, TimelineEntry, VisitKind
+from tongban.cases.rules import (
+    PAYMENT_AT_ACCEPT,
+    PAYMENT_AT_DECIDE,
+    case_certificate_type_code,
+    case_deferred_materials,
+    case_fee,
+    case_payment_step,
+    is_applicant,
+    theme_child_issue_withheld,
+)
+from tongban.cases.services.common import status_refused
+from tongban.cases.services.deferral import ACTION_RECEIVED, case_issue_held
+from tongban.cases.services.notifications import notify_applicant
+from tongban.cases.services.themes import theme_child_refresh
+from tongban.cases.services.visits import visit_record
+from tongban.certificates.models import Certificate
+from tongban.certificates.pdf import verify_url
+from tongban.certificates.services import certificate_issue
 from tongban.core.errors import (
     FieldError,
     InvalidStateChange,
@@ -33,16 +47,33 @@ from tongban.core.errors import (
     ValidationFailed,
 )
 from tongban.delivery.choices import DeliveryMethod
+from tongban.delivery.hooks import ParcelDelivered
+from tongban.delivery.models import DeliveryOrder
+from tongban.delivery.selectors import carrier_name
+from tongban.delivery.services import delivery_address_clean, delivery_order_create
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
-from tongban.identity.models import Enterprise, User
+from tongban.identity.models import User
+from tongban.payments.choices import PaymentStatus
+from tongban.payments.hooks import OrderPaid
+from tongban.payments.models import PaymentOrder
+from tongban.payments.services import (
+    PaymentProviderUnavailable,
+    payment_order_create,
+    payment_order_existing,
+)
 
 logger = logging.getLogger(__name__)
 
-#: Process parameter naming the step at which the fee is charged.
-PAYMENT_AT_PARAM = "payment_at"
-PAYMENT_AT_ACCEPT = "accept"
-PAYMENT_AT_DECIDE = "decide"
+#: Statuses in which a fee may be paid when the process asks for payment at acceptance.
+PAYABLE_AFTER_ACCEPT = frozenset(
+    {
+        CaseStatus.ACCEPTED,
+        CaseStatus.UNDER_REVIEW,
+        CaseStatus.SUPPLEMENT_REQUIRED,
+        CaseStatus.APPROVED,
+    }
+)
 #: Statuses in which the applicant may still choose how the licence reaches them.
 DELIVERY_CHOOSABLE = frozenset(
     {
@@ -57,14 +88,6 @@ DELIVERY_CHOOSABLE = frozenset(
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def _locked(case: Case) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("matter", "department")
-        .get(pk=case.pk)
-    )
 
 
 def _timeline(
@@ -90,51 +113,16 @@ def _timeline(
     )
 
 
-def _guide(case: Case) -> dict[str, Any]:
-    guide = case.matter_version.guide if case.matter_version is not None else {}
-    return guide if isinstance(guide, dict) else {}
-
-
-def case_fee(*, case: Case) -> Decimal:
-    """The fee of the case's matter version in yuan (0 when free or unreadable)."""
-    try:
-        fee = Decimal(str(_guide(case).get("fee") or "0"))
-    except InvalidOperation:
-        logger.warning("case %s: unreadable fee %r", case.pk, _guide(case).get("fee"))
-        return Decimal("0")
-    return fee if fee > 0 else Decimal("0")
-
-
-def case_payment_at(*, case: Case) -> str:
-    """The step at which a fee matter charges: ``accept`` (default) or ``decide``."""
-    params = _guide(case).get("process_params") or {}
-    value = params.get(PAYMENT_AT_PARAM) if isinstance(params, dict) else None
-    return PAYMENT_AT_DECIDE if value == PAYMENT_AT_DECIDE else PAYMENT_AT_ACCEPT
+def _locked(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("matter", "department")
+        .get(pk=case.pk)
+    )
 
 
 def _paid(case: Case) -> bool:
-    from tongban.payments.choices import PaymentStatus
-    from tongban.payments.models import PaymentOrder
-
     return PaymentOrder.objects.filter(case=case, status=PaymentStatus.PAID).exists()
-
-
-def _is_applicant(actor: User, case: Case) -> bool:
-    if case.applicant_user_id == actor.pk:
-        return True
-    if case.applicant_enterprise_id is None:
-        return False
-    enterprise = Enterprise.objects.filter(pk=case.applicant_enterprise_id).first()
-    return enterprise is not None and identity_selectors.user_is_agent_of(
-        user=actor, uscc=enterprise.uscc
-    )
-
-
-def _status_refused(case: Case, action: str) -> InvalidStateChange:
-    return InvalidStateChange(
-        _("办件当前状态为“%(status)s”，不能%(action)s")
-        % {"status": CaseStatus(case.status).label, "action": action}
-    )
 
 
 # --- payment ---------------------------------------------------------------------------------
@@ -142,41 +130,69 @@ def _status_refused(case: Case, action: str) -> InvalidStateChange:
 
 def _payment_order_open(case: Case, *, now: datetime, events: list[str]) -> None:
     """Create (or find) the case's payment order and tell the applicant what to pay."""
-    from tongban.payments.services import payment_order_create
-
-    order = payment_order_create(case=case, now=now)
+    order = payment_order_create(case=case, amount=case_fee(case=case), now=now)
     _timeline(
         case,
         at=now,
-        action="payment_required",
+        action=TimelineAction.PAYMENT_REQUIRED,
         step=_("待缴费"),
         comment=_("应缴金额 %(amount)s 元，缴款单号 %(no)s")
         % {"amount": order.amount, "no": order.order_no},
     )
-    events.append("payment_required")
+    events.append(NotificationEvent.PAYMENT_REQUIRED)
 
 
 def case_payment_on_accept(case: Case, *, now: datetime, events: list[str]) -> None:
     """At acceptance: a fee matter charging at ``accept`` gets its payment order now."""
-    fee_due = case_fee(case=case) > 0 and case_payment_at(case=case) == PAYMENT_AT_ACCEPT
+    fee_due = case_fee(case=case) > 0 and case_payment_step(case=case) == PAYMENT_AT_ACCEPT
     if fee_due and not _paid(case):
         _payment_order_open(case, now=now, events=events)
 
 
-def case_payment_confirmed(*, case: Case, order: Any, now: datetime | None = None) -> Case:
-    """The case's fee is paid (a verified callback): record it and issue if already approved."""
-    from tongban.payments.choices import PaymentStatus
+def _payable_check(case: Case) -> None:
+    if case_payment_step(case=case) == PAYMENT_AT_DECIDE:
+        if case.status != CaseStatus.APPROVED:
+            raise InvalidStateChange(_("该事项在准予许可后缴费，当前还不能缴费"))
+    elif case.status not in PAYABLE_AFTER_ACCEPT:
+        raise status_refused(case, _("缴费"))
 
-    if order.case_id != case.pk:
-        raise NotFound(_("缴款单不存在"))
+
+@transaction.atomic
+def case_payment_order(*, actor: User, case: Case) -> PaymentOrder:
+    """The applicant asks to pay: the case's order, created when the case may pay now.
+
+    An order created while the provider is down is kept (with no pay page yet), and the
+    next request opens that same order rather than a second one.
+    """
+    case = _locked(case)
+    if not is_applicant(actor, case):
+        raise PermissionDenied(_("只有申请人本人（或企业经办人）可以缴费"))
+    if payment_order_existing(case=case) is None:
+        _payable_check(case)
+    return payment_order_create(case=case, amount=case_fee(case=case))
+
+
+def case_payment_request(*, actor: User, case: Case) -> PaymentOrder:
+    """``case_payment_order`` for the API: an order the provider could not open is a 503."""
+    order = case_payment_order(actor=actor, case=case)
+    if order.status == PaymentStatus.PENDING and not order.pay_url:
+        raise PaymentProviderUnavailable(_("支付渠道暂不可用，请稍后再试"))
+    return order
+
+
+def case_payment_confirmed(event: OrderPaid) -> None:
+    """The case's fee is paid (a verified callback): record it and issue if already approved.
+
+    The receiver of ``payments.hooks.order_paid``, in the transaction that marked it paid.
+    """
+    order, now = event.order, event.at
     if order.status != PaymentStatus.PAID:
         raise InvalidStateChange(_("缴款单尚未缴费成功"))
-    case = _locked(case)
-    now = now or timezone.now()
+    case = _locked(order.case)
     _timeline(
         case,
         at=now,
-        action="paid",
+        action=TimelineAction.PAID,
         step=_("已缴费"),
         comment=_("缴款单号 %(no)s，金额 %(amount)s 元")
         % {"no": order.order_no, "amount": order.amount},
@@ -185,16 +201,9 @@ def case_payment_confirmed(*, case: Case, order: Any, now: datetime | None = Non
     if case.status == CaseStatus.APPROVED:
         _issue(case, now=now, events=events)
     case.save()
-    _theme_child_refresh(case, now=now)
-    for event in events:
-        notify_applicant(case=case, event=event)
-    return case
-
-
-def _theme_child_refresh(case: Case, *, now: datetime) -> None:
-    from tongban.cases.themes import theme_child_refresh
-
     theme_child_refresh(child=case, now=now)
+    for name in events:
+        notify_applicant(case=case, event=name)
 
 
 # --- issuing ---------------------------------------------------------------------------------
@@ -208,15 +217,12 @@ def case_outputs_issue(case: Case, *, now: datetime, events: list[str]) -> None:
     """
     if case_fee(case=case) > 0 and not _paid(case):
         # Issuing waits for the payment (行政事业性收费 first, licence after).
-        from tongban.payments.choices import PaymentStatus
-        from tongban.payments.models import PaymentOrder
-
         open_order = PaymentOrder.objects.filter(case=case, status=PaymentStatus.PENDING).exists()
         if open_order:
             _timeline(
                 case,
                 at=now,
-                action="payment_waiting",
+                action=TimelineAction.PAYMENT_WAITING,
                 step=_("待缴费"),
                 comment=_("缴费后即出证"),
             )
@@ -226,25 +232,15 @@ def case_outputs_issue(case: Case, *, now: datetime, events: list[str]) -> None:
     _issue(case, now=now, events=events)
 
 
-def _issues_certificate(case: Case) -> bool:
-    return bool(_guide(case).get("certificate_type"))
-
-
 def _issue(case: Case, *, now: datetime, events: list[str]) -> None:
-    from tongban.cases.themes import theme_child_issue_withheld
-
     if theme_child_issue_withheld(case=case):
         # 许可一证通: the item goes on the theme's one combined licence (cases.themes).
         return
-    from tongban.cases.deferral import case_issue_held
-
     if case_issue_held(case, now=now):
         # 容缺受理: the licence waits for the deferred materials (the case stays approved).
         return
     certificate = None
-    if _issues_certificate(case):
-        from tongban.certificates.services import certificate_issue
-
+    if case_certificate_type_code(case):
         certificate = certificate_issue(case=case, now=now)
     case.status = CaseStatus.ISSUED
     if certificate is None:
@@ -254,18 +250,18 @@ def _issue(case: Case, *, now: datetime, events: list[str]) -> None:
     _timeline(
         case,
         at=now,
-        action="issued",
+        action=TimelineAction.ISSUED,
         step=_("已出证"),
         comment=_("电子证照编号 %(no)s") % {"no": certificate.number},
     )
-    events.append("issued")
+    events.append(NotificationEvent.ISSUED)
     if case.delivery_method == DeliveryMethod.POST:
         _ship(case, now=now)
     elif case.delivery_method == DeliveryMethod.PICKUP:
         _timeline(
             case,
             at=now,
-            action="pickup_ready",
+            action=TimelineAction.PICKUP_READY,
             step=_("待领取"),
             comment=_("请携带身份证件到窗口领取"),
         )
@@ -275,50 +271,69 @@ def _issue(case: Case, *, now: datetime, events: list[str]) -> None:
 
 
 def _ship(case: Case, *, now: datetime) -> None:
-    from tongban.delivery.services import delivery_order_create
-
     order = delivery_order_create(case=case, address=dict(case.delivery_address or {}), now=now)
     _timeline(
         case,
         at=now,
-        action="shipped",
+        action=TimelineAction.SHIPPED,
         step=_("已寄出（运单号%(no)s）") % {"no": order.tracking_no or "—"},
-        comment=_("承运商：%(carrier)s") % {"carrier": _carrier_name(order.carrier)},
+        comment=_("承运商：%(carrier)s") % {"carrier": carrier_name(order.carrier)},
     )
-
-
-def _carrier_name(code: str) -> str:
-    from tongban.delivery.carriers.base import carrier_get
-
-    try:
-        return str(getattr(carrier_get(code), "name", code))
-    except ImproperlyConfigured:  # a carrier no longer configured (an old parcel): its code
-        return code
 
 
 def _complete(case: Case, *, now: datetime, events: list[str]) -> None:
     case.status = CaseStatus.COMPLETED
     case.completed_at = now
-    _timeline(case, at=now, action="completed", step=_("办结"))
-    events.append("completed")
+    _timeline(case, at=now, action=TimelineAction.COMPLETED, step=_("办结"))
+    events.append(NotificationEvent.COMPLETED)
+
+
+def deferral_material_arrived(
+    *, case: Case, material: CaseMaterial, actor: User | None, now: datetime
+) -> None:
+    """A deferred (容缺) material was uploaded: note it, and issue when none is outstanding.
+
+    ``case`` is the caller's locked row; this saves it when issuing moves it on.
+    """
+    TimelineEntry.objects.create(
+        case=case,
+        at=now,
+        action=ACTION_RECEIVED,
+        step=_("容缺材料已补交"),
+        actor=actor,
+        comment=material.name,
+    )
+    if case.status != CaseStatus.APPROVED or case_deferred_materials(case=case):
+        return
+    events: list[str] = []
+    case_outputs_issue(case, now=now, events=events)
+    case.save()
+    for event in events:
+        notify_applicant(case=case, event=event)
 
 
 # --- delivery and pick-up --------------------------------------------------------------------
 
 
-def case_delivery_confirmed(*, case: Case, now: datetime | None = None) -> Case:
-    """The carrier reports the licence delivered: the case is completed."""
+def case_delivery_confirmed(event: ParcelDelivered) -> None:
+    """The carrier reports the licence delivered: the case is completed.
+
+    The receiver of ``delivery.hooks.parcel_delivered``, in the transaction of the scan.
+    """
+    _case_delivered(case=event.order.case, now=event.at)
+
+
+def _case_delivered(*, case: Case, now: datetime) -> Case:
     case = _locked(case)
     if case.status == CaseStatus.COMPLETED:
         return case
     if case.status != CaseStatus.ISSUED or case.delivery_method != DeliveryMethod.POST:
-        raise _status_refused(case, _("确认签收"))
-    now = now or timezone.now()
-    _timeline(case, at=now, action="delivered", step=_("已签收"))
+        raise status_refused(case, _("确认签收"))
+    _timeline(case, at=now, action=TimelineAction.DELIVERED, step=_("已签收"))
     events: list[str] = []
     _complete(case, now=now, events=events)
     case.save()
-    _theme_child_refresh(case, now=now)
+    theme_child_refresh(child=case, now=now)
     for event in events:
         notify_applicant(case=case, event=event)
     return case
@@ -334,14 +349,14 @@ def case_pickup_confirm(*, actor: User, case: Case, now: datetime | None = None)
     if StaffRole.CLERK not in identity_selectors.user_roles(user=actor):
         raise PermissionDenied(_("只有窗口受理岗位可以确认领取"))
     if case.status != CaseStatus.ISSUED or case.delivery_method != DeliveryMethod.PICKUP:
-        raise _status_refused(case, _("确认领取"))
+        raise status_refused(case, _("确认领取"))
     now = now or timezone.now()
     visit_record(case=case, kind=VisitKind.PICKUP, actor=actor, now=now)
-    _timeline(case, at=now, action="picked_up", step=_("已领取"), actor=actor)
+    _timeline(case, at=now, action=TimelineAction.PICKED_UP, step=_("已领取"), actor=actor)
     events: list[str] = []
     _complete(case, now=now, events=events)
     case.save()
-    _theme_child_refresh(case, now=now)
+    theme_child_refresh(child=case, now=now)
     for event in events:
         notify_applicant(case=case, event=event)
     return case
@@ -357,10 +372,10 @@ def case_delivery_choose(
 ) -> Case:
     """The applicant chooses e-certificate only, window pick-up or post (with an address)."""
     case = _locked(case)
-    if not _is_applicant(actor, case):
+    if not is_applicant(actor, case):
         raise PermissionDenied(_("只有申请人本人（或企业经办人）可以选择领证方式"))
     if case.status not in DELIVERY_CHOOSABLE:
-        raise _status_refused(case, _("更改领证方式"))
+        raise status_refused(case, _("更改领证方式"))
     if method not in DeliveryMethod.values:
         raise ValidationFailed(
             _("领证方式无效"),
@@ -378,8 +393,6 @@ def case_delivery_choose(
         )
     clean: dict[str, Any] = {}
     if method == DeliveryMethod.POST:
-        from tongban.delivery.services import delivery_address_clean
-
         if not isinstance(address, dict):
             raise ValidationFailed(
                 _("请填写收件地址"),
@@ -399,7 +412,7 @@ def case_delivery_choose(
     _timeline(
         case,
         at=timezone.now(),
-        action="delivery_chosen",
+        action=TimelineAction.DELIVERY_CHOSEN,
         step=_("选择领证方式"),
         comment=comment,
         actor=actor,
@@ -408,27 +421,11 @@ def case_delivery_choose(
     return case
 
 
-# --- visits ----------------------------------------------------------------------------------
-
-
-def visit_record(
-    *, case: Case, kind: str, actor: User | None = None, now: datetime | None = None
-) -> Visit:
-    """Record one in-person visit of the applicant for ``case`` and count it."""
-    visit = Visit.objects.create(case=case, kind=kind, at=now or timezone.now(), recorded_by=actor)
-    # An UPDATE with F() so two visits recorded at once both count; the caller's copy follows.
-    Case.objects.filter(pk=case.pk).update(visit_count=F("visit_count") + 1)
-    case.visit_count = Case.objects.values_list("visit_count", flat=True).get(pk=case.pk)
-    return visit
-
-
 # --- what the applicant and staff see --------------------------------------------------------
 
 
 def certificate_verify_url(number: str) -> str:
     """The public verification page of a certificate (what its QR code opens)."""
-    from tongban.certificates.pdf import verify_url
-
     return verify_url(number)
 
 
@@ -438,10 +435,6 @@ def certificate_pdf_url(number: str) -> str:
 
 def case_outputs_summary(*, case: Case) -> dict[str, Any]:
     """Certificates, payment and delivery of a case, as the API and the pages show them."""
-    from tongban.certificates.models import Certificate
-    from tongban.delivery.models import DeliveryOrder
-    from tongban.payments.models import PaymentOrder
-
     certificates = [
         {
             "number": c.number,
@@ -477,7 +470,7 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
         "status": parcel.status if parcel is not None else None,
         "status_label": parcel.get_status_display() if parcel is not None else None,
         "carrier": parcel.carrier if parcel is not None else None,
-        "carrier_name": _carrier_name(parcel.carrier) if parcel is not None else None,
+        "carrier_name": carrier_name(parcel.carrier) if parcel is not None else None,
         "tracking_no": parcel.tracking_no if parcel is not None else None,
         "address": dict(case.delivery_address or {}),
         "events": [
@@ -497,6 +490,6 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
         "certificates": certificates,
         "payment": payment,
         "delivery": delivery,
-        "fee": str(case_fee(case=case).quantize(Decimal("0.01"))),
+        "fee": str(case_fee(case=case)),
         "visit_count": case.visit_count,
     }

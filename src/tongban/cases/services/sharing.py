@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
-from tongban.cases.choices import ApplicantType, MaterialOrigin, MaterialStatus
+from tongban.cases.choices import ApplicantType, MaterialOrigin, MaterialStatus, TimelineAction
 from tongban.cases.models import Case, CaseMaterial, TimelineEntry
 from tongban.catalog.models import localized
 from tongban.core.errors import DomainError, NotFound, PermissionDenied
@@ -268,7 +268,7 @@ def _timeline(
         TimelineEntry.objects.create(
             case=case,
             at=now,
-            action="shared",
+            action=TimelineAction.SHARED,
             step=_("数据共享"),
             department=case.department,
             comment="；".join(parts),
@@ -281,7 +281,7 @@ def _timeline(
         TimelineEntry.objects.create(
             case=case,
             at=now,
-            action="sharing_failed",
+            action=TimelineAction.SHARING_FAILED,
             step=_("数据共享失败"),
             department=case.department,
             comment="；".join(problems)[:2000],

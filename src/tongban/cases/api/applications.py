@@ -12,8 +12,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ValidationError as PydanticValidationError
 
-from tongban.api.auth import signed_in
-from tongban.cases import joint_review, outputs, routes, selectors, services, themes
+from tongban.cases import selectors, services
 from tongban.cases.choices import CaseStatus, MaterialStatus, TaskState
 from tongban.cases.models import Case, CaseMaterial, Task
 from tongban.cases.schemas import (
@@ -28,9 +27,11 @@ from tongban.cases.schemas import (
     TaskOut,
     WithdrawIn,
 )
+from tongban.cases.services import joint_review, outputs, routes, themes
 from tongban.catalog.models import localized
 from tongban.core.errors import FieldError, ValidationFailed
 from tongban.identity import selectors as identity_selectors
+from tongban.identity.auth import signed_in
 from tongban.identity.models import User
 
 router = Router(tags=["applications"], auth=signed_in)

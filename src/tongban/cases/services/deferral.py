@@ -21,11 +21,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import FINAL_STATUSES, CaseStatus, MaterialStatus
+from tongban.cases.choices import FINAL_STATUSES, CaseStatus, MaterialStatus, TimelineAction
 from tongban.cases.models import Case, CaseMaterial, TimelineEntry
-from tongban.cases.notifications import notify_applicant
+from tongban.cases.rules import case_deferred_materials
+from tongban.cases.services.notifications import notify_applicant
 from tongban.core.errors import FieldError
-from tongban.identity.models import User
+from tongban.credit.choices import CreditList
+from tongban.credit.selectors import credit_status
 from tongban.workflow.calendar import SHANGHAI, WorkCalendar
 
 logger = logging.getLogger(__name__)
@@ -35,11 +37,11 @@ REMINDER_WORKING_DAYS = 2
 #: Credit levels that rule out 容缺 (C 较差, D 差).
 BAD_CREDIT_LEVELS = frozenset({"C", "D"})
 #: Timeline actions of the reminders; each is written once per case and promised date.
-ACTION_REMINDER = "deferral_reminder"
-ACTION_DUE = "deferral_due"
-ACTION_OVERDUE = "deferral_overdue"
-ACTION_HELD = "deferral_held"
-ACTION_RECEIVED = "deferral_received"
+ACTION_REMINDER = TimelineAction.DEFERRAL_REMINDER
+ACTION_DUE = TimelineAction.DEFERRAL_DUE
+ACTION_OVERDUE = TimelineAction.DEFERRAL_OVERDUE
+ACTION_HELD = TimelineAction.DEFERRAL_HELD
+ACTION_RECEIVED = TimelineAction.DEFERRAL_RECEIVED
 
 
 def _today(now: datetime | None = None) -> date:
@@ -62,9 +64,6 @@ def _credit_subject(case: Case) -> str:
 
 def deferral_credit_refusal(*, case: Case, today: date) -> str | None:
     """Why the applicant's credit rules out 容缺 (black list, key supervision, C/D), or None."""
-    from tongban.credit.choices import CreditList
-    from tongban.credit.selectors import credit_status
-
     subject = _credit_subject(case)
     if not subject:
         return None
@@ -172,19 +171,10 @@ def deferral_timeline_note(*, case: Case, at: datetime) -> None:
     TimelineEntry.objects.create(
         case=case,
         at=at,
-        action="deferred",
+        action=TimelineAction.DEFERRED,
         step=_("容缺受理"),
         actor=case.applicant_user,
         comment=_materials_text(outstanding),
-    )
-
-
-def case_deferred_materials(*, case: Case) -> list[CaseMaterial]:
-    """The case's materials still deferred (not yet delivered), earliest date first."""
-    return list(
-        CaseMaterial.objects.filter(case=case, status=MaterialStatus.DEFERRED).order_by(
-            "deferred_until", "id"
-        )
     )
 
 
@@ -217,32 +207,6 @@ def case_issue_held(case: Case, *, now: datetime) -> bool:
         comment=_("待补交：%(items)s") % {"items": _materials_text(outstanding)},
     )
     return True
-
-
-def deferral_material_arrived(
-    *, case: Case, material: CaseMaterial, actor: User | None, now: datetime
-) -> None:
-    """A deferred material was uploaded: note it, and issue when nothing is outstanding any more.
-
-    ``case`` is the caller's locked row; this saves it when issuing moves it on.
-    """
-    from tongban.cases import outputs
-
-    TimelineEntry.objects.create(
-        case=case,
-        at=now,
-        action=ACTION_RECEIVED,
-        step=_("容缺材料已补交"),
-        actor=actor,
-        comment=material.name,
-    )
-    if case.status != CaseStatus.APPROVED or case_deferred_materials(case=case):
-        return
-    events: list[str] = []
-    outputs.case_outputs_issue(case, now=now, events=events)
-    case.save()
-    for event in events:
-        notify_applicant(case=case, event=event)
 
 
 # --- reminders (called by the SLA sweep) ----------------------------------------------------

@@ -27,14 +27,19 @@ from tongban.cases.choices import (
     FINAL_STATUSES,
     CaseStatus,
     Decision,
+    NotificationEvent,
     SupplementState,
     TaskKind,
     TaskState,
+    TimelineAction,
 )
 from tongban.cases.models import Case, SupplementRequest, Task, TimelineEntry
-from tongban.cases.notifications import notify_applicant
-from tongban.cases.sla import case_suspensions, shanghai_date
+from tongban.cases.services.notifications import notify_applicant
+from tongban.cases.services.sla import case_suspensions, shanghai_date
 from tongban.catalog.models import localized
+from tongban.certificates.models import Certificate
+from tongban.certificates.selectors import holder_masked
+from tongban.certificates.services import certificate_status
 from tongban.core.errors import InvalidStateChange
 from tongban.identity.models import User
 from tongban.workflow.calendar import WorkCalendar
@@ -191,13 +196,13 @@ def department_supplement_request(
     TimelineEntry.objects.create(
         case=case,
         at=now,
-        action="supplement_requested",
+        action=TimelineAction.SUPPLEMENT_REQUESTED,
         step=str(TaskKind(task.kind).label),
         actor=actor,
         department=task.department,
         comment=message,
     )
-    notify_applicant(case=case, event="supplement_required")
+    notify_applicant(case=case, event=NotificationEvent.SUPPLEMENT_REQUIRED)
     return task
 
 
@@ -216,7 +221,7 @@ def department_supplement_answered(
     TimelineEntry.objects.create(
         case=case,
         at=now,
-        action="supplement_answered",
+        action=TimelineAction.SUPPLEMENT_ANSWERED,
         step=_("补正"),
         actor=actor,
         comment=_("已补正：%(what)s")
@@ -358,9 +363,6 @@ PERMIT_STATUS_LABELS = {
 
 def permits_published(*, query: str = "") -> list[PublishedPermit]:
     """Permits issued by joint review, newest first; holders masked where they are persons."""
-    from tongban.certificates.models import Certificate
-    from tongban.certificates.selectors import holder_masked
-    from tongban.certificates.services import certificate_status
 
     rows = (
         Certificate.objects.filter(case__matter__process=PROCESS)

@@ -8,7 +8,7 @@ parent shows the combined progress and ends when all its children have ended.
 For a theme with a combined licence (许可一证通) approved children issue
 nothing themselves: one combined licence lists every licensed item.
 
-Every function runs inside the caller's transaction (``cases.services``).
+Every function runs inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -28,11 +28,32 @@ from tongban.cases.choices import (
     MaterialStatus,
     SupplementState,
     TaskState,
+    TimelineAction,
 )
-from tongban.cases.models import Case, CaseMaterial, TimelineEntry
+from tongban.cases.models import Case, CaseMaterial, TimelineEntry, VisitKind
+from tongban.cases.rules import (
+    case_guide,
+    is_theme_parent,
+    theme_has_combined_licence,
+)
+from tongban.cases.services.common import applicant_required, status_refused
+from tongban.cases.services.matter import (
+    applicant_resolve,
+    case_number,
+    materials_missing,
+    matter_case_submit,
+    matter_for_application,
+)
+from tongban.cases.services.notifications import notify_applicant
+from tongban.cases.services.sharing import case_materials_share
+from tongban.cases.services.visits import visit_record
 from tongban.catalog.choices import Channel, ThemeChildFailure
+from tongban.catalog.forms import form_errors, schema_field_title
 from tongban.catalog.models import Department, Theme, ThemeMatter, localized
 from tongban.catalog.services import theme_form_schema
+from tongban.certificates.combined import combined_licence_issue
+from tongban.certificates.hooks import CertificateReissued
+from tongban.certificates.pdf import verify_url
 from tongban.core.errors import FieldError, InvalidStateChange, ValidationFailed
 from tongban.identity.models import User
 from tongban.workflow.calendar import WorkCalendar
@@ -64,27 +85,10 @@ _COPIED_FIELDS = (
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def is_theme_parent(case: Case) -> bool:
-    """Whether ``case`` is the parent case of a theme application."""
-    return case.theme_id is not None and case.matter_id is None
-
-
-def _services() -> Any:
-    # cases.services imports this module; the reverse import is deferred to call time.
-    from tongban.cases import services
-
-    return services
-
-
 def _links(theme: Theme) -> list[ThemeMatter]:
     return list(
         theme.theme_matters.select_related("matter", "matter__department").order_by("order", "id")
     )
-
-
-def _guide(case: Case) -> dict[str, Any]:
-    guide = case.matter_version.guide if case.matter_version is not None else None
-    return guide if isinstance(guide, dict) else {}
 
 
 def _matter_name(case: Case) -> str:
@@ -125,14 +129,8 @@ def _timeline(
     )
 
 
-def theme_case_schema(*, case: Case) -> dict[str, Any]:
-    """The merged form schema of a theme parent case."""
-    assert case.theme is not None
-    return theme_form_schema(theme=case.theme)
-
-
 def _child_form(form: Mapping[str, Any], child: Case) -> dict[str, Any]:
-    schema = _guide(child).get("form_schema")
+    schema = case_guide(child).get("form_schema")
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict):
         return {}
@@ -151,7 +149,6 @@ def theme_case_create(
     channel: str,
 ) -> Case:
     """Create the parent draft with one child draft per matter; materials are asked once."""
-    services = _services()
     theme = Theme.objects.filter(code=theme_code, is_active=True).first()
     if theme is None:
         raise ValidationFailed(
@@ -167,7 +164,7 @@ def theme_case_create(
     versions = []
     for link in links:
         try:
-            versions.append(services._matter_for_application(link.matter.code, channel))
+            versions.append(matter_for_application(link.matter.code, channel))
         except ValidationFailed as exc:
             raise ValidationFailed(
                 _("主题服务中的事项“%(matter)s”暂不能申请")
@@ -180,12 +177,10 @@ def theme_case_create(
                     for e in exc.errors
                 ],
             ) from exc
-    applicant_type, person, enterprise, applicant_name = services._applicant_resolve(
-        actor, applicant
-    )
+    applicant_type, person, enterprise, applicant_name = applicant_resolve(actor, applicant)
     form = {} if form is None else form
     schema = theme_form_schema(theme=theme)
-    errors = services.form_errors(schema=schema, form=form, complete=False)
+    errors = form_errors(schema=schema, form=form, complete=False)
     if errors:
         raise ValidationFailed(_("申请表填写有误"), errors=errors)
 
@@ -206,9 +201,9 @@ def theme_case_create(
         form_data=form,
         **common,
     )
-    parent.case_no = services._case_no(parent)
+    parent.case_no = case_number(parent)
     parent.save(update_fields=["case_no"])
-    _timeline(parent, at=now, action="created", step=_("创建申请"), actor=actor)
+    _timeline(parent, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
 
     # A material one matter of the theme produces (e.g. the business licence of
     # company registration) is never asked from the applicant of the theme.
@@ -229,7 +224,7 @@ def theme_case_create(
             form_data=_child_form(form, Case(matter_version=version)),
             **common,
         )
-        child.case_no = services._case_no(child)
+        child.case_no = case_number(child)
         child.save(update_fields=["case_no"])
         own_output = _certificate_code(guide)
         for item in guide.get("materials") or []:
@@ -267,7 +262,7 @@ def theme_case_create(
         _timeline(
             child,
             at=now,
-            action="created",
+            action=TimelineAction.CREATED,
             step=_("创建申请"),
             actor=actor,
             comment=_("主题服务“%(theme)s”（%(no)s）的事项")
@@ -288,8 +283,6 @@ def theme_materials_share(*, parent: Case, actor: User | None) -> None:
     Runs outside any transaction (like ``case_materials_share``): each child's
     queries are logged under the child case and its department.
     """
-    from tongban.cases.sharing import case_materials_share
-
     for child in _children(parent):
         case_materials_share(case=child, actor=actor)
     with transaction.atomic():
@@ -378,9 +371,8 @@ def _required_by(theme: Theme) -> dict[str, list[str]]:
 
 def theme_form_errors(*, theme: Theme, form: Any) -> list[FieldError]:
     """Errors of the merged form; a missing field names the matters that need it."""
-    services = _services()
     schema = theme_form_schema(theme=theme)
-    errors = services.form_errors(schema=schema, form=form, complete=True)
+    errors = form_errors(schema=schema, form=form, complete=True)
     needed = _required_by(theme)
     properties = schema.get("properties") or {}
     out: list[FieldError] = []
@@ -388,7 +380,7 @@ def theme_form_errors(*, theme: Theme, form: Any) -> list[FieldError]:
         name = error.field.removeprefix("form.")
         missing = isinstance(form, dict) and name in needed and name not in form
         if missing:
-            title = services._title(properties.get(name), name)
+            title = schema_field_title(properties.get(name), name)
             message = _("%(title)s：%(matters)s 需要此项") % {
                 "title": title,
                 "matters": "、".join(needed[name]),
@@ -403,7 +395,7 @@ def _child_submit(
     child: Case, actor: User, now: datetime, commitment: Mapping[str, Any] | None
 ) -> None:
     try:
-        _services()._matter_case_submit(child, actor, now, None, commitment)
+        matter_case_submit(child, actor, now, None, commitment)
     except ValidationFailed as exc:
         name = _matter_name(child)
         raise ValidationFailed(
@@ -419,16 +411,15 @@ def theme_case_submit(
 
     A signed ``commitment`` (告知承诺) covers every matter of the theme that takes that route.
     """
-    services = _services()
     if case.parent_id is not None:
         raise InvalidStateChange(_("主题服务中的事项随主题申请一并提交，请提交主题申请"))
-    services._applicant_required(actor, case)
+    applicant_required(actor, case)
     if case.status != CaseStatus.DRAFT:
-        raise services._status_refused(case, _("再次提交"))
+        raise status_refused(case, _("再次提交"))
     assert case.theme is not None
     theme = case.theme
     errors = theme_form_errors(theme=theme, form=case.form_data)
-    errors.extend(services._materials_missing(case))
+    errors.extend(materials_missing(case))
     if errors:
         raise ValidationFailed(_("申请内容不完整，请补充后再提交"), errors=errors)
 
@@ -445,7 +436,7 @@ def theme_case_submit(
             _timeline(
                 child,
                 at=now,
-                action="waiting",
+                action=TimelineAction.WAITING,
                 step=_("等待前序事项"),
                 comment=_("前一阶段的事项办结后自动提交"),
             )
@@ -461,7 +452,7 @@ def theme_case_submit(
     _timeline(
         case,
         at=now,
-        action="submitted",
+        action=TimelineAction.SUBMITTED,
         step=_("提交申请"),
         actor=actor,
         comment=_("一次提交 %(n)s 个事项，同时办理：%(names)s")
@@ -472,26 +463,11 @@ def theme_case_submit(
             # Refused on credit, or issued at once on commitment, at submission itself.
             theme_child_refresh(child=child, now=now)
     if case.channel == Channel.WINDOW:
-        from tongban.cases.models import VisitKind
-        from tongban.cases.outputs import visit_record
-
         visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)
     return case
 
 
 # --- progress --------------------------------------------------------------------------------
-
-
-def _combined(parent: Case) -> bool:
-    return parent.theme is not None and parent.theme.combined_certificate_type_id is not None
-
-
-def theme_child_issue_withheld(*, case: Case) -> bool:
-    """Whether an approved child issues nothing itself (its item goes on a combined licence)."""
-    if case.parent_id is None:
-        return False
-    parent = Case.objects.select_related("theme").get(pk=case.parent_id)
-    return _combined(parent)
 
 
 def _ended_well(child: Case, combined: bool) -> bool:
@@ -517,12 +493,12 @@ def _child_stop(child: Case, *, reason: str, now: datetime) -> None:
     if child.process_id is not None:
         # The process is abandoned where it stands; its timers must not fire any more.
         ProcessInstance.objects.filter(pk=child.process_id).update(next_timer_at=None)
-    _timeline(child, at=now, action="withdrawn", step=_("停止办理"), comment=reason)
+    _timeline(child, at=now, action=TimelineAction.WITHDRAWN, step=_("停止办理"), comment=reason)
 
 
 def _progress_record(parent: Case, child: Case, now: datetime) -> None:
     prefix = f"{_matter_name(child)}："
-    recorded = parent.timeline.filter(action="child_status", step__startswith=prefix)
+    recorded = parent.timeline.filter(action=TimelineAction.CHILD_STATUS, step__startswith=prefix)
     status = CaseStatus(child.status)
     accepted = f"{prefix}{CaseStatus.ACCEPTED.label}"
     if status == CaseStatus.UNDER_REVIEW and not recorded.filter(step=accepted).exists():
@@ -535,7 +511,7 @@ def _progress_record(parent: Case, child: Case, now: datetime) -> None:
     _timeline(
         parent,
         at=now,
-        action="child_status",
+        action=TimelineAction.CHILD_STATUS,
         step=step,
         comment=child.outcome_reason if child.status in FAILURE_STATUSES else "",
         department=child.department,
@@ -557,7 +533,7 @@ def theme_child_refresh(*, child: Case, now: datetime | None = None) -> None:
         return
     assert parent.theme is not None
     theme = parent.theme
-    combined = _combined(parent)
+    combined = theme_has_combined_licence(parent)
     _progress_record(parent, child, now)
 
     failed = child.status in (CaseStatus.REJECTED, CaseStatus.DENIED)
@@ -613,8 +589,6 @@ def _next_stage_start(parent: Case, children: list[Case], combined: bool, now: d
 
 
 def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetime) -> None:
-    from tongban.cases.notifications import notify_applicant
-
     reasons = [
         f"{_matter_name(c)}：{c.outcome_reason}"
         for c in children
@@ -622,14 +596,12 @@ def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetim
     ]
     approved = [c for c in children if _ended_well(c, combined)]
     if combined and approved:
-        from tongban.certificates.combined import combined_licence_issue
-
-        certificate = combined_licence_issue(parent=parent, now=now)
+        certificate = combined_licence_issue(parent=parent, children=approved, now=now)
         parent.status = CaseStatus.ISSUED
         _timeline(
             parent,
             at=now,
-            action="issued",
+            action=TimelineAction.ISSUED,
             step=_("已出证"),
             comment=_("综合许可证编号 %(no)s，载明 %(n)s 个许可项目")
             % {"no": certificate.number, "n": len(approved)},
@@ -642,7 +614,7 @@ def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetim
             _timeline(
                 child,
                 at=now,
-                action="completed",
+                action=TimelineAction.COMPLETED,
                 step=_("办结"),
                 comment=_("已载入综合许可证 %(no)s") % {"no": certificate.number},
             )
@@ -685,8 +657,6 @@ def theme_case_withdrawn(*, case: Case, now: datetime, reason: str = "") -> None
 
 def theme_children_view(*, case: Case) -> list[dict[str, Any]]:
     """The children of a theme parent with their departments, statuses and certificates."""
-    from tongban.cases.outputs import certificate_verify_url
-
     if not is_theme_parent(case):
         return []
     return [
@@ -712,10 +682,28 @@ def theme_children_view(*, case: Case) -> list[dict[str, Any]]:
                     "number": c.number,
                     "type": localized(c.certificate_type, "name"),
                     "status": c.status,
-                    "verify_url": certificate_verify_url(c.number),
+                    "verify_url": verify_url(c.number),
                 }
                 for c in child.certificates.select_related("certificate_type").order_by("id")
             ],
         }
         for child in _children(case)
     ]
+
+
+def theme_certificate_reissued(event: CertificateReissued) -> None:
+    """A combined licence was reissued (one item changed): its theme case's timeline says so.
+
+    The receiver of ``certificates.hooks.certificate_reissued``.
+    """
+    if event.old.case_id is None:
+        return
+    TimelineEntry.objects.create(
+        case_id=event.old.case_id,
+        at=event.at,
+        action=TimelineAction.CERTIFICATE_REISSUED,
+        step=_("综合许可证变更"),
+        actor=event.actor,
+        department=event.old.issuer,
+        comment=event.summary,
+    )

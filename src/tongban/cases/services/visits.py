@@ -1,6 +1,6 @@
 """最多跑一次: each matter's share of cases done with at most one in-person visit, from live data.
 
-A case's visits are its own ``visit_count`` (kept by ``cases.outputs.visit_record``)
+A case's visits are its own ``visit_count`` (kept by ``visit_record`` below)
 plus those of its theme parent, since a theme submitted at the window is one
 visit for every matter in it.  Only completed cases count: a case still running
 may need another visit.  A matter without completed cases is judged by its
@@ -10,19 +10,33 @@ guide (``Matter.max_visits`` ≤ 1), and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, F, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from tongban.cases.choices import CaseStatus
-from tongban.cases.models import Case
+from tongban.cases.models import Case, Visit
 from tongban.catalog.choices import Audience
 from tongban.catalog.models import Matter, localized
+from tongban.identity.models import User
 
 #: Matters an enterprise can apply for (the reform's figure counts 法人事项).
 ENTERPRISE_AUDIENCES = (Audience.ENTERPRISE, Audience.BOTH)
 #: "At most one visit".
 AT_MOST = 1
+
+
+def visit_record(
+    *, case: Case, kind: str, actor: User | None = None, now: datetime | None = None
+) -> Visit:
+    """Record one in-person visit of the applicant for ``case`` and count it."""
+    visit = Visit.objects.create(case=case, kind=kind, at=now or timezone.now(), recorded_by=actor)
+    # An UPDATE with F() so two visits recorded at once both count; the caller's copy follows.
+    Case.objects.filter(pk=case.pk).update(visit_count=F("visit_count") + 1)
+    case.visit_count = Case.objects.values_list("visit_count", flat=True).get(pk=case.pk)
+    return visit
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import CaseStatus, CreditRoute
+from tongban.cases.choices import CaseStatus, CreditRoute, TimelineAction
 from tongban.cases.models import Case, TimelineEntry
 from tongban.core.errors import FieldError, ValidationFailed
 from tongban.credit.choices import CreditList
@@ -132,7 +132,7 @@ def case_route_timeline(*, case: Case, now: datetime, actor: User | None = None)
     TimelineEntry.objects.create(
         case=case,
         at=now,
-        action="route",
+        action=TimelineAction.ROUTE,
         step=_("审批路径：%(route)s（%(reason)s）")
         % {"route": CreditRoute(case.route).label, "reason": _short(case.route_reason)},
         comment=case.route_reason,
@@ -143,7 +143,7 @@ def case_route_timeline(*, case: Case, now: datetime, actor: User | None = None)
         TimelineEntry.objects.create(
             case=case,
             at=now,
-            action="commitment_signed",
+            action=TimelineAction.COMMITMENT_SIGNED,
             step=_("签署告知承诺书"),
             comment=case.commitment_text,
             actor=actor,
@@ -163,7 +163,7 @@ def case_refuse_on_credit(*, case: Case, now: datetime) -> None:
     TimelineEntry.objects.create(
         case=case,
         at=now,
-        action="rejected",
+        action=TimelineAction.REJECTED,
         step=_("不予受理"),
         comment=case.outcome_reason,
         department=case.department,

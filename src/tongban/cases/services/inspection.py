@@ -19,12 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import CreditRoute, Decision, TaskKind, TaskState
+from tongban.cases.choices import CreditRoute, Decision, TaskKind, TaskState, TimelineAction
 from tongban.cases.models import Case, Task, TimelineEntry
-from tongban.cases.routes import case_credit_subject
-from tongban.cases.sla import shanghai_date
+from tongban.cases.services.routes import case_credit_subject
+from tongban.cases.services.sla import shanghai_date
+from tongban.certificates.choices import CertificateStatus
+from tongban.certificates.models import Certificate
+from tongban.certificates.services import certificate_revoke
 from tongban.core.errors import FieldError, InvalidStateChange, ValidationFailed
 from tongban.credit.choices import CreditLevel, CreditList, SubjectType
+from tongban.credit.services import credit_record_create
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow.calendar import WorkCalendar
@@ -84,7 +88,7 @@ def case_inspection_open(*, case: Case, now: datetime) -> Task | None:
     TimelineEntry.objects.create(
         case=case,
         at=now,
-        action="inspection_opened",
+        action=TimelineAction.INSPECTION_OPENED,
         step=_("先证后查：待事后核查"),
         comment=_("监管人员将于 %(day)s 前核查") % {"day": due.due_date.isoformat()},
         department=case.department,
@@ -113,10 +117,6 @@ def inspection_complete(
     The caller (``task_complete``) has locked the case and the task and checked the
     actor's department and role and the decision.
     """
-    from tongban.certificates.choices import CertificateStatus
-    from tongban.certificates.models import Certificate
-    from tongban.certificates.services import certificate_revoke
-    from tongban.credit.services import credit_record_create
 
     if task.kind != TaskKind.INSPECTION or task.state != TaskState.OPEN:
         raise InvalidStateChange(_("该待办不是待办理的事后核查"))
@@ -139,7 +139,7 @@ def inspection_complete(
         TimelineEntry.objects.create(
             case=case,
             at=now,
-            action="inspection_passed",
+            action=TimelineAction.INSPECTION_PASSED,
             step=_("事后核查：核查通过"),
             comment=comment,
             actor=actor,
@@ -174,7 +174,7 @@ def inspection_complete(
     TimelineEntry.objects.create(
         case=case,
         at=now,
-        action="inspection_failed",
+        action=TimelineAction.INSPECTION_FAILED,
         step=_("事后核查：核查不实，撤销许可"),
         comment=reason
         + (_("；已撤销证照 %(numbers)s") % {"numbers": "、".join(revoked)} if revoked else ""),

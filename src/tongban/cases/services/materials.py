@@ -11,12 +11,17 @@ import hashlib
 import os
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tongban.cases.choices import MaterialOrigin, MaterialStatus, SupplementState
+from tongban.cases.models import Case, CaseMaterial, SupplementRequest
 from tongban.core.errors import FieldError, ValidationFailed
 
 #: Content types accepted for materials, with the names shown in refusals.
@@ -116,3 +121,67 @@ def _refused(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(
         _("材料文件不符合要求"), errors=[FieldError(field=field, message=message)]
     )
+
+
+# --- a case's materials ----------------------------------------------------------------------
+
+
+def material_store(
+    material: CaseMaterial, file: UploadedFile, checked: CheckedFile, now: datetime
+) -> CaseMaterial:
+    old_name = material.file.name if material.file else ""
+    material.content_type = checked.content_type
+    material.size = checked.size
+    material.sha256 = checked.sha256
+    material.original_name = checked.original_name
+    material.status = MaterialStatus.PROVIDED
+    material.origin = MaterialOrigin.UPLOAD
+    material.uploaded_at = now
+    material.review_note = ""
+    # The name passed here is ignored by material_upload_to: only a random name is used.
+    material.file.save(checked.original_name or "material", file, save=False)
+    material.save()
+    if old_name:
+        transaction.on_commit(lambda: stored_file_release(old_name))
+    return material
+
+
+def stored_file_release(name: str) -> None:
+    # A theme's materials share one stored file between the parent and its children.
+    if not CaseMaterial.objects.filter(file=name).exists():
+        default_storage.delete(name)
+
+
+def material_for(case: Case, requirement_code: str, field: str = "requirement") -> CaseMaterial:
+    material = (
+        CaseMaterial.objects.select_for_update()
+        .filter(case=case, requirement_code=requirement_code)
+        .first()
+    )
+    if material is None:
+        raise ValidationFailed(
+            _("材料编码不存在"),
+            errors=[
+                FieldError(
+                    field=field,
+                    message=_("本事项没有编码为“%(code)s”的材料") % {"code": requirement_code},
+                )
+            ],
+        )
+    return material
+
+
+def supplement_open(case: Case) -> SupplementRequest | None:
+    return (
+        SupplementRequest.objects.select_for_update()
+        .filter(case=case, state=SupplementState.OPEN)
+        .first()
+    )
+
+
+def supplement_requested_codes(request: SupplementRequest, kind: str) -> list[str]:
+    return [
+        str(item.get("code"))
+        for item in request.items or []
+        if isinstance(item, dict) and item.get("kind") == kind
+    ]

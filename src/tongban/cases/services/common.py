@@ -1,0 +1,62 @@
+"""What every case operation does: lock the case, refuse a wrong state, write the timeline.
+
+Every operation is one transaction that locks the case row first, so two changes
+of one case are serialised; the process state additionally carries a version
+(optimistic lock in ``tongban.workflow.engine``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from tongban.cases.choices import CaseStatus
+from tongban.cases.models import Case, TimelineEntry
+from tongban.cases.rules import is_applicant
+from tongban.catalog.models import Department
+from tongban.core.errors import InvalidStateChange, PermissionDenied
+from tongban.identity.models import User
+
+
+def status_refused(case: Case, action: str) -> InvalidStateChange:
+    """The error for ``action`` asked of a case in a status that does not allow it."""
+    return InvalidStateChange(
+        _("办件当前状态为“%(status)s”，不能%(action)s")
+        % {"status": CaseStatus(case.status).label, "action": action}
+    )
+
+
+def case_lock(case: Case) -> Case:
+    """The case re-read under a row lock (PostgreSQL; SQLite writes serially)."""
+    return Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+
+
+def timeline_add(
+    case: Case,
+    *,
+    at: datetime,
+    action: str,
+    step: str = "",
+    actor: User | None = None,
+    department: Department | None = None,
+    comment: str = "",
+    public: bool = True,
+) -> TimelineEntry:
+    """One entry of the case's timeline (``action`` is a ``TimelineAction``)."""
+    return TimelineEntry.objects.create(
+        case=case,
+        at=at,
+        action=action,
+        step=step,
+        actor=actor,
+        department=department,
+        comment=comment,
+        public=public,
+    )
+
+
+def applicant_required(actor: User, case: Case) -> None:
+    """Refuse anyone but the applicant (or a live agent of the applying enterprise)."""
+    if not is_applicant(actor, case):
+        raise PermissionDenied(_("只有申请人本人（或企业经办人）可以办理此操作"))

@@ -1,0 +1,237 @@
+"""One matter's application: resolve the applicant and the guide, create the draft, submit it.
+
+Themes (``themes.py``) build their children from these same steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongban.cases.choices import (
+    ApplicantType,
+    CaseStatus,
+    CreditRoute,
+    MaterialStatus,
+    NotificationEvent,
+    TimelineAction,
+)
+from tongban.cases.models import Case, CaseMaterial, VisitKind
+from tongban.cases.rules import case_form_schema, case_guide
+from tongban.cases.services import deferral, routes
+from tongban.cases.services.common import applicant_required, status_refused, timeline_add
+from tongban.cases.services.notifications import notify_applicant
+from tongban.cases.services.process import acceptance_deadline_iso, tasks_sync
+from tongban.cases.services.visits import visit_record
+from tongban.catalog.choices import Channel
+from tongban.catalog.forms import form_errors
+from tongban.catalog.models import Matter, MatterVersion
+from tongban.core.errors import FieldError, PermissionDenied, ValidationFailed
+from tongban.counter.services import guidance_for_application, guidance_mark_used
+from tongban.identity import selectors as identity_selectors
+from tongban.identity.models import Enterprise, Person, User
+from tongban.workflow import engine
+from tongban.workflow.calendar import SHANGHAI
+
+
+def case_number(case: Case) -> str:
+    created = (case.created_at or timezone.now()).astimezone(SHANGHAI)
+    return f"JD{created:%Y%m%d}{case.pk:06d}"
+
+
+def applicant_resolve(
+    actor: User, applicant: Mapping[str, Any] | None
+) -> tuple[str, Person | None, Enterprise | None, str]:
+    kind = (applicant or {}).get("type") or ApplicantType.PERSON
+    if kind == ApplicantType.PERSON:
+        person = Person.objects.filter(user=actor).first()
+        if person is None:
+            raise ValidationFailed(
+                _("当前账号尚未实名登记，不能以个人身份申请"),
+                errors=[FieldError(field="applicant", message=_("当前账号没有对应的自然人信息"))],
+            )
+        return ApplicantType.PERSON, person, None, person.name
+    if kind == ApplicantType.ENTERPRISE:
+        uscc = str((applicant or {}).get("uscc") or "").strip().upper()
+        if not uscc:
+            raise ValidationFailed(
+                _("请填写企业的统一社会信用代码"),
+                errors=[FieldError(field="applicant.uscc", message=_("必填"))],
+            )
+        enterprise = Enterprise.objects.filter(uscc=uscc).first()
+        if enterprise is None or not identity_selectors.user_is_agent_of(user=actor, uscc=uscc):
+            raise PermissionDenied(_("您不是该企业的有效经办人，不能代其申请"))
+        return ApplicantType.ENTERPRISE, None, enterprise, enterprise.name
+    raise ValidationFailed(
+        _("申请人类型无效"),
+        errors=[FieldError(field="applicant.type", message=_("只能是 person 或 enterprise"))],
+    )
+
+
+def matter_for_application(matter_code: str | None, channel: str) -> tuple[Matter, MatterVersion]:
+    if not matter_code:
+        raise ValidationFailed(
+            _("请选择要申请的事项"), errors=[FieldError(field="matter", message=_("必填"))]
+        )
+    matter = (
+        Matter.objects.select_related("department").filter(code=matter_code, is_active=True).first()
+    )
+    if matter is None:
+        raise ValidationFailed(
+            _("事项不存在或已停止办理"),
+            errors=[FieldError(field="matter", message=_("事项不存在或已停止办理"))],
+        )
+    if channel not in Channel.values or channel not in (matter.channels or []):
+        raise ValidationFailed(
+            _("该事项不支持此办理渠道"),
+            errors=[
+                FieldError(
+                    field="channel",
+                    message=_("该事项可用的办理渠道：%(channels)s")
+                    % {
+                        "channels": "、".join(
+                            str(Channel(c).label) for c in matter.channels if c in Channel.values
+                        )
+                        or _("无")
+                    },
+                )
+            ],
+        )
+    version = matter.versions.order_by("-version").first()
+    if version is None:
+        raise ValidationFailed(
+            _("该事项的办事指南尚未发布"),
+            errors=[FieldError(field="matter", message=_("办事指南尚未发布"))],
+        )
+    return matter, version
+
+
+def matter_case_create(
+    *,
+    actor: User,
+    matter_code: str | None,
+    applicant: Mapping[str, Any] | None,
+    form: Any,
+    channel: str,
+    guidance_id: int | None = None,
+) -> Case:
+    matter, version = matter_for_application(matter_code, channel)
+    applicant_type, person, enterprise, applicant_name = applicant_resolve(actor, applicant)
+    form = {} if form is None else form
+    guidance = None
+    if guidance_id is not None:
+        # 批前指导: the reviewed draft pre-fills the form; what the applicant typed wins.
+        guidance = guidance_for_application(actor=actor, guidance_id=guidance_id, matter=matter)
+        if isinstance(form, dict):
+            form = {**(guidance.draft_form or {}), **form}
+    guide = version.guide if isinstance(version.guide, dict) else {}
+    schema = guide.get("form_schema") or {"type": "object", "properties": {}}
+    errors = form_errors(schema=schema, form=form, complete=False)
+    if errors:
+        raise ValidationFailed(_("申请表填写有误"), errors=errors)
+
+    now = timezone.now()
+    case = Case.objects.create(
+        matter=matter,
+        matter_version=version,
+        department=matter.department,
+        applicant_user=actor,
+        applicant_type=applicant_type,
+        applicant_person=person,
+        applicant_enterprise=enterprise,
+        applicant_name=applicant_name,
+        channel=channel,
+        form_data=form,
+        status=CaseStatus.DRAFT,
+        guidance=guidance,
+    )
+    case.case_no = case_number(case)
+    case.save(update_fields=["case_no"])
+    if guidance is not None:
+        guidance_mark_used(guidance=guidance)
+    CaseMaterial.objects.bulk_create(
+        CaseMaterial(
+            case=case,
+            requirement_code=item["code"],
+            name=item.get("name") or item["code"],
+            required=bool(item.get("required", True)),
+            key=bool(item.get("key", True)),
+            shared_resource=item.get("shared_resource") or "",
+        )
+        for item in guide.get("materials") or []
+    )
+    # Materials that data sharing can supply (shared_resource) are filled in by
+    # cases.sharing right after this transaction commits (see case_create).
+    timeline_add(case, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
+    return case
+
+
+def materials_missing(case: Case) -> list[FieldError]:
+    done = {MaterialStatus.PROVIDED, MaterialStatus.VERIFIED, MaterialStatus.DEFERRED}
+    return [
+        FieldError(
+            field=f"materials.{m.requirement_code}",
+            message=_("请提供材料“%(name)s”") % {"name": m.name},
+        )
+        for m in case.materials.all()
+        if m.required and m.status not in done
+    ]
+
+
+def matter_case_submit(
+    case: Case,
+    actor: User,
+    now: datetime,
+    deferred: list[dict[str, Any]] | None = None,
+    commitment: dict[str, Any] | None = None,
+) -> Case:
+    applicant_required(actor, case)
+    if case.status != CaseStatus.DRAFT:
+        raise status_refused(case, _("再次提交"))
+    errors = form_errors(schema=case_form_schema(case), form=case.form_data, complete=True)
+    # 容缺受理: deferred non-key materials count as delivered (cases.deferral).
+    refused = deferral.case_deferrals_apply(
+        case=case, deferred=deferred or [], today=now.astimezone(SHANGHAI).date()
+    )
+    errors.extend(refused)
+    # A refused deferral already names its material; "please provide" would hide why.
+    errors.extend(e for e in materials_missing(case) if e.field not in {r.field for r in refused})
+    if errors:
+        raise ValidationFailed(_("申请内容不完整，请补充后再提交"), errors=errors)
+    # 信用分级分类审批 (cases.routes): refuses an unsigned commitment before anything changes.
+    route = routes.case_route_take(case=case, now=now, commitment=commitment)
+    if route == CreditRoute.REFUSED:
+        return case_refused_on_credit(case, actor, now)
+    guide = case_guide(case)
+    case.submitted_at = now
+    deadline = acceptance_deadline_iso(case)
+    params = guide.get("process_params") or {}
+    step = engine.process_start(
+        name=str(guide.get("process") or "standard_approval"),
+        data={**params, "acceptance_deadline": deadline, "case_no": case.case_no, "route": route},
+    )
+    case.process = step.instance
+    case.status = CaseStatus.SUBMITTED
+    case.save()
+    tasks_sync(case, step)
+    timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)
+    routes.case_route_timeline(case=case, now=now, actor=actor)
+    deferral.deferral_timeline_note(case=case, at=now)
+    if case.channel == Channel.WINDOW and case.parent_id is None:
+        visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)
+    return case
+
+
+def case_refused_on_credit(case: Case, actor: User, now: datetime) -> Case:
+    # 联合惩戒: rejected at once with the legal reason; no process starts, nothing is issued.
+    case.submitted_at = now
+    timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)
+    routes.case_route_timeline(case=case, now=now, actor=actor)
+    routes.case_refuse_on_credit(case=case, now=now)
+    case.save()
+    notify_applicant(case=case, event=NotificationEvent.REJECTED)
+    return case

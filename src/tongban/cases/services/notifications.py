@@ -1,0 +1,288 @@
+"""Notifications to applicants and center admins, through an outbox (the Notification table).
+
+A service writes the outbox rows in its own transaction; a background task
+(``notification_send`` below) sends each row and retries a failing one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from tongban.cases.choices import NotificationChannel, NotificationEvent, NotificationStatus
+from tongban.cases.models import Case, Notification, SupplementRequest
+from tongban.cases.rules import case_deferred_materials
+from tongban.cases.sms import sms_provider
+from tongban.core.tasks import enqueue_with_transaction
+from tongban.identity.choices import StaffRole
+from tongban.identity.models import User
+
+logger = logging.getLogger(__name__)
+
+#: Seconds before the n-th retry of a failed notification (n = attempts so far).
+RETRY_DELAY_SECONDS = 60
+
+#: Events the applicant is told about (every ``NotificationEvent``).
+APPLICANT_EVENTS = tuple(NotificationEvent.values)
+
+
+def _matter_name(case: Case) -> str:
+    if case.matter is not None:
+        return case.matter.name
+    if case.theme is not None:
+        return case.theme.name
+    return _("政务服务事项")
+
+
+def _item_name(case: Case, item: dict[str, Any]) -> str:
+    code = str(item.get("code", ""))
+    if item.get("kind") == "material":
+        material = case.materials.filter(requirement_code=code).first()
+        return material.name if material is not None else code
+    guide = case.matter_version.guide if case.matter_version is not None else {}
+    properties = (guide.get("form_schema") or {}).get("properties") or {}
+    title = (properties.get(code) or {}).get("title")
+    return str(title) if title else code
+
+
+def _supplement_lines(case: Case) -> str:
+    supplement = (
+        SupplementRequest.objects.filter(case=case).order_by("-requested_at", "-pk").first()
+    )
+    if supplement is None:
+        return ""
+    lines = []
+    for number, item in enumerate(supplement.items or [], start=1):
+        reason = str(item.get("reason", "")).strip()
+        name = _item_name(case, item)
+        lines.append(f"{number}. {name}：{reason}" if reason else f"{number}. {name}")
+    return "\n".join(lines)
+
+
+def _subjects() -> dict[str, str]:
+    return {
+        NotificationEvent.ACCEPTED: _("办件%(case_no)s已受理"),
+        NotificationEvent.REJECTED: _("办件%(case_no)s不予受理"),
+        NotificationEvent.SUPPLEMENT_REQUIRED: _("办件%(case_no)s需要补正材料"),
+        NotificationEvent.APPROVED: _("办件%(case_no)s准予许可"),
+        NotificationEvent.DENIED: _("办件%(case_no)s不予许可"),
+        NotificationEvent.COMPLETED: _("办件%(case_no)s已办结"),
+        NotificationEvent.WITHDRAWN: _("办件%(case_no)s已撤回"),
+        NotificationEvent.PAYMENT_REQUIRED: _("办件%(case_no)s待缴费"),
+        NotificationEvent.ISSUED: _("办件%(case_no)s已出证"),
+        NotificationEvent.DEFERRAL_REMINDER: _("办件%(case_no)s容缺材料补交提醒"),
+        NotificationEvent.DEFERRAL_OVERDUE: _("办件%(case_no)s容缺材料已逾期"),
+    }
+
+
+def _body(case: Case, event: str, values: dict[str, str]) -> str:
+    if event == NotificationEvent.ACCEPTED:
+        body = _("您申请的“%(matter)s”（办件编号%(case_no)s）已受理。") % values
+        if case.due_date:
+            body += _("办结期限为%(due)s。") % values
+        return body
+    if event == NotificationEvent.SUPPLEMENT_REQUIRED:
+        body = (
+            _(
+                "您申请的“%(matter)s”（办件编号%(case_no)s）需要补正，"
+                "请一次性补齐以下内容（补正期间办理时限暂停计算）："
+            )
+            % values
+        )
+        items = _supplement_lines(case)
+        return body + "\n" + items if items else body
+    if event in (NotificationEvent.DEFERRAL_REMINDER, NotificationEvent.DEFERRAL_OVERDUE):
+        return _deferral_body(case, event, values)
+    bodies = {
+        NotificationEvent.REJECTED: _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）不予受理。理由：%(reason)s"
+        ),
+        NotificationEvent.APPROVED: _("您申请的“%(matter)s”（办件编号%(case_no)s）已准予许可。"),
+        NotificationEvent.DENIED: _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）不予许可。理由：%(reason)s"
+        ),
+        NotificationEvent.PAYMENT_REQUIRED: _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）需缴纳费用，请登录“我的办件”在线缴费。"
+        ),
+        NotificationEvent.ISSUED: _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）已出具电子证照，可在“我的办件”中下载。"
+        ),
+        NotificationEvent.COMPLETED: _("您申请的“%(matter)s”（办件编号%(case_no)s）已办结。"),
+        NotificationEvent.WITHDRAWN: _("您申请的“%(matter)s”（办件编号%(case_no)s）已撤回。"),
+    }
+    return bodies[event] % values
+
+
+def _texts(case: Case, event: str) -> tuple[str, str]:
+    """(subject, body) of ``event`` in the primary language."""
+    values = {
+        "case_no": case.case_no or str(case),
+        "matter": _matter_name(case),
+        "due": case.due_date.isoformat() if case.due_date else "",
+        "reason": case.outcome_reason or _("详见办件详情"),
+    }
+    return _subjects()[event] % values, _body(case, event, values)
+
+
+def _deferral_body(case: Case, event: str, values: dict[str, str]) -> str:
+    items = "、".join(
+        _("“%(name)s”（%(until)s前）")
+        % {"name": m.name, "until": m.deferred_until.isoformat() if m.deferred_until else "—"}
+        for m in case_deferred_materials(case=case)
+    )
+    if event == "deferral_overdue":
+        return _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）容缺材料已超过补交期限：%(items)s。"
+            "证照暂缓发放，请尽快补交。"
+        ) % {**values, "items": items}
+    return _(
+        "您申请的“%(matter)s”（办件编号%(case_no)s）有容缺材料待补交：%(items)s。"
+        "请按期在“我的办件”中上传，补齐后即发放证照。"
+    ) % {**values, "items": items}
+
+
+def _applicant_phone(case: Case) -> str:
+    user = case.applicant_user
+    if user.phone:
+        return user.phone
+    person = case.applicant_person or getattr(user, "person", None)
+    return person.phone if person is not None else ""
+
+
+def notify_applicant(*, case: Case, event: str) -> list[Notification]:
+    """Queue the applicant's email and SMS about ``event``; they are sent after commit."""
+    if event not in APPLICANT_EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = _texts(case, event)
+        sms_text = _("【通办】") + body
+    rows: list[Notification] = []
+    email = case.applicant_user.email
+    if email:
+        rows.append(
+            Notification(
+                case=case,
+                channel=NotificationChannel.EMAIL,
+                recipient=email,
+                subject=subject,
+                body=body,
+            )
+        )
+    phone = _applicant_phone(case)
+    if phone:
+        rows.append(
+            Notification(
+                case=case,
+                channel=NotificationChannel.SMS,
+                recipient=phone,
+                subject=subject,
+                body=sms_text,
+            )
+        )
+    return _queue(rows)
+
+
+def notify_center_admins(*, subject: str, body: str) -> list[Notification]:
+    """Queue an email to every active center admin (中心管理员) who has an address."""
+    group = Group.objects.filter(name=StaffRole.CENTER_ADMIN).first()
+    admins = (
+        User.objects.filter(groups=group, is_active=True).exclude(email="").order_by("pk")
+        if group is not None
+        else User.objects.none()
+    )
+    rows = [
+        Notification(
+            channel=NotificationChannel.EMAIL, recipient=admin.email, subject=subject, body=body
+        )
+        for admin in admins
+    ]
+    if not rows:
+        # Kept anyway, so the admin site shows it and the message is not produced again.
+        with translation.override(settings.LANGUAGE_CODE):
+            error = _("没有设置电子邮箱的中心管理员")
+        Notification.objects.create(
+            channel=NotificationChannel.EMAIL,
+            recipient="",
+            subject=subject,
+            body=body,
+            status=NotificationStatus.FAILED,
+            error=error,
+        )
+        return []
+    return _queue(rows)
+
+
+def _queue(rows: list[Notification]) -> list[Notification]:
+    for row in rows:
+        row.save()
+        enqueue_with_transaction(notification_send, row.pk)
+    return rows
+
+
+# --- sending (the outbox's task) ------------------------------------------------------------
+
+
+def _send(notification: Notification) -> str:
+    if notification.channel == NotificationChannel.EMAIL:
+        send_mail(
+            notification.subject,
+            notification.body,
+            None,
+            [notification.recipient],
+            fail_silently=False,
+        )
+        return ""
+    return sms_provider().send(phone=notification.recipient, text=notification.body)
+
+
+@task()
+def notification_send(notification_id: int) -> str:
+    """Send one queued notification; retry a failure up to NOTIFICATION_MAX_ATTEMPTS in all."""
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None or notification.status != NotificationStatus.QUEUED:
+        return "skipped"
+    notification.attempts += 1
+    try:
+        notification.provider_message_id = _send(notification)[:100]
+    except Exception as exc:
+        notification.error = f"{type(exc).__name__}: {exc}"[:300]
+        retry = notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
+        if not retry:
+            notification.status = NotificationStatus.FAILED
+        notification.save(update_fields=["attempts", "error", "status", "updated_at"])
+        logger.warning(
+            "notification %s attempt %s failed: %s",
+            notification.pk,
+            notification.attempts,
+            notification.error,
+        )
+        if retry:
+            later = notification_send
+            if later.get_backend().supports_defer:
+                delay = RETRY_DELAY_SECONDS * notification.attempts
+                later = later.using(run_after=timezone.now() + timedelta(seconds=delay))
+            later.enqueue(notification.pk)
+            return "retry"
+        return "failed"
+    notification.status = NotificationStatus.SENT
+    notification.sent_at = timezone.now()
+    notification.error = ""
+    notification.save(
+        update_fields=[
+            "attempts",
+            "status",
+            "sent_at",
+            "provider_message_id",
+            "error",
+            "updated_at",
+        ]
+    )
+    return "sent"
