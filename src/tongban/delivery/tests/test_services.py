@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 
 from tongban.cases.choices import CaseStatus
@@ -11,7 +9,8 @@ from tongban.cases.models import Case
 from tongban.core.errors import Conflict, InvalidStateChange, ValidationFailed
 from tongban.delivery import services
 from tongban.delivery.carriers import Carrier, carrier_get
-from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
+from tongban.delivery.choices import DeliveryStatus
+from tongban.delivery.hooks import ParcelDelivered, parcel_delivered
 from tongban.delivery.models import DeliveryEvent, DeliveryOrder
 from tongban.delivery.tests.factories import address, case_issued, delivery_order
 from tongban.identity.models import User
@@ -46,21 +45,6 @@ def test_an_issued_case_gets_an_order_with_a_sandbox_tracking_number(applicant: 
 def test_an_approved_case_with_post_may_be_shipped(applicant: User) -> None:
     case = case_issued(applicant=applicant, status=CaseStatus.APPROVED)
     assert services.delivery_order_create(case=case, address=address()).pk
-
-
-def test_it_refuses_a_case_not_yet_decided(applicant: User) -> None:
-    case = case_issued(applicant=applicant, status=CaseStatus.UNDER_REVIEW)
-    with pytest.raises(InvalidStateChange):
-        services.delivery_order_create(case=case, address=address())
-    assert not DeliveryOrder.objects.exists()
-
-
-def test_it_refuses_an_approved_case_that_chose_pick_up(applicant: User) -> None:
-    case = case_issued(
-        applicant=applicant, status=CaseStatus.APPROVED, method=DeliveryMethod.PICKUP
-    )
-    with pytest.raises(InvalidStateChange):
-        services.delivery_order_create(case=case, address=address())
 
 
 def test_it_refuses_a_second_order_for_one_case(applicant: User) -> None:
@@ -101,18 +85,21 @@ def test_the_sandbox_parcel_travels_to_delivered_and_completes_the_case(applican
     assert case.timeline.filter(action="delivered").count() == 1
 
 
-def test_delivered_calls_the_case_confirmation_exactly_once(applicant: User) -> None:
+def test_delivered_tells_the_case_exactly_once(applicant: User) -> None:
     order = delivery_order(applicant=applicant)
-    with mock.patch("tongban.cases.services.outputs.case_delivery_confirmed") as confirmed:
+    told: list[ParcelDelivered] = []
+    parcel_delivered.connect(told.append)
+    try:
         order = services.delivery_advance(order=order)
         order = services.delivery_advance(order=order)
-        confirmed.assert_not_called()
+        assert told == []
         order = services.delivery_advance(order=order)
-        confirmed.assert_called_once()
-        assert confirmed.call_args.kwargs["case"].pk == order.case_id
+        assert [event.order.case_id for event in told] == [order.case_id]
         with pytest.raises(InvalidStateChange):
             services.delivery_advance(order=order)
-    assert confirmed.call_count == 1
+    finally:
+        parcel_delivered.disconnect(told.append)
+    assert len(told) == 1
 
 
 def test_an_address_marked_for_failure_fails_and_leaves_the_case_issued(applicant: User) -> None:

@@ -21,7 +21,9 @@ from typing import Any
 
 import pytest
 
+from tongban.cases.services.outputs import case_payment_confirmed
 from tongban.catalog.models import Department, Matter
+from tongban.payments.hooks import OrderPaid, order_paid
 from tongban.payments.tests.factories import fee_matter
 
 SANDBOX_SECRET = "payments-test-sandbox-secret"
@@ -141,15 +143,18 @@ def sandbox(sandbox_process: str, settings: Any) -> Sandbox:
 
 
 @pytest.fixture
-def confirmed(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Calls of cases.outputs.case_payment_confirmed (recorded, not run)."""
+def confirmed() -> Iterator[list[dict[str, Any]]]:
+    """The ``order_paid`` events payments sends (recorded; the case is not told)."""
     calls: list[dict[str, Any]] = []
 
-    def record(**kwargs: Any) -> None:
-        calls.append(kwargs)
+    def record(event: OrderPaid) -> None:
+        calls.append({"order": event.order, "case": event.order.case, "now": event.at})
 
-    monkeypatch.setattr("tongban.payments.services._case_payment_confirmed", record)
-    return calls
+    order_paid.disconnect(case_payment_confirmed)
+    order_paid.connect(record)
+    yield calls
+    order_paid.disconnect(record)
+    order_paid.connect(case_payment_confirmed)
 
 
 @pytest.fixture

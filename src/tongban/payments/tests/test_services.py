@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from tongban.cases import services as case_services
 from tongban.cases.choices import CaseStatus
+from tongban.cases.models import Case
+from tongban.cases.services.outputs import case_payment_order, case_payment_request
 from tongban.catalog.models import Matter
 from tongban.core.errors import (
     Conflict,
@@ -24,6 +26,7 @@ from tongban.identity.models import User
 from tongban.payments import services
 from tongban.payments.choices import CallbackOutcome, PaymentStatus
 from tongban.payments.models import PaymentCallback, PaymentOrder
+from tongban.payments.services import PaymentProviderUnavailable
 from tongban.payments.tests.conftest import SANDBOX_SECRET, Sandbox
 from tongban.payments.tests.factories import (
     case_accepted,
@@ -57,10 +60,15 @@ def _signed_body(data: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     return body, {"X-Sandbox-Signature": sign(SANDBOX_SECRET, body)}
 
 
+def _order(case: Case) -> PaymentOrder:
+    """The applicant asks to pay (the case's rules decide whether it may pay now)."""
+    return case_payment_order(actor=case.applicant_user, case=case)
+
+
 @pytest.fixture
 def order(sandbox: Sandbox, matter: Matter, applicant: User, clerk: User) -> PaymentOrder:
     case = case_accepted(applicant=applicant, clerk=clerk)
-    return services.payment_order_create(case=case)
+    return _order(case)
 
 
 # --- orders ----------------------------------------------------------------------------------
@@ -79,7 +87,7 @@ def test_it_creates_an_order_for_the_fee_and_opens_it_at_the_sandbox(
 
 
 def test_it_keeps_one_open_order_per_case(order: PaymentOrder) -> None:
-    again = services.payment_order_create(case=order.case)
+    again = _order(order.case)
     assert again.pk == order.pk
     assert PaymentOrder.objects.filter(case=order.case).count() == 1
 
@@ -90,7 +98,7 @@ def test_it_refuses_an_order_for_a_matter_without_a_fee(
     fee_matter(code="free-permit", fee="0")
     case = case_accepted(applicant=applicant, clerk=clerk, matter_code="free-permit")
     with pytest.raises(Conflict):
-        services.payment_order_create(case=case)
+        _order(case)
     assert not PaymentOrder.objects.exists()
 
 
@@ -99,7 +107,7 @@ def test_it_refuses_an_order_before_the_case_is_accepted(
 ) -> None:
     case = case_submitted(applicant=applicant)
     with pytest.raises(InvalidStateChange):
-        services.payment_order_create(case=case)
+        _order(case)
     assert not PaymentOrder.objects.exists()
 
 
@@ -109,9 +117,9 @@ def test_a_matter_paid_at_decision_refuses_payment_before_approval(
     fee_matter(code="late-fee", payment_at="decide")
     case = case_accepted(applicant=applicant, clerk=clerk, matter_code="late-fee")
     with pytest.raises(InvalidStateChange):
-        services.payment_order_create(case=case)
-    case.status = CaseStatus.APPROVED
-    assert services.payment_order_create(case=case).amount == Decimal("80.00")
+        _order(case)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.APPROVED)
+    assert _order(case).amount == Decimal("80.00")
 
 
 def test_an_order_made_while_the_provider_is_down_is_opened_later(
@@ -120,12 +128,12 @@ def test_an_order_made_while_the_provider_is_down_is_opened_later(
     settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
     # A bank that is down never stops the acceptance that creates the order.
     case = case_accepted(applicant=applicant, clerk=clerk)
-    with pytest.raises(services.PaymentProviderUnavailable):
-        services.payment_order_request(actor=applicant, case=case)
+    with pytest.raises(PaymentProviderUnavailable):
+        case_payment_request(actor=applicant, case=case)
     kept = PaymentOrder.objects.get(case=case)
     assert kept.pay_url == ""
     settings.PAYMENT_SANDBOX_URL = sandbox.url
-    opened = services.payment_order_request(actor=applicant, case=case)
+    opened = case_payment_request(actor=applicant, case=case)
     assert opened.pk == kept.pk
     assert opened.pay_url.startswith(sandbox.url)
 
@@ -135,7 +143,7 @@ def test_only_the_applicant_may_ask_to_pay(
 ) -> None:
     case = case_accepted(applicant=applicant, clerk=clerk)
     with pytest.raises(PermissionDenied):
-        services.payment_order_request(actor=outsider, case=case)
+        case_payment_request(actor=outsider, case=case)
 
 
 # --- the pay flow and its callbacks ----------------------------------------------------------
@@ -329,7 +337,7 @@ def test_a_payment_failed_on_demand_fails_the_order_and_a_new_one_can_be_paid(
     assert order.status == PaymentStatus.FAILED
     assert confirmed == []
 
-    retry = services.payment_order_create(case=order.case)
+    retry = _order(order.case)
     assert retry.pk != order.pk and retry.status == PaymentStatus.PENDING
     [paid] = _pay(sandbox, retry)
     assert _feed(paid).outcome == CallbackOutcome.ACCEPTED
@@ -459,10 +467,7 @@ def test_reconciliation_reports_matched_missing_and_mismatched_orders(
     clerk: User,
     confirmed: list[dict[str, Any]],
 ) -> None:
-    orders = [
-        services.payment_order_create(case=case_accepted(applicant=applicant, clerk=clerk))
-        for _ in range(4)
-    ]
+    orders = [_order(case_accepted(applicant=applicant, clerk=clerk)) for _ in range(4)]
     matched, lost, mismatched, local_only = orders
     for order in (matched, lost, mismatched):
         [callback] = _pay(sandbox, order)
@@ -497,7 +502,7 @@ def test_reconciliation_says_so_when_the_provider_is_down(
     sandbox: Sandbox, settings: Any, db: None
 ) -> None:
     settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
-    with pytest.raises(services.PaymentProviderUnavailable):
+    with pytest.raises(PaymentProviderUnavailable):
         services.payment_reconcile(day=timezone.localdate())
 
 
