@@ -47,6 +47,9 @@ def case_form_schema(case: Case) -> dict[str, Any]:
         assert case.theme is not None
         return theme_form_schema(theme=case.theme)
     schema = case_guide(case).get("form_schema")
+    if case.matter_version is None and case.matter is not None:
+        # Only a case never tied to a published version: the matter's current form.
+        schema = case.matter.form_schema
     return schema if isinstance(schema, dict) else dict(EMPTY_FORM_SCHEMA)
 
 

@@ -119,6 +119,8 @@ class TaskBrief(Schema):
     role: str
     state: str
     due_date: date | None
+    #: The decisions this task accepts (empty once it is done).
+    decisions: list[str] = []
 
 
 class SupplementOut(Schema):
@@ -249,5 +251,7 @@ class TaskOut(Schema):
     applicant_name: str
     sla_state: str
     claimed_by: str | None
+    #: The decisions this task accepts in POST /tasks/{id}/complete (empty once it is done).
+    decisions: list[str]
     decision: str
     comment: str

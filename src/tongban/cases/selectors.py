@@ -14,8 +14,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import CaseStatus, TaskKind, TaskState
+from tongban.cases.choices import DECISIONS_BY_KIND, CaseStatus, TaskKind, TaskState
 from tongban.cases.models import Case, SupplementRequest, Task
+from tongban.cases.rules import is_applicant
 from tongban.catalog.models import localized
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.identity import selectors as identity_selectors
@@ -102,13 +103,7 @@ def user_may_see_case(*, user: User, case: Case) -> bool:
     """Whether the caller applied, is a live agent of the applicant, or is staff on the case."""
     if not _signed_in(user):
         return False
-    if case.applicant_user_id == user.pk:
-        return True
-    if case.applicant_enterprise_id is not None and identity_selectors.user_is_agent_of_id(
-        user=user, enterprise_id=case.applicant_enterprise_id
-    ):
-        return True
-    return user_is_staff_on_case(user=user, case=case)
+    return is_applicant(user, case) or user_is_staff_on_case(user=user, case=case)
 
 
 def case_list_for_staff(*, user: User, q: str = "", status: str | None = None) -> QuerySet[Case]:
@@ -250,3 +245,10 @@ def case_due_date(*, case: Case) -> date | None:
     if case.accepted_at is None and case.status == CaseStatus.SUBMITTED:
         return case.acceptance_due_date
     return case.due_date
+
+
+def task_decisions(task: Task) -> list[str]:
+    """The decisions an open task accepts (``DECISIONS_BY_KIND``); none once it is done."""
+    if task.state != TaskState.OPEN:
+        return []
+    return list(DECISIONS_BY_KIND.get(task.kind, ()))

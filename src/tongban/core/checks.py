@@ -8,14 +8,14 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
 
+from tongban.core.production import production_problems
+
 
 @register(Tags.security, deploy=True)
 def production_safety(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """In production, the default secret and the demo accounts are fatal."""
     if not settings.PRODUCTION:
         return []
-    from tongban.core.production import production_problems
-
     try:
         problems = production_problems()
     except DatabaseError:

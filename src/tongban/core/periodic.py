@@ -20,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks.base import Task
 
 from tongban.core.models import PeriodicJob
+from tongban.core.tasks import run_periodic_callable
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,6 @@ def periodic_claim(*, name: str, every_seconds: int, now: datetime) -> bool:
 
 
 def _enqueue(spec: PeriodicSpec) -> None:
-    from django_tasks.base import Task
-
-    from tongban.core.tasks import run_periodic_callable
-
     target = import_string(spec.callable_path)
     if isinstance(target, Task):
         target.enqueue()

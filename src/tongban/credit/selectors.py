@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from tongban.credit.choices import LEVEL_ORDER, CreditLevel, CreditList
 from tongban.credit.models import CreditRecord
+from tongban.identity.choices import StaffRole
+from tongban.identity.selectors import user_roles
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,6 @@ def credit_status(*, subject: str, today: dt.date | None = None) -> CreditStatus
 
 def credit_manager_is(*, user: Any) -> bool:
     """Whether ``user`` may enter, import and end credit records (center admins, superusers)."""
-    from tongban.identity.choices import StaffRole
-    from tongban.identity.selectors import user_roles
-
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     if getattr(user, "is_superuser", False):

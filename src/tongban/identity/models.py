@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.core.models import TimeStampedModel
 from tongban.identity.choices import Gender
+from tongban.identity.masking import mask_id_number
 from tongban.identity.validators import validate_resident_id, validate_uscc
 
 
@@ -43,8 +44,6 @@ class Person(TimeStampedModel):
 
     @property
     def masked_id_number(self) -> str:
-        from tongban.identity.masking import mask_id_number
-
         return mask_id_number(self.id_number)
 
 

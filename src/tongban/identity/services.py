@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongban.catalog.models import Department
 from tongban.core.errors import (
     AuthenticationFailed,
     FieldError,
@@ -224,8 +225,6 @@ def staff_create(
     password_hashed: bool = False,
 ) -> User:
     """Create a member of staff of one department with the given roles."""
-    from tongban.catalog.models import Department
-
     department = Department.objects.filter(code=department_code).first()
     if department is None:
         raise _refuse("department_code", _("部门不存在：%(code)s") % {"code": department_code})

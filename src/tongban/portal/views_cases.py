@@ -26,14 +26,17 @@ from tongban.cases.choices import (
     MaterialStatus,
 )
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest
+from tongban.cases.rules import case_form_schema, is_applicant
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError, NotFound
+from tongban.counter.models import GuidanceRequest
+from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
 from tongban.identity.models import User
-from tongban.identity.selectors import user_enterprises, user_is_agent_of
+from tongban.identity.selectors import user_enterprises
 from tongban.payments.choices import PaymentStatus
 from tongban.portal.forms_cases import WithdrawForm, apply_attempt
 from tongban.portal.jsonschema_form import (
@@ -93,25 +96,9 @@ def _own_case_or_404(request: HttpRequest, case_id: int) -> Case:
         case = cases_selectors.case_get_for_user(user=user, case_id=case_id)
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
-    if case.applicant_user_id == user.pk:
-        return case
-    enterprise = case.applicant_enterprise
-    if enterprise is not None and user_is_agent_of(user=user, uscc=enterprise.uscc):
+    if is_applicant(user, case):
         return case
     raise Http404(_("未找到该办件"))
-
-
-def _case_schema(case: Case) -> dict[str, Any]:
-    """The form schema the case was created under (its matter version), else the matter's."""
-    if themes.is_theme_parent(case):
-        return themes.theme_case_schema(case=case)
-    if case.matter_version is not None:
-        schema = (case.matter_version.guide or {}).get("form_schema")
-        if isinstance(schema, dict):
-            return schema
-    if case.matter is not None and isinstance(case.matter.form_schema, dict):
-        return case.matter.form_schema
-    return {"type": "object", "properties": {}}
 
 
 def _errors_of(exc: DomainError) -> list[FieldError]:
@@ -191,9 +178,6 @@ def _guidance_for_apply(
     request: HttpRequest, user: User, matter: Matter
 ) -> tuple[int | None, dict[str, Any]]:
     """The ``?guidance=`` the applicant applies on, and its draft (the service checks it again)."""
-    from tongban.counter.models import GuidanceRequest
-    from tongban.counter.selectors import guidance_visible_to_applicant
-
     raw = request.POST.get("guidance") or request.GET.get("guidance") or ""
     if not raw.isdigit():
         return None, {}
@@ -260,7 +244,7 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     if case.status != CaseStatus.DRAFT:
         return redirect("portal:my_case", case_id=case.pk)
     user = _user(request)
-    schema = _case_schema(case)
+    schema = case_form_schema(case)
     errors: list[FieldError] = []
     shown: dict[str, Any] = dict(case.form_data or {})
     if request.method == "POST":
@@ -370,7 +354,7 @@ def _detail_context(
     delivery_shown: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     user = _user(request)
-    schema = _case_schema(case)
+    schema = case_form_schema(case)
     materials = list(case.materials.all())
     supplement = _open_supplement(case)
     supplement_context: dict[str, Any] | None = None
@@ -548,7 +532,7 @@ def my_case_supplement(request: HttpRequest, case_id: int) -> HttpResponse:
     items = [i for i in supplement.items or [] if isinstance(i, dict)]
     field_codes = [str(i.get("code")) for i in items if i.get("kind") == "field"]
     material_codes = {str(i.get("code")) for i in items if i.get("kind") == "material"}
-    schema = _case_schema(case)
+    schema = case_form_schema(case)
     form, errors = form_parse(schema, request.POST, only=field_codes)
     if not errors:
         try:
@@ -613,11 +597,9 @@ def my_case_withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def my_case_pay(request: HttpRequest, case_id: int) -> HttpResponse:
     """去缴费: the case's open payment order, then off to the provider's pay page."""
-    from tongban.payments.services import payment_order_create
-
     case = _own_case_or_404(request, case_id)
     try:
-        order = payment_order_create(case=case)
+        order = outputs.case_payment_order(actor=_user(request), case=case)
     except DomainError as exc:
         messages.error(request, str(exc.detail))
         return redirect("portal:my_case", case_id=case.pk)

@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_POST
 from tongban.cases import selectors as case_selectors
 from tongban.cases import services as case_services
 from tongban.cases.choices import (
-    DECISIONS_BY_KIND,
     FINAL_STATUSES,
     CaseStatus,
     Decision,
@@ -36,6 +35,7 @@ from tongban.cases.choices import (
     TaskState,
 )
 from tongban.cases.models import Case, CaseMaterial, Task
+from tongban.cases.rules import case_form_schema
 from tongban.cases.services import joint_review, outputs, sla
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import localized
@@ -47,6 +47,8 @@ from tongban.core.errors import (
     PermissionDenied,
 )
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
+from tongban.delivery.models import DeliveryOrder
+from tongban.delivery.services import delivery_advance
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import StaffProfile, User
@@ -233,16 +235,6 @@ def _my_open_task(request: StaffRequest, case: Case) -> Task | None:
     )
 
 
-def _form_schema(case: Case) -> dict[str, Any]:
-    if case.matter_version_id is not None and case.matter_version is not None:
-        schema = (case.matter_version.guide or {}).get("form_schema")
-    elif case.matter is not None:
-        schema = case.matter.form_schema
-    else:
-        schema = None
-    return schema if isinstance(schema, dict) else {}
-
-
 def _display(value: Any) -> str:
     if value is None or value == "":
         return "—"
@@ -257,7 +249,7 @@ def _display(value: Any) -> str:
 
 def _form_rows(case: Case) -> list[dict[str, str]]:
     """The form data with the titles of the version's schema, schema order first."""
-    properties = _form_schema(case).get("properties") or {}
+    properties = case_form_schema(case).get("properties") or {}
     data = case.form_data or {}
     rows = []
     for key, spec in properties.items():
@@ -393,8 +385,8 @@ def _case_title(case: Case) -> str:
     return localized(subject, "name") if subject is not None else "—"
 
 
-def _decisions(task: Task) -> tuple[str, ...]:
-    return DECISIONS_BY_KIND.get(task.kind, ())
+def _decisions(task: Task) -> list[str]:
+    return case_selectors.task_decisions(task)
 
 
 #: Decisions that end or turn back a case, shown as a secondary (not primary) button.
@@ -584,9 +576,6 @@ def case_parcel_advance(request: StaffRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     if not _sandbox_buttons():
         raise Http404(_("页面不存在"))
-    from tongban.delivery.models import DeliveryOrder
-    from tongban.delivery.services import delivery_advance
-
     order = DeliveryOrder.objects.filter(case=case, carrier=SANDBOX_CARRIER).first()
     if order is None:
         raise Http404(_("该办件没有沙箱快递"))

@@ -27,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tongban.workflow.choices import CalendarDayKind
+from tongban.workflow.models import CalendarDay, CalendarYear
 
 #: Deadlines are dates in the service center's time zone.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,8 +71,6 @@ class WorkCalendar:
         return calendar
 
     def _fetch(self, years: list[int]) -> None:
-        from tongban.workflow.models import CalendarDay, CalendarYear
-
         wanted = [y for y in years if y not in self._years and date.min.year <= y <= date.max.year]
         if not wanted:
             return

@@ -118,6 +118,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
                 "role": t.role,
                 "state": t.state,
                 "due_date": t.due_date,
+                "decisions": selectors.task_decisions(t),
             }
             for t in case.tasks.select_related("department").order_by("created_at", "id")
         ],
@@ -170,6 +171,7 @@ def task_out(task: Task) -> dict[str, Any]:
         "applicant_name": case.applicant_name,
         "sla_state": case.sla_state,
         "claimed_by": task.claimed_by.username if task.claimed_by else None,
+        "decisions": selectors.task_decisions(task),
         "decision": task.decision,
         "comment": task.comment,
     }

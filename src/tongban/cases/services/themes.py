@@ -22,119 +22,58 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import (
-    FINAL_STATUSES,
     CaseStatus,
     MaterialOrigin,
     MaterialStatus,
-    SupplementState,
-    TaskState,
     TimelineAction,
 )
-from tongban.cases.models import Case, CaseMaterial, TimelineEntry, VisitKind
-from tongban.cases.rules import (
-    case_guide,
-    is_theme_parent,
-    theme_has_combined_licence,
-)
+from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.services.common import applicant_required, status_refused
 from tongban.cases.services.matter import (
     applicant_resolve,
     case_number,
     materials_missing,
-    matter_case_submit,
     matter_for_application,
 )
-from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.sharing import case_materials_share
+from tongban.cases.services.theme_parts import (
+    COPIED_FIELDS,
+    PROVIDED_STATUSES,
+    certificate_code,
+    child_form,
+    child_matter_name,
+    child_submit,
+    theme_children,
+    theme_links,
+    theme_timeline,
+)
+from tongban.cases.services.theme_progress import (
+    theme_case_withdrawn,
+    theme_certificate_reissued,
+    theme_child_refresh,
+    theme_children_view,
+)
 from tongban.cases.services.visits import visit_record
-from tongban.catalog.choices import Channel, ThemeChildFailure
+from tongban.catalog.choices import Channel
 from tongban.catalog.forms import form_errors, schema_field_title
-from tongban.catalog.models import Department, Theme, ThemeMatter, localized
+from tongban.catalog.models import Theme, localized
 from tongban.catalog.services import theme_form_schema
-from tongban.certificates.combined import combined_licence_issue
-from tongban.certificates.hooks import CertificateReissued
-from tongban.certificates.pdf import verify_url
 from tongban.core.errors import FieldError, InvalidStateChange, ValidationFailed
 from tongban.identity.models import User
 from tongban.workflow.calendar import WorkCalendar
-from tongban.workflow.models import ProcessInstance
 
-#: Statuses of a child that has ended well (its result is, or will be, issued).
-SUCCESS_STATUSES = frozenset({CaseStatus.ISSUED, CaseStatus.COMPLETED})
-#: Statuses of a child that has ended without a result.
-FAILURE_STATUSES = frozenset({CaseStatus.REJECTED, CaseStatus.DENIED, CaseStatus.WITHDRAWN})
-#: Material statuses that count as provided on the parent and are copied to the children.
-PROVIDED_STATUSES = frozenset(
-    {MaterialStatus.PROVIDED, MaterialStatus.VERIFIED, MaterialStatus.DEFERRED}
-)
-#: Fields of the parent's material copied to a child's (the same stored file).
-_COPIED_FIELDS = (
-    "file",
-    "content_type",
-    "size",
-    "sha256",
-    "original_name",
-    "uploaded_at",
-    "status",
-    "origin",
-    "deferred_until",
-    "review_note",
-)
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _links(theme: Theme) -> list[ThemeMatter]:
-    return list(
-        theme.theme_matters.select_related("matter", "matter__department").order_by("order", "id")
-    )
-
-
-def _matter_name(case: Case) -> str:
-    return localized(case.matter, "name") if case.matter is not None else str(case)
-
-
-def _certificate_code(guide: Mapping[str, Any]) -> str:
-    ref = guide.get("certificate_type")
-    return str(ref.get("code") or "") if isinstance(ref, dict) else ""
-
-
-def _children(parent: Case) -> list[Case]:
-    return list(
-        Case.objects.filter(parent=parent)
-        .select_related("matter", "matter_version", "department")
-        .order_by("stage", "id")
-    )
-
-
-def _timeline(
-    case: Case,
-    *,
-    at: datetime,
-    action: str,
-    step: str,
-    comment: str = "",
-    actor: User | None = None,
-    department: Department | None = None,
-) -> None:
-    TimelineEntry.objects.create(
-        case=case,
-        at=at,
-        action=action,
-        step=step,
-        comment=comment,
-        actor=actor,
-        department=department,
-    )
-
-
-def _child_form(form: Mapping[str, Any], child: Case) -> dict[str, Any]:
-    schema = case_guide(child).get("form_schema")
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        return {}
-    return {name: value for name, value in form.items() if name in properties}
+__all__ = [
+    "theme_case_create",
+    "theme_case_submit",
+    "theme_case_withdrawn",
+    "theme_certificate_reissued",
+    "theme_child_refresh",
+    "theme_children_view",
+    "theme_form_errors",
+    "theme_form_sync",
+    "theme_materials_share",
+    "theme_materials_sync",
+]
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -155,7 +94,7 @@ def theme_case_create(
             _("主题服务不存在或已停止办理"),
             errors=[FieldError(field="theme", message=_("主题服务不存在或已停止办理"))],
         )
-    links = _links(theme)
+    links = theme_links(theme)
     if not links:
         raise ValidationFailed(
             _("该主题服务没有可办理的事项"),
@@ -203,12 +142,12 @@ def theme_case_create(
     )
     parent.case_no = case_number(parent)
     parent.save(update_fields=["case_no"])
-    _timeline(parent, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
+    theme_timeline(parent, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
 
     # A material one matter of the theme produces (e.g. the business licence of
     # company registration) is never asked from the applicant of the theme.
     produced = {
-        _certificate_code(version.guide or {}): localized(matter, "name")
+        certificate_code(version.guide or {}): localized(matter, "name")
         for matter, version in versions
     }
     produced.pop("", None)
@@ -221,12 +160,12 @@ def theme_case_create(
             parent=parent,
             stage=link.stage,
             department=matter.department,
-            form_data=_child_form(form, Case(matter_version=version)),
+            form_data=child_form(form, Case(matter_version=version)),
             **common,
         )
         child.case_no = case_number(child)
         child.save(update_fields=["case_no"])
-        own_output = _certificate_code(guide)
+        own_output = certificate_code(guide)
         for item in guide.get("materials") or []:
             code = item["code"]
             from_sibling = code in produced and code != own_output
@@ -259,7 +198,7 @@ def theme_case_create(
             entry["required"] = entry["required"] or bool(item.get("required", True))
             entry["key"] = entry["key"] or bool(item.get("key", True))
             entry["shared_resource"] = entry["shared_resource"] or item.get("shared_resource") or ""
-        _timeline(
+        theme_timeline(
             child,
             at=now,
             action=TimelineAction.CREATED,
@@ -283,11 +222,11 @@ def theme_materials_share(*, parent: Case, actor: User | None) -> None:
     Runs outside any transaction (like ``case_materials_share``): each child's
     queries are logged under the child case and its department.
     """
-    for child in _children(parent):
+    for child in theme_children(parent):
         case_materials_share(case=child, actor=actor)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=parent.pk)
-        children = _children(locked)
+        children = theme_children(locked)
         by_code: dict[str, list[CaseMaterial]] = {}
         for material in CaseMaterial.objects.filter(case__in=children):
             by_code.setdefault(material.requirement_code, []).append(material)
@@ -340,7 +279,7 @@ def theme_materials_sync(*, parent: Case) -> int:
         source = provided[material.requirement_code]
         if material.sha256 == source.sha256 and material.status == source.status:
             continue
-        for name in _COPIED_FIELDS:
+        for name in COPIED_FIELDS:
             setattr(material, name, getattr(source, name))
         material.save()
         copied += 1
@@ -349,10 +288,10 @@ def theme_materials_sync(*, parent: Case) -> int:
 
 def theme_form_sync(*, parent: Case) -> None:
     """Give every child the fields of the one form its own matter asks for."""
-    for child in _children(parent):
+    for child in theme_children(parent):
         if child.status != CaseStatus.DRAFT:
             continue
-        child.form_data = _child_form(parent.form_data or {}, child)
+        child.form_data = child_form(parent.form_data or {}, child)
         child.save(update_fields=["form_data", "updated_at"])
 
 
@@ -362,7 +301,7 @@ def theme_form_sync(*, parent: Case) -> None:
 def _required_by(theme: Theme) -> dict[str, list[str]]:
     """Form field → names of the theme's matters that require it."""
     out: dict[str, list[str]] = {}
-    for link in _links(theme):
+    for link in theme_links(theme):
         schema = link.matter.form_schema or {}
         for name in schema.get("required") or []:
             out.setdefault(str(name), []).append(localized(link.matter, "name"))
@@ -391,19 +330,6 @@ def theme_form_errors(*, theme: Theme, form: Any) -> list[FieldError]:
     return out
 
 
-def _child_submit(
-    child: Case, actor: User, now: datetime, commitment: Mapping[str, Any] | None
-) -> None:
-    try:
-        matter_case_submit(child, actor, now, None, commitment)
-    except ValidationFailed as exc:
-        name = _matter_name(child)
-        raise ValidationFailed(
-            f"{name}：{exc.detail}",
-            errors=[FieldError(field=e.field, message=f"{name}：{e.message}") for e in exc.errors],
-        ) from exc
-
-
 def theme_case_submit(
     *, case: Case, actor: User, now: datetime, commitment: Mapping[str, Any] | None = None
 ) -> Case:
@@ -425,15 +351,15 @@ def theme_case_submit(
 
     theme_form_sync(parent=case)
     theme_materials_sync(parent=case)
-    children = _children(case)
+    children = theme_children(case)
     first_stage = min(child.stage for child in children)
     started = []
     for child in children:
         if child.stage == first_stage:
-            _child_submit(child, actor, now, commitment)
-            started.append(_matter_name(child))
+            child_submit(child, actor, now, commitment)
+            started.append(child_matter_name(child))
         else:
-            _timeline(
+            theme_timeline(
                 child,
                 at=now,
                 action=TimelineAction.WAITING,
@@ -449,7 +375,7 @@ def theme_case_submit(
     case.due_date = due.due_date
     case.due_provisional = due.provisional
     case.save()
-    _timeline(
+    theme_timeline(
         case,
         at=now,
         action=TimelineAction.SUBMITTED,
@@ -458,252 +384,10 @@ def theme_case_submit(
         comment=_("一次提交 %(n)s 个事项，同时办理：%(names)s")
         % {"n": len(children), "names": "、".join(started)},
     )
-    for child in _children(case):
+    for child in theme_children(case):
         if child.status not in (CaseStatus.DRAFT, CaseStatus.SUBMITTED):
             # Refused on credit, or issued at once on commitment, at submission itself.
             theme_child_refresh(child=child, now=now)
     if case.channel == Channel.WINDOW:
         visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)
     return case
-
-
-# --- progress --------------------------------------------------------------------------------
-
-
-def _ended_well(child: Case, combined: bool) -> bool:
-    if child.status in SUCCESS_STATUSES:
-        return True
-    return combined and child.status == CaseStatus.APPROVED
-
-
-def _ended(child: Case, combined: bool) -> bool:
-    return child.status in FINAL_STATUSES or _ended_well(child, combined)
-
-
-def _child_stop(child: Case, *, reason: str, now: datetime) -> None:
-    """End a child that can no longer go on (a sibling failed, or the theme was withdrawn)."""
-    child.tasks.filter(state=TaskState.OPEN).update(state=TaskState.CANCELLED, updated_at=now)
-    child.supplements.filter(state=SupplementState.OPEN).update(
-        state=SupplementState.CANCELLED, updated_at=now
-    )
-    child.status = CaseStatus.WITHDRAWN
-    child.withdrawn_at = now
-    child.outcome_reason = reason
-    child.save()
-    if child.process_id is not None:
-        # The process is abandoned where it stands; its timers must not fire any more.
-        ProcessInstance.objects.filter(pk=child.process_id).update(next_timer_at=None)
-    _timeline(child, at=now, action=TimelineAction.WITHDRAWN, step=_("停止办理"), comment=reason)
-
-
-def _progress_record(parent: Case, child: Case, now: datetime) -> None:
-    prefix = f"{_matter_name(child)}："
-    recorded = parent.timeline.filter(action=TimelineAction.CHILD_STATUS, step__startswith=prefix)
-    status = CaseStatus(child.status)
-    accepted = f"{prefix}{CaseStatus.ACCEPTED.label}"
-    if status == CaseStatus.UNDER_REVIEW and not recorded.filter(step=accepted).exists():
-        # Acceptance moves a case straight on to review: the applicant is told it was accepted.
-        status = CaseStatus.ACCEPTED
-    step = f"{prefix}{status.label}"
-    last = recorded.order_by("-at", "-id").first()
-    if last is not None and last.step == step:
-        return
-    _timeline(
-        parent,
-        at=now,
-        action=TimelineAction.CHILD_STATUS,
-        step=step,
-        comment=child.outcome_reason if child.status in FAILURE_STATUSES else "",
-        department=child.department,
-    )
-
-
-def theme_child_refresh(*, child: Case, now: datetime | None = None) -> None:
-    """A child's status changed: record it on the parent, apply the stages and the failure policy.
-
-    Called by every service that changes a child's status, after it saved the child.
-    """
-    if child.parent_id is None:
-        return
-    now = now or timezone.now()
-    parent = (
-        Case.objects.select_for_update(of=("self",)).select_related("theme").get(pk=child.parent_id)
-    )
-    if parent.status in FINAL_STATUSES:
-        return
-    assert parent.theme is not None
-    theme = parent.theme
-    combined = theme_has_combined_licence(parent)
-    _progress_record(parent, child, now)
-
-    failed = child.status in (CaseStatus.REJECTED, CaseStatus.DENIED)
-    if failed and theme.on_child_failure == ThemeChildFailure.STOP:
-        reason = _("因“%(matter)s”%(status)s（%(reason)s），本事项停止办理") % {
-            "matter": _matter_name(child),
-            "status": CaseStatus(child.status).label,
-            "reason": child.outcome_reason or _("未说明理由"),
-        }
-        for sibling in _children(parent):
-            if sibling.pk != child.pk and not _ended(sibling, combined):
-                _child_stop(sibling, reason=reason, now=now)
-                _progress_record(parent, sibling, now)
-
-    children = _children(parent)
-    _next_stage_start(parent, children, combined, now)
-    children = _children(parent)
-    if parent.status == CaseStatus.SUBMITTED and any(c.accepted_at for c in children):
-        parent.status = CaseStatus.UNDER_REVIEW
-        parent.accepted_at = min(c.accepted_at for c in children if c.accepted_at)
-        parent.save(update_fields=["status", "accepted_at", "updated_at"])
-    if all(_ended(c, combined) for c in children):
-        _parent_end(parent, children, combined, now)
-
-
-def _next_stage_start(parent: Case, children: list[Case], combined: bool, now: datetime) -> None:
-    waiting = [c for c in children if c.status == CaseStatus.DRAFT]
-    if not waiting:
-        return
-    stage = min(c.stage for c in waiting)
-    earlier = [c for c in children if c.stage < stage]
-    if not all(_ended(c, combined) for c in earlier):
-        return
-    failed = [c for c in earlier if not _ended_well(c, combined)]
-    commitment = {"signed": True} if parent.commitment_signed_at else None
-    for child in waiting:
-        if child.stage != stage:
-            continue
-        if failed:
-            # The law orders these matters: without the earlier result this one cannot go on.
-            _child_stop(
-                child,
-                reason=_("前序事项“%(matter)s”未办结，本事项不再办理")
-                % {"matter": "、".join(_matter_name(c) for c in failed)},
-                now=now,
-            )
-        else:
-            _child_submit(child, parent.applicant_user, now, commitment)
-        _progress_record(parent, child, now)
-    if failed:
-        # Later stages cannot start either.
-        _next_stage_start(parent, _children(parent), combined, now)
-
-
-def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetime) -> None:
-    reasons = [
-        f"{_matter_name(c)}：{c.outcome_reason}"
-        for c in children
-        if c.status in FAILURE_STATUSES and c.outcome_reason
-    ]
-    approved = [c for c in children if _ended_well(c, combined)]
-    if combined and approved:
-        certificate = combined_licence_issue(parent=parent, children=approved, now=now)
-        parent.status = CaseStatus.ISSUED
-        _timeline(
-            parent,
-            at=now,
-            action=TimelineAction.ISSUED,
-            step=_("已出证"),
-            comment=_("综合许可证编号 %(no)s，载明 %(n)s 个许可项目")
-            % {"no": certificate.number, "n": len(approved)},
-            department=certificate.issuer,
-        )
-        for child in approved:
-            child.status = CaseStatus.COMPLETED
-            child.completed_at = now
-            child.save(update_fields=["status", "completed_at", "updated_at"])
-            _timeline(
-                child,
-                at=now,
-                action=TimelineAction.COMPLETED,
-                step=_("办结"),
-                comment=_("已载入综合许可证 %(no)s") % {"no": certificate.number},
-            )
-            _progress_record(parent, child, now)
-    parent.decided_at = now
-    parent.completed_at = now
-    parent.outcome_reason = "；".join(reasons)
-    if approved:
-        parent.status = CaseStatus.COMPLETED
-        event = "completed"
-        summary = _("%(ok)s 个事项已办结") % {"ok": len(approved)}
-        if reasons:
-            summary += _("，%(n)s 个事项未办成") % {"n": len(reasons)}
-    else:
-        statuses = {c.status for c in children}
-        parent.status = next(
-            (s for s in (CaseStatus.DENIED, CaseStatus.REJECTED) if s in statuses),
-            CaseStatus.WITHDRAWN,
-        )
-        event = str(parent.status)
-        summary = _("所有事项均未办成")
-    parent.save()
-    _timeline(parent, at=now, action=event, step=_("办结"), comment=summary)
-    notify_applicant(case=parent, event=event)
-
-
-def theme_case_withdrawn(*, case: Case, now: datetime, reason: str = "") -> None:
-    """After a withdrawal: a withdrawn parent ends its children; a withdrawn child is progress."""
-    if is_theme_parent(case):
-        stop_reason = _("主题申请已撤回") + (f"：{reason}" if reason else "")
-        for child in _children(case):
-            if child.status not in FINAL_STATUSES:
-                _child_stop(child, reason=stop_reason, now=now)
-        return
-    theme_child_refresh(child=case, now=now)
-
-
-# --- what the pages and the API show ---------------------------------------------------------
-
-
-def theme_children_view(*, case: Case) -> list[dict[str, Any]]:
-    """The children of a theme parent with their departments, statuses and certificates."""
-    if not is_theme_parent(case):
-        return []
-    return [
-        {
-            "id": child.pk,
-            "case_no": child.case_no,
-            "matter": {"code": child.matter.code, "name": localized(child.matter, "name")}
-            if child.matter
-            else None,
-            "department": {
-                "code": child.department.code,
-                "name": localized(child.department, "name"),
-            }
-            if child.department
-            else None,
-            "stage": child.stage,
-            "status": child.status,
-            "status_label": str(CaseStatus(child.status).label),
-            "outcome_reason": child.outcome_reason,
-            "due_date": child.due_date,
-            "certificates": [
-                {
-                    "number": c.number,
-                    "type": localized(c.certificate_type, "name"),
-                    "status": c.status,
-                    "verify_url": verify_url(c.number),
-                }
-                for c in child.certificates.select_related("certificate_type").order_by("id")
-            ],
-        }
-        for child in _children(case)
-    ]
-
-
-def theme_certificate_reissued(event: CertificateReissued) -> None:
-    """A combined licence was reissued (one item changed): its theme case's timeline says so.
-
-    The receiver of ``certificates.hooks.certificate_reissued``.
-    """
-    if event.old.case_id is None:
-        return
-    TimelineEntry.objects.create(
-        case_id=event.old.case_id,
-        at=event.at,
-        action=TimelineAction.CERTIFICATE_REISSUED,
-        step=_("综合许可证变更"),
-        actor=event.actor,
-        department=event.old.issuer,
-        comment=event.summary,
-    )

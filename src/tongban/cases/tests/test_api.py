@@ -497,3 +497,32 @@ def json_text(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def test_every_task_lists_the_decisions_it_accepts(
+    api_client: Client,
+    bearer: Headers,
+    applicant: User,
+    clerk: User,
+    reviewer: User,
+    approver: User,
+    drainage: Matter,
+) -> None:
+    me, clerk_h = bearer(applicant), bearer(clerk)
+    case = _submitted(api_client, me)
+    assert [t["decisions"] for t in case["tasks"]] == [["accept", "reject", "request_supplement"]]
+    tasks = api_client.get("/api/v1/tasks?state=open", **clerk_h).json()
+    assert tasks[0]["decisions"] == ["accept", "reject", "request_supplement"]
+    done = _complete(api_client, clerk_h, tasks[0]["id"], {"decision": "accept"}).json()
+    assert done["state"] == "completed" and done["decisions"] == []
+    review = api_client.get("/api/v1/tasks?state=open", **bearer(reviewer)).json()
+    assert review[0]["decisions"] == ["pass", "fail", "request_supplement"]
+    _complete(api_client, bearer(reviewer), review[0]["id"], {"decision": "pass"})
+    decide = api_client.get("/api/v1/tasks?state=open", **bearer(approver)).json()
+    assert decide[0]["decisions"] == ["approve", "deny"]
+    detail = api_client.get(f"/api/v1/applications/{case['id']}", **me).json()
+    assert [(t["kind"], t["decisions"]) for t in detail["tasks"]] == [
+        ("accept", []),
+        ("review", []),
+        ("decide", ["approve", "deny"]),
+    ]

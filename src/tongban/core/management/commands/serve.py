@@ -15,8 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.core.wsgi import get_wsgi_application
 from django.db import connections
 from gunicorn.app.base import BaseApplication
+
+from tongban.core.production import production_problems
 
 
 class TongbanApplication(BaseApplication):
@@ -34,9 +37,8 @@ class TongbanApplication(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from tongban.wsgi import application
-
-        return application
+        # The project's WSGI application, built when gunicorn loads it (tongban.wsgi's own).
+        return get_wsgi_application()
 
 
 def _port_default() -> int:
@@ -94,8 +96,6 @@ class Command(BaseCommand):
         ).run()
 
     def _refuse_unsafe_production(self) -> None:
-        from tongban.core.production import production_problems
-
         self.stdout.write("checking the production configuration …")
         self.stdout.flush()
         problems = production_problems()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.core.errors import ValidationFailed
+from tongban.workflow.models import CalendarYear
 from tongban.workflow.selectors import calendar_due, calendar_missing_years
 from tongban.workflow.services import calendar_seed, seed_last_year
 
@@ -76,8 +77,6 @@ class Command(BaseCommand):
         )
 
     def _years(self) -> None:
-        from tongban.workflow.models import CalendarYear
-
         for entry in CalendarYear.objects.order_by("year"):
             self.stdout.write(f"{entry.year}\t{entry.source}")
         next_year_end = date(timezone.localdate().year + 1, 12, 31)
