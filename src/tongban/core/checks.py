@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
 
-from tongban.core.production import production_problems
+from tongban.core import production
 
 
 @register(Tags.security, deploy=True)
@@ -17,7 +17,7 @@ def production_safety(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     if not settings.PRODUCTION:
         return []
     try:
-        problems = production_problems()
+        problems = production.production_problems()
     except DatabaseError:
         return []
     return [Error(p, id="tongban.E001") for p in problems]

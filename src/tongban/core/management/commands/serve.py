@@ -19,7 +19,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
-from tongban.core.production import production_problems
+from tongban.core import production
 
 
 class TongbanApplication(BaseApplication):
@@ -98,7 +98,7 @@ class Command(BaseCommand):
     def _refuse_unsafe_production(self) -> None:
         self.stdout.write("checking the production configuration …")
         self.stdout.flush()
-        problems = production_problems()
+        problems = production.production_problems()
         if problems:
             for problem in problems:
                 self.stderr.write(f"refusing to start: {problem}")
