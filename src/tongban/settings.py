@@ -110,6 +110,9 @@ INSTALLED_APPS = [
     "tongban.credit",
     "tongban.cases",
     "tongban.certificates",
+    # Development and test stand-ins. Before payments: its `payments` command is the payments
+    # app's one plus `payments sandbox` (the fake bank).
+    "tongban.sandbox",
     "tongban.payments",
     "tongban.delivery",
     "tongban.counter",
@@ -272,8 +275,9 @@ if not 0 < SLA_WARNING_SHARE <= 1:
 DEFERRAL_MAX_WORKING_DAYS = env_int("TONGBAN_DEFERRAL_MAX_WORKING_DAYS", 10)
 #: Seconds between two SLA sweeps run by `tongban worker`.
 SLA_SWEEP_SECONDS = env_int("TONGBAN_SLA_SWEEP_SECONDS", 60)
-#: Dotted path of the SMS provider class (tongban.cases.sms.SmsProvider).
-SMS_PROVIDER = env_str("SMS_PROVIDER", "tongban.cases.sms.LogSmsProvider")
+#: SMS provider: a code of tongban.cases.sms.sms_providers ("log" writes to the log,
+#: "outbox" keeps messages in the notification outbox only) or a plugged-in one.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "log")
 #: Attempts to send one notification before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFICATION_MAX_ATTEMPTS", 3)
 
@@ -320,14 +324,26 @@ TONGBAN_CERT_FONT = env_str("TONGBAN_CERT_FONT", "")
 if TONGBAN_CERT_FONT and not Path(TONGBAN_CERT_FONT).is_file():
     raise ImproperlyConfigured(f"TONGBAN_CERT_FONT={TONGBAN_CERT_FONT!r} is not a readable file")
 
-#: Carrier of posted licences: a code of tongban.delivery.carriers.base.CARRIERS
-#: ("sandbox" moves parcels on `tongban delivery advance`) or a dotted class path.
+#: Modules imported at start-up whose import registers plugins (payment providers, data
+#: providers, carriers, SMS providers; see tongban.core.plugins), comma separated. Outside
+#: production the sandboxes are plugged in; a district adds its own modules here.
+TONGBAN_PLUGINS = env_list(
+    "TONGBAN_PLUGINS",
+    [] if PRODUCTION else ["tongban.sandbox.payments", "tongban.sandbox.delivery"],
+)
+if os.environ.get("PAYMENT_PROVIDER_CLASSES"):
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDER_CLASSES is gone: register the provider with "
+        "@payment_providers.register(code) in a module listed in TONGBAN_PLUGINS"
+    )
+
+#: Carrier of posted licences: a code of tongban.delivery.carriers.carriers
+#: ("sandbox" moves parcels on `tongban delivery advance`).
 DELIVERY_CARRIER = env_str("DELIVERY_CARRIER", "sandbox")
 
-#: Payment provider used for new orders (tongban.payments.providers; "sandbox" for the demo).
+#: Payment provider used for new orders: a code of tongban.payments.providers.payment_providers
+#: ("sandbox" for development and the demo).
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
-#: Extra providers a district plugs in: "name=dotted.path.Class", comma separated.
-PAYMENT_PROVIDER_CLASSES = env_list("PAYMENT_PROVIDER_CLASSES", [])
 #: Where the sandbox gateway (`tongban payments sandbox`) listens.
 PAYMENT_SANDBOX_URL = env_str("PAYMENT_SANDBOX_URL", "http://127.0.0.1:8010").rstrip("/")
 #: HMAC secret shared by the app and the sandbox gateway (PAYMENT_SANDBOX_SECRET_FILE works too).

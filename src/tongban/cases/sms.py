@@ -1,7 +1,10 @@
 """SMS providers (短信服务): a small interface a district plugs its own gateway into.
 
-``settings.SMS_PROVIDER`` names the provider class by dotted path; it is built with no
-arguments (read credentials from settings/the environment in ``__init__``).
+A provider registers itself with ``@sms_providers.register("code")`` in a module listed
+in ``settings.TONGBAN_PLUGINS`` and is built without arguments (it reads its credentials
+from settings/the environment in ``__init__``); ``settings.SMS_PROVIDER`` names the code.
+Built in: ``log`` (development: the message goes to the log) and ``outbox`` (no gateway:
+the message stays readable in the notification outbox only).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import uuid
 from typing import Protocol, runtime_checkable
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from tongban.core.plugins import PluginError, Registry
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +32,12 @@ class SmsProvider(Protocol):
         ...
 
 
+sms_providers = Registry[SmsProvider](
+    name="SMS provider", label="短信服务", setting="SMS_PROVIDER", protocol=SmsProvider
+)
+
+
+@sms_providers.register("log")
 class LogSmsProvider:
     """Development provider: writes the message to the log instead of sending it."""
 
@@ -37,6 +47,7 @@ class LogSmsProvider:
         return message_id
 
 
+@sms_providers.register("outbox")
 class OutboxOnlySmsProvider:
     """No gateway: the message stays readable in the notification outbox only."""
 
@@ -45,13 +56,16 @@ class OutboxOnlySmsProvider:
 
 
 def sms_provider() -> SmsProvider:
-    """The configured provider (settings.SMS_PROVIDER)."""
-    path = settings.SMS_PROVIDER
+    """The provider settings.SMS_PROVIDER names (a code; a dotted class path is still accepted)."""
+    name = str(settings.SMS_PROVIDER)
+    if name in sms_providers or "." not in name:
+        return sms_providers.configured()
+    # Before the registry, SMS_PROVIDER was a dotted class path; such settings keep working.
     try:
-        provider_class = import_string(path)
+        provider_class = import_string(name)
     except ImportError as exc:
-        raise ImproperlyConfigured(f"SMS_PROVIDER {path!r} cannot be imported: {exc}") from exc
+        raise PluginError(f"SMS_PROVIDER {name!r} cannot be imported: {exc}") from exc
     provider = provider_class()
     if not isinstance(provider, SmsProvider):
-        raise ImproperlyConfigured(f"SMS_PROVIDER {path!r} has no send(*, phone, text) method")
+        raise PluginError(f"SMS_PROVIDER {name!r} has no send(*, phone, text) method")
     return provider

@@ -8,8 +8,6 @@ class CreditConfig(AppConfig):
     verbose_name = _("信用")
 
     def ready(self) -> None:
-        from tongban.credit.provider import CreditProvider
-        from tongban.exchange.providers import provider_register
-
-        # The credit status is itself a data resource (adapter "credit") of the exchange.
-        provider_register("credit", CreditProvider)
+        # The credit status is itself a data resource (adapter "credit") of the exchange:
+        # importing the provider registers it.
+        from tongban.credit import provider  # noqa: F401

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tongban.credit.selectors import credit_status
+from tongban.exchange.providers import data_providers
 
 if TYPE_CHECKING:
     from tongban.exchange.models import DataResource
 
 
+@data_providers.register("credit")
 class CreditProvider:
     """Answers a data resource with adapter "credit" from this database's credit records."""
 

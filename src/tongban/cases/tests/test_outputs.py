@@ -25,6 +25,7 @@ from tongban.core.errors import InvalidStateChange, NotFound, PermissionDenied, 
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.delivery.models import DeliveryOrder
 from tongban.identity.models import User
+from tongban.sandbox.payment_gateway import server_make, sign
 
 ADDRESS = {
     "recipient": "张三",
@@ -349,8 +350,6 @@ SANDBOX_SECRET = "outputs-test-sandbox-secret"
 @pytest.fixture
 def sandbox_gateway(settings: Any) -> Iterator[str]:
     """The sandbox payment gateway on a free port; callbacks go nowhere (we fetch them)."""
-    from tongban.payments.sandbox_server import server_make
-
     server = server_make(host="127.0.0.1", port=0, secret=SANDBOX_SECRET)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -373,8 +372,6 @@ def _pay_in_sandbox(gateway: str, pay_url: str) -> dict[str, Any]:
     import time
     import urllib.error
     import urllib.request
-
-    from tongban.payments.sandbox_server import sign
 
     trade_ref = pay_url.rstrip("/").rsplit("/", 1)[-1]
     request = urllib.request.Request(pay_url, data=b"action=confirm", method="POST")  # noqa: S310

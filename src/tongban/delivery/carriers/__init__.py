@@ -1,5 +1,9 @@
-"""Carriers (承运商) behind one small interface, chosen by ``settings.DELIVERY_CARRIER``."""
+"""Carriers (承运商) behind one small interface, chosen by ``settings.DELIVERY_CARRIER``.
 
-from tongban.delivery.carriers.base import Carrier, TrackingEvent, carrier_get
+The interface and the registry are in ``base``; carriers live outside this package and
+register themselves (the sandbox's in ``tongban.sandbox.delivery``).
+"""
 
-__all__ = ["Carrier", "TrackingEvent", "carrier_get"]
+from tongban.delivery.carriers.base import Carrier, TrackingEvent, carrier_get, carriers
+
+__all__ = ["Carrier", "TrackingEvent", "carrier_get", "carriers"]

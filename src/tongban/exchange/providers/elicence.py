@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from tongban.exchange.choices import LicenceStatus
 from tongban.exchange.models import DataResource, ELicence
-from tongban.exchange.providers import ProviderUnavailable
+from tongban.exchange.providers import ProviderUnavailable, data_providers
 
 
+@data_providers.register("elicence")
 class ELicenceProvider:
     def fetch(self, *, resource: DataResource, subject: str) -> dict[str, Any] | None:
         licence_type = (resource.adapter_config or {}).get("licence_type")

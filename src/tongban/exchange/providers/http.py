@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.exchange.models import DataResource, ProviderCircuit
-from tongban.exchange.providers import ProviderUnavailable
+from tongban.exchange.providers import ProviderUnavailable, data_providers
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ def _number(config: dict[str, Any], key: str, default: float) -> float:
     return float(value)
 
 
+@data_providers.register("http")
 class HttpProvider:
     def fetch(self, *, resource: DataResource, subject: str) -> dict[str, Any] | None:
         config = resource.adapter_config or {}

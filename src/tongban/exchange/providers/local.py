@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tongban.exchange.models import DataResource, RegistryRecord
+from tongban.exchange.providers import data_providers
 
 
+@data_providers.register("local")
 class LocalProvider:
     def fetch(self, *, resource: DataResource, subject: str) -> dict[str, Any] | None:
         # (resource, subject) is unique: at most one row, no ordering needed.

@@ -15,9 +15,9 @@ from tongban.cases.models import Case
 from tongban.catalog.models import Department, Matter
 from tongban.conftest import APPLICANT_ID_NUMBER, ENTERPRISE_USCC
 from tongban.core.errors import NotFound, PermissionDenied, ValidationFailed
-from tongban.exchange import providers
 from tongban.exchange.choices import AccessResult, GrantStatus, LicenceStatus, ShareType
 from tongban.exchange.models import AccessLog, DataResource, ELicence
+from tongban.exchange.providers import data_providers
 from tongban.exchange.services import ProviderUnavailable, elicence_record
 from tongban.exchange.tests.factories import LICENCE_DEFAULTS, grant_make, resource_make
 from tongban.identity.masking import mask_id_number
@@ -43,10 +43,10 @@ class SpyProvider:
 def spy(departments: dict[str, Department]) -> Any:
     SpyProvider.calls = 0
     SpyProvider.answer = {"name": "张三"}
-    providers.provider_register("spy", SpyProvider)
+    data_providers.register("spy", SpyProvider)
     resource = resource_make(code="police.spy", provider="police", adapter="spy")
     yield resource
-    providers._FACTORIES.pop("spy", None)
+    data_providers.unregister("spy")
 
 
 def _last() -> AccessLog:

@@ -1,9 +1,12 @@
-"""The payment provider interface: what a district's gateway adapter must offer.
+"""The payment provider interface, what a district's gateway adapter must offer, and its registry.
 
 An adapter opens a payment (``create``), reports its state (``query``), refunds
 (``refund``), checks a callback's signature and reads it (``verify_callback``) and
-lists a day's settled trades for reconciliation (``records``).  Only this package
-talks to a payment provider; everything else calls ``tongban.payments.services``.
+lists a day's settled trades for reconciliation (``records``).  It registers itself with
+``@payment_providers.register("code")`` in a module listed in ``settings.TONGBAN_PLUGINS``
+and is built without arguments (it reads its own settings); ``settings.PAYMENT_PROVIDER``
+names the code used for new orders.  Only the payments app talks to a payment provider;
+everything else calls ``tongban.payments.services``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
+
+from tongban.core.plugins import Registry
 
 
 class ProviderUnavailable(Exception):
@@ -103,3 +108,18 @@ class PaymentProvider(Protocol):
     def verify_callback(self, *, body: bytes, headers: Mapping[str, str]) -> CallbackData: ...
 
     def records(self, *, day: dt.date) -> list[ProviderRecord]: ...
+
+
+payment_providers = Registry[PaymentProvider](
+    name="payment provider", label="支付渠道", setting="PAYMENT_PROVIDER", protocol=PaymentProvider
+)
+
+
+def payment_provider() -> PaymentProvider:
+    """The provider settings.PAYMENT_PROVIDER names (an unknown code is a configuration error)."""
+    return payment_providers.configured()
+
+
+def provider_get(name: str) -> PaymentProvider | None:
+    """The provider registered under ``name`` (an order's provider), or None when there is none."""
+    return payment_providers.get(name) if name in payment_providers else None

@@ -34,6 +34,7 @@ from tongban.payments.tests.factories import (
     fee_matter,
     open_task,
 )
+from tongban.sandbox.payment_gateway import sign
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,6 @@ def _pay(
 
 
 def _signed_body(data: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-    from tongban.payments.sandbox_server import sign
-
     body = json.dumps(data).encode()
     return body, {"X-Sandbox-Signature": sign(SANDBOX_SECRET, body)}
 

@@ -1,49 +1,30 @@
-"""``tongban payments sandbox --port 8010`` and ``tongban payments reconcile --day YYYY-MM-DD``."""
+"""``tongban payments reconcile --day YYYY-MM-DD`` (the sandbox adds ``payments sandbox``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from tongban.core.errors import DomainError
-from tongban.payments import sandbox_server
 from tongban.payments.services import payment_reconcile
 
 
 class Command(BaseCommand):
-    help = "Payments: run the sandbox gateway, or reconcile one day with the provider."
+    help = "Payments: reconcile one day with the provider."
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True)
-        sandbox = actions.add_parser("sandbox", help="run the sandbox payment gateway")
-        sandbox.add_argument("--host", default="127.0.0.1")
-        sandbox.add_argument("--port", type=int, default=8010, help="0 picks a free port")
-        sandbox.add_argument("--public-url", default="", help="URL the payer's browser uses")
+        self.add_actions(parser.add_subparsers(dest="action", required=True))
+
+    def add_actions(self, actions: Any) -> None:
+        """The subcommands; tongban.sandbox's ``payments`` command adds ``sandbox``."""
         reconcile = actions.add_parser("reconcile", help="compare a day's orders with the provider")
         reconcile.add_argument("--day", required=True, help="YYYY-MM-DD (Asia/Shanghai)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "sandbox":
-            secret = settings.PAYMENT_SANDBOX_SECRET
-            if not secret:
-                raise CommandError(_("未设置 PAYMENT_SANDBOX_SECRET"))
-            if not 0 <= options["port"] <= 65535:
-                raise CommandError(_("端口必须在 0 到 65535 之间"))
-            try:
-                sandbox_server.serve(
-                    host=options["host"],
-                    port=options["port"],
-                    secret=secret,
-                    public_url=options["public_url"],
-                )
-            except OSError as exc:
-                raise CommandError(_("沙箱支付网关无法启动：%(error)s") % {"error": exc}) from exc
-            return
         try:
             day = dt.date.fromisoformat(options["day"])
         except ValueError:

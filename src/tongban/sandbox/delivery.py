@@ -1,4 +1,4 @@
-"""The sandbox carrier: parcels that move when told to, for the demo and the tests.
+"""The sandbox carrier (code ``sandbox``): parcels that move when told to, for the demo and tests.
 
 Tracking numbers are deterministic (SB + booking date + order id + attempt).
 Each ``advance`` moves a parcel one step: created → collected at the service
@@ -14,10 +14,13 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.delivery.carriers.base import TrackingEvent
+from tongban.delivery.carriers import TrackingEvent, carriers
 from tongban.delivery.choices import DeliveryStatus
 from tongban.delivery.models import DeliveryOrder
 from tongban.workflow.calendar import SHANGHAI
+
+#: A fake courier: refused in production (tongban.core.plugins.plugins_load).
+DEVELOPMENT_ONLY = True
 
 #: Write this into the address to make the sandbox fail the delivery.
 FAIL_MARKER = "测试投递失败"
@@ -25,6 +28,7 @@ ORIGIN = "上海市嘉定区行政服务中心"
 HUB = "上海转运中心"
 
 
+@carriers.register("sandbox")
 class SandboxCarrier:
     code = "sandbox"
     name = "沙箱快递"

@@ -1,4 +1,4 @@
-"""The sandbox provider: the app's client of the sandbox gateway (``sandbox_server``).
+"""The sandbox payment provider (code ``sandbox``): the app's client of ``payment_gateway``.
 
 Requests carry ``X-Sandbox-Signature`` (HMAC-SHA256 with settings.PAYMENT_SANDBOX_SECRET)
 and every call has a timeout, so a stuck gateway cannot hold a web request for long.
@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from tongban.payments.providers.base import (
+from tongban.payments.providers import (
     CallbackData,
     CallbackRefused,
     PaymentOpened,
@@ -26,9 +26,12 @@ from tongban.payments.providers.base import (
     ProviderRefused,
     ProviderUnavailable,
     RefundDone,
+    payment_providers,
 )
-from tongban.payments.sandbox_server import SIGNATURE_HEADER, sign
+from tongban.sandbox.payment_gateway import SIGNATURE_HEADER, sign
 
+#: A fake bank: refused in production (tongban.core.plugins.plugins_load).
+DEVELOPMENT_ONLY = True
 #: Seconds to wait for the gateway.
 TIMEOUT = 5.0
 CALLBACK_FIELDS = ("order_no", "trade_no", "amount", "status", "nonce", "timestamp")
@@ -42,6 +45,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
+@payment_providers.register("sandbox")
 class SandboxProvider:
     name = "sandbox"
 

@@ -1,7 +1,7 @@
 """The sandbox payment gateway: a fake bank that runs as its own local HTTP process.
 
 Pure standard library (no Django), so it behaves like a gateway on another machine:
-``tongban payments sandbox --port 8010`` or ``python -m tongban.payments.sandbox_server``.
+``tongban payments sandbox --port 8010`` or ``python -m tongban.sandbox.payment_gateway``.
 
 The app talks to it with requests signed by ``X-Sandbox-Signature`` = HMAC-SHA256
 (hex) with the shared secret, over the exact body of a POST or over the request

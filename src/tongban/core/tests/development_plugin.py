@@ -1,0 +1,3 @@
+"""A plugin module that is for development only (imported by test_plugins, never collected)."""
+
+DEVELOPMENT_ONLY = True
