@@ -222,11 +222,12 @@ def _notice(
     case: Case, *, action: str, until: date, materials: list[CaseMaterial], now: datetime
 ) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        step = {
+        steps: dict[str, str] = {
             ACTION_REMINDER: _("容缺材料补交提醒"),
             ACTION_DUE: _("容缺材料今日到期"),
             ACTION_OVERDUE: _("容缺材料逾期未补交，证照暂缓发放"),
-        }[action]
+        }
+        step = steps[action]
         # The comment starts with the date: it is what makes each notice once per date.
         comment = f"{until.isoformat()} {_materials_text(materials)}"
     TimelineEntry.objects.create(

@@ -187,8 +187,9 @@ def matter_case_submit(
     actor: User,
     now: datetime,
     deferred: list[dict[str, Any]] | None = None,
-    commitment: dict[str, Any] | None = None,
+    commitment: Mapping[str, Any] | None = None,
 ) -> Case:
+    """Submit one matter's complete draft and start its process (a theme's child too)."""
     applicant_required(actor, case)
     if case.status != CaseStatus.DRAFT:
         raise status_refused(case, _("再次提交"))

@@ -101,7 +101,7 @@ def _body(case: Case, event: str, values: dict[str, str]) -> str:
         return body + "\n" + items if items else body
     if event in (NotificationEvent.DEFERRAL_REMINDER, NotificationEvent.DEFERRAL_OVERDUE):
         return _deferral_body(case, event, values)
-    bodies = {
+    bodies: dict[str, str] = {
         NotificationEvent.REJECTED: _(
             "您申请的“%(matter)s”（办件编号%(case_no)s）不予受理。理由：%(reason)s"
         ),
