@@ -2,7 +2,9 @@
 
 An app registers a job in its ``AppConfig.ready()``::
 
-    register_periodic("sla-sweep", every_seconds=300, callable_path="tongban.cases.tasks.sla_sweep")
+    register_periodic(
+        "sla-sweep", every_seconds=300, callable_path="tongban.cases.tasks.sla_sweep_task"
+    )
 
 ``callable_path`` names either a django-tasks ``Task`` (enqueued as it is) or a plain
 function taking no arguments (enqueued through ``tongban.core.tasks.run_periodic_callable``).

@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from tongban.portal import views_cases, views_data_access, views_guidance, views_themes
+from tongban.portal import (
+    views_case_actions,
+    views_cases,
+    views_data_access,
+    views_guidance,
+    views_themes,
+)
 
 urlpatterns = [
     path("apply/theme/<slug:theme_code>/", views_themes.theme_apply, name="theme_apply"),
@@ -12,13 +18,25 @@ urlpatterns = [
     path("my/cases/<int:case_id>/edit/", views_cases.my_case_edit, name="my_case_edit"),
     path(
         "my/cases/<int:case_id>/supplement/",
-        views_cases.my_case_supplement,
+        views_case_actions.my_case_supplement,
         name="my_case_supplement",
     ),
-    path("my/cases/<int:case_id>/withdraw/", views_cases.my_case_withdraw, name="my_case_withdraw"),
-    path("my/cases/<int:case_id>/pay/", views_cases.my_case_pay, name="my_case_pay"),
-    path("my/cases/<int:case_id>/deferred/", views_cases.my_case_deferred, name="my_case_deferred"),
-    path("my/cases/<int:case_id>/delivery/", views_cases.my_case_delivery, name="my_case_delivery"),
+    path(
+        "my/cases/<int:case_id>/withdraw/",
+        views_case_actions.my_case_withdraw,
+        name="my_case_withdraw",
+    ),
+    path("my/cases/<int:case_id>/pay/", views_case_actions.my_case_pay, name="my_case_pay"),
+    path(
+        "my/cases/<int:case_id>/deferred/",
+        views_case_actions.my_case_deferred,
+        name="my_case_deferred",
+    ),
+    path(
+        "my/cases/<int:case_id>/delivery/",
+        views_case_actions.my_case_delivery,
+        name="my_case_delivery",
+    ),
     path("my/data-access/", views_data_access.data_access, name="my_data_access"),
     path("guidance/new/<slug:matter_code>/", views_guidance.guidance_new, name="guidance_new"),
     path("my/guidance/", views_guidance.my_guidance, name="my_guidance"),

@@ -1,4 +1,4 @@
-"""The applicant's pages: apply online, 我的办件, a case with its steps, supplement, withdraw.
+"""The applicant's pages: apply online, the draft, 我的办件 and a case with its steps.
 
 Thin views: the cases services decide and validate; these pages parse the
 posted form, call one service, and show its field errors next to the inputs.
@@ -11,34 +11,46 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tongban.cases import selectors as cases_selectors
 from tongban.cases import services as cases
 from tongban.cases.choices import (
     WITHDRAWABLE_STATUSES,
     CaseStatus,
-    MaterialStatus,
 )
-from tongban.cases.models import Case, CaseMaterial, SupplementRequest
-from tongban.cases.rules import case_form_schema, is_applicant
+from tongban.cases.models import Case, SupplementRequest
+from tongban.cases.rules import case_form_schema
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
-from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.models import Matter
-from tongban.core.errors import DomainError, FieldError, NotFound
+from tongban.core.errors import DomainError, FieldError
 from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises
 from tongban.payments.choices import PaymentStatus
-from tongban.portal.forms_cases import WithdrawForm, apply_attempt
+from tongban.portal.case_pages import (
+    DEFER_PREFIX,
+    FILE_PREFIX,
+    STATUS_TONE,
+    UNPROCESSABLE,
+    deferred_posted,
+    errors_of,
+    general_errors,
+    material_errors,
+    material_rows,
+    matter_or_404,
+    own_case_or_404,
+    posted_files,
+    request_user,
+)
+from tongban.portal.forms_cases import apply_attempt
 from tongban.portal.jsonschema_form import (
     form_errors_split,
     form_fields,
@@ -46,130 +58,6 @@ from tongban.portal.jsonschema_form import (
     form_parse,
     form_posted,
 )
-
-#: Input name of a material's file on the edit and supplement pages: ``file.<requirement>``.
-FILE_PREFIX = "file."
-#: Inputs of the promised date of a deferred (容缺) material: ``defer.<code>``.
-DEFER_PREFIX = "defer."
-#: Status code of a page shown again with field errors (as the API's 422).
-UNPROCESSABLE = 422
-
-#: The colour family of each status badge (waiting, the applicant must act, good, bad).
-STATUS_TONE: dict[str, str] = {
-    CaseStatus.DRAFT: "draft",
-    CaseStatus.SUBMITTED: "progress",
-    CaseStatus.ACCEPTED: "progress",
-    CaseStatus.UNDER_REVIEW: "progress",
-    CaseStatus.SUPPLEMENT_REQUIRED: "action",
-    CaseStatus.APPROVED: "good",
-    CaseStatus.ISSUED: "good",
-    CaseStatus.COMPLETED: "good",
-    CaseStatus.REJECTED: "bad",
-    CaseStatus.DENIED: "bad",
-    CaseStatus.WITHDRAWN: "plain",
-}
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
-def _matter_or_404(code: str) -> Matter:
-    try:
-        return catalog_selectors.matter_get(code=code)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
-
-
-def _own_case_or_404(request: HttpRequest, case_id: int) -> Case:
-    """The case if the caller applied for it (or is agent of its enterprise); else 404.
-
-    Staff may see a case through the workbench, but these are the applicant's pages.
-    """
-    user = _user(request)
-    try:
-        case = cases_selectors.case_get_for_user(user=user, case_id=case_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
-    if is_applicant(user, case):
-        return case
-    raise Http404(_("未找到该办件"))
-
-
-def _errors_of(exc: DomainError) -> list[FieldError]:
-    return list(exc.errors) or [FieldError("", str(exc.detail))]
-
-
-def _material_code(error: FieldError, codes: set[str]) -> str | None:
-    """The material an error names (``materials.<code>``, ``file.<code>``, ``files.<code>``)."""
-    for prefix in ("materials.", FILE_PREFIX, "files."):
-        if error.field.startswith(prefix):
-            code = error.field.removeprefix(prefix).split(".", 1)[0]
-            return code if code in codes else None
-    return None
-
-
-def _material_errors(
-    errors: list[FieldError], materials: list[CaseMaterial]
-) -> dict[str, list[str]]:
-    """The errors of each material, by requirement code, to show under its upload input."""
-    codes = {m.requirement_code for m in materials}
-    out: dict[str, list[str]] = {}
-    for error in errors:
-        if (code := _material_code(error, codes)) is not None:
-            out.setdefault(code, []).append(str(error.message))
-    return out
-
-
-def _posted_files(request: HttpRequest, allowed: set[str]) -> dict[str, UploadedFile]:
-    files: dict[str, UploadedFile] = {}
-    for key in request.FILES:
-        code = key.removeprefix(FILE_PREFIX)
-        if key.startswith(FILE_PREFIX) and code in allowed:
-            upload = request.FILES.get(key)
-            if isinstance(upload, UploadedFile):
-                files[code] = upload
-    return files
-
-
-def _material_rows(
-    materials: list[CaseMaterial], errors: dict[str, list[str]]
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "material": m,
-            "errors": errors.get(m.requirement_code, []),
-            "input_name": FILE_PREFIX + m.requirement_code,
-            "needs_upload": m.status in (MaterialStatus.MISSING, MaterialStatus.REJECTED),
-            "sha_short": m.sha256[:12],
-        }
-        for m in materials
-    ]
-
-
-def _deferred_posted(request: HttpRequest, case: Case) -> list[dict[str, str]]:
-    """容缺: the non-key materials given a promised date instead of a file on the draft page."""
-    return [
-        {"requirement": m.requirement_code, "until": until}
-        for m in case.materials.filter(status__in=(MaterialStatus.MISSING, MaterialStatus.REJECTED))
-        if (until := (request.POST.get(DEFER_PREFIX + m.requirement_code) or "").strip())
-    ]
-
-
-def _general_errors(errors: list[FieldError], materials: list[CaseMaterial]) -> list[str]:
-    """Errors that belong to no input on the page, shown in the box at the top."""
-    codes = {m.requirement_code for m in materials}
-    return [
-        str(error.message)
-        for error in errors
-        if not error.field.startswith("form.") and _material_code(error, codes) is None
-    ]
-
 
 # --- apply ---------------------------------------------------------------------------------
 
@@ -190,8 +78,8 @@ def _guidance_for_apply(
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
-    matter = _matter_or_404(matter_code)
-    user = _user(request)
+    matter = matter_or_404(matter_code)
+    user = request_user(request)
     enterprises = user_enterprises(user=user)
     schema = matter.form_schema
     # 批前指导: "据此申请" links the answered guidance and pre-fills its draft.
@@ -240,10 +128,10 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _own_case_or_404(request, case_id)
+    case = own_case_or_404(request, case_id)
     if case.status != CaseStatus.DRAFT:
         return redirect("portal:my_case", case_id=case.pk)
-    user = _user(request)
+    user = request_user(request)
     schema = case_form_schema(case)
     errors: list[FieldError] = []
     shown: dict[str, Any] = dict(case.form_data or {})
@@ -258,17 +146,17 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 cleared: dict[str, Any] = dict.fromkeys(form_names(schema))
                 case = cases.case_update_form(actor=user, case=case, form=cleared | form)
             except DomainError as exc:
-                errors = _errors_of(exc)
+                errors = errors_of(exc)
                 shown = form_posted(request.POST)
         if not errors:
             # Each file is its own change: a refused one does not undo the others.
             codes = {m.requirement_code for m in case.materials.all()}
-            for code, upload in _posted_files(request, codes).items():
+            for code, upload in posted_files(request, codes).items():
                 try:
                     cases.material_upload(actor=user, case=case, requirement_code=code, file=upload)
                 except DomainError as exc:
                     errors += [
-                        FieldError(f"{FILE_PREFIX}{code}", str(e.message)) for e in _errors_of(exc)
+                        FieldError(f"{FILE_PREFIX}{code}", str(e.message)) for e in errors_of(exc)
                     ]
         if not errors and action == "submit":
             try:
@@ -278,10 +166,10 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                     idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
                     # 告知承诺: the checkbox signs the commitment text shown above it.
                     commitment={"signed": request.POST.get("commitment_signed") == "on"},
-                    deferred=_deferred_posted(request, case) or None,
+                    deferred=deferred_posted(request, case) or None,
                 )
             except DomainError as exc:
-                errors = _errors_of(exc)
+                errors = errors_of(exc)
             else:
                 messages.success(
                     request,
@@ -300,8 +188,8 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     context = {
         "case": case,
         "fields": form_fields(schema, data=shown, errors=field_errors),
-        "materials": _material_rows(materials, _material_errors(other_errors, materials)),
-        "errors": _general_errors(other_errors, materials),
+        "materials": material_rows(materials, material_errors(other_errors, materials)),
+        "errors": general_errors(other_errors, materials),
         "has_errors": bool(errors),
         "idempotency_key": uuid.uuid4().hex,
         "commitment_text": (
@@ -328,7 +216,7 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     rows = [
         {"case": case, "tone": STATUS_TONE.get(case.status, "plain")}
         for case in cases_selectors.case_list_for_applicant(user=user).select_related(
@@ -338,13 +226,13 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/cases/list.html", {"rows": rows})
 
 
-def _open_supplement(case: Case) -> SupplementRequest | None:
+def open_supplement(case: Case) -> SupplementRequest | None:
     if case.status != CaseStatus.SUPPLEMENT_REQUIRED:
         return None
     return cases_selectors.case_open_supplement(case=case)
 
 
-def _detail_context(
+def detail_context(
     request: HttpRequest,
     case: Case,
     *,
@@ -353,10 +241,10 @@ def _detail_context(
     delivery_errors: list[FieldError] | None = None,
     delivery_shown: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     schema = case_form_schema(case)
     materials = list(case.materials.all())
-    supplement = _open_supplement(case)
+    supplement = open_supplement(case)
     supplement_context: dict[str, Any] | None = None
     if supplement is not None:
         errors = supplement_errors or []
@@ -388,11 +276,11 @@ def _detail_context(
                 errors=field_errors,
                 only=field_codes,
             ),
-            "materials": _material_rows(
+            "materials": material_rows(
                 [m for m in materials if m.requirement_code in material_codes],
-                _material_errors(other_errors, materials),
+                material_errors(other_errors, materials),
             ),
-            "errors": _general_errors(other_errors, materials),
+            "errors": general_errors(other_errors, materials),
         }
     steps = cases_selectors.case_steps(case=case)
     return {
@@ -404,7 +292,7 @@ def _detail_context(
             f for f in form_fields(schema, data=case.form_data) if f.value not in ("", None)
         ],
         "form_extra": _form_display(schema, case.form_data),
-        "materials": _material_rows(materials, {}),
+        "materials": material_rows(materials, {}),
         "supplement": supplement_context,
         "withdrawable": case.status in WITHDRAWABLE_STATUSES,
         "theme_children": [
@@ -489,154 +377,7 @@ def _form_display(schema: dict[str, Any], data: Any) -> list[tuple[str, str]]:
 
 @login_required
 def my_case(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _own_case_or_404(request, case_id)
-    context = _detail_context(request, case)
-    context["deferred"] = _material_rows(deferral.case_deferred_materials(case=case), {})
+    case = own_case_or_404(request, case_id)
+    context = detail_context(request, case)
+    context["deferred"] = material_rows(deferral.case_deferred_materials(case=case), {})
     return render(request, "portal/cases/detail.html", context)
-
-
-@login_required
-@require_POST
-def my_case_deferred(request: HttpRequest, case_id: int) -> HttpResponse:
-    """容缺: upload the deferred materials after submission (each file is its own change)."""
-    case = _own_case_or_404(request, case_id)
-    pending = deferral.case_deferred_materials(case=case)
-    files = _posted_files(request, {m.requirement_code for m in pending})
-    errors: dict[str, list[str]] = {}
-    if not files:
-        errors = {m.requirement_code: [_("请选择要补交的文件")] for m in pending}
-    for code, upload in files.items():
-        try:
-            cases.material_upload(
-                actor=_user(request), case=case, requirement_code=code, file=upload
-            )
-        except DomainError as exc:
-            errors[code] = [str(e.message) for e in _errors_of(exc)]
-    if not errors:
-        messages.success(request, _("容缺材料已补交。"))
-        return redirect("portal:my_case", case_id=case.pk)
-    case.refresh_from_db()
-    context = _detail_context(request, case)
-    context["deferred"] = _material_rows(deferral.case_deferred_materials(case=case), errors)
-    return render(request, "portal/cases/detail.html", context, status=UNPROCESSABLE)
-
-
-@login_required
-@require_POST
-def my_case_supplement(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _own_case_or_404(request, case_id)
-    supplement = _open_supplement(case)
-    if supplement is None:
-        messages.error(request, _("该办件没有待补正的内容。"))
-        return redirect("portal:my_case", case_id=case.pk)
-    items = [i for i in supplement.items or [] if isinstance(i, dict)]
-    field_codes = [str(i.get("code")) for i in items if i.get("kind") == "field"]
-    material_codes = {str(i.get("code")) for i in items if i.get("kind") == "material"}
-    schema = case_form_schema(case)
-    form, errors = form_parse(schema, request.POST, only=field_codes)
-    if not errors:
-        try:
-            cases.case_supplement_answer(
-                actor=_user(request),
-                case=case,
-                form=form or None,
-                files=_posted_files(request, material_codes) or None,
-            )
-        except DomainError as exc:
-            errors = _errors_of(exc)
-        else:
-            messages.success(request, _("补正材料已提交，办理时限恢复计时。"))
-            return redirect("portal:my_case", case_id=case.pk)
-    case.refresh_from_db()
-    context = _detail_context(
-        request,
-        case,
-        supplement_errors=[_file_field(e) for e in errors],
-        supplement_shown={**(case.form_data or {}), **form_posted(request.POST)},
-    )
-    return render(request, "portal/cases/detail.html", context, status=UNPROCESSABLE)
-
-
-def _file_field(error: FieldError) -> FieldError:
-    # The service may name an answered file "files.<code>"; the page knows it by its code.
-    if error.field.startswith("files."):
-        return FieldError(FILE_PREFIX + error.field.removeprefix("files."), error.message)
-    return error
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def my_case_withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _own_case_or_404(request, case_id)
-    if case.status not in WITHDRAWABLE_STATUSES:
-        messages.error(request, _("该办件已有处理结果，不能撤回。"))
-        return redirect("portal:my_case", case_id=case.pk)
-    form = WithdrawForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                cases.case_withdraw(
-                    actor=_user(request), case=case, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc.detail))
-            else:
-                messages.success(request, _("申请已撤回。"))
-                return redirect("portal:my_case", case_id=case.pk)
-        status = UNPROCESSABLE
-    return render(
-        request, "portal/cases/withdraw.html", {"case": case, "form": form}, status=status
-    )
-
-
-# --- payment and delivery (只跑一次) --------------------------------------------------------
-
-
-@login_required
-@require_POST
-def my_case_pay(request: HttpRequest, case_id: int) -> HttpResponse:
-    """去缴费: the case's open payment order, then off to the provider's pay page."""
-    case = _own_case_or_404(request, case_id)
-    try:
-        order = outputs.case_payment_order(actor=_user(request), case=case)
-    except DomainError as exc:
-        messages.error(request, str(exc.detail))
-        return redirect("portal:my_case", case_id=case.pk)
-    if order.status == PaymentStatus.PAID:
-        messages.info(request, _("该办件已缴费，无需重复缴费。"))
-        return redirect("portal:my_case", case_id=case.pk)
-    if not order.pay_url:
-        messages.error(request, _("支付渠道暂不可用，请稍后再试。"))
-        return redirect("portal:my_case", case_id=case.pk)
-    return redirect(order.pay_url)
-
-
-@login_required
-@require_POST
-def my_case_delivery(request: HttpRequest, case_id: int) -> HttpResponse:
-    """Choose e-certificate only, window pick-up, or post with an address."""
-    case = _own_case_or_404(request, case_id)
-    method = (request.POST.get("method") or "").strip()
-    address = {name: (request.POST.get(name) or "").strip() for name, _l, _t in ADDRESS_FIELDS}
-    try:
-        outputs.case_delivery_choose(
-            actor=_user(request),
-            case=case,
-            method=method,
-            address=address if method == DeliveryMethod.POST else None,
-        )
-    except DomainError as exc:
-        case.refresh_from_db()
-        context = _detail_context(
-            request,
-            case,
-            delivery_errors=_errors_of(exc),
-            delivery_shown={"method": method, **address},
-        )
-        return render(request, "portal/cases/detail.html", context, status=UNPROCESSABLE)
-    messages.success(
-        request,
-        _("领证方式已设为：%(method)s") % {"method": DeliveryMethod(method).label},
-    )
-    return redirect("portal:my_case", case_id=case.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.workbench import views, views_guidance
+from tongban.workbench import views, views_actions, views_guidance
 
 app_name = "workbench"
 urlpatterns = [
@@ -12,16 +12,20 @@ urlpatterns = [
         views.material_view,
         name="material",
     ),
-    path("cases/<int:case_id>/extend/", views.case_extend, name="extend"),
-    path("cases/<int:case_id>/pickup/", views.case_pickup, name="pickup"),
-    path("cases/<int:case_id>/parcel-advance/", views.case_parcel_advance, name="parcel_advance"),
+    path("cases/<int:case_id>/extend/", views_actions.case_extend, name="extend"),
+    path("cases/<int:case_id>/pickup/", views_actions.case_pickup, name="pickup"),
+    path(
+        "cases/<int:case_id>/parcel-advance/",
+        views_actions.case_parcel_advance,
+        name="parcel_advance",
+    ),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
     path(
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,
         name="guidance_detail",
     ),
-    path("tasks/<int:task_id>/claim/", views.task_claim, name="claim"),
-    path("tasks/<int:task_id>/decide/", views.task_decide, name="decide"),
-    path("tasks/<int:task_id>/supplement/", views.task_supplement, name="supplement"),
+    path("tasks/<int:task_id>/claim/", views_actions.task_claim, name="claim"),
+    path("tasks/<int:task_id>/decide/", views_actions.task_decide, name="decide"),
+    path("tasks/<int:task_id>/supplement/", views_actions.task_supplement, name="supplement"),
 ]

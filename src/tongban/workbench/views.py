@@ -13,20 +13,18 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from tongban.cases import selectors as case_selectors
-from tongban.cases import services as case_services
 from tongban.cases.choices import (
     FINAL_STATUSES,
     CaseStatus,
@@ -47,8 +45,6 @@ from tongban.core.errors import (
     PermissionDenied,
 )
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
-from tongban.delivery.models import DeliveryOrder
-from tongban.delivery.services import delivery_advance
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import StaffProfile, User
@@ -95,7 +91,7 @@ def staff_required(view: Callable[..., R]) -> Callable[..., HttpResponseBase]:
     return wrapper
 
 
-def _staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
+def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
     labels = dict(StaffRole.choices)
     return {
         "nav": nav,
@@ -105,7 +101,7 @@ def _staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
     }
 
 
-def _status_of(exc: DomainError) -> int:
+def status_of(exc: DomainError) -> int:
     if isinstance(exc, Conflict):
         return 409
     if isinstance(exc, NotFound):
@@ -115,7 +111,7 @@ def _status_of(exc: DomainError) -> int:
     return 400
 
 
-def _message_of(exc: DomainError) -> str:
+def message_of(exc: DomainError) -> str:
     if isinstance(exc, Conflict) and not isinstance(exc, InvalidStateChange):
         # Whatever the engine said, the clerk needs to know someone else was faster.
         return _("办件已被他人处理，请刷新")
@@ -138,7 +134,7 @@ def task_list(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [_task_row(task, calendar, today) for task in tasks]
     context = {
-        **_staff_context(request, "tasks"),
+        **staff_context(request, "tasks"),
         "rows": rows,
         "state": state,
         "states": [(TaskState.OPEN, _("待办")), (TaskState.COMPLETED, _("已办"))],
@@ -196,9 +192,9 @@ def case_list(request: StaffRequest) -> HttpResponse:
             page = paginator.get_page(request.GET.get("page"))
         except DomainError as exc:
             error = "；".join([str(exc.detail), *(str(e.message) for e in exc.errors)])
-            http_status = _status_of(exc)
+            http_status = status_of(exc)
     context = {
-        **_staff_context(request, "cases"),
+        **staff_context(request, "cases"),
         "form": form,
         "q": q[:100],
         "status": status or "",
@@ -212,14 +208,14 @@ def case_list(request: StaffRequest) -> HttpResponse:
 # --- case detail and actions -------------------------------------------------------------------
 
 
-def _case_or_404(request: StaffRequest, case_id: int) -> Case:
+def case_or_404(request: StaffRequest, case_id: int) -> Case:
     try:
         return case_selectors.case_get_for_user(user=request.user, case_id=case_id)
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
 
 
-def _task_or_404(request: StaffRequest, task_id: int) -> Task:
+def task_or_404(request: StaffRequest, task_id: int) -> Task:
     try:
         return case_selectors.task_get_for_staff(user=request.user, task_id=task_id)
     except NotFound as exc:
@@ -247,7 +243,7 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _form_rows(case: Case) -> list[dict[str, str]]:
+def case_form_rows(case: Case) -> list[dict[str, str]]:
     """The form data with the titles of the version's schema, schema order first."""
     properties = case_form_schema(case).get("properties") or {}
     data = case.form_data or {}
@@ -296,7 +292,7 @@ def _applicant(case: Case) -> dict[str, str]:
     }
 
 
-def _render_case(
+def render_case(
     request: StaffRequest,
     case: Case,
     *,
@@ -308,14 +304,14 @@ def _render_case(
     field_errors: dict[str, str] | None = None,
 ) -> HttpResponse:
     task = _my_open_task(request, case)
-    form_rows = _form_rows(case)
+    form_rows = case_form_rows(case)
     materials = _material_rows(case)
     roles = request.roles
     today = timezone.localdate()
     if task is not None:
         decision_form = decision_form or DecisionForm(kind=task.kind)
         if Decision.REQUEST_SUPPLEMENT in _decisions(task):
-            supplement_form = supplement_form or _supplement_form(case, form_rows)
+            supplement_form = supplement_form or supplement_form_for(case, form_rows)
         else:
             supplement_form = None
     sla_state = _sla_state(case, today) if case.status not in FINAL_STATUSES else ""
@@ -326,7 +322,7 @@ def _render_case(
         and case.status in (CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW)
     )
     context = {
-        **_staff_context(request, ""),
+        **staff_context(request, ""),
         "case": case,
         "title": _case_title(case),
         "task": task,
@@ -359,7 +355,7 @@ def _render_case(
     return render(request, "workbench/case_detail.html", context, status=status)
 
 
-def _sandbox_buttons() -> bool:
+def sandbox_buttons() -> bool:
     """Whether staff may move sandbox parcels on by hand (development and the demo only)."""
     return bool(settings.DEBUG or getattr(settings, "DEMO_MODE", False))
 
@@ -374,7 +370,7 @@ def _outputs_context(request: StaffRequest, case: Case) -> dict[str, Any]:
         and case.delivery_method == DeliveryMethod.PICKUP
         and StaffRole.CLERK in request.roles
         and request.staff.department_id == case.department_id,
-        "may_advance_parcel": _sandbox_buttons()
+        "may_advance_parcel": sandbox_buttons()
         and delivery["carrier"] == SANDBOX_CARRIER
         and delivery["status"] not in (None, DeliveryStatus.DELIVERED),
     }
@@ -402,7 +398,7 @@ def _decision_buttons(task: Task) -> list[dict[str, Any]]:
     ]
 
 
-def _supplement_form(
+def supplement_form_for(
     case: Case, form_rows: list[dict[str, str]], data: Any = None
 ) -> SupplementForm:
     return SupplementForm(
@@ -415,7 +411,7 @@ def _supplement_form(
 @require_GET
 @staff_required
 def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
-    return _render_case(request, _case_or_404(request, case_id))
+    return render_case(request, case_or_404(request, case_id))
 
 
 @require_GET
@@ -423,7 +419,7 @@ def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
 @xframe_options_sameorigin
 def material_view(request: StaffRequest, case_id: int, material_id: int) -> FileResponse:
     """The file of one material, shown inline in the case page (same origin only)."""
-    case = _case_or_404(request, case_id)
+    case = case_or_404(request, case_id)
     material: CaseMaterial | None = case.materials.filter(pk=material_id).first()
     if material is None or not material.file:
         raise Http404(_("材料不存在"))
@@ -437,154 +433,3 @@ def material_view(request: StaffRequest, case_id: int, material_id: int) -> File
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _after(request: StaffRequest, case: Case, message: str) -> HttpResponse:
-    messages.success(request, message)
-    return redirect("workbench:case", case_id=case.pk)
-
-
-def _refused(request: StaffRequest, case: Case, exc: DomainError, **forms: Any) -> HttpResponse:
-    field_errors = {e.field: str(e.message) for e in exc.errors}
-    # The task or case moved on (or the refusal named it): show the page as it is now.
-    case.refresh_from_db()
-    return _render_case(
-        request,
-        case,
-        status=_status_of(exc),
-        error=_message_of(exc),
-        field_errors=field_errors,
-        **forms,
-    )
-
-
-@require_POST
-@staff_required
-def task_claim(request: StaffRequest, task_id: int) -> HttpResponse:
-    task = _task_or_404(request, task_id)
-    try:
-        case_services.task_claim(actor=request.user, task=task)
-    except DomainError as exc:
-        return _refused(request, task.case, exc)
-    return _after(request, task.case, _("已认领，请办理。"))
-
-
-@require_POST
-@staff_required
-def task_decide(request: StaffRequest, task_id: int) -> HttpResponse:
-    task = _task_or_404(request, task_id)
-    case = task.case
-    form = DecisionForm(request.POST, kind=task.kind)
-    if not form.is_valid():
-        return _render_case(
-            request,
-            case,
-            status=400,
-            error=_("请检查填写的内容。"),
-            decision_form=form,
-            field_errors={k: str(v[0]) for k, v in form.errors.items()},
-        )
-    decision = form.cleaned_data["decision"]
-    try:
-        case_services.task_complete(
-            actor=request.user,
-            task=task,
-            decision=decision,
-            comment=form.cleaned_data["comment"],
-        )
-    except DomainError as exc:
-        return _refused(request, case, exc, decision_form=form)
-    label = dict(Decision.choices)[decision]
-    return _after(request, case, _("已办理：%(decision)s") % {"decision": label})
-
-
-@require_POST
-@staff_required
-def task_supplement(request: StaffRequest, task_id: int) -> HttpResponse:
-    task = _task_or_404(request, task_id)
-    case = task.case
-    form = _supplement_form(case, _form_rows(case), request.POST)
-    if not form.is_valid():
-        return _render_case(
-            request,
-            case,
-            status=400,
-            error=" ".join(str(e) for e in form.non_field_errors()) or _("请检查填写的内容。"),
-            supplement_form=form,
-        )
-    message = form.cleaned_data.get("message", "")
-    try:
-        case_services.task_complete(
-            actor=request.user,
-            task=task,
-            decision=Decision.REQUEST_SUPPLEMENT,
-            comment=message,
-            data={"items": form.items},
-        )
-    except DomainError as exc:
-        return _refused(request, case, exc, supplement_form=form)
-    return _after(
-        request,
-        case,
-        _("已一次性告知申请人补正 %(count)s 项内容。") % {"count": len(form.items)},
-    )
-
-
-@require_POST
-@staff_required
-def case_extend(request: StaffRequest, case_id: int) -> HttpResponse:
-    case = _case_or_404(request, case_id)
-    form = ExtensionForm(request.POST)
-    if not form.is_valid():
-        return _render_case(
-            request,
-            case,
-            status=400,
-            error=_("请检查延期天数和理由。"),
-            extension_form=form,
-        )
-    try:
-        case_services.case_extend(
-            actor=request.user,
-            case=case,
-            days=form.cleaned_data["days"],
-            reason=form.cleaned_data["reason"],
-        )
-    except DomainError as exc:
-        return _refused(request, case, exc, extension_form=form)
-    return _after(
-        request, case, _("已延期 %(days)s 个工作日。") % {"days": form.cleaned_data["days"]}
-    )
-
-
-@require_POST
-@staff_required
-def case_pickup(request: StaffRequest, case_id: int) -> HttpResponse:
-    """确认领取: the applicant collected the licence at the window (one visit)."""
-    case = _case_or_404(request, case_id)
-    try:
-        outputs.case_pickup_confirm(actor=request.user, case=case)
-    except DomainError as exc:
-        return _refused(request, case, exc)
-    return _after(request, case, _("已确认领取，办件已办结。"))
-
-
-@require_POST
-@staff_required
-def case_parcel_advance(request: StaffRequest, case_id: int) -> HttpResponse:
-    """推进快递（沙箱）: move a sandbox parcel one step on (development and demo only)."""
-    case = _case_or_404(request, case_id)
-    if not _sandbox_buttons():
-        raise Http404(_("页面不存在"))
-    order = DeliveryOrder.objects.filter(case=case, carrier=SANDBOX_CARRIER).first()
-    if order is None:
-        raise Http404(_("该办件没有沙箱快递"))
-    try:
-        order = delivery_advance(order=order)
-    except DomainError as exc:
-        return _refused(request, case, exc)
-    return _after(
-        request,
-        case,
-        _("快递状态：%(status)s") % {"status": DeliveryStatus(order.status).label},
-    )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from tongban.core.errors import DomainError, FieldError, NotFound
 from tongban.counter import selectors, services
 from tongban.counter.choices import GuidanceStatus
-from tongban.workbench.views import StaffRequest, _staff_context, staff_required
+from tongban.workbench.views import StaffRequest, staff_context, staff_required
 
 UNPROCESSABLE = 422
 
@@ -23,7 +23,7 @@ def guidance_list(request: StaffRequest) -> HttpResponse:
         status = GuidanceStatus.REQUESTED
     rows = selectors.guidance_list_for_staff(user=request.user, status=status)[:200]
     context = {
-        **_staff_context(request, "guidance"),
+        **staff_context(request, "guidance"),
         "rows": rows,
         "status": status,
         "statuses": GuidanceStatus.choices,
@@ -57,7 +57,7 @@ def guidance_detail(request: StaffRequest, guidance_id: int) -> HttpResponse:
             messages.success(request, _("已答复，申请人可据此正式申请。"))
             return redirect("workbench:guidance_detail", guidance_id=guidance.pk)
     context = {
-        **_staff_context(request, "guidance"),
+        **staff_context(request, "guidance"),
         "guidance": guidance,
         "draft": sorted((guidance.draft_form or {}).items()),
         "answer": answer,
