@@ -8,6 +8,7 @@ as its applicant.  Nothing here changes the database.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -73,10 +74,15 @@ def case_payment_step(*, case: Case) -> str:
     return PAYMENT_AT_DECIDE if value == PAYMENT_AT_DECIDE else PAYMENT_AT_ACCEPT
 
 
+def guide_certificate_type_code(guide: Mapping[str, Any]) -> str:
+    """The code of the certificate type a guide issues ("" when it issues none)."""
+    ref = guide.get("certificate_type")
+    return str(ref.get("code") or "") if isinstance(ref, dict) else ""
+
+
 def case_certificate_type_code(case: Case) -> str:
     """The code of the certificate type the case's matter issues ("" when it issues none)."""
-    ref = case_guide(case).get("certificate_type")
-    return str(ref.get("code") or "") if isinstance(ref, dict) else ""
+    return guide_certificate_type_code(case_guide(case))
 
 
 def is_applicant(actor: User, case: Case) -> bool:

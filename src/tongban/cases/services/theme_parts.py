@@ -57,11 +57,6 @@ def child_matter_name(case: Case) -> str:
     return localized(case.matter, "name") if case.matter is not None else str(case)
 
 
-def certificate_code(guide: Mapping[str, Any]) -> str:
-    ref = guide.get("certificate_type")
-    return str(ref.get("code") or "") if isinstance(ref, dict) else ""
-
-
 def theme_children(parent: Case) -> list[Case]:
     return list(
         Case.objects.filter(parent=parent)

@@ -28,6 +28,7 @@ from tongban.cases.choices import (
     TimelineAction,
 )
 from tongban.cases.models import Case, CaseMaterial, VisitKind
+from tongban.cases.rules import guide_certificate_type_code
 from tongban.cases.services.common import applicant_required, status_refused
 from tongban.cases.services.matter import (
     applicant_resolve,
@@ -39,7 +40,6 @@ from tongban.cases.services.sharing import case_materials_share
 from tongban.cases.services.theme_parts import (
     COPIED_FIELDS,
     PROVIDED_STATUSES,
-    certificate_code,
     child_form,
     child_matter_name,
     child_submit,
@@ -147,7 +147,7 @@ def theme_case_create(
     # A material one matter of the theme produces (e.g. the business licence of
     # company registration) is never asked from the applicant of the theme.
     produced = {
-        certificate_code(version.guide or {}): localized(matter, "name")
+        guide_certificate_type_code(version.guide or {}): localized(matter, "name")
         for matter, version in versions
     }
     produced.pop("", None)
@@ -165,7 +165,7 @@ def theme_case_create(
         )
         child.case_no = case_number(child)
         child.save(update_fields=["case_no"])
-        own_output = certificate_code(guide)
+        own_output = guide_certificate_type_code(guide)
         for item in guide.get("materials") or []:
             code = item["code"]
             from_sibling = code in produced and code != own_output

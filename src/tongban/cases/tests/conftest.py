@@ -63,3 +63,19 @@ def instant_matter(departments: dict[str, Department]) -> Matter:
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     # Uploaded materials go to a throw-away directory, never to var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def free_permit(departments: dict[str, Department]) -> Matter:
+    """A free matter that issues the 排水许可证."""
+    from tongban.cases.tests.outputs_helpers import permit  # it imports this module
+
+    return permit("drainage-licence-free")
+
+
+@pytest.fixture
+def fee_permit(departments: dict[str, Department]) -> Matter:
+    """The same with a fee of 50 yuan, charged at acceptance (the default)."""
+    from tongban.cases.tests.outputs_helpers import permit  # it imports this module
+
+    return permit("drainage-licence-fee", fee="50")

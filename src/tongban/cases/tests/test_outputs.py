@@ -2,91 +2,28 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Iterator
-from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from tongban.cases import services
-from tongban.cases.choices import CaseStatus, TaskKind
-from tongban.cases.models import Case, Notification, TimelineEntry, Visit
+from tongban.cases.choices import CaseStatus
+from tongban.cases.models import Notification, Visit
 from tongban.cases.services import outputs
-from tongban.cases.tests.conftest import DRAINAGE_FORM, DRAINAGE_MATERIALS
-from tongban.cases.tests.factories import case_submitted, open_task, pdf_file
-from tongban.catalog.models import Department, Matter
-from tongban.catalog.services import certificate_type_upsert, matter_upsert, section_upsert
+from tongban.cases.tests.factories import case_submitted, pdf_file
+from tongban.cases.tests.outputs_helpers import (
+    ADDRESS,
+    decide,
+    step_texts,
+)
+from tongban.catalog.models import Matter
 from tongban.certificates.models import Certificate
 from tongban.core.errors import InvalidStateChange, NotFound, PermissionDenied, ValidationFailed
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.delivery.models import DeliveryOrder
 from tongban.identity.models import User
-from tongban.sandbox.payment_gateway import server_make, sign
-
-ADDRESS = {
-    "recipient": "张三",
-    "phone": "13800001234",
-    "province": "上海市",
-    "city": "上海市",
-    "district": "嘉定区",
-    "address": "示范路1号2幢301室",
-}
-
-
-def _permit(code: str, *, fee: str = "0", process_params: dict[str, Any] | None = None) -> Matter:
-    section_upsert(code="construction", fields={"name": "投资建设"})
-    certificate_type_upsert(code="drainage-licence", name="排水许可证", department="market")
-    return matter_upsert(
-        code=code,
-        fields={
-            "name": "排水许可（出证）",
-            "kind": "licence",
-            "audience": "both",
-            "department": "market",
-            "section": "construction",
-            "legal_limit_days": 20,
-            "promised_limit_days": 6,
-            "online_depth": "full_online",
-            "channels": ["online", "window"],
-            "form_schema": DRAINAGE_FORM,
-            "process": "standard_approval",
-            "process_params": process_params or {},
-            "certificate_type": "drainage-licence",
-            "fee": fee,
-        },
-        materials=DRAINAGE_MATERIALS,
-    )
-
-
-@pytest.fixture
-def free_permit(departments: dict[str, Department]) -> Matter:
-    """A free matter that issues the 排水许可证."""
-    return _permit("drainage-licence-free")
-
-
-@pytest.fixture
-def fee_permit(departments: dict[str, Department]) -> Matter:
-    """The same with a fee of 50 yuan, charged at acceptance (the default)."""
-    return _permit("drainage-licence-fee", fee="50")
-
-
-def _decide(case: Case, clerk: User, reviewer: User, approver: User) -> Case:
-    services.task_complete(actor=clerk, task=open_task(case, TaskKind.ACCEPT), decision="accept")
-    services.task_complete(actor=reviewer, task=open_task(case, TaskKind.REVIEW), decision="pass")
-    services.task_complete(
-        actor=approver, task=open_task(case, TaskKind.DECIDE), decision="approve"
-    )
-    case.refresh_from_db()
-    return case
-
-
-def _steps(case: Case) -> list[str]:
-    return list(TimelineEntry.objects.filter(case=case).values_list("step", flat=True))
-
 
 # --- free matter, e-certificate only ---------------------------------------------------------
 
@@ -95,12 +32,12 @@ def test_a_free_electronic_case_is_completed_at_approval_with_a_certificate(
     free_permit: Matter, applicant: User, clerk: User, reviewer: User, approver: User
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     assert case.status == CaseStatus.COMPLETED
     assert case.completed_at is not None
     certificate = Certificate.objects.get(case=case)
     assert certificate.holder_name == "张三"
-    steps = _steps(case)
+    steps = step_texts(case)
     assert steps.index("已出证") < steps.index("办结")
     assert "待缴费" not in steps
     # Online and electronic: the applicant never came (最多跑一次 → zero).
@@ -120,7 +57,7 @@ def test_the_api_shows_the_certificate_with_its_links_and_zero_visits(
     api_client: Client,
     bearer: Callable[[User], dict[str, str]],
 ) -> None:
-    case = _decide(
+    case = decide(
         case_submitted(applicant=applicant, matter_code=free_permit.code), clerk, reviewer, approver
     )
     response = api_client.get(f"/api/v1/applications/{case.pk}", **bearer(applicant))
@@ -141,7 +78,7 @@ def test_the_api_shows_the_certificate_with_its_links_and_zero_visits(
 def test_a_matter_without_a_certificate_type_is_still_completed_at_approval(
     drainage: Matter, applicant: User, clerk: User, reviewer: User, approver: User
 ) -> None:
-    case = _decide(case_submitted(applicant=applicant), clerk, reviewer, approver)
+    case = decide(case_submitted(applicant=applicant), clerk, reviewer, approver)
     assert case.status == CaseStatus.COMPLETED
     assert not Certificate.objects.filter(case=case).exists()
 
@@ -157,18 +94,18 @@ def test_post_creates_the_delivery_order_at_issue_and_delivered_completes_the_ca
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="post", address=ADDRESS)
     assert not DeliveryOrder.objects.filter(case=case).exists()
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     assert case.status == CaseStatus.ISSUED
     order = DeliveryOrder.objects.get(case=case)
     assert order.recipient == "张三"
     assert order.tracking_no
-    assert any(s.startswith("已寄出（运单号" + order.tracking_no) for s in _steps(case))
+    assert any(s.startswith("已寄出（运单号" + order.tracking_no) for s in step_texts(case))
     while order.status != DeliveryStatus.DELIVERED:
         order = delivery_advance(order=order)
     case.refresh_from_db()
     assert case.status == CaseStatus.COMPLETED
     assert case.visit_count == 0
-    steps = _steps(case)
+    steps = step_texts(case)
     assert steps.index("已签收") < steps.index("办结")
 
 
@@ -184,7 +121,7 @@ def test_a_bad_address_gets_field_errors_and_nothing_is_saved(
     case.refresh_from_db()
     assert case.delivery_method == DeliveryMethod.ELECTRONIC
     assert case.delivery_address == {}
-    assert "选择领证方式" not in _steps(case)
+    assert "选择领证方式" not in step_texts(case)
 
 
 def test_an_unknown_delivery_method_is_refused(free_permit: Matter, applicant: User) -> None:
@@ -199,7 +136,7 @@ def test_choosing_delivery_after_issue_is_refused(
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     assert case.status == CaseStatus.ISSUED
     with pytest.raises(InvalidStateChange):
         outputs.case_delivery_choose(actor=applicant, case=case, method="post", address=ADDRESS)
@@ -226,15 +163,15 @@ def test_pickup_waits_for_the_clerk_who_confirms_one_visit(
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     assert case.status == CaseStatus.ISSUED
-    assert "待领取" in _steps(case)
+    assert "待领取" in step_texts(case)
     case = outputs.case_pickup_confirm(actor=clerk, case=case)
     assert case.status == CaseStatus.COMPLETED
     case.refresh_from_db()
     assert case.visit_count == 1
     assert Visit.objects.get(case=case).kind == "pickup"
-    steps = _steps(case)
+    steps = step_texts(case)
     assert steps.index("已领取") < steps.index("办结")
     # A second confirmation is refused, and counts nothing.
     with pytest.raises(InvalidStateChange):
@@ -253,7 +190,7 @@ def test_pickup_is_confirmed_only_by_a_clerk_of_the_department(
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     with pytest.raises(NotFound):
         outputs.case_pickup_confirm(actor=police_clerk, case=case)
     with pytest.raises(NotFound):
@@ -308,7 +245,7 @@ def test_the_pickup_api_completes_the_case_for_the_clerk(
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     response = api_client.post(f"/api/v1/applications/{case.pk}/pickup", **bearer(clerk))
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "completed"
@@ -331,7 +268,7 @@ def test_an_outsider_gets_404_on_the_case_its_results_and_the_pickup(
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     for user in (outsider, police_clerk):
         headers = bearer(user)
         assert api_client.get(f"/api/v1/applications/{case.pk}", **headers).status_code == 404
@@ -340,196 +277,6 @@ def test_an_outsider_gets_404_on_the_case_its_results_and_the_pickup(
     case.refresh_from_db()
     assert case.status == CaseStatus.ISSUED
     assert case.visit_count == 0
-
-
-# --- fees: the real sandbox gateway in this process ------------------------------------------
-
-SANDBOX_SECRET = "outputs-test-sandbox-secret"
-
-
-@pytest.fixture
-def sandbox_gateway(settings: Any) -> Iterator[str]:
-    """The sandbox payment gateway on a free port; callbacks go nowhere (we fetch them)."""
-    server = server_make(host="127.0.0.1", port=0, secret=SANDBOX_SECRET)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = server.RequestHandlerClass.bank.public_url  # type: ignore[attr-defined]
-    settings.PAYMENT_PROVIDER = "sandbox"
-    settings.PAYMENT_SANDBOX_URL = url
-    settings.PAYMENT_SANDBOX_SECRET = SANDBOX_SECRET
-    # Nothing listens on port 9: the gateway's own callback fails, and the test delivers
-    # the exact signed callback it recorded instead.
-    settings.SITE_URL = "http://127.0.0.1:9"
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _pay_in_sandbox(gateway: str, pay_url: str) -> dict[str, Any]:
-    """Press 确认支付 on the sandbox pay page; returns the signed callback it sent."""
-    import time
-    import urllib.error
-    import urllib.request
-
-    trade_ref = pay_url.rstrip("/").rsplit("/", 1)[-1]
-    request = urllib.request.Request(pay_url, data=b"action=confirm", method="POST")  # noqa: S310
-
-    class _Stay(urllib.request.HTTPRedirectHandler):
-        # The gateway sends the browser back to the portal; this test has no browser.
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None
-
-    try:
-        urllib.request.build_opener(_Stay).open(request, timeout=5).read()
-    except urllib.error.HTTPError as exc:
-        assert exc.code == 303, exc.code
-    target = f"/orders/{trade_ref}"
-    for _attempt in range(50):
-        check = urllib.request.Request(  # noqa: S310
-            gateway + target, headers={"X-Sandbox-Signature": sign(SANDBOX_SECRET, target.encode())}
-        )
-        trade = json.loads(urllib.request.urlopen(check, timeout=5).read())  # noqa: S310
-        if trade["callbacks"]:
-            callback: dict[str, Any] = trade["callbacks"][0]
-            return callback
-        time.sleep(0.1)
-    raise AssertionError("the sandbox sent no callback")
-
-
-def _deliver(api_client: Client, callback: dict[str, Any]) -> Any:
-    headers = {
-        f"HTTP_{name.upper().replace('-', '_')}": value
-        for name, value in callback["headers"].items()
-        if name.lower() != "content-type"
-    }
-    return api_client.post(
-        "/api/v1/payments/callback/sandbox",
-        data=callback["body"].encode("utf-8"),
-        content_type="application/json",
-        **headers,
-    )
-
-
-def test_a_fee_case_pays_after_acceptance_waits_at_approval_and_the_callback_completes_it(
-    fee_permit: Matter,
-    sandbox_gateway: str,
-    applicant: User,
-    clerk: User,
-    reviewer: User,
-    approver: User,
-    api_client: Client,
-    bearer: Callable[[User], dict[str, str]],
-) -> None:
-    from tongban.payments.models import PaymentOrder
-
-    case = case_submitted(applicant=applicant, matter_code=fee_permit.code)
-    assert not PaymentOrder.objects.filter(case=case).exists()
-    services.task_complete(actor=clerk, task=open_task(case, TaskKind.ACCEPT), decision="accept")
-    order = PaymentOrder.objects.get(case=case)
-    assert order.amount == Decimal("50.00")
-    assert order.status == "pending"
-    assert order.pay_url.startswith(sandbox_gateway)
-    assert "待缴费" in _steps(case)
-    assert Notification.objects.filter(case=case, subject__contains="待缴费").exists()
-
-    services.task_complete(actor=reviewer, task=open_task(case, TaskKind.REVIEW), decision="pass")
-    services.task_complete(
-        actor=approver, task=open_task(case, TaskKind.DECIDE), decision="approve"
-    )
-    case.refresh_from_db()
-    # Approved but unpaid: no certificate yet, the case waits for the fee.
-    assert case.status == CaseStatus.APPROVED
-    assert not Certificate.objects.filter(case=case).exists()
-    body = api_client.get(f"/api/v1/applications/{case.pk}", **bearer(applicant)).json()
-    assert body["payment"]["status"] == "pending"
-    assert body["payment"]["order_no"] == order.order_no
-    assert body["payment"]["pay_url"] == order.pay_url
-    assert body["payment"]["amount"] == "50.00"
-
-    callback = _pay_in_sandbox(sandbox_gateway, order.pay_url)
-    response = _deliver(api_client, callback)
-    assert response.status_code == 200, response.content
-    case.refresh_from_db()
-    assert case.status == CaseStatus.COMPLETED
-    assert Certificate.objects.filter(case=case).count() == 1
-    steps = _steps(case)
-    assert steps.index("已缴费") < steps.index("已出证") < steps.index("办结")
-    assert case.visit_count == 0
-    body = api_client.get(f"/api/v1/applications/{case.pk}", **bearer(applicant)).json()
-    assert body["payment"]["status"] == "paid"
-    assert len(body["certificates"]) == 1
-
-    # The same callback again changes nothing: no second certificate, no second 办结.
-    _deliver(api_client, callback)
-    assert Certificate.objects.filter(case=case).count() == 1
-    assert _steps(case).count("办结") == 1
-
-
-def test_a_fee_paid_before_approval_lets_the_approval_issue_at_once(
-    fee_permit: Matter,
-    sandbox_gateway: str,
-    applicant: User,
-    clerk: User,
-    reviewer: User,
-    approver: User,
-    api_client: Client,
-) -> None:
-    from tongban.payments.models import PaymentOrder
-
-    case = case_submitted(applicant=applicant, matter_code=fee_permit.code)
-    services.task_complete(actor=clerk, task=open_task(case, TaskKind.ACCEPT), decision="accept")
-    order = PaymentOrder.objects.get(case=case)
-    assert _deliver(api_client, _pay_in_sandbox(sandbox_gateway, order.pay_url)).status_code == 200
-    case.refresh_from_db()
-    assert case.status == CaseStatus.UNDER_REVIEW
-    assert "已缴费" in _steps(case)
-    services.task_complete(actor=reviewer, task=open_task(case, TaskKind.REVIEW), decision="pass")
-    services.task_complete(
-        actor=approver, task=open_task(case, TaskKind.DECIDE), decision="approve"
-    )
-    case.refresh_from_db()
-    assert case.status == CaseStatus.COMPLETED
-    assert Certificate.objects.filter(case=case).exists()
-
-
-def test_a_fee_charged_at_decision_gets_its_order_at_approval(
-    departments: dict[str, Department],
-    sandbox_gateway: str,
-    applicant: User,
-    clerk: User,
-    reviewer: User,
-    approver: User,
-) -> None:
-    from tongban.payments.models import PaymentOrder
-
-    matter = _permit("drainage-licence-decide", fee="30", process_params={"payment_at": "decide"})
-    case = case_submitted(applicant=applicant, matter_code=matter.code)
-    services.task_complete(actor=clerk, task=open_task(case, TaskKind.ACCEPT), decision="accept")
-    assert not PaymentOrder.objects.filter(case=case).exists()
-    services.task_complete(actor=reviewer, task=open_task(case, TaskKind.REVIEW), decision="pass")
-    services.task_complete(
-        actor=approver, task=open_task(case, TaskKind.DECIDE), decision="approve"
-    )
-    case.refresh_from_db()
-    assert case.status == CaseStatus.APPROVED
-    assert PaymentOrder.objects.get(case=case).amount == Decimal("30.00")
-    assert "待缴费" in _steps(case)
-
-
-def test_a_confirmation_for_an_unpaid_order_is_refused(
-    fee_permit: Matter, sandbox_gateway: str, applicant: User, clerk: User
-) -> None:
-    from tongban.payments.hooks import OrderPaid
-    from tongban.payments.models import PaymentOrder
-
-    case = case_submitted(applicant=applicant, matter_code=fee_permit.code)
-    services.task_complete(actor=clerk, task=open_task(case, TaskKind.ACCEPT), decision="accept")
-    order = PaymentOrder.objects.get(case=case)
-    with pytest.raises(InvalidStateChange):
-        outputs.case_payment_confirmed(OrderPaid(order=order, at=timezone.now()))
-    assert "已缴费" not in _steps(case)
 
 
 # --- the delivery API and the pages ----------------------------------------------------------
@@ -618,7 +365,7 @@ def test_the_case_page_refuses_delivery_changes_after_issue(
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     client.force_login(applicant)
     page = client.get(f"/my/cases/{case.pk}/")
     assert page.status_code == 200
@@ -654,7 +401,7 @@ def test_the_workbench_pickup_button_completes_the_case_for_the_departments_cler
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     client.force_login(police_clerk)
     assert client.post(f"/workbench/cases/{case.pk}/pickup/").status_code == 404
     client.force_login(reviewer)
@@ -681,7 +428,7 @@ def test_the_sandbox_parcel_button_exists_only_in_development(
 ) -> None:
     case = case_submitted(applicant=applicant, matter_code=free_permit.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="post", address=ADDRESS)
-    case = _decide(case, clerk, reviewer, approver)
+    case = decide(case, clerk, reviewer, approver)
     client.force_login(clerk)
     settings.DEBUG = False
     assert 'id="parcel-advance"' not in client.get(f"/workbench/cases/{case.pk}/").content.decode()
@@ -701,7 +448,7 @@ def test_the_visit_share_counts_completed_cases_with_at_most_one_visit(
 ) -> None:
     from tongban.cases.services.visits import matter_visit_shares
 
-    online = _decide(
+    online = decide(
         case_submitted(applicant=applicant, matter_code=free_permit.code), clerk, reviewer, approver
     )
     # A window submission (one visit) and a pick-up (a second one): two visits.
@@ -717,7 +464,7 @@ def test_the_visit_share_counts_completed_cases_with_at_most_one_visit(
         )
     window = services.case_submit(actor=applicant, case=window)
     outputs.case_delivery_choose(actor=applicant, case=window, method="pickup")
-    window = _decide(window, clerk, reviewer, approver)
+    window = decide(window, clerk, reviewer, approver)
     outputs.case_pickup_confirm(actor=clerk, case=window)
     # Not completed yet: not counted.
     case_submitted(applicant=applicant, matter_code=free_permit.code)
