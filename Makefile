@@ -22,7 +22,7 @@ export PORT
 help:
 	@echo "make run        serve the demo district on http://127.0.0.1:$(PORT) (PORT overrides)"
 	@echo "make test       run the whole test suite (TEST_POSTGRES=1: on a throw-away PostgreSQL)"
-	@echo "make lint       ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make lint       ruff, ruff format --check, mypy, lint-imports, makemigrations --check"
 	@echo "make format     ruff --fix and ruff format"
 	@echo "make bench      bench/catalog.py: search and guide throughput vs a bare view"
 	@echo "make messages   makemessages -l en and compilemessages"
@@ -67,6 +67,7 @@ lint: install
 	$(VENV)/bin/ruff check src bench
 	$(VENV)/bin/ruff format --check src bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo --no-cache
 	$(TONGBAN) makemigrations --check --dry-run
 
 format: install
