@@ -31,7 +31,7 @@ from tongban.cases.rules import (
     is_applicant,
     theme_child_issue_withheld,
 )
-from tongban.cases.services.common import status_refused
+from tongban.cases.services.common import status_refused, timeline_add
 from tongban.cases.services.deferral import ACTION_RECEIVED, case_issue_held
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.themes import theme_child_refresh
@@ -100,8 +100,8 @@ def _timeline(
     actor: User | None = None,
     by_applicant: bool = False,
 ) -> None:
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=at,
         action=action,
         step=step,
@@ -109,7 +109,6 @@ def _timeline(
         actor=actor,
         # The applicant's own steps are not the department's.
         department=None if by_applicant else case.department,
-        public=True,
     )
 
 
@@ -147,6 +146,14 @@ def case_payment_on_accept(case: Case, *, now: datetime, events: list[str]) -> N
     fee_due = case_fee(case=case) > 0 and case_payment_step(case=case) == PAYMENT_AT_ACCEPT
     if fee_due and not _paid(case):
         _payment_order_open(case, now=now, events=events)
+
+
+def _saved_and_told(case: Case, *, now: datetime, events: list[str]) -> None:
+    """Save a case a result moved on, tell its theme parent, and notify the applicant."""
+    case.save()
+    theme_child_refresh(child=case, now=now)
+    for event in events:
+        notify_applicant(case=case, event=event)
 
 
 def _payable_check(case: Case) -> None:
@@ -200,10 +207,7 @@ def case_payment_confirmed(event: OrderPaid) -> None:
     events: list[str] = []
     if case.status == CaseStatus.APPROVED:
         _issue(case, now=now, events=events)
-    case.save()
-    theme_child_refresh(child=case, now=now)
-    for name in events:
-        notify_applicant(case=case, event=name)
+    _saved_and_told(case, now=now, events=events)
 
 
 # --- issuing ---------------------------------------------------------------------------------
@@ -332,10 +336,7 @@ def _case_delivered(*, case: Case, now: datetime) -> Case:
     _timeline(case, at=now, action=TimelineAction.DELIVERED, step=_("已签收"))
     events: list[str] = []
     _complete(case, now=now, events=events)
-    case.save()
-    theme_child_refresh(child=case, now=now)
-    for event in events:
-        notify_applicant(case=case, event=event)
+    _saved_and_told(case, now=now, events=events)
     return case
 
 
@@ -355,10 +356,7 @@ def case_pickup_confirm(*, actor: User, case: Case, now: datetime | None = None)
     _timeline(case, at=now, action=TimelineAction.PICKED_UP, step=_("已领取"), actor=actor)
     events: list[str] = []
     _complete(case, now=now, events=events)
-    case.save()
-    theme_child_refresh(child=case, now=now)
-    for event in events:
-        notify_applicant(case=case, event=event)
+    _saved_and_told(case, now=now, events=events)
     return case
 
 

@@ -10,14 +10,14 @@ from tongban.cases.choices import (
     CaseStatus,
     MaterialStatus,
 )
-from tongban.cases.models import Case, TimelineEntry
+from tongban.cases.models import Case
 from tongban.cases.rules import (
     case_guide,
 )
 from tongban.cases.services.matter import (
     matter_case_submit,
 )
-from tongban.catalog.models import Department, Theme, ThemeMatter, localized
+from tongban.catalog.models import Theme, ThemeMatter, localized
 from tongban.core.errors import FieldError, ValidationFailed
 from tongban.identity.models import User
 
@@ -62,27 +62,6 @@ def theme_children(parent: Case) -> list[Case]:
         Case.objects.filter(parent=parent)
         .select_related("matter", "matter_version", "department")
         .order_by("stage", "id")
-    )
-
-
-def theme_timeline(
-    case: Case,
-    *,
-    at: datetime,
-    action: str,
-    step: str,
-    comment: str = "",
-    actor: User | None = None,
-    department: Department | None = None,
-) -> None:
-    TimelineEntry.objects.create(
-        case=case,
-        at=at,
-        action=action,
-        step=step,
-        comment=comment,
-        actor=actor,
-        department=department,
     )
 
 

@@ -23,6 +23,7 @@ from tongban.cases.rules import (
     is_theme_parent,
     theme_has_combined_licence,
 )
+from tongban.cases.services.common import timeline_add
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.theme_parts import (
     FAILURE_STATUSES,
@@ -30,7 +31,6 @@ from tongban.cases.services.theme_parts import (
     child_matter_name,
     child_submit,
     theme_children,
-    theme_timeline,
 )
 from tongban.catalog.choices import ThemeChildFailure
 from tongban.catalog.models import localized
@@ -65,9 +65,7 @@ def _child_stop(child: Case, *, reason: str, now: datetime) -> None:
     if child.process_id is not None:
         # The process is abandoned where it stands; its timers must not fire any more.
         ProcessInstance.objects.filter(pk=child.process_id).update(next_timer_at=None)
-    theme_timeline(
-        child, at=now, action=TimelineAction.WITHDRAWN, step=_("停止办理"), comment=reason
-    )
+    timeline_add(child, at=now, action=TimelineAction.WITHDRAWN, step=_("停止办理"), comment=reason)
 
 
 def _progress_record(parent: Case, child: Case, now: datetime) -> None:
@@ -82,7 +80,7 @@ def _progress_record(parent: Case, child: Case, now: datetime) -> None:
     last = recorded.order_by("-at", "-id").first()
     if last is not None and last.step == step:
         return
-    theme_timeline(
+    timeline_add(
         parent,
         at=now,
         action=TimelineAction.CHILD_STATUS,
@@ -172,7 +170,7 @@ def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetim
     if combined and approved:
         certificate = combined_licence_issue(parent=parent, children=approved, now=now)
         parent.status = CaseStatus.ISSUED
-        theme_timeline(
+        timeline_add(
             parent,
             at=now,
             action=TimelineAction.ISSUED,
@@ -185,7 +183,7 @@ def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetim
             child.status = CaseStatus.COMPLETED
             child.completed_at = now
             child.save(update_fields=["status", "completed_at", "updated_at"])
-            theme_timeline(
+            timeline_add(
                 child,
                 at=now,
                 action=TimelineAction.COMPLETED,
@@ -211,7 +209,7 @@ def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetim
         event = str(parent.status)
         summary = _("所有事项均未办成")
     parent.save()
-    theme_timeline(parent, at=now, action=event, step=_("办结"), comment=summary)
+    timeline_add(parent, at=now, action=event, step=_("办结"), comment=summary)
     notify_applicant(case=parent, event=event)
 
 

@@ -29,7 +29,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import guide_certificate_type_code
-from tongban.cases.services.common import applicant_required, status_refused
+from tongban.cases.services.common import applicant_required, status_refused, timeline_add
 from tongban.cases.services.matter import (
     applicant_resolve,
     case_number,
@@ -45,7 +45,6 @@ from tongban.cases.services.theme_parts import (
     child_submit,
     theme_children,
     theme_links,
-    theme_timeline,
 )
 from tongban.cases.services.theme_progress import (
     theme_case_withdrawn,
@@ -142,7 +141,7 @@ def theme_case_create(
     )
     parent.case_no = case_number(parent)
     parent.save(update_fields=["case_no"])
-    theme_timeline(parent, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
+    timeline_add(parent, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
 
     # A material one matter of the theme produces (e.g. the business licence of
     # company registration) is never asked from the applicant of the theme.
@@ -198,7 +197,7 @@ def theme_case_create(
             entry["required"] = entry["required"] or bool(item.get("required", True))
             entry["key"] = entry["key"] or bool(item.get("key", True))
             entry["shared_resource"] = entry["shared_resource"] or item.get("shared_resource") or ""
-        theme_timeline(
+        timeline_add(
             child,
             at=now,
             action=TimelineAction.CREATED,
@@ -359,7 +358,7 @@ def theme_case_submit(
             child_submit(child, actor, now, commitment)
             started.append(child_matter_name(child))
         else:
-            theme_timeline(
+            timeline_add(
                 child,
                 at=now,
                 action=TimelineAction.WAITING,
@@ -375,7 +374,7 @@ def theme_case_submit(
     case.due_date = due.due_date
     case.due_provisional = due.provisional
     case.save()
-    theme_timeline(
+    timeline_add(
         case,
         at=now,
         action=TimelineAction.SUBMITTED,

@@ -18,31 +18,6 @@ from tongban.core.errors import FieldError, ValidationFailed
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
-#: Fields of Matter that are computed, never given.
-_MATTER_COMPUTED = {
-    "id",
-    "code",
-    "version",
-    "search_text",
-    "search_name",
-    "search_keywords",
-    "created_at",
-    "updated_at",
-}
-_MATERIAL_FIELDS = {
-    "code",
-    "name",
-    "name_en",
-    "required",
-    "key",
-    "copies",
-    "form",
-    "source",
-    "shared_resource",
-    "description",
-    "order",
-}
-
 
 # --- form schema ---------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
@@ -36,8 +36,6 @@ from tongban.catalog.services.common import (
     instance_clean,
 )
 from tongban.core.errors import FieldError, ValidationFailed
-
-ModelT = TypeVar("ModelT", bound=models.Model)
 
 #: Fields of Matter that are computed, never given.
 _MATTER_COMPUTED = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongban.catalog.models import (
@@ -20,34 +20,6 @@ from tongban.catalog.search import (
 from tongban.catalog.services.common import simple_upsert
 from tongban.catalog.services.matters import matter_search_text_refresh
 from tongban.core.errors import FieldError, ValidationFailed
-
-ModelT = TypeVar("ModelT", bound=models.Model)
-
-#: Fields of Matter that are computed, never given.
-_MATTER_COMPUTED = {
-    "id",
-    "code",
-    "version",
-    "search_text",
-    "search_name",
-    "search_keywords",
-    "created_at",
-    "updated_at",
-}
-_MATERIAL_FIELDS = {
-    "code",
-    "name",
-    "name_en",
-    "required",
-    "key",
-    "copies",
-    "form",
-    "source",
-    "shared_resource",
-    "description",
-    "order",
-}
-
 
 # --- departments, sections, certificate types, synonyms ---------------------------------
 

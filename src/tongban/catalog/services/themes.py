@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -25,34 +25,6 @@ from tongban.catalog.services.common import (
     instance_clean,
 )
 from tongban.core.errors import FieldError, ValidationFailed
-
-ModelT = TypeVar("ModelT", bound=models.Model)
-
-#: Fields of Matter that are computed, never given.
-_MATTER_COMPUTED = {
-    "id",
-    "code",
-    "version",
-    "search_text",
-    "search_name",
-    "search_keywords",
-    "created_at",
-    "updated_at",
-}
-_MATERIAL_FIELDS = {
-    "code",
-    "name",
-    "name_en",
-    "required",
-    "key",
-    "copies",
-    "form",
-    "source",
-    "shared_resource",
-    "description",
-    "order",
-}
-
 
 # --- themes --------------------------------------------------------------------------------
 
