@@ -254,6 +254,9 @@ def _accounts_ensure(district: District, say: Callable[[str], None]) -> int:
     existing = set(User.objects.values_list("username", flat=True))
     wanted = demo_usernames([d["code"] for d in district.departments])
     missing = len([u for u in wanted if u not in existing])
+    if not missing:
+        # Nothing to create, and hashing the password alone takes half a second.
+        return 0
     people_by_username = {p["username"]: p for p in district.people if p["username"]}
     # One hash for every demo account: hashing 84 passwords one by one takes half a minute.
     hashed = make_password(DEMO_PASSWORD)
