@@ -386,12 +386,13 @@ def load(total: int) -> None:
     except CommandError as exc:
         print(f"  no demo loader ({exc}); creating departments and sections only", flush=True)
     if Department.objects.count() < len(OBJECTS) or Section.objects.count() < 6:
-        from tongban.demo.data.organisation import DEPARTMENTS, SECTIONS
+        from tongban.demo.district import district_read
 
-        for order, dept in enumerate(DEPARTMENTS):
+        district = district_read()
+        for order, dept in enumerate(district.departments):
             fields = {k: v for k, v in dept.items() if k != "code"}
             services.department_upsert(code=dept["code"], fields={**fields, "order": order})
-        for order, section in enumerate(SECTIONS):
+        for order, section in enumerate(district.sections):
             fields = {k: v for k, v in section.items() if k != "code"}
             services.section_upsert(code=section["code"], fields={**fields, "order": order})
     missing = max(0, total - Matter.objects.count())

@@ -1,23 +1,46 @@
-"""What makes a start unsafe for production."""
+"""What makes a start unsafe for production.
+
+Core checks its own settings; an app that knows of another danger registers a
+check in its ``AppConfig.ready()`` (the demo app refuses its published
+accounts), so core needs to know nothing about that app::
+
+    from tongban.core.production import production_check_register
+
+    production_check_register(demo_accounts_problems)  # returns a list of reasons
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
+
+ProductionCheck = Callable[[], list[str]]
+
+# A registry of code, filled at start-up by AppConfig.ready(); it holds no data.
+_production_checks: list[ProductionCheck] = []
+
+
+def production_check_register(check: ProductionCheck) -> ProductionCheck:
+    """Add ``check()`` (reasons the installation is unsafe, empty when safe) to every start."""
+    if check not in _production_checks:
+        _production_checks.append(check)
+    return check
+
+
+def production_check_remove(check: ProductionCheck) -> None:
+    """Unregister a check added with ``production_check_register`` (tests)."""
+    if check in _production_checks:
+        _production_checks.remove(check)
 
 
 def production_problems() -> list[str]:
     """Reasons this installation must not serve production traffic (empty when safe)."""
-    from tongban.demo.accounts import DEMO_PASSWORD_HINT, demo_usernames_present
-
     problems: list[str] = []
     if settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY or len(settings.SECRET_KEY) < 32:
         problems.append(
             "SECRET_KEY 为默认值或过短（至少 32 个字符）/ SECRET_KEY is the default or too short"
         )
-    present = demo_usernames_present()
-    if present:
-        problems.append(
-            "数据库中存在演示账号，生产环境拒绝启动 / demo accounts present "
-            f"({DEMO_PASSWORD_HINT}): {', '.join(present[:5])}" + (" …" if len(present) > 5 else "")
-        )
+    for check in list(_production_checks):
+        problems.extend(check())
     return problems

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+
+from tongban.catalog.models import Department
+
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (published demo credential, refused in production)
 DEMO_PASSWORD_HINT = "password demo-pass-2026"  # noqa: S105
 
@@ -18,11 +23,6 @@ def demo_usernames(department_codes: list[str]) -> list[str]:
 
 def demo_usernames_present() -> list[str]:
     """Demo usernames that exist and still accept the demo password."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import check_password
-
-    from tongban.catalog.models import Department
-
     user_model = get_user_model()
     wanted = demo_usernames(list(Department.objects.values_list("code", flat=True)))
     rows = user_model.objects.filter(username__in=wanted, is_active=True).values_list(
@@ -37,3 +37,14 @@ def demo_usernames_present() -> list[str]:
         if verdicts[encoded]:
             present.append(username)
     return sorted(present)
+
+
+def demo_accounts_problems() -> list[str]:
+    """The production check the demo app registers: demo accounts are a published door."""
+    present = demo_usernames_present()
+    if not present:
+        return []
+    return [
+        "数据库中存在演示账号，生产环境拒绝启动 / demo accounts present "
+        f"({DEMO_PASSWORD_HINT}): {', '.join(present[:5])}" + (" …" if len(present) > 5 else "")
+    ]

@@ -1,4 +1,10 @@
-"""Loads the demo district (CONTRACT.md) through the catalogue and identity services.
+"""Loads the demo district (CONTRACT.md) from its data files through production's services.
+
+The files under ``demo/data/`` (read by ``tongban.demo.district``) go through
+the services an administrator's import uses: ``matter_upsert`` and the other
+catalogue upserts, the identity services, ``credit_record_create`` and the
+exchange's ``catalogue_upsert``, ``registry_records_upsert`` and
+``elicences_import``, so the demo obeys every rule real data obeys.
 
 Idempotent: each step creates what is missing and updates what differs;
 matters publish a new version only when their guide changed, so a second
@@ -23,8 +29,12 @@ from tongban.catalog.services import (
     synonym_upsert,
     theme_upsert,
 )
-from tongban.demo import data
+from tongban.credit.models import CreditRecord
+from tongban.credit.services import credit_record_create
 from tongban.demo.accounts import DEMO_PASSWORD, DEPARTMENT_ROLE_SUFFIXES, demo_usernames
+from tongban.demo.district import District, Row, district_read
+from tongban.exchange.catalogue import catalogue_upsert
+from tongban.exchange.registries import elicences_import, registry_records_upsert
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Agent, Enterprise, Person, User
 from tongban.identity.services import (
@@ -98,8 +108,16 @@ def demo_is_loaded() -> bool:
     )
 
 
-def demo_department_codes() -> list[str]:
-    return [d["code"] for d in data.DEPARTMENTS]
+@dataclass(frozen=True)
+class DemoCatalogueSummary:
+    """What the demo catalogue holds, and whether this load changed anything."""
+
+    resources: int
+    fields: int
+    departments: int
+    records: int
+    elicences: int
+    changed: bool
 
 
 def demo_load(
@@ -113,26 +131,30 @@ def demo_load(
         if stdout is not None:
             stdout.write(message + "\n")
 
+    district = district_read()
     summary = DemoSummary()
     versions_before = MatterVersion.objects.count()
 
-    say(f"部门和板块 (departments and sections): {len(data.DEPARTMENTS)} + {len(data.SECTIONS)}")
+    say(
+        "部门和板块 (departments and sections): "
+        f"{len(district.departments)} + {len(district.sections)}"
+    )
     with transaction.atomic():
-        for order, item in enumerate(data.DEPARTMENTS, start=1):
+        for order, item in enumerate(district.departments, start=1):
             department_upsert(**{"order": order, "in_center": True, **item})
-        for order, item in enumerate(data.SECTIONS, start=1):
+        for order, item in enumerate(district.sections, start=1):
             section_upsert(**{"order": order, **item})
 
-    say(f"证照类型 (certificate types): {len(data.CERTIFICATE_TYPES)}")
+    say(f"证照类型 (certificate types): {len(district.certificate_types)}")
     with transaction.atomic():
-        for item in data.CERTIFICATE_TYPES:
+        for item in district.certificate_types:
             values = {"is_combined": False, **item}
             # ``fields`` is also a CertificateType column: pass every value in one mapping.
             certificate_type_upsert(code=values.pop("code"), fields=values)
 
-    total = len(data.MATTERS)
+    total = len(district.matters)
     with transaction.atomic():
-        for index, item in enumerate(data.MATTERS, start=1):
+        for index, item in enumerate(district.matters, start=1):
             fields = dict(item)
             code = fields.pop("code")
             materials = fields.pop("materials")
@@ -140,66 +162,102 @@ def demo_load(
             if index % 10 == 0 or index == total:
                 say(f"事项 (matters): {index}/{total}")
 
-    say(f"主题服务 (themes): {len(data.THEMES)}")
+    say(f"主题服务 (themes): {len(district.themes)}")
     with transaction.atomic():
-        for theme in data.THEMES:
-            theme_upsert(code=theme["code"], fields=theme["fields"], matters=theme["matters"])
+        for theme in district.themes:
+            fields = {k: v for k, v in theme.items() if k not in ("code", "matters")}
+            theme_upsert(code=theme["code"], fields=fields, matters=theme["matters"])
 
-    say(f"搜索同义词 (synonyms): {len(data.SYNONYMS)}")
+    say(f"搜索同义词 (synonyms): {len(district.synonyms)}")
     with transaction.atomic():
-        for term, expansions in data.SYNONYMS.items():
+        for term, expansions in district.synonyms.items():
             synonym_upsert(term=term, expansions=expansions)
 
     say("角色和演示账号 (roles and demo accounts)")
     with transaction.atomic():
         role_groups_ensure()
-        summary.created += _accounts_ensure(say)
+        summary.created += _accounts_ensure(district, say)
 
-    say(f"自然人和企业 (people and enterprises): {len(data.PEOPLE)} + {len(data.ENTERPRISES)}")
+    say(
+        "自然人和企业 (people and enterprises): "
+        f"{len(district.people)} + {len(district.enterprises)}"
+    )
     with transaction.atomic():
-        summary.created += _people_ensure()
-        summary.created += _enterprises_ensure()
+        summary.created += _people_ensure(district.people)
+        summary.created += _enterprises_ensure(district.enterprises)
 
-    say("信用记录 (credit records)")
-    from tongban.credit.demo import credit_demo_load
-
-    with transaction.atomic():
-        summary.created += credit_demo_load()
+    say(f"信用记录 (credit records): {len(district.credit_records)}")
+    summary.created += demo_credit_records_load(district.credit_records)
 
     say("数据资源目录和登记记录 (data resources and registries)")
-    # Imported late: the exchange app is optional for the rest of the demo.
-    from tongban.exchange.data import catalogue_demo_load
-
-    catalogue = catalogue_demo_load()
+    catalogue = demo_catalogue_load(district)
     summary.data_resources = catalogue.resources
     summary.data_fields = catalogue.fields
     summary.data_departments = catalogue.departments
     summary.registry_records = catalogue.records
 
-    department_codes = demo_department_codes()
+    department_codes = [d["code"] for d in district.departments]
     summary.departments = Department.objects.filter(code__in=department_codes).count()
     summary.sections = Section.objects.count()
-    summary.certificate_types = len(data.CERTIFICATE_TYPES)
+    summary.certificate_types = len(district.certificate_types)
     summary.matters = Matter.objects.count()
     summary.themes = Theme.objects.count()
-    summary.synonyms = len(data.SYNONYMS)
+    summary.synonyms = len(district.synonyms)
     summary.accounts = User.objects.filter(username__in=demo_usernames(department_codes)).count()
     summary.people = Person.objects.filter(
-        id_number__in=[p["id_number"] for p in data.PEOPLE]
+        id_number__in=[p["id_number"] for p in district.people]
     ).count()
     summary.enterprises = Enterprise.objects.filter(
-        uscc__in=[e["uscc"] for e in data.ENTERPRISES]
+        uscc__in=[e["uscc"] for e in district.enterprises]
     ).count()
     summary.versions_published = MatterVersion.objects.count() - versions_before
     return summary
 
 
-def _accounts_ensure(say: Callable[[str], None]) -> int:
+@transaction.atomic
+def demo_credit_records_load(records: list[Row]) -> int:
+    """Enter the demo credit records that are missing; returns how many were created."""
+    created = 0
+    for item in records:
+        exists = CreditRecord.objects.filter(
+            subject=item["subject"],
+            list_kind=item["list_kind"],
+            level=item["level"],
+            source__code=item["source_code"],
+            valid_from=item["valid_from"],
+        ).exists()
+        if not exists:
+            credit_record_create(actor=None, **item)
+            created += 1
+    return created
+
+
+@transaction.atomic
+def demo_catalogue_load(district: District) -> DemoCatalogueSummary:
+    """The 政务信息资源目录, its registry records and the imported e-licences; idempotent."""
+    catalogue = catalogue_upsert(resources=district.resources)
+    records = registry_records_upsert(records=district.registry_records)
+    licences = elicences_import(licences=district.elicences)
+    return DemoCatalogueSummary(
+        resources=catalogue.resources,
+        fields=catalogue.fields,
+        departments=len({r["provider"] for r in district.resources}),
+        records=records.records,
+        elicences=licences.records,
+        changed=catalogue.changed
+        or bool(records.created + records.updated + licences.created + licences.updated),
+    )
+
+
+def _accounts_ensure(district: District, say: Callable[[str], None]) -> int:
     created = 0
     existing = set(User.objects.values_list("username", flat=True))
-    wanted = demo_usernames(demo_department_codes())
+    wanted = demo_usernames([d["code"] for d in district.departments])
     missing = len([u for u in wanted if u not in existing])
-    people_by_username = {p["username"]: p for p in data.PEOPLE if p["username"]}
+    if not missing:
+        # Nothing to create, and hashing the password alone takes half a second.
+        return 0
+    people_by_username = {p["username"]: p for p in district.people if p["username"]}
     # One hash for every demo account: hashing 84 passwords one by one takes half a minute.
     hashed = make_password(DEMO_PASSWORD)
     for username in ("citizen", "citizen2", "agent"):
@@ -228,7 +286,7 @@ def _accounts_ensure(say: Callable[[str], None]) -> int:
         admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
         created += 1
-    for department in data.DEPARTMENTS:
+    for department in district.departments:
         for suffix in DEPARTMENT_ROLE_SUFFIXES:
             username = f"{department['code']}-{suffix}"
             if username in existing:
@@ -248,9 +306,9 @@ def _accounts_ensure(say: Callable[[str], None]) -> int:
     return created
 
 
-def _people_ensure() -> int:
+def _people_ensure(people: list[Row]) -> int:
     created = 0
-    for item in data.PEOPLE:
+    for item in people:
         if Person.objects.filter(id_number=item["id_number"]).exists():
             continue
         user = User.objects.filter(username=item["username"]).first() if item["username"] else None
@@ -266,9 +324,9 @@ def _people_ensure() -> int:
     return created
 
 
-def _enterprises_ensure() -> int:
+def _enterprises_ensure(enterprises: list[Row]) -> int:
     created = 0
-    for item in data.ENTERPRISES:
+    for item in enterprises:
         enterprise = Enterprise.objects.filter(uscc=item["uscc"]).first()
         if enterprise is None:
             values: dict[str, Any] = {k: v for k, v in item.items() if k != "agents"}
@@ -283,13 +341,16 @@ def _enterprises_ensure() -> int:
 
 def demo_accounts_table() -> list[tuple[str, str, str]]:
     """(username, who, roles) of every demo account, for `tongban demo accounts`."""
+    district = district_read()
+    people = {p["username"]: p for p in district.people if p["username"]}
+    enterprise = district.demo_enterprise
     rows: list[tuple[str, str, str]] = [
-        ("citizen", f"{data.PEOPLE[0]['name']}（个人 / person）", "-"),
-        ("citizen2", f"{data.PEOPLE[1]['name']}（个人 / person）", "-"),
-        ("agent", f"{data.PEOPLE[2]['name']}（{data.ENTERPRISES[0]['name']} 经办人 / agent）", "-"),
+        ("citizen", f"{people['citizen']['name']}（个人 / person）", "-"),
+        ("citizen2", f"{people['citizen2']['name']}（个人 / person）", "-"),
+        ("agent", f"{people['agent']['name']}（{enterprise['name']} 经办人 / agent）", "-"),
         ("admin", "行政服务中心 (center)", f"{StaffRole.CENTER_ADMIN.label} (center_admin)"),
     ]
-    for department in data.DEPARTMENTS:
+    for department in district.departments:
         for suffix in DEPARTMENT_ROLE_SUFFIXES:
             role = SUFFIX_ROLES[suffix]
             rows.append(

@@ -39,6 +39,20 @@ class SubjectKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("法人（统一社会信用代码）")
 
 
+class DataType(models.TextChoices):
+    """信息项数据类型: what a data item (DataField.data_type) holds."""
+
+    STRING = "string", _("字符串")
+    TEXT = "text", _("长文本")
+    INTEGER = "integer", _("整数")
+    NUMBER = "number", _("数值")
+    DATE = "date", _("日期")
+    DATETIME = "datetime", _("日期时间")
+    BOOLEAN = "boolean", _("是否")
+    ARRAY = "array", _("列表")
+    IMAGE = "image", _("图片")
+
+
 class GrantStatus(models.TextChoices):
     REQUESTED = "requested", _("待审核")
     APPROVED = "approved", _("已批准")

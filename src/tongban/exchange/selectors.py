@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tongban.catalog.models import Department
-from tongban.core.errors import NotFound
+from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.exchange.audit import subject_key
-from tongban.exchange.models import AccessLog, DataResource
+from tongban.exchange.choices import ShareType
+from tongban.exchange.models import AccessLog, DataField, DataResource
 from tongban.identity.models import Person
 from tongban.identity.selectors import user_enterprises
 
@@ -60,6 +62,68 @@ def catalogue_counts() -> list[tuple[Department, int, int]]:
         .order_by("order", "code")
     )
     return [(d, d.resource_count, d.field_count) for d in departments]
+
+
+# --- the public catalogue pages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentCount:
+    code: str
+    name: str
+    resources: int
+    fields: int
+
+
+def catalogue_department_counts() -> list[DepartmentCount]:
+    """Active resources and their data items per providing department, in department order."""
+    return [
+        DepartmentCount(code=d.code, name=d.display_name, resources=resources, fields=fields)
+        for d, resources, fields in catalogue_counts()
+    ]
+
+
+def catalogue_resource_list(
+    *, department: str | None = None, share_type: str | None = None, query: str = ""
+) -> list[DataResource]:
+    """Active resources filtered by provider, share type and words in names or data items."""
+    errors: list[FieldError] = []
+    if department and not Department.objects.filter(code=department).exists():
+        errors.append(
+            FieldError("department", _("未知的部门代码 '%(value)s'") % {"value": department})
+        )
+    if share_type and share_type not in ShareType.values:
+        errors.append(
+            FieldError("share_type", _("无效的共享类型 '%(value)s'") % {"value": share_type})
+        )
+    if len(query) > 50:
+        errors.append(FieldError("q", _("搜索内容不能超过50个字")))
+    if errors:
+        raise ValidationFailed(_("筛选条件有误"), errors=errors)
+    resources = DataResource.objects.filter(is_active=True).select_related("provider")
+    if department:
+        resources = resources.filter(provider__code=department)
+    if share_type:
+        resources = resources.filter(share_type=share_type)
+    for word in query.split():
+        matching = DataField.objects.filter(name__icontains=word).values("resource_id")
+        resources = resources.filter(
+            Q(name__icontains=word)
+            | Q(code__icontains=word)
+            | Q(description__icontains=word)
+            | Q(id__in=matching)
+        )
+    return list(resources.annotate(field_count=Count("fields")).order_by("provider__order", "code"))
+
+
+def catalogue_resource_get(*, code: str) -> DataResource:
+    """One active resource with its provider; NotFound otherwise."""
+    resource = (
+        DataResource.objects.filter(code=code, is_active=True).select_related("provider").first()
+    )
+    if resource is None:
+        raise NotFound(_("数据资源 %(code)s 不存在") % {"code": code})
+    return resource
 
 
 def _subjects_of(user: Any) -> list[str]:

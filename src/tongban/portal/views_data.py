@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog import selectors
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
-from tongban.exchange.catalogue import (
+from tongban.exchange.choices import ShareType
+from tongban.exchange.selectors import (
     catalogue_department_counts,
     catalogue_resource_get,
     catalogue_resource_list,
 )
-from tongban.exchange.choices import ShareType
 
 FILTER_LABELS = {
     "department": _("提供部门"),

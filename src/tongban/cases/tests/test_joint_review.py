@@ -25,13 +25,19 @@ from tongban.catalog.services import (
 from tongban.certificates.models import Certificate
 from tongban.conftest import CAST_PASSWORD
 from tongban.core.errors import InvalidStateChange, NotFound, ValidationFailed
-from tongban.demo.data.matters_construction import CONSTRUCTION_REVIEWERS
-from tongban.demo.data.organisation import DEPARTMENTS as DEMO_DEPARTMENTS
+from tongban.demo.district import district_read
 from tongban.identity import services as identity_services
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Enterprise, User
 from tongban.workflow import engine
 from tongban.workflow.calendar import WorkCalendar
+
+DEMO = district_read()
+#: Departments that review a construction permit in parallel (施工许可多部门并联审批).
+CONSTRUCTION_REVIEWERS: list[str] = DEMO.matter("construction-permit")["process_params"][
+    "reviewers"
+]
+DEMO_DEPARTMENTS = DEMO.departments
 
 PERMIT = "construction-permit"
 LEAD = "construction"

@@ -16,6 +16,8 @@ from tongban.cases.tests.factories import pdf_file
 from tongban.catalog.models import Department, Matter
 from tongban.catalog.services import matter_upsert, section_upsert
 from tongban.conftest import ENTERPRISE_USCC
+from tongban.demo.district import district_read
+from tongban.demo.loader import demo_load
 from tongban.exchange.choices import AccessResult, ShareType, SubjectKind
 from tongban.exchange.models import AccessLog, DataField, DataResource, RegistryRecord
 from tongban.identity.models import Enterprise, Person, User
@@ -409,10 +411,8 @@ def test_form_bindings_ignore_malformed_x_shared_values() -> None:
 
 def _demo_licence_registry(uscc: str) -> None:
     """The business-licence resource and the demo enterprise's record, if the loader lacks them."""
-    from tongban.demo.data.people import ENTERPRISES
-    from tongban.exchange.data.market import RESOURCES
-
-    spec = next(r for r in RESOURCES if r["code"] == LICENCE)
+    district = district_read()
+    spec = next(r for r in district.resources if r["code"] == LICENCE)
     resource = _resource(
         LICENCE,
         Department.objects.get(code=spec["provider"]),
@@ -420,7 +420,7 @@ def _demo_licence_registry(uscc: str) -> None:
         subject=spec["subject_kind"],
         field_codes=tuple(f["code"] for f in spec["fields"]),
     )
-    enterprise = next(e for e in ENTERPRISES if e["uscc"] == uscc)
+    enterprise = next(e for e in district.enterprises if e["uscc"] == uscc)
     RegistryRecord.objects.create(
         resource=resource,
         subject=uscc,
@@ -436,33 +436,29 @@ def _demo_licence_registry(uscc: str) -> None:
 def test_the_demo_enterprise_applies_for_a_food_licence_without_its_business_licence(
     settings: Any,
 ) -> None:
-    from tongban.demo.data.people import DEMO_ENTERPRISE_USCC
-    from tongban.demo.loader import demo_load
-
+    demo_uscc = district_read().demo_enterprise["uscc"]
     demo_load()
-    if not RegistryRecord.objects.filter(
-        resource__code=LICENCE, subject=DEMO_ENTERPRISE_USCC
-    ).exists():
-        _demo_licence_registry(DEMO_ENTERPRISE_USCC)
+    if not RegistryRecord.objects.filter(resource__code=LICENCE, subject=demo_uscc).exists():
+        _demo_licence_registry(demo_uscc)
     agent = User.objects.get(username="agent")
 
     case = services.case_create(
         actor=agent,
         matter_code="food-business-licence",
-        applicant={"type": "enterprise", "uscc": DEMO_ENTERPRISE_USCC},
+        applicant={"type": "enterprise", "uscc": demo_uscc},
         form={"business_area": 120},
     )
 
     licence = _material(case, "business-licence")
     assert licence.status == MaterialStatus.PROVIDED
     assert licence.origin == MaterialOrigin.SHARING
-    assert licence.shared_record["uscc"] == DEMO_ENTERPRISE_USCC
+    assert licence.shared_record["uscc"] == demo_uscc
     log = AccessLog.objects.get(resource_code=LICENCE, case=case)
     assert log.result == AccessResult.OK
     assert log.case_no == case.case_no and case.case_no in log.purpose
     assert log.department.code == "market"
     assert case.form_data["business_name"] == "上海嘉通餐饮管理有限公司"
-    assert case.form_data["uscc"] == DEMO_ENTERPRISE_USCC
+    assert case.form_data["uscc"] == demo_uscc
     assert {"business_name", "legal_representative", "business_address"} <= set(
         case.prefilled_fields
     )

@@ -152,9 +152,16 @@ def matter_search_text_refresh(*, matter: Matter) -> None:
 @transaction.atomic
 def matter_publish(*, matter: Matter, published_by: str = "") -> MatterVersion:
     """Snapshot the current guide as a new, immutable version."""
+    return _matter_version_create(matter=matter, published_by=published_by, refresh_search=True)
+
+
+def _matter_version_create(
+    *, matter: Matter, published_by: str, refresh_search: bool
+) -> MatterVersion:
     # The row lock serialises two editors publishing the same matter at once.
     locked = Matter.objects.select_for_update().get(pk=matter.pk)
-    matter_search_text_refresh(matter=matter)
+    if refresh_search:
+        matter_search_text_refresh(matter=matter)
     number = locked.version + 1
     version = MatterVersion.objects.create(
         matter=matter,
@@ -175,7 +182,8 @@ def matter_publish_if_changed(*, matter: Matter, published_by: str = "") -> Matt
     latest = matter.versions.order_by("-version").first()
     if latest is not None and latest.guide == matter_guide_snapshot(matter=matter):
         return None
-    return matter_publish(matter=matter, published_by=published_by)
+    # The search words were refreshed above: segmenting the guide again would only cost time.
+    return _matter_version_create(matter=matter, published_by=published_by, refresh_search=False)
 
 
 def matter_validate(instance: Matter) -> list[FieldError]:

@@ -24,23 +24,23 @@ from tongban.certificates.choices import CertificateStatus
 from tongban.certificates.combined import combined_licence_item_change
 from tongban.certificates.models import Certificate
 from tongban.core.errors import PermissionDenied, ValidationFailed
+from tongban.demo.district import district_read
+from tongban.demo.loader import demo_load
 from tongban.identity.models import User
 
 pytestmark = pytest.mark.django_db
 
 Headers = Callable[[User], dict[str, str]]
 
+DEMO_ENTERPRISE_USCC = district_read().demo_enterprise["uscc"]
+
 
 @pytest.fixture
 def demo(db: None) -> None:
-    from tongban.demo.loader import demo_load
-
     demo_load()
 
 
 def _food_drug_applied(client: Client, bearer: Headers) -> dict[str, Any]:
-    from tongban.demo.data.people import DEMO_ENTERPRISE_USCC
-
     headers = bearer(_user("agent"))
     form = {**FORMS["food-drug-licence"], "uscc": DEMO_ENTERPRISE_USCC}
     body = {

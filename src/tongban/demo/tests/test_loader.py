@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -23,14 +24,19 @@ from tongban.catalog.models import (
 )
 from tongban.catalog.selectors import matter_search
 from tongban.catalog.services import theme_form_schema
-from tongban.demo import data
+from tongban.demo import loader
 from tongban.demo.accounts import DEMO_PASSWORD, demo_usernames
+from tongban.demo.district import district_read
 from tongban.demo.loader import DemoSummary, demo_is_loaded, demo_load
+from tongban.demo.tests.expected import SHARED_RESOURCES
+from tongban.exchange.models import DataField, DataResource, RegistryRecord
 from tongban.identity.models import Enterprise, Person, User
 from tongban.identity.selectors import user_enterprises, user_roles, user_staff
 from tongban.identity.validators import resident_id_problem, uscc_problem
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+DISTRICT = district_read()
 
 DEPARTMENT_CODES = {
     "center": "行政服务中心",
@@ -207,7 +213,7 @@ def test_a_form_schema_refuses_a_wrong_mobile_number(loaded: DemoSummary) -> Non
     validator = Draft202012Validator(Matter.objects.get(code="residence-permit").form_schema)
     good = {
         "applicant_name": "李娜",
-        "id_number": data.PEOPLE[1]["id_number"],
+        "id_number": DISTRICT.people[1]["id_number"],
         "residential_address": "上海市嘉定区安亭镇",
         "contact_phone": "15921873356",
         "delivery_method": "快递送达",
@@ -231,8 +237,8 @@ def test_every_matter_has_two_to_eight_materials(loaded: DemoSummary) -> None:
         )
     )
     assert {"market.business_licence", "police.resident_id", "realestate.property_right"} <= shared
-    assert shared <= set(data.SHARED_RESOURCES)
-    assert all(code.split(".")[0] in DEPARTMENT_CODES for code in data.SHARED_RESOURCES)
+    assert shared <= set(SHARED_RESOURCES)
+    assert all(code.split(".")[0] in DEPARTMENT_CODES for code in SHARED_RESOURCES)
 
 
 def test_at_least_94_percent_of_enterprise_matters_need_at_most_one_visit(
@@ -246,8 +252,6 @@ def test_at_least_94_percent_of_enterprise_matters_need_at_most_one_visit(
 def test_the_data_catalogue_holds_two_thousand_items_from_at_least_seven_departments(
     loaded: DemoSummary,
 ) -> None:
-    from tongban.exchange.models import DataField, DataResource, RegistryRecord
-
     assert DataField.objects.count() == loaded.data_fields >= 2000
     assert DataResource.objects.count() == loaded.data_resources
     providers = set(DataResource.objects.values_list("provider__code", flat=True))
@@ -256,8 +260,6 @@ def test_the_data_catalogue_holds_two_thousand_items_from_at_least_seven_departm
 
 
 def test_every_materials_shared_resource_exists_as_a_data_resource(loaded: DemoSummary) -> None:
-    from tongban.exchange.models import DataResource
-
     shared = set(
         MaterialRequirement.objects.exclude(shared_resource="").values_list(
             "shared_resource", flat=True
@@ -265,17 +267,16 @@ def test_every_materials_shared_resource_exists_as_a_data_resource(loaded: DemoS
     )
     resources = dict(DataResource.objects.values_list("code", "share_type"))
     assert shared - set(resources) == set()
-    for code, (_name, _name_en, share_type) in data.SHARED_RESOURCES.items():
+    for code, (_name, share_type) in SHARED_RESOURCES.items():
         assert resources[code] == share_type, code
 
 
 def test_the_demo_enterprise_business_licence_is_in_the_registry(loaded: DemoSummary) -> None:
-    from tongban.exchange.models import RegistryRecord
-
+    enterprise = DISTRICT.demo_enterprise
     record = RegistryRecord.objects.get(
-        resource__code="market.business_licence", subject=data.DEMO_ENTERPRISE_USCC
+        resource__code="market.business_licence", subject=enterprise["uscc"]
     )
-    assert record.data["company_name"] == data.ENTERPRISES[0]["name"]
+    assert record.data["company_name"] == enterprise["name"]
 
 
 def test_every_demo_account_exists_with_its_role(loaded: DemoSummary) -> None:
@@ -301,14 +302,15 @@ def test_every_demo_account_exists_with_its_role(loaded: DemoSummary) -> None:
 def test_citizens_are_people_and_the_agent_acts_for_the_demo_enterprise(
     loaded: DemoSummary,
 ) -> None:
-    assert Person.objects.get(user__username="citizen").name == data.PEOPLE[0]["name"]
-    assert Person.objects.get(user__username="citizen2").name == data.PEOPLE[1]["name"]
+    assert Person.objects.get(user__username="citizen").name == DISTRICT.people[0]["name"]
+    assert Person.objects.get(user__username="citizen2").name == DISTRICT.people[1]["name"]
     agent = User.objects.get(username="agent")
-    assert [e.uscc for e in user_enterprises(user=agent)] == [data.DEMO_ENTERPRISE_USCC]
+    assert [e.uscc for e in user_enterprises(user=agent)] == [DISTRICT.demo_enterprise["uscc"]]
 
 
 def test_every_person_id_and_credit_code_is_valid(loaded: DemoSummary) -> None:
-    assert loaded.people == len(data.PEOPLE) and loaded.enterprises == len(data.ENTERPRISES)
+    assert loaded.people == len(DISTRICT.people)
+    assert loaded.enterprises == len(DISTRICT.enterprises)
     for number in Person.objects.values_list("id_number", flat=True):
         assert resident_id_problem(number) is None, number
     for code in Enterprise.objects.values_list("uscc", flat=True):
@@ -363,8 +365,9 @@ def test_the_command_lists_the_demo_accounts(loaded: DemoSummary) -> None:
 def test_the_command_refuses_broken_demo_data_and_saves_none_of_it(
     loaded: DemoSummary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broken = {**data.MATTERS[0], "code": "broken-matter", "promised_limit_days": 99}
-    monkeypatch.setattr(data, "MATTERS", [*data.MATTERS, broken])
+    broken = {**DISTRICT.matters[0], "code": "broken-matter", "promised_limit_days": 99}
+    with_broken = dataclasses.replace(DISTRICT, matters=[*DISTRICT.matters, broken])
+    monkeypatch.setattr(loader, "district_read", lambda: with_broken)
     with pytest.raises(CommandError, match="promised_limit_days"):
         call_command("demo", "load", stdout=StringIO())
     assert not Matter.objects.filter(code="broken-matter").exists()
@@ -375,9 +378,10 @@ def test_a_changed_guide_publishes_exactly_one_new_version(
 ) -> None:
     changed = [
         {**m, "summary": m["summary"] + "（已更新）"} if m["code"] == "drainage-permit" else m
-        for m in data.MATTERS
+        for m in DISTRICT.matters
     ]
-    monkeypatch.setattr(data, "MATTERS", changed)
+    with_changed = dataclasses.replace(DISTRICT, matters=changed)
+    monkeypatch.setattr(loader, "district_read", lambda: with_changed)
     before = Matter.objects.get(code="drainage-permit").version
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         summary = demo_load()

@@ -6,9 +6,8 @@ import pytest
 from django.test import Client
 
 from tongban.catalog.models import Department
-from tongban.demo.data import DEPARTMENTS
+from tongban.demo.district import district_read
 from tongban.exchange.catalogue import catalogue_upsert
-from tongban.exchange.data import catalogue_resources
 from tongban.exchange.models import DataResource
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +15,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def catalogue(db: None) -> None:
-    for order, item in enumerate(DEPARTMENTS, start=1):
+    district = district_read()
+    for order, item in enumerate(district.departments, start=1):
         Department.objects.update_or_create(
             code=item["code"],
             defaults={"name": item["name"], "name_en": item["name_en"], "order": order},
         )
-    catalogue_upsert(resources=catalogue_resources())
+    catalogue_upsert(resources=district.resources)
 
 
 def test_the_catalogue_page_counts_resources_and_items_per_department(

@@ -17,6 +17,7 @@ from tongban.cases import services
 from tongban.cases.choices import CaseStatus, TaskKind, TaskState
 from tongban.cases.models import Case, Task
 from tongban.cases.tests.test_joint_review import (
+    CONSTRUCTION_REVIEWERS,
     LEAD,
     joint_review_matter,
     permit_accepted,
@@ -26,7 +27,6 @@ from tongban.cases.tests.test_joint_review import (
 )
 from tongban.catalog.models import Department
 from tongban.conftest import CAST_PASSWORD
-from tongban.demo.data.matters_construction import CONSTRUCTION_REVIEWERS
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Enterprise, User
 from tongban.workbench.tests.conftest import ARTIFACTS
