@@ -1,21 +1,18 @@
-"""Background tasks of the cases app (run by ``tongban worker``)."""
+"""Background tasks of the cases app (run by ``tongban worker``).
+
+The outbox's ``notification_send`` is defined next to the outbox it sends
+(``services/notifications.py``) and named here so that the worker and the tests find every
+task of the app in one place.
+"""
 
 from __future__ import annotations
-
-import logging
 
 from django_tasks import task
 
 from tongban.cases.services.notifications import notification_send
 from tongban.cases.services.sweep import sla_sweep
-from tongban.core.tasks import enqueue_with_transaction
 
-__all__ = ["enqueue_with_transaction", "notification_send", "sla_sweep_task"]
-
-logger = logging.getLogger(__name__)
-
-#: Seconds before the n-th retry of a failed notification (n = attempts so far).
-RETRY_DELAY_SECONDS = 60
+__all__ = ["notification_send", "sla_sweep_task"]
 
 
 @task()

@@ -19,7 +19,7 @@ from tongban.cases.services.notifications import (
     notify_center_admins,
 )
 from tongban.cases.sms import LogSmsProvider, OutboxOnlySmsProvider, SmsError, sms_provider
-from tongban.cases.tasks import notification_send
+from tongban.cases.services.notifications import notification_send
 from tongban.cases.tests.test_sla import at, case_make, supplement_make
 from tongban.identity.models import User
 
