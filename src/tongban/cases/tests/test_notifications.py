@@ -15,11 +15,11 @@ from tongban.cases.choices import CaseStatus, NotificationChannel, NotificationS
 from tongban.cases.models import Case, CaseMaterial, Notification
 from tongban.cases.services.notifications import (
     APPLICANT_EVENTS,
+    notification_send,
     notify_applicant,
     notify_center_admins,
 )
 from tongban.cases.sms import LogSmsProvider, OutboxOnlySmsProvider, SmsError, sms_provider
-from tongban.cases.services.notifications import notification_send
 from tongban.cases.tests.test_sla import at, case_make, supplement_make
 from tongban.identity.models import User
 
