@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Case steps in-process: SQL queries and CPU time of create, upload, submit and accept.
+
+    python bench/case_steps.py              (about 1 minute)
+    python bench/case_steps.py --cases 100
+
+Migrates a temporary SQLite database, loads the demo district, then drives ``--cases``
+drainage-permit cases through the API with Django's test client (no network, no server):
+``POST /applications`` → one PDF per missing required material → ``POST …/submit`` → the
+water clerk's ``accept``. For each step it prints the queries (median) and the CPU time
+(``time.process_time``: minimum, 25th percentile, median), and the bare Django view
+(``/bench/bare/``) through the same client in the same run as the baseline.
+
+Where bench/submit.py measures throughput over HTTP (noisy on 2 shared cores), this one
+is for comparing two versions of the code: the query counts are exact and the minimum CPU
+time of a step moves little between runs. Garbage left by the demo load is collected before
+measuring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+_spec = importlib.util.spec_from_file_location("bench_submit", ROOT / "bench" / "submit.py")
+assert _spec is not None and _spec.loader is not None
+bench_submit = importlib.util.module_from_spec(_spec)
+sys.modules["bench_submit"] = bench_submit
+_spec.loader.exec_module(bench_submit)
+
+PASSWORD = "demo-pass-2026"  # demo accounts only
+
+
+def _setup(tmp: str) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
+    os.environ["TONGBAN_BENCH"] = "1"
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.MEDIA_ROOT = f"{tmp}/media"
+    print("migrating and loading the demo district …", flush=True)
+    call_command("migrate", verbosity=0)
+    call_command("demo", "load", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def run(cases: int) -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+
+    def token(username: str) -> dict[str, str]:
+        answer = client.post(
+            "/api/v1/auth/token",
+            json.dumps({"username": username, "password": PASSWORD}),
+            content_type="application/json",
+        )
+        return {"HTTP_AUTHORIZATION": "Bearer " + answer.json()["token"]}
+
+    agent, clerk = token("agent"), token("water-clerk")
+    uscc = client.get("/api/v1/me", **agent).json()["enterprises"][0]["uscc"]
+    guide = client.get("/api/v1/matters/drainage-permit").json()
+    form = bench_submit.form_for(guide["form_schema"], uscc=uscc)
+    steps: dict[str, list[tuple[int, float]]] = {}
+
+    def step(name: str, call: Callable[[], Any]) -> Any:
+        with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
+            answer = call()
+            spent = (time.process_time() - started) * 1000
+        if answer.status_code >= 400:
+            raise SystemExit(f"{name}: HTTP {answer.status_code} {answer.content[:300]!r}")
+        steps.setdefault(name, []).append((len(queries), spent))
+        return answer
+
+    gc.collect()
+    for _ in range(cases):
+        step("bare view", lambda: client.get("/bench/bare/"))
+        created = step(
+            "create",
+            lambda: client.post(
+                "/api/v1/applications",
+                json.dumps(
+                    {
+                        "matter": "drainage-permit",
+                        "applicant": {"type": "enterprise", "uscc": uscc},
+                        "form": form,
+                    }
+                ),
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+                **agent,
+            ),
+        ).json()
+        case_id = created["id"]
+        for material in created["materials"]:
+            if material["required"] and material["status"] == "missing":
+                upload = SimpleUploadedFile("材料.pdf", bench_submit.PDF_BYTES, "application/pdf")
+                step(
+                    "upload",
+                    lambda material=material, upload=upload, case_id=case_id: client.post(
+                        f"/api/v1/applications/{case_id}/materials",
+                        {"requirement": material["requirement"], "file": upload},
+                        **agent,
+                    ),
+                )
+        submitted = step(
+            "submit",
+            lambda case_id=case_id: client.post(
+                f"/api/v1/applications/{case_id}/submit",
+                HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+                **agent,
+            ),
+        ).json()
+        task = next(t for t in submitted["tasks"] if t["kind"] == "accept")
+        step(
+            "accept",
+            lambda task=task: client.post(
+                f"/api/v1/tasks/{task['id']}/complete",
+                json.dumps({"decision": "accept"}),
+                content_type="application/json",
+                **clerk,
+            ),
+        )
+
+    bare = min(spent for _queries, spent in steps["bare view"])
+    print(f"\n{cases} cases, SQLite, in-process test client, CPU time (time.process_time)")
+    heads = ("per case", "queries", "min ms", "p25 ms", "p50 ms")
+    print(f"{'step':10s} " + " ".join(f"{head:>8s}" for head in heads))
+    total_min = 0.0
+    for name, values in steps.items():
+        times = sorted(spent for _queries, spent in values)
+        per_case = len(values) / cases
+        if name != "bare view":
+            total_min += times[0] * per_case
+        print(
+            f"{name:10s} {per_case:8.0f} {statistics.median(q for q, _t in values):8.0f} "
+            f"{times[0]:8.2f} {times[len(times) // 4]:8.2f} {statistics.median(times):8.2f}"
+        )
+    print(f"\none case (sum of step minimums): {total_min:.1f} ms CPU")
+    print(f"bare view minimum: {bare:.2f} ms; one case = {total_min / bare:.0f} bare views")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--cases", type=int, default=60, help="cases to drive (default 60)")
+    args = parser.parse_args()
+    if not 1 <= args.cases <= 1000:
+        parser.error("--cases must be 1..1000")
+    with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
+        _setup(tmp)
+        return run(args.cases)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
