@@ -12,7 +12,6 @@ from tongban.cases import services as cases
 from tongban.cases.choices import CaseStatus, MaterialStatus, TaskKind, TaskState
 from tongban.cases.models import Case
 from tongban.identity.models import User
-from tongban.portal.jsonschema_form import form_fields, form_parse
 from tongban.portal.tests.cases_fixtures import MATTER_CODE, PDF_BYTES, sign_permit_matter
 
 pytestmark = pytest.mark.django_db
@@ -493,58 +492,3 @@ def test_guide_apply_button_leads_a_signed_in_user_to_the_form(
     html = signed_in.get(f"/matters/{MATTER_CODE}/").content.decode()
     assert f'href="/apply/{MATTER_CODE}/"' in html
     assert 'href="/my/cases/"' in html
-
-
-# --- the form generated from a JSON Schema -------------------------------------------------
-
-
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "x-order": ["count", "when", "size", "agree", "level"],
-    "properties": {
-        "level": {
-            "type": "integer",
-            "title": "等级",
-            "oneOf": [{"const": 1, "title": "一级"}, {"const": 2, "title": "二级"}],
-        },
-        "count": {"type": "integer", "title": "人数", "minimum": 1, "maximum": 500},
-        "when": {"type": "string", "format": "date", "title": "开业日期"},
-        "size": {"type": "string", "title": "说明", "maxLength": 1000},
-        "agree": {"type": "boolean", "title": "同意承诺"},
-        "rooms": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["count"],
-}
-
-
-def test_schema_fields_follow_x_order_and_pick_widgets() -> None:
-    fields = form_fields(SCHEMA)
-    # A field x-order misses comes last (here a list, drawn as one value a line).
-    assert [f.name for f in fields] == ["count", "when", "size", "agree", "level", "rooms"]
-    by_name = {f.name: f for f in fields}
-    assert by_name["count"].widget == "number" and by_name["count"].required
-    assert by_name["count"].attrs == {"step": "1", "inputmode": "numeric", "min": "1", "max": "500"}
-    assert by_name["when"].widget == "date"
-    assert by_name["size"].widget == "textarea"
-    assert by_name["agree"].widget == "checkbox"
-    assert by_name["rooms"].widget == "lines"
-    assert [(c.value, c.label) for c in by_name["level"].choices] == [("1", "一级"), ("2", "二级")]
-
-
-def test_schema_parse_types_values_and_leaves_empty_inputs_out() -> None:
-    data, errors = form_parse(
-        SCHEMA,
-        {"form.count": " 12 ", "form.when": "", "form.level": "2", "form.agree": "on"},
-    )
-    assert errors == []
-    assert data == {"count": 12, "level": 2, "agree": True}
-    data, errors = form_parse(SCHEMA, {})
-    assert data == {"agree": False} and errors == []
-
-
-def test_schema_parse_reports_what_it_cannot_read() -> None:
-    data, errors = form_parse(
-        SCHEMA, {"form.count": "1.5", "form.when": "2026-02-30", "form.level": "3"}
-    )
-    assert {e.field for e in errors} == {"form.count", "form.when", "form.level"}
-    assert "count" not in data and "when" not in data and "level" not in data
