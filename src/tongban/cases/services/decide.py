@@ -90,6 +90,7 @@ def task_claim(*, actor: User, task: Task) -> Task:
 
 
 def supplement_items(case: Case, data: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """The checked items of a supplement request (this case's materials or form fields)."""
     items = (data or {}).get("items")
     if not isinstance(items, list) or not items:
         raise ValidationFailed(
@@ -127,6 +128,7 @@ def supplement_items(case: Case, data: Mapping[str, Any] | None) -> list[dict[st
 
 
 def supplement_message(items: list[dict[str, str]], comment: str) -> str:
+    """The one-time notice (一次性告知) listing every item to supplement, in order."""
     lines = [_("请一次性补正以下全部内容：")]
     for number, item in enumerate(items, start=1):
         what = _("材料") if item["kind"] == "material" else _("申请表")

@@ -129,6 +129,7 @@ def _refused(field: str, message: str) -> ValidationFailed:
 def material_store(
     material: CaseMaterial, file: UploadedFile, checked: CheckedFile, now: datetime
 ) -> CaseMaterial:
+    """Store a checked upload on its material row; the replaced file is released after commit."""
     old_name = material.file.name if material.file else ""
     material.content_type = checked.content_type
     material.size = checked.size
@@ -148,11 +149,13 @@ def material_store(
 
 def stored_file_release(name: str) -> None:
     # A theme's materials share one stored file between the parent and its children.
+    """Delete a stored file once no material row points at it (themes share files)."""
     if not CaseMaterial.objects.filter(file=name).exists():
         default_storage.delete(name)
 
 
 def material_for(case: Case, requirement_code: str, field: str = "requirement") -> CaseMaterial:
+    """The case's material row for ``requirement_code``, locked; a field error if none."""
     material = (
         CaseMaterial.objects.select_for_update()
         .filter(case=case, requirement_code=requirement_code)
@@ -172,6 +175,7 @@ def material_for(case: Case, requirement_code: str, field: str = "requirement") 
 
 
 def supplement_open(case: Case) -> SupplementRequest | None:
+    """The case's open supplement request, locked, if any."""
     return (
         SupplementRequest.objects.select_for_update()
         .filter(case=case, state=SupplementState.OPEN)
@@ -180,6 +184,7 @@ def supplement_open(case: Case) -> SupplementRequest | None:
 
 
 def supplement_requested_codes(request: SupplementRequest, kind: str) -> list[str]:
+    """The codes of the materials (or form fields) an open supplement request asks for."""
     return [
         str(item.get("code"))
         for item in request.items or []

@@ -39,6 +39,7 @@ from tongban.workflow.calendar import SHANGHAI
 
 
 def case_number(case: Case) -> str:
+    """The readable case number: JD + the date in Shanghai + the id (JD20260301000042)."""
     created = (case.created_at or timezone.now()).astimezone(SHANGHAI)
     return f"JD{created:%Y%m%d}{case.pk:06d}"
 
@@ -46,6 +47,7 @@ def case_number(case: Case) -> str:
 def applicant_resolve(
     actor: User, applicant: Mapping[str, Any] | None
 ) -> tuple[str, Person | None, Enterprise | None, str]:
+    """Who applies: the caller as a person, or an enterprise the caller is a live agent of."""
     kind = (applicant or {}).get("type") or ApplicantType.PERSON
     if kind == ApplicantType.PERSON:
         person = Person.objects.filter(user=actor).first()
@@ -73,6 +75,7 @@ def applicant_resolve(
 
 
 def matter_for_application(matter_code: str | None, channel: str) -> tuple[Matter, MatterVersion]:
+    """The active matter and its latest published guide, if it may be applied for on ``channel``."""
     if not matter_code:
         raise ValidationFailed(
             _("请选择要申请的事项"), errors=[FieldError(field="matter", message=_("必填"))]
@@ -119,6 +122,7 @@ def matter_case_create(
     channel: str,
     guidance_id: int | None = None,
 ) -> Case:
+    """Create one matter's draft with its materials (the caller holds the transaction)."""
     matter, version = matter_for_application(matter_code, channel)
     applicant_type, person, enterprise, applicant_name = applicant_resolve(actor, applicant)
     form = {} if form is None else form
@@ -171,6 +175,7 @@ def matter_case_create(
 
 
 def materials_missing(case: Case) -> list[FieldError]:
+    """A field error for every required material neither provided nor deferred."""
     done = {MaterialStatus.PROVIDED, MaterialStatus.VERIFIED, MaterialStatus.DEFERRED}
     return [
         FieldError(
@@ -229,6 +234,7 @@ def matter_case_submit(
 
 def case_refused_on_credit(case: Case, actor: User, now: datetime) -> Case:
     # 联合惩戒: rejected at once with the legal reason; no process starts, nothing is issued.
+    """Reject at submission a case whose applicant is under joint punishment (联合惩戒)."""
     case.submitted_at = now
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)
     routes.case_route_timeline(case=case, now=now, actor=actor)

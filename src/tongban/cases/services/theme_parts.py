@@ -48,16 +48,19 @@ COPIED_FIELDS = (
 
 
 def theme_links(theme: Theme) -> list[ThemeMatter]:
+    """The theme's matters in their order, with their departments."""
     return list(
         theme.theme_matters.select_related("matter", "matter__department").order_by("order", "id")
     )
 
 
 def child_matter_name(case: Case) -> str:
+    """The name of a child's matter in the active language."""
     return localized(case.matter, "name") if case.matter is not None else str(case)
 
 
 def theme_children(parent: Case) -> list[Case]:
+    """The children of a theme parent, by stage."""
     return list(
         Case.objects.filter(parent=parent)
         .select_related("matter", "matter_version", "department")
@@ -66,6 +69,7 @@ def theme_children(parent: Case) -> list[Case]:
 
 
 def child_form(form: Mapping[str, Any], child: Case) -> dict[str, Any]:
+    """The fields of the one form that a child's own matter asks for."""
     schema = case_guide(child).get("form_schema")
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict):
@@ -76,6 +80,7 @@ def child_form(form: Mapping[str, Any], child: Case) -> dict[str, Any]:
 def child_submit(
     child: Case, actor: User, now: datetime, commitment: Mapping[str, Any] | None
 ) -> None:
+    """Submit one child of a theme; its errors name its matter."""
     try:
         matter_case_submit(child, actor, now, None, commitment)
     except ValidationFailed as exc:

@@ -71,6 +71,7 @@ def form_schema_ordered(schema: Any) -> Any:
 
 
 def schema_refused(field: str, message: str) -> ValidationFailed:
+    """A field error about a form schema, as ValidationFailed."""
     return ValidationFailed(_("表单结构无效"), errors=[FieldError(field=field, message=message)])
 
 
@@ -78,6 +79,7 @@ def schema_refused(field: str, message: str) -> ValidationFailed:
 
 
 def django_field_errors(exc: DjangoValidationError, prefix: str = "") -> list[FieldError]:
+    """Django's model validation errors as field errors (with a prefix for nested rows)."""
     out: list[FieldError] = []
     for name, messages in exc.message_dict.items():
         field = f"{prefix}{name}" if name != "__all__" else (prefix.rstrip(".") or "__all__")
@@ -86,6 +88,7 @@ def django_field_errors(exc: DjangoValidationError, prefix: str = "") -> list[Fi
 
 
 def editable_fields(model: type[models.Model], computed: set[str]) -> dict[str, models.Field]:
+    """The fields of ``model`` an upsert may set (computed ones left out)."""
     return {
         f.name: f
         for f in model._meta.concrete_fields
@@ -96,6 +99,7 @@ def editable_fields(model: type[models.Model], computed: set[str]) -> dict[str, 
 def code_resolve(
     model: type[ModelT], value: Any, field: str, label: str, errors: list[FieldError]
 ) -> ModelT | None:
+    """The row a code refers to (a department, a section …); else None and a field error."""
     if value in (None, ""):
         return None
     obj = model._default_manager.filter(code=str(value)).first()
@@ -142,6 +146,7 @@ def fields_assign(
 def instance_clean(
     instance: models.Model, failed: set[str], errors: list[FieldError], prefix: str = ""
 ) -> None:
+    """Run Django's model validation and collect its errors as field errors."""
     try:
         instance.clean_fields(exclude=list(failed))
     except DjangoValidationError as exc:
@@ -149,6 +154,7 @@ def instance_clean(
 
 
 def field_values(instance: models.Model) -> dict[str, Any]:
+    """The concrete field values of an instance (to compare before saving)."""
     return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
 
@@ -160,6 +166,7 @@ def simple_upsert(
     foreign: dict[str, tuple[type[models.Model], str]] | None = None,
     label: str,
 ) -> ModelT:
+    """Create or update a row by its code; nothing is written when any value is wrong."""
     foreign = foreign or {}
     instance = model._default_manager.filter(**lookup).first() or model(**lookup)
     before = field_values(instance) if instance.pk else None

@@ -86,6 +86,7 @@ class FormField:
 
 
 def schema_properties(schema: Any) -> dict[str, Mapping[str, Any]]:
+    """The properties of a JSON Schema object that a form can draw, in the form's order."""
     if not isinstance(schema, Mapping):
         return {}
     properties = schema.get("properties") or {}
@@ -144,6 +145,7 @@ def form_names(schema: Any) -> list[str]:
 
 
 def field_type(spec: Mapping[str, Any]) -> str:
+    """The JSON type of a property (from ``type`` or its enum values)."""
     kind = spec.get("type")
     if isinstance(kind, list):  # ["string", "null"]
         kind = next((k for k in kind if k != "null"), None)
@@ -174,6 +176,7 @@ def field_choices(spec: Mapping[str, Any]) -> list[tuple[Any, str]]:
 
 
 def value_display(value: Any) -> str:
+    """A value as the form shows it again (是/否 for booleans, empty for none)."""
     if value is True:
         return _("是")
     if value is False:
@@ -182,10 +185,12 @@ def value_display(value: Any) -> str:
 
 
 def number_text(value: Any) -> str:
+    """A number as an input shows it (no trailing .0)."""
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def errors_by_path(errors: Iterable[FieldError]) -> dict[str, list[str]]:
+    """Field errors grouped by their path under ``form.``."""
     by_path: dict[str, list[str]] = {}
     for error in errors:
         by_path.setdefault(error.field.removeprefix(PREFIX), []).append(str(error.message))
@@ -193,6 +198,7 @@ def errors_by_path(errors: Iterable[FieldError]) -> dict[str, list[str]]:
 
 
 def as_list(raw: Any) -> list[Any]:
+    """A posted value as a list (one value or many)."""
     if isinstance(raw, list | tuple):
         return list(raw)
     return [] if raw is None or raw == "" else [raw]
@@ -214,6 +220,7 @@ def posted_rows(name: str, data: Mapping[str, Any]) -> list[dict[str, Any]] | No
 
 
 def input_text(raw: Any) -> str:
+    """A posted value as stripped text (the last one when the input was posted twice)."""
     if isinstance(raw, list):
         raw = raw[-1] if raw else ""
     return raw.strip() if isinstance(raw, str) else ""
@@ -229,4 +236,5 @@ def choice_key(value: Any) -> str:
 
 
 def row_empty(row: Mapping[str, Any]) -> bool:
+    """Whether a posted table row has no value at all (left out)."""
     return all(input_text(v) == "" for v in row.values())
