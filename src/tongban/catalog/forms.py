@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaValidationError
@@ -65,20 +65,21 @@ def _without_required(schema: Any) -> Any:
     return out
 
 
+#: What a JSON-Schema keyword's failure means to the applicant (translated when shown).
 _PROBLEMS = {
-    "type": "类型不正确",
-    "format": "格式不正确",
-    "pattern": "格式不正确",
-    "enum": "取值无效",
-    "const": "取值无效",
-    "minLength": "内容过短",
-    "maxLength": "内容过长",
-    "minimum": "数值过小",
-    "exclusiveMinimum": "数值过小",
-    "maximum": "数值过大",
-    "exclusiveMaximum": "数值过大",
-    "minItems": "选择的项目过少",
-    "maxItems": "选择的项目过多",
+    "type": gettext_noop("类型不正确"),
+    "format": gettext_noop("格式不正确"),
+    "pattern": gettext_noop("格式不正确"),
+    "enum": gettext_noop("取值无效"),
+    "const": gettext_noop("取值无效"),
+    "minLength": gettext_noop("内容过短"),
+    "maxLength": gettext_noop("内容过长"),
+    "minimum": gettext_noop("数值过小"),
+    "exclusiveMinimum": gettext_noop("数值过小"),
+    "maximum": gettext_noop("数值过大"),
+    "exclusiveMaximum": gettext_noop("数值过大"),
+    "minItems": gettext_noop("选择的项目过少"),
+    "maxItems": gettext_noop("选择的项目过多"),
 }
 
 
@@ -103,7 +104,7 @@ def _schema_error_fields(err: SchemaValidationError) -> list[FieldError]:
             for name in err.instance
             if name not in known
         ]
-    problem = _PROBLEMS.get(str(err.validator), "内容不符合要求")
+    problem = _PROBLEMS.get(str(err.validator), gettext_noop("内容不符合要求"))
     title = schema_field_title(err.schema, path[-1] if path else _("申请表"))
     return [
         FieldError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -164,12 +165,17 @@ def payment_order_existing(*, case: Case) -> PaymentOrder | None:
 
 @transaction.atomic
 def payment_order_create(
-    *, case: Case, amount: Decimal, now: dt.datetime | None = None
+    *,
+    case: Case,
+    amount: Decimal,
+    now: dt.datetime | None = None,
+    before_create: Callable[[], None] | None = None,
 ) -> PaymentOrder:
     """The case's open (or paid) order, created and opened at the provider when there is none.
 
     The caller (``cases``) holds the case's row lock, which makes "one open order per
-    case" hold for concurrent requests, and has checked that the case may pay now.
+    case" hold for concurrent requests; ``before_create`` is its rule for a new order
+    (whether the case may pay now), called only when there is none yet.
     When the provider cannot be reached the order is still created (so an acceptance
     never fails because a bank is down) with an empty ``pay_url``; calling again opens
     it at the provider.
@@ -177,6 +183,9 @@ def payment_order_create(
     if amount <= 0:
         raise Conflict(_("该事项不收费，无需缴费"))
     existing = payment_order_existing(case=case)
+    if existing is None and before_create is not None:
+        # The caller's rule for a new order (may the case pay now?); it raises to refuse.
+        before_create()
     provider = payment_provider()
     if existing is not None:
         if existing.status in OPEN_STATUSES and not existing.pay_url:

@@ -28,8 +28,16 @@ def status_refused(case: Case, action: str) -> InvalidStateChange:
 
 
 def case_lock(case: Case) -> Case:
-    """The case re-read under a row lock (PostgreSQL; SQLite writes serially)."""
-    return Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    """The case re-read under a row lock (PostgreSQL; SQLite writes serially).
+
+    Its matter and department come in the same query: nearly every change reads them
+    (the timeline names the department, the guide and notifications the matter).
+    """
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("matter", "department")
+        .get(pk=case.pk)
+    )
 
 
 def timeline_add(

@@ -21,9 +21,16 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import FINAL_STATUSES, CaseStatus, MaterialStatus, TimelineAction
+from tongban.cases.choices import (
+    FINAL_STATUSES,
+    CaseStatus,
+    MaterialStatus,
+    NotificationEvent,
+    TimelineAction,
+)
 from tongban.cases.models import Case, CaseMaterial, TimelineEntry
 from tongban.cases.rules import case_deferred_materials
+from tongban.cases.services.common import timeline_add
 from tongban.cases.services.notifications import notify_applicant
 from tongban.core.errors import FieldError
 from tongban.credit.choices import CreditList
@@ -36,12 +43,6 @@ logger = logging.getLogger(__name__)
 REMINDER_WORKING_DAYS = 2
 #: Credit levels that rule out 容缺 (C 较差, D 差).
 BAD_CREDIT_LEVELS = frozenset({"C", "D"})
-#: Timeline actions of the reminders; each is written once per case and promised date.
-ACTION_REMINDER = TimelineAction.DEFERRAL_REMINDER
-ACTION_DUE = TimelineAction.DEFERRAL_DUE
-ACTION_OVERDUE = TimelineAction.DEFERRAL_OVERDUE
-ACTION_HELD = TimelineAction.DEFERRAL_HELD
-ACTION_RECEIVED = TimelineAction.DEFERRAL_RECEIVED
 
 
 def _today(now: datetime | None = None) -> date:
@@ -168,8 +169,8 @@ def deferral_timeline_note(*, case: Case, at: datetime) -> None:
     outstanding = case_deferred_materials(case=case)
     if not outstanding:
         return
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=at,
         action=TimelineAction.DEFERRED,
         step=_("容缺受理"),
@@ -198,10 +199,10 @@ def case_issue_held(case: Case, *, now: datetime) -> bool:
     outstanding = case_deferred_materials(case=case)
     if not outstanding:
         return False
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
-        action=ACTION_HELD,
+        action=TimelineAction.DEFERRAL_HELD,
         step=_("证照待容缺材料补齐后发放"),
         department=case.department,
         comment=_("待补交：%(items)s") % {"items": _materials_text(outstanding)},
@@ -223,22 +224,26 @@ def _notice(
 ) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         steps: dict[str, str] = {
-            ACTION_REMINDER: _("容缺材料补交提醒"),
-            ACTION_DUE: _("容缺材料今日到期"),
-            ACTION_OVERDUE: _("容缺材料逾期未补交，证照暂缓发放"),
+            TimelineAction.DEFERRAL_REMINDER: _("容缺材料补交提醒"),
+            TimelineAction.DEFERRAL_DUE: _("容缺材料今日到期"),
+            TimelineAction.DEFERRAL_OVERDUE: _("容缺材料逾期未补交，证照暂缓发放"),
         }
         step = steps[action]
         # The comment starts with the date: it is what makes each notice once per date.
         comment = f"{until.isoformat()} {_materials_text(materials)}"
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=action,
         step=step,
         department=case.department,
         comment=comment,
     )
-    event = "deferral_overdue" if action == ACTION_OVERDUE else "deferral_reminder"
+    event = (
+        NotificationEvent.DEFERRAL_OVERDUE
+        if action == TimelineAction.DEFERRAL_OVERDUE
+        else NotificationEvent.DEFERRAL_REMINDER
+    )
     notify_applicant(case=case, event=event)
 
 
@@ -256,11 +261,11 @@ def _case_deferrals_sweep(
                 by_date.setdefault(material.deferred_until, []).append(material)
         for until, materials in sorted(by_date.items()):
             if today > until:
-                action = ACTION_OVERDUE
+                action = TimelineAction.DEFERRAL_OVERDUE
             elif today == until:
-                action = ACTION_DUE
+                action = TimelineAction.DEFERRAL_DUE
             elif calendar.working_days_between(today, until) <= REMINDER_WORKING_DAYS:
-                action = ACTION_REMINDER
+                action = TimelineAction.DEFERRAL_REMINDER
             else:
                 continue
             if _notice_sent(case, action, until):

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import CreditRoute, Decision, TaskKind, TaskState, TimelineAction
-from tongban.cases.models import Case, Task, TimelineEntry
+from tongban.cases.models import Case, Task
+from tongban.cases.services.common import timeline_add
 from tongban.cases.services.routes import case_credit_subject
 from tongban.cases.services.sla import shanghai_date
 from tongban.certificates.choices import CertificateStatus
@@ -85,8 +86,8 @@ def case_inspection_open(*, case: Case, now: datetime) -> Task | None:
         role=StaffRole.SUPERVISOR,
         due_date=due.due_date,
     )
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=TimelineAction.INSPECTION_OPENED,
         step=_("先证后查：待事后核查"),
@@ -136,8 +137,8 @@ def inspection_complete(
     task.save()
     department = task.department
     if decision == Decision.PASS:
-        TimelineEntry.objects.create(
-            case=case,
+        timeline_add(
+            case,
             at=now,
             action=TimelineAction.INSPECTION_PASSED,
             step=_("事后核查：核查通过"),
@@ -171,8 +172,8 @@ def inspection_complete(
             valid_from=shanghai_date(now),
             valid_until=_years_later(shanghai_date(now), KEY_SUPERVISION_YEARS),
         )
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=TimelineAction.INSPECTION_FAILED,
         step=_("事后核查：核查不实，撤销许可"),

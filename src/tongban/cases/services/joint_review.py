@@ -33,7 +33,8 @@ from tongban.cases.choices import (
     TaskState,
     TimelineAction,
 )
-from tongban.cases.models import Case, SupplementRequest, Task, TimelineEntry
+from tongban.cases.models import Case, SupplementRequest, Task
+from tongban.cases.services.common import timeline_add
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.sla import case_suspensions, shanghai_date
 from tongban.catalog.models import localized
@@ -193,8 +194,8 @@ def department_supplement_request(
     task.save(update_fields=["data", "updated_at"])
     case.status = CaseStatus.SUPPLEMENT_REQUIRED
     case.save(update_fields=["status", "updated_at"])
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=TimelineAction.SUPPLEMENT_REQUESTED,
         step=str(TaskKind(task.kind).label),
@@ -218,8 +219,8 @@ def department_supplement_answered(
     """The applicant answered a department's 补正: that department re-reviews."""
     case.status = CaseStatus.UNDER_REVIEW
     case.save(update_fields=["status", "updated_at"])
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=TimelineAction.SUPPLEMENT_ANSWERED,
         step=_("补正"),

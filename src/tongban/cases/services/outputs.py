@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import CaseStatus, NotificationEvent, TimelineAction
-from tongban.cases.models import Case, CaseMaterial, TimelineEntry, VisitKind
+from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import (
     PAYMENT_AT_ACCEPT,
     PAYMENT_AT_DECIDE,
@@ -31,8 +31,8 @@ from tongban.cases.rules import (
     is_applicant,
     theme_child_issue_withheld,
 )
-from tongban.cases.services.common import status_refused, timeline_add
-from tongban.cases.services.deferral import ACTION_RECEIVED, case_issue_held
+from tongban.cases.services.common import case_lock, status_refused, timeline_add
+from tongban.cases.services.deferral import case_issue_held
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.themes import theme_child_refresh
 from tongban.cases.services.visits import visit_record
@@ -60,7 +60,6 @@ from tongban.payments.models import PaymentOrder
 from tongban.payments.services import (
     PaymentProviderUnavailable,
     payment_order_create,
-    payment_order_existing,
 )
 
 logger = logging.getLogger(__name__)
@@ -109,14 +108,6 @@ def _timeline(
         actor=actor,
         # The applicant's own steps are not the department's.
         department=None if by_applicant else case.department,
-    )
-
-
-def _locked(case: Case) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("matter", "department")
-        .get(pk=case.pk)
     )
 
 
@@ -171,12 +162,12 @@ def case_payment_order(*, actor: User, case: Case) -> PaymentOrder:
     An order created while the provider is down is kept (with no pay page yet), and the
     next request opens that same order rather than a second one.
     """
-    case = _locked(case)
+    case = case_lock(case)
     if not is_applicant(actor, case):
         raise PermissionDenied(_("只有申请人本人（或企业经办人）可以缴费"))
-    if payment_order_existing(case=case) is None:
-        _payable_check(case)
-    return payment_order_create(case=case, amount=case_fee(case=case))
+    return payment_order_create(
+        case=case, amount=case_fee(case=case), before_create=lambda: _payable_check(case)
+    )
 
 
 def case_payment_request(*, actor: User, case: Case) -> PaymentOrder:
@@ -195,7 +186,7 @@ def case_payment_confirmed(event: OrderPaid) -> None:
     order, now = event.order, event.at
     if order.status != PaymentStatus.PAID:
         raise InvalidStateChange(_("缴款单尚未缴费成功"))
-    case = _locked(order.case)
+    case = case_lock(order.case)
     _timeline(
         case,
         at=now,
@@ -299,10 +290,10 @@ def deferral_material_arrived(
 
     ``case`` is the caller's locked row; this saves it when issuing moves it on.
     """
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
-        action=ACTION_RECEIVED,
+        action=TimelineAction.DEFERRAL_RECEIVED,
         step=_("容缺材料已补交"),
         actor=actor,
         comment=material.name,
@@ -311,9 +302,7 @@ def deferral_material_arrived(
         return
     events: list[str] = []
     case_outputs_issue(case, now=now, events=events)
-    case.save()
-    for event in events:
-        notify_applicant(case=case, event=event)
+    _saved_and_told(case, now=now, events=events)
 
 
 # --- delivery and pick-up --------------------------------------------------------------------
@@ -328,7 +317,7 @@ def case_delivery_confirmed(event: ParcelDelivered) -> None:
 
 
 def _case_delivered(*, case: Case, now: datetime) -> Case:
-    case = _locked(case)
+    case = case_lock(case)
     if case.status == CaseStatus.COMPLETED:
         return case
     if case.status != CaseStatus.ISSUED or case.delivery_method != DeliveryMethod.POST:
@@ -343,7 +332,7 @@ def _case_delivered(*, case: Case, now: datetime) -> Case:
 @transaction.atomic
 def case_pickup_confirm(*, actor: User, case: Case, now: datetime | None = None) -> Case:
     """A window clerk of the case's department hands over the licence (one visit)."""
-    case = _locked(case)
+    case = case_lock(case)
     profile = identity_selectors.user_staff(user=actor)
     if profile is None or profile.department_id != case.department_id:
         raise NotFound(_("办件不存在"))
@@ -369,7 +358,7 @@ def case_delivery_choose(
     *, actor: User, case: Case, method: str, address: dict[str, Any] | None = None
 ) -> Case:
     """The applicant chooses e-certificate only, window pick-up or post (with an address)."""
-    case = _locked(case)
+    case = case_lock(case)
     if not is_applicant(actor, case):
         raise PermissionDenied(_("只有申请人本人（或企业经办人）可以选择领证方式"))
     if case.status not in DELIVERY_CHOOSABLE:

@@ -17,7 +17,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import CaseStatus, CreditRoute, TimelineAction
-from tongban.cases.models import Case, TimelineEntry
+from tongban.cases.models import Case
+from tongban.cases.services.common import timeline_add
 from tongban.core.errors import FieldError, ValidationFailed
 from tongban.credit.choices import CreditList
 from tongban.credit.selectors import CreditStatus, credit_status
@@ -129,8 +130,8 @@ def case_route_timeline(*, case: Case, now: datetime, actor: User | None = None)
     """
     if case.route in ("", CreditRoute.NORMAL):
         return
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=TimelineAction.ROUTE,
         step=_("审批路径：%(route)s（%(reason)s）")
@@ -140,8 +141,8 @@ def case_route_timeline(*, case: Case, now: datetime, actor: User | None = None)
         public=True,
     )
     if case.commitment_signed_at is not None:
-        TimelineEntry.objects.create(
-            case=case,
+        timeline_add(
+            case,
             at=now,
             action=TimelineAction.COMMITMENT_SIGNED,
             step=_("签署告知承诺书"),
@@ -160,8 +161,8 @@ def case_refuse_on_credit(*, case: Case, now: datetime) -> None:
     case.status = CaseStatus.REJECTED
     case.outcome_reason = _("不予受理：%(reason)s。") % {"reason": case.route_reason}
     case.completed_at = now
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=TimelineAction.REJECTED,
         step=_("不予受理"),

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from tongban.cases.choices import ApplicantType, MaterialOrigin, MaterialStatus, TimelineAction
-from tongban.cases.models import Case, CaseMaterial, TimelineEntry
+from tongban.cases.models import Case, CaseMaterial
+from tongban.cases.services.common import timeline_add
 from tongban.catalog.models import localized
 from tongban.core.errors import DomainError, NotFound, PermissionDenied
 from tongban.exchange.choices import SubjectKind
@@ -265,8 +266,8 @@ def _timeline(
             }
         )
     if parts:
-        TimelineEntry.objects.create(
-            case=case,
+        timeline_add(
+            case,
             at=now,
             action=TimelineAction.SHARED,
             step=_("数据共享"),
@@ -278,8 +279,8 @@ def _timeline(
     ]
     if problems:
         # Why the exchange could not answer is for staff only (it may name other departments).
-        TimelineEntry.objects.create(
-            case=case,
+        timeline_add(
+            case,
             at=now,
             action=TimelineAction.SHARING_FAILED,
             step=_("数据共享失败"),

@@ -18,7 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import SlaState, TimelineAction
-from tongban.cases.models import Case, TimelineEntry
+from tongban.cases.models import Case
+from tongban.cases.services.common import timeline_add
 from tongban.cases.services.deferral import deferral_sweep
 from tongban.cases.services.lifecycle import case_timers_fire
 from tongban.cases.services.sla import (
@@ -137,8 +138,8 @@ def _timeline_record(*, case: Case, new: str, now: datetime) -> None:
                 "due": (case.due_date or case.acceptance_due_date or "").__str__(),
             }
     # Warnings are for staff: the applicant sees the due date, not internal reminders.
-    TimelineEntry.objects.create(
-        case=case,
+    timeline_add(
+        case,
         at=now,
         action=action,
         step=_("时限监控"),

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tongban.cases import services
-from tongban.cases.choices import CaseStatus, MaterialStatus, TaskKind
+from tongban.cases.choices import CaseStatus, MaterialStatus, TaskKind, TimelineAction
 from tongban.cases.models import Case, CaseMaterial, Notification, TimelineEntry
 from tongban.cases.services import deferral, sweep
 from tongban.cases.tests.conftest import DRAINAGE_FORM, VALID_FORM
@@ -199,7 +199,7 @@ def test_the_licence_is_held_until_the_deferred_material_arrives_then_issued(
     case = _approve(_submit_deferred(applicant), clerk, reviewer, approver)
     assert case.status == CaseStatus.APPROVED
     assert not Certificate.objects.filter(case=case).exists()
-    held = TimelineEntry.objects.get(case=case, action=deferral.ACTION_HELD)
+    held = TimelineEntry.objects.get(case=case, action=TimelineAction.DEFERRAL_HELD)
     assert held.step == "证照待容缺材料补齐后发放"
 
     services.material_upload(
@@ -208,7 +208,7 @@ def test_the_licence_is_held_until_the_deferred_material_arrives_then_issued(
     case.refresh_from_db()
     assert Certificate.objects.filter(case=case).count() == 1
     assert case.status == CaseStatus.COMPLETED
-    assert TimelineEntry.objects.filter(case=case, action=deferral.ACTION_RECEIVED).exists()
+    assert TimelineEntry.objects.filter(case=case, action=TimelineAction.DEFERRAL_RECEIVED).exists()
 
 
 def test_a_deferred_material_can_be_delivered_before_the_decision(
@@ -236,7 +236,7 @@ def test_a_material_that_was_not_deferred_cannot_be_uploaded_after_submission(
 def _reminders(case: Case) -> list[str]:
     return list(
         TimelineEntry.objects.filter(case=case, action__startswith="deferral_")
-        .exclude(action__in=[deferral.ACTION_HELD, deferral.ACTION_RECEIVED])
+        .exclude(action__in=[TimelineAction.DEFERRAL_HELD, TimelineAction.DEFERRAL_RECEIVED])
         .values_list("action", flat=True)
     )
 
@@ -252,10 +252,10 @@ def test_the_applicant_is_reminded_two_working_days_before_and_on_the_date_once_
     assert deferral.deferral_sweep(now=_at(_ahead(2))) == 0
     assert deferral.deferral_sweep(now=_at(_ahead(3))) == 1
     assert deferral.deferral_sweep(now=_at(_ahead(3) + dt.timedelta(days=1))) == 0
-    assert _reminders(case) == [deferral.ACTION_REMINDER]
+    assert _reminders(case) == [TimelineAction.DEFERRAL_REMINDER]
     assert deferral.deferral_sweep(now=_at(_until())) == 1
     assert deferral.deferral_sweep(now=_at(_until())) == 0
-    assert _reminders(case) == [deferral.ACTION_REMINDER, deferral.ACTION_DUE]
+    assert _reminders(case) == [TimelineAction.DEFERRAL_REMINDER, TimelineAction.DEFERRAL_DUE]
     notices = Notification.objects.filter(case=case, subject__contains="容缺材料补交提醒")
     # One SMS per reminder (the cast applicant has a phone, no e-mail address).
     assert notices.count() == 2 * len({n.channel for n in notices})
@@ -269,8 +269,8 @@ def test_an_overdue_deferred_material_is_notified_once_and_the_licence_stays_hel
     after = _at(_until() + dt.timedelta(days=1))
     assert deferral.deferral_sweep(now=after) == 1
     assert deferral.deferral_sweep(now=after) == 0
-    assert _reminders(case) == [deferral.ACTION_OVERDUE]
-    entry = TimelineEntry.objects.get(case=case, action=deferral.ACTION_OVERDUE)
+    assert _reminders(case) == [TimelineAction.DEFERRAL_OVERDUE]
+    entry = TimelineEntry.objects.get(case=case, action=TimelineAction.DEFERRAL_OVERDUE)
     assert entry.public
     assert Notification.objects.filter(case=case, subject__contains="容缺材料已逾期").exists()
     case.refresh_from_db()
@@ -281,7 +281,7 @@ def test_an_overdue_deferred_material_is_notified_once_and_the_licence_stays_hel
 def test_the_sla_sweep_runs_the_deferral_reminders(permit: Matter, applicant: User) -> None:
     case = _submit_deferred(applicant)
     sweep.sla_sweep(now=_at(_until() + dt.timedelta(days=1)))
-    assert _reminders(case) == [deferral.ACTION_OVERDUE]
+    assert _reminders(case) == [TimelineAction.DEFERRAL_OVERDUE]
 
 
 def test_nothing_is_reminded_once_the_material_has_arrived(permit: Matter, applicant: User) -> None:
