@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "tongban.payments",
     "tongban.delivery",
     "tongban.counter",
+    "tongban.evaluation",
+    "tongban.stats",
     "tongban.workbench",
     "tongban.portal",
     "tongban.api",

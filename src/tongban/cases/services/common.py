@@ -12,6 +12,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import CaseStatus
+from tongban.cases.hooks import CaseEvent, case_event
 from tongban.cases.models import Case, TimelineEntry
 from tongban.cases.rules import is_applicant
 from tongban.catalog.models import Department
@@ -51,8 +52,8 @@ def timeline_add(
     comment: str = "",
     public: bool = True,
 ) -> TimelineEntry:
-    """One entry of the case's timeline (``action`` is a ``TimelineAction``)."""
-    return TimelineEntry.objects.create(
+    """One timeline entry (``action`` is a ``TimelineAction``); sends ``case_event``."""
+    entry = TimelineEntry.objects.create(
         case=case,
         at=at,
         action=action,
@@ -62,6 +63,8 @@ def timeline_add(
         comment=comment,
         public=public,
     )
+    case_event.send(CaseEvent(case_id=case.pk, entry=entry))
+    return entry
 
 
 def applicant_required(actor: User, case: Case) -> None:

@@ -18,6 +18,7 @@ from tongban.cases.choices import (
     TaskState,
     TimelineAction,
 )
+from tongban.cases.hooks import CaseEvent, case_event
 from tongban.cases.models import Case, TimelineEntry
 from tongban.cases.rules import (
     is_theme_parent,
@@ -270,7 +271,7 @@ def theme_certificate_reissued(event: CertificateReissued) -> None:
     """
     if event.old.case_id is None:
         return
-    TimelineEntry.objects.create(
+    entry = TimelineEntry.objects.create(
         case_id=event.old.case_id,
         at=event.at,
         action=TimelineAction.CERTIFICATE_REISSUED,
@@ -279,3 +280,4 @@ def theme_certificate_reissued(event: CertificateReissued) -> None:
         department=event.old.issuer,
         comment=event.summary,
     )
+    case_event.send(CaseEvent(case_id=event.old.case_id, entry=entry))

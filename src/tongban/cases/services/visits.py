@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tongban.cases.choices import CaseStatus
+from tongban.cases.hooks import VisitRecorded, visit_recorded
 from tongban.cases.models import Case, Visit
 from tongban.catalog.choices import Audience
 from tongban.catalog.models import Matter, localized
@@ -36,6 +37,7 @@ def visit_record(
     # An UPDATE with F() so two visits recorded at once both count; the caller's copy follows.
     Case.objects.filter(pk=case.pk).update(visit_count=F("visit_count") + 1)
     case.visit_count = Case.objects.values_list("visit_count", flat=True).get(pk=case.pk)
+    visit_recorded.send(VisitRecorded(case=case, visit=visit))
     return visit
 
 
