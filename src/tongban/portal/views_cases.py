@@ -27,6 +27,13 @@ from tongban.cases.models import Case, SupplementRequest
 from tongban.cases.rules import case_form_schema
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
+from tongban.catalog.jsonschema_form import (
+    form_errors_split,
+    form_fields,
+    form_names,
+    form_parse,
+    form_posted,
+)
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError
 from tongban.counter.models import GuidanceRequest
@@ -51,13 +58,6 @@ from tongban.portal.case_pages import (
     request_user,
 )
 from tongban.portal.forms_cases import apply_attempt
-from tongban.portal.jsonschema_form import (
-    form_errors_split,
-    form_fields,
-    form_names,
-    form_parse,
-    form_posted,
-)
 
 # --- apply ---------------------------------------------------------------------------------
 
