@@ -337,12 +337,19 @@ def _outputs_context(
     saved = dict(case.delivery_address or {})
     method = shown.get("method") or case.delivery_method
     payment = results["payment"]
+    switch_to_post = outputs.delivery_post_switchable(case)
     return {
         "outputs": results,
         "pay_open": payment is not None and payment["status"] == PaymentStatus.PENDING,
-        "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE,
-        "delivery_method": method,
-        "delivery_methods": DeliveryMethod.choices,
+        "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE or switch_to_post,
+        # 统一出件: waiting at the output window, the licence may still be posted instead.
+        "delivery_switch_to_post": switch_to_post,
+        "delivery_method": DeliveryMethod.POST if switch_to_post else method,
+        "delivery_methods": [
+            (value, label)
+            for value, label in DeliveryMethod.choices
+            if not switch_to_post or value == DeliveryMethod.POST
+        ],
         "delivery_fields": [
             {
                 "name": name,

@@ -340,9 +340,24 @@ def case_pickup_confirm(*, actor: User, case: Case, now: datetime | None = None)
         raise PermissionDenied(_("只有窗口受理岗位可以确认领取"))
     if case.status != CaseStatus.ISSUED or case.delivery_method != DeliveryMethod.PICKUP:
         raise status_refused(case, _("确认领取"))
-    now = now or timezone.now()
-    visit_record(case=case, kind=VisitKind.PICKUP, actor=actor, now=now)
-    _timeline(case, at=now, action=TimelineAction.PICKED_UP, step=_("已领取"), actor=actor)
+    return case_handed_over(case=case, actor=actor, now=now or timezone.now())
+
+
+def case_handed_over(
+    *, case: Case, actor: User, now: datetime, comment: str = "", note: str = ""
+) -> Case:
+    """The licence waiting for pick-up was handed over: one visit, the case completed.
+
+    ``case`` is the caller's locked row, issued for pick-up; ``comment`` (the timeline's)
+    and ``note`` (the visit's) say who collected it.
+    """
+    visit = visit_record(case=case, kind=VisitKind.PICKUP, actor=actor, now=now)
+    if note:
+        visit.note = note[:200]
+        visit.save(update_fields=["note"])
+    _timeline(
+        case, at=now, action=TimelineAction.PICKED_UP, step=_("已领取"), actor=actor, comment=comment
+    )
     events: list[str] = []
     _complete(case, now=now, events=events)
     _saved_and_told(case, now=now, events=events)
@@ -353,6 +368,11 @@ def _method_label(method: str) -> str:
     return str(DeliveryMethod(method).label)
 
 
+def delivery_post_switchable(case: Case) -> bool:
+    """统一出件: a licence waiting at the output window may still be posted instead (递送)."""
+    return case.status == CaseStatus.ISSUED and case.delivery_method == DeliveryMethod.PICKUP
+
+
 @transaction.atomic
 def case_delivery_choose(
     *, actor: User, case: Case, method: str, address: dict[str, Any] | None = None
@@ -361,7 +381,8 @@ def case_delivery_choose(
     case = case_lock(case)
     if not is_applicant(actor, case):
         raise PermissionDenied(_("只有申请人本人（或企业经办人）可以选择领证方式"))
-    if case.status not in DELIVERY_CHOOSABLE:
+    switch_to_post = delivery_post_switchable(case) and method == DeliveryMethod.POST
+    if case.status not in DELIVERY_CHOOSABLE and not switch_to_post:
         raise status_refused(case, _("更改领证方式"))
     if method not in DeliveryMethod.values:
         raise ValidationFailed(
@@ -405,6 +426,8 @@ def case_delivery_choose(
         actor=actor,
         by_applicant=True,
     )
+    if switch_to_post:
+        _ship(case, now=timezone.now())
     return case
 
 
