@@ -292,6 +292,7 @@ def _output_search(q: str) -> Q:
     ticket = Ticket.objects.filter(day=today, number=q.upper()).first()
     found = (
         Q(case_no=q.upper())
+        | Q(parent__case_no=q.upper())
         | Q(applicant_person__id_number=q.upper())
         | Q(applicant_user__person__id_number=q.upper())
         | Q(applicant_enterprise__uscc=q.upper())

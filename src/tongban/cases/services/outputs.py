@@ -24,11 +24,13 @@ from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import (
     PAYMENT_AT_ACCEPT,
     PAYMENT_AT_DECIDE,
+    acts_for_applicant,
     case_certificate_type_code,
     case_deferred_materials,
     case_fee,
     case_payment_step,
     is_applicant,
+    is_theme_parent,
     theme_child_issue_withheld,
 )
 from tongban.cases.services.common import case_lock, status_refused, timeline_add
@@ -377,9 +379,13 @@ def delivery_post_switchable(case: Case) -> bool:
 def case_delivery_choose(
     *, actor: User, case: Case, method: str, address: dict[str, Any] | None = None
 ) -> Case:
-    """The applicant chooses e-certificate only, window pick-up or post (with an address)."""
+    """The applicant chooses e-certificate only, window pick-up or post (with an address).
+
+    At the counter the window clerk records the walk-in's choice; a theme's choice holds
+    for its matters that have not issued yet.
+    """
     case = case_lock(case)
-    if not is_applicant(actor, case):
+    if not acts_for_applicant(actor, case):
         raise PermissionDenied(_("只有申请人本人（或企业经办人）可以选择领证方式"))
     switch_to_post = delivery_post_switchable(case) and method == DeliveryMethod.POST
     if case.status not in DELIVERY_CHOOSABLE and not switch_to_post:
@@ -410,6 +416,10 @@ def case_delivery_choose(
     case.delivery_method = method
     case.delivery_address = clean
     case.save(update_fields=["delivery_method", "delivery_address", "updated_at"])
+    if is_theme_parent(case):
+        Case.objects.filter(parent=case, status__in=DELIVERY_CHOOSABLE).update(
+            delivery_method=method, delivery_address=clean
+        )
     comment = _method_label(method)
     if clean:
         comment += _("：%(province)s%(city)s%(district)s") % {
