@@ -33,7 +33,7 @@ from tongban.cases.choices import (
     TaskState,
 )
 from tongban.cases.models import Case, CaseMaterial, Task
-from tongban.cases.rules import case_form_schema
+from tongban.cases.rules import CENTER_DEPARTMENT, case_form_schema, is_center_window_clerk
 from tongban.cases.services import joint_review, outputs, sla
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import localized
@@ -98,6 +98,9 @@ def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
         "staff": request.staff,
         "role_labels": [labels[r] for r in request.roles],
         "open_count": case_selectors.task_list_for_staff(user=request.user, state="open").count(),
+        # 窗口受理 / 统一出件 in the menu for the center's window clerks on duty.
+        "desk_clerk": request.staff.department.code == CENTER_DEPARTMENT
+        and is_center_window_clerk(user=request.user),
     }
 
 

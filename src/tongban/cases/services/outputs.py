@@ -358,7 +358,12 @@ def case_handed_over(
         visit.note = note[:200]
         visit.save(update_fields=["note"])
     _timeline(
-        case, at=now, action=TimelineAction.PICKED_UP, step=_("已领取"), actor=actor, comment=comment
+        case,
+        at=now,
+        action=TimelineAction.PICKED_UP,
+        step=_("已领取"),
+        actor=actor,
+        comment=comment,
     )
     events: list[str] = []
     _complete(case, now=now, events=events)

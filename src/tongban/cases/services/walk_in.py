@@ -247,7 +247,9 @@ def walk_in_applicant(
         enterprise = identity_services.enterprise_create(uscc=uscc, name=name)
     elif enterprise.name != name:
         message = _("企业名称与该统一社会信用代码的登记信息不一致")
-        raise ValidationFailed(message, errors=[FieldError(field="applicant.name", message=message)])
+        raise ValidationFailed(
+            message, errors=[FieldError(field="applicant.name", message=message)]
+        )
     agent_data = data["agent"]
     agent_person, agent_user = _person_ensure("applicant.agent", agent_data)
     return Applicant(

@@ -109,12 +109,22 @@ def test_the_list_refuses_a_bad_state_or_query(
 
 
 def test_only_center_window_clerks_see_the_outputs(
-    ready: Case, clerk: User, applicant: User, center_admin: User, api_client: Client, bearer: Headers
+    ready: Case,
+    clerk: User,
+    applicant: User,
+    center_admin: User,
+    api_client: Client,
+    bearer: Headers,
 ) -> None:
     for user in (clerk, applicant, center_admin):
         response = api_client.get("/api/v1/counter/outputs", **bearer(user))
         assert response.status_code == 403, user.username
-        assert _hand_over(api_client, bearer(user), ready.pk, id_number=APPLICANT_ID_NUMBER).status_code == 403
+        assert (
+            _hand_over(
+                api_client, bearer(user), ready.pk, id_number=APPLICANT_ID_NUMBER
+            ).status_code
+            == 403
+        )
     assert api_client.get("/api/v1/counter/outputs").status_code == 401
     assert _state(ready)[0] == CaseStatus.ISSUED
 
@@ -177,7 +187,9 @@ def test_twice_is_a_conflict(
     ready: Case, center_clerk: User, api_client: Client, bearer: Headers
 ) -> None:
     headers = bearer(center_clerk)
-    assert _hand_over(api_client, headers, ready.pk, id_number=APPLICANT_ID_NUMBER).status_code == 200
+    assert (
+        _hand_over(api_client, headers, ready.pk, id_number=APPLICANT_ID_NUMBER).status_code == 200
+    )
     before = _state(ready)
     response = _hand_over(api_client, headers, ready.pk, id_number=APPLICANT_ID_NUMBER)
     assert response.status_code == 409
@@ -220,7 +232,9 @@ def test_an_enterprise_result_goes_to_a_live_agent_only(
         form={"project_name": "企业排水", "discharge_volume": 3},
     )
     for code in ("application-form", "pipe-network-map"):
-        services.material_upload(actor=agent_user, case=case, requirement_code=code, file=pdf_file())
+        services.material_upload(
+            actor=agent_user, case=case, requirement_code=code, file=pdf_file()
+        )
     case = services.case_submit(actor=agent_user, case=case)
     outputs.case_delivery_choose(actor=agent_user, case=case, method="pickup")
     case = decide(case, clerk, reviewer, approver)

@@ -272,7 +272,11 @@ def test_a_name_that_does_not_match_the_registered_person_is_refused(
 
 
 def test_an_enterprise_under_another_name_is_refused(
-    free_permit: Matter, center_clerk: User, enterprise: Enterprise, api_client: Client, bearer: Headers
+    free_permit: Matter,
+    center_clerk: User,
+    enterprise: Enterprise,
+    api_client: Client,
+    bearer: Headers,
 ) -> None:
     before = _counts()
     walk_in = {
@@ -335,7 +339,7 @@ def test_only_a_center_window_clerk_on_duty_accepts_at_the_window(
 ) -> None:
     off_duty = identity_services.staff_create(
         username="center-clerk-2",
-        password="x-pass-2026",  # noqa: S106
+        password="x-pass-2026",
         department_code="center",
         roles=[StaffRole.CLERK],
         name="center-clerk-2",

@@ -138,9 +138,9 @@ def test_a_walk_in_transfers_a_property_from_ticket_to_result(
     assert [v.kind for v in visits] == ["window_submission", "pickup"]
     assert registration.visit_count + whole.visit_count == 2
     steps = list(
-        TimelineEntry.objects.filter(case=registration).order_by("at", "id").values_list(
-            "action", flat=True
-        )
+        TimelineEntry.objects.filter(case=registration)
+        .order_by("at", "id")
+        .values_list("action", flat=True)
     )
     assert steps[-3:] == ["pickup_ready", "picked_up", "completed"]
     # 陈建国 signs in later (his account has no password yet) and finds it under 我的办件.
