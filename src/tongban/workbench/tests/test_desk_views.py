@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import translation
 
 from tongban.cases import services
 from tongban.cases.choices import CaseStatus
@@ -212,13 +211,13 @@ def test_a_wrong_identity_or_no_signature_is_shown_and_changes_nothing(
 
 def test_the_pages_read_in_english(matter: Matter, client: Client, center_clerk: User) -> None:
     client.force_login(center_clerk)
-    with translation.override("en"):
-        html = client.get("/workbench/desk/accept/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        outputs_html = client.get(
-            "/workbench/desk/outputs/", HTTP_ACCEPT_LANGUAGE="en"
-        ).content.decode()
+    client.cookies["django_language"] = "en"
+    html = client.get("/workbench/desk/accept/", {"q": "排水"}).content.decode()
+    outputs_html = client.get("/workbench/desk/outputs/").content.decode()
     assert "Front-desk acceptance" in html
+    assert "Resident ID number" in html and "Mobile number" in html
     assert "Unified output window" in outputs_html
+    assert "暂无" not in outputs_html
 
 
 def test_a_window_draft_of_another_channel_is_not_found(
