@@ -360,7 +360,7 @@ def outputs_for_window(*, user: User, state: str = "ready", q: str = "") -> list
                 else mask_name(case.applicant_name)
             ),
             holder_type=case.applicant_type,
-            ready_at=case.ready_at,  # type: ignore[attr-defined]
+            ready_at=case.ready_at,
             handed_over_at=case.completed_at if case.status == CaseStatus.COMPLETED else None,
             status=case.status,
         )

@@ -162,9 +162,7 @@ def test_a_bad_identity_is_shown_next_to_its_input_and_saves_nothing(
 
 
 @pytest.fixture
-def ready(
-    matter: Matter, applicant: User, clerk: User, reviewer: User, approver: User
-) -> Case:
+def ready(matter: Matter, applicant: User, clerk: User, reviewer: User, approver: User) -> Case:
     case = case_submitted(applicant=applicant, matter_code=matter.code)
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
     return decide(case, clerk, reviewer, approver)
