@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-
-from django.db.models import Q
-from django.utils import timezone
 
 from tongban.cases.choices import ApplicantType, MaterialStatus
 from tongban.cases.models import Case, CaseMaterial
 from tongban.catalog.choices import Channel
 from tongban.catalog.services import theme_form_schema
-from tongban.counter.models import WindowAssignment
+from tongban.counter.selectors import is_center_window_clerk
 from tongban.identity import selectors as identity_selectors
-from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
-from tongban.workflow.calendar import SHANGHAI, WorkCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -91,29 +85,6 @@ def guide_certificate_type_code(guide: Mapping[str, Any]) -> str:
 def case_certificate_type_code(case: Case) -> str:
     """The code of the certificate type the case's matter issues ("" when it issues none)."""
     return guide_certificate_type_code(case_guide(case))
-
-
-#: The department whose clerks staff the service center's windows (前台综合受理, 统一出件).
-CENTER_DEPARTMENT = "center"
-
-
-def is_center_window_clerk(*, user: User, day: date | None = None) -> bool:
-    """Staff of ``center`` with the clerk role who staff an active window on ``day`` (today).
-
-    A standing assignment (no date) holds on working days of the calendar only.
-    """
-    # The queue branch commits counter.selectors.is_center_window_clerk; this is replaced
-    # by it at merge (one rule).
-    profile = identity_selectors.user_staff(user=user)
-    if profile is None or profile.department.code != CENTER_DEPARTMENT:
-        return False
-    if StaffRole.CLERK not in identity_selectors.user_roles(user=user):
-        return False
-    day = day or timezone.now().astimezone(SHANGHAI).date()
-    on_duty = Q(date=day)
-    if WorkCalendar().is_working_day(day):
-        on_duty |= Q(date__isnull=True)
-    return WindowAssignment.objects.filter(on_duty, clerk=user, window__is_active=True).exists()
 
 
 def acts_for_applicant(actor: User, case: Case) -> bool:

@@ -24,10 +24,11 @@ from tongban.cases.choices import (
     TimelineAction,
 )
 from tongban.cases.models import Case, SupplementRequest, Task, TimelineEntry
-from tongban.cases.rules import acts_for_applicant, is_center_window_clerk
+from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import localized
 from tongban.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from tongban.counter.models import Ticket
+from tongban.counter.selectors import is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.masking import mask_name

@@ -33,7 +33,7 @@ from tongban.cases.choices import (
     TaskState,
 )
 from tongban.cases.models import Case, CaseMaterial, Task
-from tongban.cases.rules import CENTER_DEPARTMENT, case_form_schema, is_center_window_clerk
+from tongban.cases.rules import case_form_schema
 from tongban.cases.services import joint_review, outputs, sla
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import localized
@@ -44,6 +44,7 @@ from tongban.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from tongban.counter.selectors import CENTER_DEPARTMENT, is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole

@@ -28,7 +28,7 @@ from tongban.cases import selectors as case_selectors
 from tongban.cases import services as cases
 from tongban.cases.choices import ApplicantType, CaseStatus, MaterialStatus
 from tongban.cases.models import Case, CaseMaterial
-from tongban.cases.rules import case_form_schema, is_center_window_clerk, is_theme_parent
+from tongban.cases.rules import case_form_schema, is_theme_parent
 from tongban.cases.services.output_window import output_hand_over
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.jsonschema_form import (
@@ -40,6 +40,7 @@ from tongban.catalog.jsonschema_form import (
 )
 from tongban.catalog.models import localized
 from tongban.core.errors import DomainError, FieldError, NotFound
+from tongban.counter.selectors import is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod
 from tongban.workbench.views import StaffRequest, staff_context, staff_required, status_of
 

@@ -19,20 +19,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import ApplicantType
-from tongban.cases.rules import is_center_window_clerk
 from tongban.catalog.models import Matter, Section, localized
 from tongban.core.errors import FieldError, PermissionDenied, ValidationFailed
 from tongban.counter.models import NegativeListEntry, Ticket, Window
+from tongban.counter.selectors import is_center_window_clerk, windows_staffed_by
 from tongban.identity import services as identity_services
 from tongban.identity.masking import mask_id_number, mask_name
 from tongban.identity.models import Enterprise, Person, User
 from tongban.identity.validators import resident_id_problem, uscc_problem
-from tongban.workflow.calendar import SHANGHAI, WorkCalendar
+from tongban.workflow.calendar import SHANGHAI
 
 #: 手机号码: 11 digits starting with 1.
 MOBILE = re.compile(r"1\d{10}")
@@ -154,23 +153,15 @@ def _person_ensure(prefix: str, data: Mapping[str, Any]) -> tuple[Person, User]:
 def _window_for(actor: User, *, section: Section | None, code: str | None) -> Window:
     """The window the clerk accepts at: the one named, else theirs in the matter's section."""
     today = timezone.now().astimezone(SHANGHAI).date()
-    on_duty = Q(assignments__date=today)
-    if WorkCalendar().is_working_day(today):
-        on_duty |= Q(assignments__date__isnull=True)
-    windows = (
-        Window.objects.filter(on_duty, assignments__clerk=actor, is_active=True)
-        .distinct()
-        .order_by("order", "code")
-    )
+    mine = sorted(windows_staffed_by(user=actor, day=today), key=lambda w: (w.order, w.code))
     if code:
-        window = windows.filter(code=code).first()
-        if window is None:
+        named = [w for w in mine if w.code == code]
+        if not named:
             raise ValidationFailed(
                 _("您今日不在该窗口"),
                 errors=[FieldError(field="window", message=_("您今日不在该窗口"))],
             )
-        return window
-    mine = list(windows)
+        return named[0]
     same_section = [w for w in mine if section is not None and w.section_id == section.pk]
     # window_clerk_required has already made sure there is one.
     return (same_section or mine)[0]

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from tongban.cases.choices import CaseStatus, MaterialOrigin
 from tongban.cases.models import Case, CaseMaterial, TimelineEntry, Visit
-from tongban.cases.rules import is_center_window_clerk
 from tongban.cases.tests.factories import pdf_file
 from tongban.catalog.models import Department, Matter
 from tongban.conftest import APPLICANT_ID_NUMBER, ENTERPRISE_USCC
 from tongban.counter.models import NegativeListEntry, Ticket, Window, WindowAssignment
+from tongban.counter.selectors import is_center_window_clerk
 from tongban.identity import services as identity_services
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Agent, Enterprise, Person, User
