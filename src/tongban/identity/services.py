@@ -116,6 +116,30 @@ def person_create(
 
 
 @transaction.atomic
+def person_account_ensure(*, person: Person) -> User:
+    """The person's account; one without a usable password is opened for a walk-in.
+
+    A walk-in applicant at the service center may have no account yet: their cases
+    belong to this account, which they take over when they sign in through the unified
+    identity (统一身份认证, matched by ID number) or when the center sets a password.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.user_id is not None:
+        assert person.user is not None
+        return person.user
+    user = User(
+        username=f"walk-in-{secrets.token_hex(6)}",
+        first_name=person.name,
+        phone=person.phone,
+    )
+    user.set_unusable_password()
+    user.save()
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    return user
+
+
+@transaction.atomic
 def enterprise_create(
     *,
     uscc: str,

@@ -27,6 +27,13 @@ from tongban.cases.models import Case, SupplementRequest
 from tongban.cases.rules import case_form_schema
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
+from tongban.catalog.jsonschema_form import (
+    form_errors_split,
+    form_fields,
+    form_names,
+    form_parse,
+    form_posted,
+)
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError
 from tongban.counter.models import GuidanceRequest
@@ -51,13 +58,6 @@ from tongban.portal.case_pages import (
     request_user,
 )
 from tongban.portal.forms_cases import apply_attempt
-from tongban.portal.jsonschema_form import (
-    form_errors_split,
-    form_fields,
-    form_names,
-    form_parse,
-    form_posted,
-)
 
 # --- apply ---------------------------------------------------------------------------------
 
@@ -337,12 +337,19 @@ def _outputs_context(
     saved = dict(case.delivery_address or {})
     method = shown.get("method") or case.delivery_method
     payment = results["payment"]
+    switch_to_post = outputs.delivery_post_switchable(case)
     return {
         "outputs": results,
         "pay_open": payment is not None and payment["status"] == PaymentStatus.PENDING,
-        "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE,
-        "delivery_method": method,
-        "delivery_methods": DeliveryMethod.choices,
+        "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE or switch_to_post,
+        # 统一出件: waiting at the output window, the licence may still be posted instead.
+        "delivery_switch_to_post": switch_to_post,
+        "delivery_method": DeliveryMethod.POST if switch_to_post else method,
+        "delivery_methods": [
+            (value, label)
+            for value, label in DeliveryMethod.choices
+            if not switch_to_post or value == DeliveryMethod.POST
+        ],
         "delivery_fields": [
             {
                 "name": name,

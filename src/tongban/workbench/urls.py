@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.workbench import views, views_actions, views_guidance
+from tongban.workbench import views, views_actions, views_desk, views_guidance
 
 app_name = "workbench"
 urlpatterns = [
@@ -24,6 +24,16 @@ urlpatterns = [
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,
         name="guidance_detail",
+    ),
+    # 前台综合受理 and 统一出件 (center window clerks on duty).
+    path("desk/accept/", views_desk.desk_accept, name="desk_accept"),
+    path("desk/cases/<int:case_id>/", views_desk.desk_case, name="desk_case"),
+    path("desk/cases/<int:case_id>/receipt/", views_desk.desk_receipt, name="desk_receipt"),
+    path("desk/outputs/", views_desk.desk_outputs, name="desk_outputs"),
+    path(
+        "desk/outputs/<int:case_id>/hand-over/",
+        views_desk.desk_hand_over,
+        name="desk_hand_over",
     ),
     path("tasks/<int:task_id>/claim/", views_actions.task_claim, name="claim"),
     path("tasks/<int:task_id>/decide/", views_actions.task_decide, name="decide"),

@@ -44,6 +44,7 @@ from tongban.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from tongban.counter.selectors import CENTER_DEPARTMENT, is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
@@ -98,6 +99,9 @@ def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
         "staff": request.staff,
         "role_labels": [labels[r] for r in request.roles],
         "open_count": case_selectors.task_list_for_staff(user=request.user, state="open").count(),
+        # 窗口受理 / 统一出件 in the menu for the center's window clerks on duty.
+        "desk_clerk": request.staff.department.code == CENTER_DEPARTMENT
+        and is_center_window_clerk(user=request.user),
     }
 
 
