@@ -255,3 +255,14 @@ class TaskOut(Schema):
     decisions: list[str]
     decision: str
     comment: str
+
+
+class MicroCaseOut(Schema):
+    """微查询: a case's status for whoever holds its number and the applicant's ID."""
+
+    case_no: str
+    matter: str
+    status: str
+    status_label: str
+    due_date: date | None
+    steps: list[StepOut]

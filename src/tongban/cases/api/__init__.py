@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ninja import Router
 
-from tongban.cases.api import applications, results
+from tongban.cases.api import applications, micro, results
 from tongban.cases.api.applications import case_out, task_out
 
 router = Router()
 router.add_router("", applications.router)
 router.add_router("", results.router)
+router.add_router("", micro.router)
 
 __all__ = ["case_out", "router", "task_out"]
