@@ -216,6 +216,8 @@ class Ticket(TimeStampedModel):
     started_at = models.DateTimeField(_("开始办理"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     recalls = models.PositiveSmallIntegerField(_("重呼次数"), default=0)
+    #: The last call or recall: the call screen announces the newest first.
+    announced_at = models.DateTimeField(_("最近呼叫"), null=True, blank=True)
     #: A transfer closes this ticket and opens one in the other section.
     transferred_to = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_from"
@@ -289,6 +291,15 @@ class Appointment(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="appointments",
         verbose_name=_("预约人"),
+    )
+    #: The matter the person comes for (the slot is the section's unless the matter has its own).
+    matter = models.ForeignKey(
+        "catalog.Matter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("事项"),
     )
     status = models.CharField(
         _("状态"),

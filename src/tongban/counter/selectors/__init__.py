@@ -1,0 +1,63 @@
+"""Reads of the counter app; the public names live in the modules and are re-exported here."""
+
+from tongban.counter.selectors.appointments import (
+    SlotView,
+    appointment_of,
+    appointment_slots_of_day,
+    appointments_of,
+    slots_for,
+)
+from tongban.counter.selectors.guidance import (
+    guidance_get_for_user,
+    guidance_list_for_applicant,
+    guidance_list_for_staff,
+    guidance_visible_to_applicant,
+    guidance_visible_to_staff,
+)
+from tongban.counter.selectors.queue import (
+    CENTER_DEPARTMENT,
+    CalledTicket,
+    SectionDay,
+    SectionView,
+    TicketView,
+    called_tickets,
+    center_sections,
+    held_ticket,
+    is_center_window_clerk,
+    median_service_minutes,
+    queue_today,
+    ticket_ahead,
+    ticket_view,
+    ticket_view_of,
+    window_staffed_by,
+    windows_staffed_by,
+)
+
+__all__ = [
+    "CENTER_DEPARTMENT",
+    "CalledTicket",
+    "SectionDay",
+    "SectionView",
+    "SlotView",
+    "TicketView",
+    "appointment_of",
+    "appointment_slots_of_day",
+    "appointments_of",
+    "called_tickets",
+    "center_sections",
+    "guidance_get_for_user",
+    "guidance_list_for_applicant",
+    "guidance_list_for_staff",
+    "guidance_visible_to_applicant",
+    "guidance_visible_to_staff",
+    "held_ticket",
+    "is_center_window_clerk",
+    "median_service_minutes",
+    "queue_today",
+    "slots_for",
+    "ticket_ahead",
+    "ticket_view",
+    "ticket_view_of",
+    "window_staffed_by",
+    "windows_staffed_by",
+]
