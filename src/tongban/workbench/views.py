@@ -44,6 +44,7 @@ from tongban.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from tongban.counter.selectors import CENTER_DEPARTMENT
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
@@ -98,6 +99,10 @@ def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
         "staff": request.staff,
         "role_labels": [labels[r] for r in request.roles],
         "open_count": case_selectors.task_list_for_staff(user=request.user, state="open").count(),
+        # The service center's pages (the pages themselves check today's staffing).
+        "center_clerk": request.staff.department.code == CENTER_DEPARTMENT
+        and StaffRole.CLERK in request.roles,
+        "center_admin": StaffRole.CENTER_ADMIN in request.roles,
     }
 
 

@@ -65,7 +65,7 @@ def test_search_results_mark_the_matter_and_name_the_place(
     assert "在嘉定区卫生监督所（博乐路 123 号）办理" in page
     client.cookies["django_language"] = "en"
     page = html(client.get("/search/", {"section": "social"}, headers={"HX-Request": "true"}))
-    assert "Outside the centre" in page
+    assert "Outside the center" in page
     assert "Handled at Jiading Health Inspection Office, 123 Bole Road" in page
 
 
