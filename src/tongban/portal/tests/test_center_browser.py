@@ -21,7 +21,7 @@ from tongban.conftest import APPLICANT_ID_NUMBER, CAST_PASSWORD
 from tongban.counter import services as counter_services
 from tongban.counter.models import Appointment
 from tongban.identity.models import User
-from tongban.portal.tests.center_fixtures import Clock, Hall, hall, hall_clock  # noqa: F401
+from tongban.portal.tests.center_fixtures import Clock, Hall
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP, MOBILE
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -10,7 +10,7 @@ from django.test import Client
 
 from tongban.counter import services as counter_services
 from tongban.counter.models import Ticket
-from tongban.portal.tests.center_fixtures import Clock, Hall, hall, hall_clock  # noqa: F401
+from tongban.portal.tests.center_fixtures import Clock, Hall
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 

@@ -16,11 +16,8 @@ from tongban.conftest import APPLICANT_ID_NUMBER
 from tongban.counter import services as counter_services
 from tongban.counter.models import Appointment, AppointmentSlot, NegativeListEntry, Ticket
 from tongban.identity.models import User
-from tongban.portal.tests.center_fixtures import (  # noqa: F401
-    Clock,
+from tongban.portal.tests.center_fixtures import (
     Hall,
-    hall,
-    hall_clock,
     sign_in,
 )
 from tongban.workflow.calendar import SHANGHAI

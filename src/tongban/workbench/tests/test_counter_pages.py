@@ -11,15 +11,12 @@ from django.test import Client
 from tongban.counter import services as counter_services
 from tongban.counter.models import Ticket, WindowAssignment
 from tongban.identity.models import User
-from tongban.portal.tests.center_fixtures import (  # noqa: F401
+from tongban.portal.tests.center_fixtures import (
     Clock,
     Hall,
-    hall,
-    hall_clock,
     sign_in,
     window_clerk,
 )
-from tongban.portal.tests.conftest import catalogue  # noqa: F401
 from tongban.workflow.calendar import SHANGHAI
 
 URL = "/workbench/counter/window/"
