@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.errors import AuthorizationError as NinjaAuthorizationError
 
 from tongban.cases.api import router as cases_router
@@ -74,6 +74,19 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(
         status=404, title=_("未找到"), detail=_("请求的对象不存在"), type_slug="not-found"
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = problem_response(
+        status=429,
+        title=_("请求过于频繁"),
+        detail=_("请求过于频繁，请稍后再试"),
+        type_slug="too-many-requests",
+    )
+    if exc.wait:
+        response["Retry-After"] = str(max(1, round(exc.wait)))
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -24,6 +24,8 @@ from tongban.workflow.calendar import SHANGHAI, WorkCalendar
 
 #: A ticket number: the section letter and at least three digits (A012, B1034).
 TICKET_NUMBER = re.compile(r"^[A-Z][0-9]{3,6}$")
+#: The largest primary key a query is asked for (PostgreSQL refuses bigger integers).
+MAX_ID = 2**63 - 1
 #: Matter process parameters that give a matter its own appointment slots.
 OWN_SLOT_PARAMS = ("appointment_slots", "pre_review_channel")
 

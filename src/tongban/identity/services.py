@@ -180,9 +180,10 @@ def agent_revoke(*, user: User, enterprise: Enterprise) -> Agent:
 def _role_permissions(role: str) -> list[Permission]:
     perms = Permission.objects.select_related("content_type")
     if role == StaffRole.CENTER_ADMIN:
-        # The center admin keeps the catalogue and enters each year's holiday schedule.
+        # The center admin keeps the catalogue, configures the service center (sections' hours,
+        # windows, staffing, the negative list, appointments) and enters each year's holidays.
         return list(
-            perms.filter(content_type__app_label="catalog")
+            perms.filter(content_type__app_label__in=["catalog", "counter"])
             | perms.filter(
                 content_type__app_label="workflow",
                 content_type__model__in=["calendaryear", "calendarday"],

@@ -76,6 +76,8 @@ def appointments_of(*, user: User) -> QuerySet[Appointment]:
 
 def appointment_of(*, user: User, appointment_id: int) -> Appointment | None:
     """One appointment of ``user`` (None when it is not theirs or does not exist)."""
+    if not 0 < appointment_id <= rules.MAX_ID:
+        return None
     return appointments_of(user=user).filter(pk=appointment_id).first()
 
 

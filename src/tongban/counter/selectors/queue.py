@@ -90,6 +90,11 @@ class SectionDay:
     median_service_minutes: float | None
 
 
+def center_today(now: datetime | None = None) -> date:
+    """Today in the service center's time zone."""
+    return rules.local_now(now).date()
+
+
 def _staffing(day: date, calendar: WorkCalendar | None = None) -> Q:
     """Assignments that hold on ``day``: dated that day, or standing on a working day."""
     calendar = calendar or WorkCalendar()
@@ -266,8 +271,8 @@ def ticket_view_of(*, ticket: Ticket, now: datetime | None = None) -> TicketView
         ahead=ahead,
         estimated_wait_minutes=estimate,
         priority=ticket.priority > 0,
-        issued_at=ticket.issued_at,
-        called_at=ticket.called_at,
+        issued_at=rules.local_now(ticket.issued_at),
+        called_at=rules.local_now(ticket.called_at) if ticket.called_at else None,
         transferred_to=ticket.transferred_to.number if ticket.transferred_to else None,
     )
 
@@ -295,8 +300,8 @@ def called_tickets(*, now: datetime | None = None, limit: int = 8) -> list[Calle
                 window_name_en=ticket.window.name_en,
                 section=ticket.section.code,
                 status=ticket.status,
-                called_at=ticket.called_at,
-                announced_at=ticket.announced_at or ticket.called_at,
+                called_at=rules.local_now(ticket.called_at),
+                announced_at=rules.local_now(ticket.announced_at or ticket.called_at),
                 recalls=ticket.recalls,
             )
         )

@@ -134,6 +134,8 @@ def appointment_book(
 
 
 def _own_appointment(actor: User, appointment_id: int) -> Appointment:
+    if not 0 < appointment_id <= rules.MAX_ID:
+        raise NotFound(_("预约不存在"))
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("slot")

@@ -258,7 +258,7 @@ def ticket_recall(*, actor: User, number: str, now: datetime | None = None) -> T
     """Call the same ticket again (the screen announces it once more)."""
     now = now or rules.local_now()
     ticket = _held_ticket(actor, number, now)
-    _require(ticket, (TicketStatus.CALLED,), _("重呼"))
+    _require(ticket, (TicketStatus.CALLED,), _("重呼该号"))
     ticket.recalls += 1
     ticket.announced_at = now
     ticket.save(update_fields=["recalls", "announced_at", "updated_at"])
@@ -270,7 +270,7 @@ def ticket_start(*, actor: User, number: str, now: datetime | None = None) -> Ti
     """The person came to the window: service starts."""
     now = now or rules.local_now()
     ticket = _held_ticket(actor, number, now)
-    _require(ticket, (TicketStatus.CALLED,), _("开始办理"))
+    _require(ticket, (TicketStatus.CALLED,), _("开始办理该号"))
     ticket.status = TicketStatus.SERVING
     ticket.started_at = now
     ticket.save(update_fields=["status", "started_at", "updated_at"])
@@ -282,7 +282,7 @@ def ticket_finish(*, actor: User, number: str, now: datetime | None = None) -> T
     """Service finished (办结); a called ticket finished at once counts from its call."""
     now = now or rules.local_now()
     ticket = _held_ticket(actor, number, now)
-    _require(ticket, HELD, _("办结"))
+    _require(ticket, HELD, _("办结该号"))
     ticket.status = TicketStatus.DONE
     ticket.started_at = ticket.started_at or ticket.called_at
     ticket.finished_at = now
@@ -295,7 +295,7 @@ def ticket_no_show(*, actor: User, number: str, now: datetime | None = None) -> 
     """Called and never came (过号)."""
     now = now or rules.local_now()
     ticket = _held_ticket(actor, number, now)
-    _require(ticket, (TicketStatus.CALLED,), _("标记过号"))
+    _require(ticket, (TicketStatus.CALLED,), _("将该号标记为过号"))
     ticket.status = TicketStatus.NO_SHOW
     ticket.finished_at = now
     ticket.save(update_fields=["status", "finished_at", "updated_at"])
@@ -312,7 +312,7 @@ def ticket_transfer(
     """
     now = now or rules.local_now()
     ticket = _held_ticket(actor, number, now)
-    _require(ticket, HELD, _("转移"))
+    _require(ticket, HELD, _("转移该号"))
     center = rules.center_section_get(section_code)
     if center.section_id == ticket.section_id:
         raise _refuse("section", _("已在该板块排队，请选择另一个板块"))
