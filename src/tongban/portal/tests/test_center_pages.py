@@ -41,7 +41,7 @@ def test_the_kiosk_speaks_english(client: Client, hall: Hall) -> None:
     english(client)
     page = html(client.get("/center/ticket/"))
     assert "Take a ticket" in page and "Business Registration" in page
-    assert "Check in with an appointment" in page
+    assert "Appointment check-in" in page
     assert "1 waiting" not in page and "0 waiting" in page
 
 
