@@ -122,3 +122,13 @@ def test_successes_do_not_count_towards_the_limit(
     case = case_submitted(applicant=applicant)
     for _ in range(5):
         assert _query(api_client, case.case_no, APPLICANT_ID_NUMBER).status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(
+    api_client: Client, applicant: User, drainage: Matter, settings: Any
+) -> None:
+    settings.MICRO_QUERY_FAILURE_LIMIT = 1
+    case = case_submitted(applicant=applicant)
+    assert _query(api_client, case.case_no, "x").status_code == 404
+    forged = _query(api_client, case.case_no, APPLICANT_ID_NUMBER, HTTP_X_FORWARDED_FOR="9.9.9.9")
+    assert forged.status_code == 429
