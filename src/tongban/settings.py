@@ -198,6 +198,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
+#: 微查询 (a case by number and ID, no sign-in): failed look-ups per client IP before a
+#: cool-off, as the sign-in lockout counts them.
+MICRO_QUERY_FAILURE_LIMIT = env_int("MICRO_QUERY_FAILURE_LIMIT", 5)
+MICRO_QUERY_COOLOFF_MINUTES = env_int("MICRO_QUERY_COOLOFF_MINUTES", 15)
 
 # Chinese first; English is the complete second locale.
 LANGUAGE_CODE = "zh-hans"

@@ -291,3 +291,14 @@ class HandOverIn(Schema):
     agent_authorisation: str | None = Field(
         None, max_length=200, description="他人代领时：持证人书面授权委托书的说明（编号等）"
     )
+
+
+class MicroCaseOut(Schema):
+    """微查询: a case's status for whoever holds its number and the applicant's ID."""
+
+    case_no: str
+    matter: str
+    status: str
+    status_label: str
+    due_date: date | None
+    steps: list[StepOut]

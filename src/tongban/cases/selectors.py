@@ -7,6 +7,7 @@ tasks of their department and roles.  Anything else does not exist (NotFound).
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -381,3 +382,62 @@ def output_get_for_window(*, user: User, case_id: int) -> Case:
     if case is None:
         raise NotFound(_("办件不存在"))
     return case
+
+
+#: Longest case number and applicant ID the micro-query reads (case_no is 32, a USCC 18).
+MICRO_CASE_NO_MAX = 32
+MICRO_ID_MAX = 18
+
+
+@dataclass(frozen=True)
+class MicroCaseView:
+    """微查询: what anyone holding the case number and the applicant's ID may see."""
+
+    case_no: str
+    matter: str
+    status: str
+    status_label: str
+    due_date: date | None
+    steps: list[StepView]
+
+
+def _micro_clean(value: str, limit: int) -> str:
+    value = (value or "").strip().upper()
+    # PostgreSQL refuses NUL; an overlong value cannot match and is not looked up.
+    if not value or len(value) > limit or "\x00" in value:
+        return ""
+    return value
+
+
+def case_micro_query(*, case_no: str, applicant_id: str) -> MicroCaseView:
+    """A case's status for 微查询 by its number and the applicant's ID number or credit code.
+
+    An unknown case and a wrong ID give the same NotFound, so the answer never
+    tells whether a case number exists; nothing about the applicant is shown.
+    """
+    number = _micro_clean(case_no, MICRO_CASE_NO_MAX)
+    given = _micro_clean(applicant_id, MICRO_ID_MAX)
+    case = (
+        Case.objects.filter(case_no=number)
+        .select_related(*_CASE_RELATED, "theme", "applicant_person")
+        .first()
+        if number and given
+        else None
+    )
+    expected = ""
+    if case is not None:
+        if case.applicant_enterprise is not None:
+            expected = case.applicant_enterprise.uscc.upper()
+        elif case.applicant_person is not None:
+            expected = case.applicant_person.id_number.upper()
+    if case is None or not expected or not hmac.compare_digest(expected, given):
+        raise NotFound(_("未找到该办件，请核对办件编号和证件号码"))
+    subject = case.matter if case.matter is not None else case.theme
+    return MicroCaseView(
+        case_no=case.case_no or "",
+        matter=localized(subject, "name") if subject is not None else "",
+        status=case.status,
+        status_label=str(CaseStatus(case.status).label),
+        due_date=case_due_date(case=case),
+        steps=case_steps(case=case),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.workbench import views, views_actions, views_desk, views_guidance
+from tongban.workbench import views, views_actions, views_counter, views_desk, views_guidance
 
 app_name = "workbench"
 urlpatterns = [
@@ -19,6 +19,8 @@ urlpatterns = [
         views_actions.case_parcel_advance,
         name="parcel_advance",
     ),
+    path("counter/window/", views_counter.my_window, name="my_window"),
+    path("counter/center/", views_counter.center_day, name="center_day"),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
     path(
         "guidance/<int:guidance_id>/",

@@ -102,6 +102,10 @@ def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
         # 窗口受理 / 统一出件 in the menu for the center's window clerks on duty.
         "desk_clerk": request.staff.department.code == CENTER_DEPARTMENT
         and is_center_window_clerk(user=request.user),
+        # The service center's pages (the pages themselves check today's staffing).
+        "center_clerk": request.staff.department.code == CENTER_DEPARTMENT
+        and StaffRole.CLERK in request.roles,
+        "center_admin": StaffRole.CENTER_ADMIN in request.roles,
     }
 
 

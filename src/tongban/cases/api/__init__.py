@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from ninja import Router
 
-from tongban.cases.api import applications, output_window, results
+from tongban.cases.api import applications, micro, output_window, results
 from tongban.cases.api.applications import case_out, task_out
 
 router = Router()
 router.add_router("", applications.router)
 router.add_router("", results.router)
 router.add_router("", output_window.router)
+router.add_router("", micro.router)
 
 __all__ = ["case_out", "router", "task_out"]
