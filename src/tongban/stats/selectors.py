@@ -325,6 +325,30 @@ def _catalogue(department: Department | None, section: Section | None) -> dict[s
     }
 
 
+# --- satisfaction (好差评, from tongban.evaluation) ---------------------------------------------
+
+_NO_RATINGS: dict[str, Any] = {"satisfaction_rate": None, "bad_ratings_open": 0}
+
+
+def _satisfaction(period: Period) -> dict[int, dict[str, Any]]:
+    """Per department id: ``satisfaction_rate`` and ``bad_ratings_open`` of the period.
+
+    # wired at merge: from ``tongban.evaluation.selectors.satisfaction_by_department(
+    # start=period.start, end=period.end)`` → {id: {"satisfaction_rate": s.satisfaction_rate,
+    # "bad_ratings_open": s.bad_open}}; evaluation does not exist on this branch yet.
+    """
+    return {}
+
+
+def _satisfaction_total(period: Period, department: Department | None) -> dict[str, Any]:
+    """The overview's satisfaction: one department's, or every department's together."""
+    by_department = _satisfaction(period)
+    if department is not None:
+        return by_department.get(department.pk, _NO_RATINGS)
+    # wired at merge: weight each department's rate by its ratings when summing.
+    return dict(_NO_RATINGS)
+
+
 # --- the selectors the dashboards use --------------------------------------------------------
 
 
@@ -380,9 +404,7 @@ def overview(
         "data_lookups_per_case": ratio(c["data_lookups"] + theme_c["data_lookups"], cases),
         "went_overdue": c["went_overdue"],
         "extended": c["extended"],
-        # wired at merge: tongban.evaluation.selectors.satisfaction_by_department
-        "satisfaction_rate": None,
-        "bad_ratings_open": 0,
+        **_satisfaction_total(period, dept),
     }
     return out
 
@@ -391,6 +413,7 @@ def departments(*, period: Period) -> list[dict[str, Any]]:
     """Every department's cases and times in the period (GET /stats/departments)."""
     counts = _grouped(_rollups(period), "department_id")
     durations = _durations(_histograms(period), "department_id")
+    satisfaction = _satisfaction(period)
     out = []
     for dept in Department.objects.order_by("order", "code"):
         c = counts.get(dept.pk) or dict.fromkeys(COUNTERS, 0)
@@ -402,9 +425,7 @@ def departments(*, period: Period) -> list[dict[str, Any]]:
                 **_case_rates(c),
                 "median_working_days": median,
                 "p90_working_days": p90,
-                # wired at merge: tongban.evaluation.selectors.satisfaction_by_department
-                "satisfaction_rate": None,
-                "bad_ratings_open": 0,
+                **satisfaction.get(dept.pk, _NO_RATINGS),
             }
         )
     return out
