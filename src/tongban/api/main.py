@@ -23,6 +23,7 @@ from tongban.evaluation.api import router as evaluation_router
 from tongban.exchange.api import router as exchange_router
 from tongban.identity.api import router as identity_router
 from tongban.payments.api import router as payments_router
+from tongban.stats.api import router as stats_router
 from tongban.workflow.api import router as workflow_router
 
 api = NinjaAPI(
@@ -105,3 +106,4 @@ api.add_router("", certificates_router)
 api.add_router("", delivery_router)
 api.add_router("", counter_router)
 api.add_router("", evaluation_router)
+api.add_router("", stats_router)
