@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.workbench import views, views_actions, views_guidance
+from tongban.workbench import views, views_actions, views_guidance, views_stats
 
 app_name = "workbench"
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
         name="parcel_advance",
     ),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
+    path("stats/", views_stats.stats_dashboard, name="stats"),
+    path("stats/export.xlsx", views_stats.stats_export, name="stats_export"),
     path(
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,
