@@ -117,6 +117,10 @@ def stats_dashboard(request: StaffRequest) -> HttpResponse:
         "form": form,
         "errors": errors,
         "is_admin": is_admin,
+        # What the form shows: the input as typed (cut short), then the period used.
+        "filters": {
+            name: data.get(name, "")[:40] for name in ("from", "to", "department", "section")
+        },
     }
     if errors or period is None:
         return render(request, "workbench/stats/dashboard.html", context, status=400)

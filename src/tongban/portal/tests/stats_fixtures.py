@@ -23,7 +23,7 @@ from tongban.identity import services as identity
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 
-PASSWORD = "cast-pass-2026"  # noqa: S105  (the cast's, see tongban.conftest)
+PASSWORD = "cast-pass-2026"
 
 #: Days before now at which each decided case is submitted, and the days it then takes.
 MARKET_DECIDED = [(100, 3), (70, 5), (40, 2), (12, 4)]
@@ -139,9 +139,9 @@ def district_build(applicant: User) -> District:
     _staff(district, "market")
     _staff(district, "police")
     now = timezone.now()
-    for department, matter, plan in (
-        ("market", "drainage-permit", MARKET_DECIDED),
-        ("police", "dog-registration", POLICE_DECIDED),
+    for matter, plan in (
+        ("drainage-permit", MARKET_DECIDED),
+        ("dog-registration", POLICE_DECIDED),
     ):
         for age, days in plan:
             submitted = now - timedelta(days=age)

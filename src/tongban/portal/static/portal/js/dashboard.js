@@ -77,9 +77,14 @@
     if (spec.unit2) {
       valueAxes.push({ type: "value", axisLabel: { formatter: formatter(spec.unit2) }, splitLine: { show: false } });
     }
-    if (spec.unit === "percent" && !spec.unit2) {
-      valueAxes[0].max = 1;
-    }
+    valueAxes.forEach(function (axis, i) {
+      // Counts and whole days have no halves on their axis.
+      if ((i === 0 ? spec.unit : spec.unit2) !== "percent") {
+        axis.minInterval = 1;
+      } else {
+        axis.max = 1;
+      }
+    });
     var series = spec.series.map(function (s) {
       var kind = s.kind || spec.type;
       var item = {
