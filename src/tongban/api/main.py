@@ -22,6 +22,7 @@ from tongban.delivery.api import router as delivery_router
 from tongban.exchange.api import router as exchange_router
 from tongban.identity.api import router as identity_router
 from tongban.payments.api import router as payments_router
+from tongban.stats.api import router as stats_router
 from tongban.workflow.api import router as workflow_router
 
 api = NinjaAPI(
@@ -90,3 +91,4 @@ api.add_router("", payments_router)
 api.add_router("", certificates_router)
 api.add_router("", delivery_router)
 api.add_router("", counter_router)
+api.add_router("", stats_router)

@@ -1,0 +1,95 @@
+"""Response shapes of the indicators API (definitions: docs/indicators.md).
+
+A rate is a number from 0 to 1, or null when nothing was there to count (no decided case,
+no completed case …) in the period.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class PeriodOut(Schema):
+    from_: str = Field(alias="from", description="YYYY-MM-DD，含")
+    to: str = Field(description="YYYY-MM-DD，含")
+
+
+class ChannelCountsOut(Schema):
+    online: int
+    window: int
+    mobile: int
+
+
+class OverviewOut(Schema):
+    as_of: datetime
+    period: PeriodOut
+    department: str | None
+    section: str | None
+    matters_total: int = Field(description="在线（有效）事项数")
+    matters_on_platform: int
+    access_rate: float | None = Field(description="接入率")
+    matters_online: int
+    online_rate: float | None = Field(description="网上申报率")
+    enterprise_matters: int
+    enterprise_one_visit: int
+    one_visit_rate: float | None = Field(description="只跑一次率（法人事项，按办事指南）")
+    personal_matters: int
+    personal_citywide: int
+    citywide_rate: float | None = Field(description="全市通办率（个人事项）")
+    themes: int
+    cases_total: int = Field(description="期间内提交的办件（单事项，含主题服务中的事项）")
+    cases_by_channel: ChannelCountsOut
+    accepted: int
+    rejected: int
+    approved: int
+    denied: int
+    decided: int
+    completed: int
+    withdrawn: int
+    overdue_rate: float | None = Field(description="超期率：决定晚于期限的办件 / 作出决定的办件")
+    extension_rate: float | None
+    first_pass_rate: float | None = Field(description="一次通过率：未经补正办结 / 办结")
+    supplement_rate: float | None
+    one_visit_share: float | None
+    theme_applications: int
+    delivery_share: float | None = Field(description="寄递占比：寄送 / （寄送 + 窗口领取）")
+    shipped: int
+    picked_up: int
+    combined_licences_issued: int
+    enterprise_cases_completed: int
+    enterprise_one_visit_share: float | None
+    visits: int
+    median_working_days: float | None
+    p90_working_days: int | None
+    shared_materials: int
+    shared_materials_per_case: float | None
+    data_lookups: int
+    data_lookups_per_case: float | None
+    went_overdue: int
+    extended: int
+    satisfaction_rate: float | None
+    bad_ratings_open: int
+
+
+class DepartmentStatsOut(Schema):
+    code: str
+    name: str
+    cases: int
+    accepted: int
+    rejected: int
+    approved: int
+    denied: int
+    decided: int
+    completed: int
+    withdrawn: int
+    median_working_days: float | None
+    p90_working_days: int | None
+    overdue_rate: float | None
+    extension_rate: float | None
+    first_pass_rate: float | None
+    supplement_rate: float | None
+    one_visit_share: float | None
+    satisfaction_rate: float | None
+    bad_ratings_open: int

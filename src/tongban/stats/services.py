@@ -1,0 +1,72 @@
+"""Keeping the rollups current: the receivers of ``cases.hooks`` and the row updates.
+
+``StatsConfig.ready()`` connects ``stats_case_event`` to ``case_event`` and
+``stats_visit_recorded`` to ``visit_recorded``.  Both run inside the transaction of
+the step that caused the event, so a rollup commits or rolls back with the case.
+An event whose action counts nothing returns before any query; one that counts
+reads the case (with its matter, theme and parent) once, asks ``LiveFacts`` what it
+needs, and adds to one or two ``DailyRollup`` rows (and a ``DurationHistogram``
+bucket for a decision) with ``UPDATE … SET n = n + k``, so concurrent cases in the
+same bucket both count.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from tongban.cases.hooks import CaseEvent, VisitRecorded
+from tongban.cases.models import Case
+from tongban.stats.models import DailyRollup, DurationHistogram
+from tongban.stats.rollup import (
+    COUNTED_ACTIONS,
+    Counts,
+    Dims,
+    LiveFacts,
+    case_dims,
+    event_counts,
+    visit_counts,
+)
+from tongban.workflow.calendar import WorkCalendar
+
+
+def _case_read(case_id: int) -> Case:
+    return Case.objects.select_related("matter", "theme", "parent", "parent__theme").get(pk=case_id)
+
+
+def _parent_dims(case: Case) -> Dims | None:
+    if case.parent is None:
+        return None
+    return case_dims(case.parent)
+
+
+@transaction.atomic
+def rollup_counts_apply(*, counts: Counts) -> None:
+    """Add ``counts`` to the rollup rows, creating a row the first time its bucket is used."""
+    for day, dims, counters in counts.rollups:
+        row, _created = DailyRollup.objects.get_or_create(
+            day=day, key=dims.key, defaults=dims.fields()
+        )
+        DailyRollup.objects.filter(pk=row.pk).update(
+            **{name: F(name) + n for name, n in counters.items()}
+        )
+    for month, dims, days in counts.durations:
+        bucket, _created = DurationHistogram.objects.get_or_create(
+            month=month, key=dims.histogram_key, days=days, defaults=dims.histogram_fields()
+        )
+        DurationHistogram.objects.filter(pk=bucket.pk).update(cases=F("cases") + 1)
+
+
+def stats_case_event(event: CaseEvent) -> None:
+    """The receiver of ``cases.hooks.case_event``: count one timeline entry."""
+    if event.entry.action not in COUNTED_ACTIONS:
+        return
+    case = _case_read(event.case_id)
+    counts = event_counts(case, event.entry, LiveFacts(), WorkCalendar(), _parent_dims(case))
+    rollup_counts_apply(counts=counts)
+
+
+def stats_visit_recorded(event: VisitRecorded) -> None:
+    """The receiver of ``cases.hooks.visit_recorded``: count one in-person visit."""
+    case = _case_read(event.case.pk)
+    rollup_counts_apply(counts=visit_counts(case, event.visit))
