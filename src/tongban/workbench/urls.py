@@ -21,7 +21,6 @@ urlpatterns = [
     ),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
     path("stats/", views_stats.stats_dashboard, name="stats"),
-    path("stats/export.xlsx", views_stats.stats_export, name="stats_export"),
     path(
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,

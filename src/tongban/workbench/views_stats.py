@@ -140,7 +140,9 @@ def stats_dashboard(request: StaffRequest) -> HttpResponse:
     }
     if is_admin:
         query = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-        context["export_url"] = f"{reverse('workbench:stats_export')}?{urlencode(query)}"
+        # The API's export takes the page's session (GET, so no CSRF) and keeps the same
+        # rule: the center admin only.
+        context["export_url"] = f"{reverse('api:stats_export')}?{urlencode(query)}"
     return render(request, "workbench/stats/dashboard.html", context)
 
 
@@ -245,34 +247,3 @@ def _case_url(request: StaffRequest, row: dict[str, Any]) -> str:
         return ""
     return reverse("workbench:case", args=[row["id"]])
 
-
-@require_GET
-@staff_required
-def stats_export(request: StaffRequest) -> HttpResponse:
-    """The Excel workbook of the dashboard's tables: the center admin only, as the API's."""
-    if StaffRole.CENTER_ADMIN not in request.roles:
-        return _forbidden(
-            request,
-            _("只有中心管理员可以导出统计数据"),
-            _("统计数据的 Excel 导出仅供中心管理员使用。"),
-        )
-    raw_from = request.GET.get("from", "")[:10]
-    raw_to = request.GET.get("to", "")[:10]
-    try:
-        period = stats.period_parse(raw_from or None, raw_to or None)
-    except DomainError as exc:
-        context = {
-            **staff_context(request, "stats"),
-            "code": 400,
-            "title": _("导出的统计期有误"),
-            "message": "；".join(str(e.message) for e in exc.errors) or str(exc.detail),
-        }
-        return render(request, "workbench/403.html", context, status=400)
-    response = HttpResponse(
-        stats.workbook(period=period),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    filename = f"tongban-stats-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

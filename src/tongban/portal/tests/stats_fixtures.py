@@ -84,17 +84,15 @@ def _matters() -> None:
 
 def _staff(district: District, department: str) -> None:
     for role in (StaffRole.CLERK, StaffRole.REVIEWER, StaffRole.APPROVER):
-        username = f"{department}-{role}"
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = identity.staff_create(
-                username=username,
-                password=PASSWORD,
-                department_code=department,
-                roles=[role],
-                name=username,
-            )
-        district.staff[username] = user
+        # Names of their own, so that the cast's market-approver … can sit beside them.
+        username = f"district-{department}-{role}"
+        district.staff[f"{department}-{role}"] = identity.staff_create(
+            username=username,
+            password=PASSWORD,
+            department_code=department,
+            roles=[role],
+            name=username,
+        )
 
 
 def _submit(applicant: User, matter: str, at: datetime) -> Case:
