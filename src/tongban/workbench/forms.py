@@ -146,7 +146,8 @@ class StatsFilterForm(forms.Form):
                 widget=forms.DateInput(attrs={"type": "date"}),
             )
         department = cast(forms.ChoiceField, self.fields["department"])
-        department.choices = ([("", _("全部部门"))] if all_departments else []) + departments
+        everything: list[tuple[str, Any]] = [("", _("全部部门"))] if all_departments else []
+        department.choices = [*everything, *departments]
         department.error_messages["invalid_choice"] = _("没有这个部门。")
         section = cast(forms.ChoiceField, self.fields["section"])
         section.choices = [("", _("全部板块")), *sections]

@@ -73,7 +73,7 @@ def _forbidden(request: StaffRequest, title: str, message: str) -> HttpResponse:
 @staff_required
 def stats_dashboard(request: StaffRequest) -> HttpResponse:
     roles = set(request.roles)
-    if not STATS_ROLES & roles:
+    if not STATS_ROLES.intersection(roles):
         return _forbidden(
             request,
             _("数据看板仅供中心管理员和部门负责人使用"),
@@ -246,4 +246,3 @@ def _case_url(request: StaffRequest, row: dict[str, Any]) -> str:
     except NotFound:
         return ""
     return reverse("workbench:case", args=[row["id"]])
-
