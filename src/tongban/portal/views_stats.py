@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from tongban.stats import selectors as stats
@@ -37,7 +38,11 @@ def as_of_label(value: Any) -> str:
 def channel_rows(overview: dict[str, Any]) -> list[dict[str, Any]]:
     """Cases by channel with each channel's share of all cases."""
     by_channel = overview.get("cases_by_channel") or {}
-    labels = {"online": _("网上申报"), "window": _("窗口受理"), "mobile": _("移动端")}
+    labels = {
+        "online": _("网上申报"),
+        "window": pgettext("办件渠道", "窗口受理"),
+        "mobile": _("移动端"),
+    }
     total = sum(int(by_channel.get(code) or 0) for code in labels)
     return [
         {

@@ -8,8 +8,11 @@ due date: the overdue case the internal dashboard lists.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from unittest import mock
 
 from django.utils import timezone
 
@@ -22,6 +25,9 @@ from tongban.catalog.services import matter_upsert, section_upsert
 from tongban.identity import services as identity
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
+
+#: Where the process engine's timer events read the time (a test's clock, not a dependency).
+SPIFF_TIMER_CLOCK = "SpiffWorkflow.bpmn.specs.event_definitions.timer.datetime"
 
 PASSWORD = "cast-pass-2026"
 
@@ -95,11 +101,35 @@ def _staff(district: District, department: str) -> None:
         )
 
 
+@contextmanager
+def _clock(at: datetime) -> Iterator[None]:
+    """Django's clock and the process engine's timer clock set to ``at``.
+
+    The engine compares the 受理期限 timer with its own clock; without this, a case
+    submitted months ago would pass its acceptance deadline at once and skip the clerk.
+    """
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Frozen:  # type: ignore[override]
+            moment = at.astimezone(tz) if tz is not None else at.replace(tzinfo=None)
+            return cls.fromtimestamp(moment.timestamp(), tz)
+
+    with (
+        mock.patch("django.utils.timezone.now", return_value=at),
+        mock.patch(SPIFF_TIMER_CLOCK, Frozen),
+    ):
+        yield
+
+
 def _submit(applicant: User, matter: str, at: datetime) -> Case:
-    case = services.case_create(actor=applicant, matter_code=matter, form=dict(VALID_FORM))
-    for code in ("application-form", "pipe-network-map"):
-        services.material_upload(actor=applicant, case=case, requirement_code=code, file=pdf_file())
-    return services.case_submit(actor=applicant, case=case, now=at)
+    with _clock(at):
+        case = services.case_create(actor=applicant, matter_code=matter, form=dict(VALID_FORM))
+        for code in ("application-form", "pipe-network-map"):
+            services.material_upload(
+                actor=applicant, case=case, requirement_code=code, file=pdf_file()
+            )
+        return services.case_submit(actor=applicant, case=case, now=at)
 
 
 #: The decision that moves each kind of task on.
@@ -122,12 +152,14 @@ def _decide(district: District, case: Case, times: list[datetime], *, stop_after
         )
         if task is None:
             return
-        services.task_complete(
-            actor=district.staff[f"{task.department.code}-{task.role}"],
-            task=task,
-            decision=DECISIONS[TaskKind(task.kind)],
-            now=times[min(step, len(times) - 1)],
-        )
+        at = times[min(step, len(times) - 1)]
+        with _clock(at):
+            services.task_complete(
+                actor=district.staff[f"{task.department.code}-{task.role}"],
+                task=task,
+                decision=DECISIONS[TaskKind(task.kind)],
+                now=at,
+            )
 
 
 def district_build(applicant: User) -> District:
@@ -144,7 +176,11 @@ def district_build(applicant: User) -> District:
         for age, days in plan:
             submitted = now - timedelta(days=age)
             case = _submit(applicant, matter, submitted)
-            times = [submitted + timedelta(hours=2), submitted + timedelta(days=days)]
+            times = [
+                submitted + timedelta(hours=2),
+                submitted + timedelta(days=1),
+                submitted + timedelta(days=days),
+            ]
             _decide(district, case, times, stop_after=6)
             case.refresh_from_db()
             district.decided.append(case)

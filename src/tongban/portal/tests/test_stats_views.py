@@ -73,7 +73,7 @@ def test_it_speaks_english_after_the_language_switch(
     assert "One-Network Service Dashboard" in html
     assert "Online application rate" in html
     assert _row(html, 'data-channel="online"') == ["Online", "8", "100.0%"]
-    assert _chart(html, "chart-channels")["categories"] == ["Online", "Window acceptance", "Mobile"]
+    assert _chart(html, "chart-channels")["categories"] == ["Online", "Window", "Mobile"]
     # Department names come in English too.
     assert _row(html, 'data-department="market"')[0] == "Market Supervision Bureau"
     assert "一网通办数据看板" not in html
