@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 
+from tongban.core.errors import ValidationFailed
+from tongban.identity.models import User
 from tongban.stats import selectors
 from tongban.stats.selectors import Period, percentiles
-from tongban.stats.tests.conftest import District, day
+from tongban.stats.tests.conftest import District, day, submit
 
 
 @pytest.fixture
@@ -73,3 +75,57 @@ def test_percentiles_are_exact_from_buckets() -> None:
     assert percentiles([(2, 1), (3, 1)]) == (2.5, 3)
     assert percentiles([(1, 9), (10, 1)]) == (1, 1)
     assert percentiles([(1, 8), (10, 2)]) == (1, 10)
+
+
+def test_the_trend_has_every_month_of_the_period(district: District, four_weeks: Period) -> None:
+    rows = selectors.trend(period=four_weeks)
+    assert [r["month"] for r in rows] == [f"{m:%Y-%m}" for m in four_weeks.months()]
+    assert sum(r["cases"] for r in rows) == 5
+    assert sum(r["completed"] for r in rows) == 2
+    assert sum(r["decided"] for r in rows) == 3
+
+
+def test_the_slowest_matters_compare_with_their_limits(
+    district: District, four_weeks: Period
+) -> None:
+    (row,) = selectors.matters(period=four_weeks, department="market")
+    assert row["code"] == "drainage-permit"
+    assert (row["promised_limit_days"], row["legal_limit_days"]) == (6, 20)
+    assert (row["median_working_days"], row["p90_working_days"]) == (3, 14)
+    assert row["median_share_of_promised"] == 0.5
+    assert row["overdue_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert selectors.matters(period=four_weeks, department="police") == []
+
+
+def test_a_case_past_its_due_date_is_listed_to_chase(district: District, applicant: User) -> None:
+    # Submitted 40 days ago: the acceptance timer has fired (deemed accepted) and the
+    # decision limit of 6 working days has passed too.
+    old = submit(applicant, (dt.date.today() - day(0)).days - 40)
+    listed = selectors.overdue_cases()
+    assert [row["case_no"] for row in listed] == [old.case_no]
+    (row,) = listed
+    assert row["id"] == old.pk
+    assert row["department"]["code"] == "market"
+    assert row["working_days_overdue"] > 0
+    assert selectors.overdue_cases(department="police") == []
+    assert selectors.overdue_cases(section="construction")[0]["id"] == old.pk
+
+
+@pytest.mark.parametrize("limit", [0, -1, 10_000])
+def test_a_list_limit_out_of_range_is_refused(departments: object, limit: int) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        selectors.overdue_cases(limit=limit)
+    assert refused.value.errors[0].field == "limit"
+
+
+def test_an_unknown_department_is_a_field_error(departments: object) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        selectors.trend(period=selectors.period_parse(None, None), department="nowhere")
+    assert refused.value.errors[0].field == "department"
+
+
+def test_the_default_period_is_the_last_twelve_months() -> None:
+    period = selectors.period_parse(None, None)
+    assert period.end == selectors.today_shanghai()
+    assert len(period.months()) == 12
+    assert period.start.day == 1
