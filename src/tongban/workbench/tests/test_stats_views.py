@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from openpyxl import load_workbook
 
 from tongban.identity.models import User
 from tongban.portal.tests.stats_fixtures import District, district_build
+from tongban.stats import selectors as stats_selectors
 from tongban.stats.models import DailyRollup
 from tongban.workbench.tests.conftest import signed_in
 
@@ -170,3 +172,48 @@ def test_it_speaks_english(district: District, center_admin: User) -> None:
     assert "Drainage Permit" in html
     html = _html(client.get(URL, {"from": "2026-06-30", "to": "2026-06-01"}))
     assert "Some filters are wrong" in html
+
+
+def test_it_draws_the_funnel_and_the_themes_from_stats(
+    center_admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page's shaping of stats' dicts (stats' own tests check the figures themselves).
+    funnel = {
+        "submitted": 40,
+        "accepted": 30,
+        "approved": 20,
+        "completed": 10,
+        "accepted_rate": 0.75,
+        "approved_rate": 0.5,
+        "completed_rate": 0.25,
+    }
+    theme = {
+        "code": "open-company",
+        "name": "开办企业",
+        "steps": 3,
+        "promised_limit_days": 5,
+        "applications": 40,
+        "median_working_days": 4,
+        "p90_working_days": 6,
+    }
+    monkeypatch.setattr(stats_selectors, "company_funnel", lambda *, period: {**funnel})
+    monkeypatch.setattr(stats_selectors, "themes", lambda *, period: [theme])
+    html = _html(signed_in(center_admin).get(URL))
+    rows = re.findall(
+        r'<tr data-stage="(\w+)"><th scope="row">(.*?)</th>'
+        r'<td class="num">(\d+)</td><td class="num">(.*?)</td>',
+        html,
+    )
+    assert rows == [
+        ("submitted", "提交申请", "40", "100.0%"),
+        ("accepted", "预审通过", "30", "75.0%"),
+        ("approved", "核准", "20", "50.0%"),
+        ("completed", "全部结果办出", "10", "25.0%"),
+    ]
+    chart = re.search(r'<script id="chart-funnel" type="application/json">(.*?)</script>', html)
+    assert chart is not None
+    assert json.loads(chart.group(1))["series"][0]["data"] == [40, 30, 20, 10]
+    theme_row = re.search(r'<tr data-theme="open-company">(.*?)</tr>', html, re.S)
+    assert theme_row is not None
+    cells = [c.strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", theme_row.group(1))]
+    assert cells == ["开办企业", "40", "3", "4", "5"]
