@@ -542,6 +542,28 @@ def company_funnel(*, period: Period) -> dict[str, Any]:
     }
 
 
+def _working_days_until(days: set[date], today: date) -> dict[date, int]:
+    """For each of ``days``: the working days after it up to and including ``today``.
+
+    One walk from the earliest day to today (not one per case), as the calendar counts them.
+    """
+    if not days:
+        return {}
+    calendar = WorkCalendar()
+    out: dict[date, int] = {}
+    seen = 0
+    passed: dict[date, int] = {}
+    day = min(days)
+    while day < today:
+        passed[day] = seen
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            seen += 1
+    for due in days:
+        out[due] = seen - passed[due] if due in passed else 0
+    return out
+
+
 def overdue_cases(
     *, department: str | None = None, section: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
@@ -559,12 +581,17 @@ def overdue_cases(
     rows = cases.select_related("matter", "theme", "department").order_by(
         Coalesce("due_date", "acceptance_due_date"), "id"
     )[:limit]
-    calendar = WorkCalendar()
+    cases_listed = list(rows)
+    dues = {
+        case.pk: (case.due_date if case.accepted_at is not None else case.acceptance_due_date)
+        or case.due_date
+        or case.acceptance_due_date
+        for case in cases_listed
+    }
+    overdue_days = _working_days_until({due for due in dues.values() if due is not None}, today)
     out = []
-    for case in rows:
-        due = case.due_date if case.accepted_at is not None else case.acceptance_due_date
-        if due is None:
-            due = case.due_date or case.acceptance_due_date
+    for case in cases_listed:
+        due = dues[case.pk]
         subject = case.matter or case.theme
         out.append(
             {
@@ -582,7 +609,7 @@ def overdue_cases(
                 "status": case.status,
                 "status_label": str(CaseStatus(case.status).label),
                 "due_date": due,
-                "working_days_overdue": calendar.working_days_between(due, today) if due else None,
+                "working_days_overdue": overdue_days.get(due) if due else None,
             }
         )
     return out

@@ -11,6 +11,7 @@ from tongban.identity.models import User
 from tongban.stats import selectors
 from tongban.stats.selectors import Period, percentiles
 from tongban.stats.tests.conftest import District, day, submit
+from tongban.workflow.calendar import WorkCalendar
 
 
 @pytest.fixture
@@ -107,6 +108,9 @@ def test_a_case_past_its_due_date_is_listed_to_chase(district: District, applica
     assert row["id"] == old.pk
     assert row["department"]["code"] == "market"
     assert row["working_days_overdue"] > 0
+    assert row["working_days_overdue"] == WorkCalendar().working_days_between(
+        row["due_date"], selectors.today_shanghai()
+    )
     assert selectors.overdue_cases(department="police") == []
     assert selectors.overdue_cases(section="construction")[0]["id"] == old.pk
 
