@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from tongban.cases import selectors as case_selectors
 from tongban.catalog import selectors as catalog_selectors
 from tongban.catalog.models import localized
-from tongban.core.errors import DomainError, NotFound
+from tongban.core.errors import DomainError
 from tongban.identity.choices import StaffRole
 from tongban.stats import selectors as stats
 from tongban.workbench.forms import StatsFilterForm
@@ -154,10 +154,7 @@ def _figures(
     trend = stats.trend(period=period, **scope)
     matters = stats.matters(period=period, limit=SLOWEST_MATTERS, **scope)
     slowest = matters[:10]
-    overdue = [
-        {**row, "url": _case_url(request, row)}
-        for row in stats.overdue_cases(limit=OVERDUE_CASES, **scope)
-    ]
+    overdue = _with_case_links(request, stats.overdue_cases(limit=OVERDUE_CASES, **scope))
     funnel = _funnel_rows(stats.company_funnel(period=period))
     themes = stats.themes(period=period)
     departments = stats.departments(period=period) if department is None else []
@@ -239,10 +236,18 @@ def _funnel_rows(funnel: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _case_url(request: StaffRequest, row: dict[str, Any]) -> str:
-    """The workbench case page, when the reader's department may open the case."""
-    try:
-        case_selectors.case_get_for_user(user=request.user, case_id=row["id"])
-    except NotFound:
-        return ""
-    return reverse("workbench:case", args=[row["id"]])
+def _with_case_links(request: StaffRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each overdue case with its workbench page, when the reader's department may open it.
+
+    One query for the whole list: the cases among them the reader sees as staff (those on
+    which their department has or had a task), as the case page itself decides.
+    """
+    visible = set(
+        case_selectors.case_list_for_staff(user=request.user)
+        .filter(id__in=[row["id"] for row in rows])
+        .values_list("id", flat=True)
+    )
+    return [
+        {**row, "url": reverse("workbench:case", args=[row["id"]]) if row["id"] in visible else ""}
+        for row in rows
+    ]
