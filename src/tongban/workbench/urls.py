@@ -7,6 +7,7 @@ from tongban.workbench import (
     views_desk,
     views_evaluation,
     views_guidance,
+    views_stats,
 )
 
 app_name = "workbench"
@@ -29,6 +30,7 @@ urlpatterns = [
     path("counter/window/", views_counter.my_window, name="my_window"),
     path("counter/center/", views_counter.center_day, name="center_day"),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
+    path("stats/", views_stats.stats_dashboard, name="stats"),
     path(
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,

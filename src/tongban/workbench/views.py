@@ -93,10 +93,15 @@ def staff_required(view: Callable[..., R]) -> Callable[..., HttpResponseBase]:
     return wrapper
 
 
+#: Roles that see the internal indicator dashboard: the center admin and department heads.
+STATS_ROLES = frozenset({StaffRole.CENTER_ADMIN, StaffRole.APPROVER, StaffRole.SUPERVISOR})
+
+
 def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
     labels = dict(StaffRole.choices)
     return {
         "nav": nav,
+        "may_see_stats": bool(STATS_ROLES.intersection(request.roles)),
         "staff": request.staff,
         "role_labels": [labels[r] for r in request.roles],
         "roles": request.roles,
