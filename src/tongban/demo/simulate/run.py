@@ -301,7 +301,7 @@ class Simulation:
                 handlers[kind](payload)
         except DomainError as exc:
             self.errors[f"{kind}: {exc}"] += 1
-            logger.info("simulate: %s refused: %s %s", kind, exc, exc.errors)
+            logger.debug("simulate: %s refused: %s %s", kind, exc, exc.errors)
         if kind == "apply" and bar is not None:
             bar.update(self.submitted, note=f"{when.astimezone(SHANGHAI):%Y-%m-%d}")
 
@@ -487,9 +487,13 @@ class Simulation:
 
     def deferred_deliver(self, track: Track) -> None:
         with transaction.atomic():
-            for material in CaseMaterial.objects.filter(
-                case__in=self._family(track), status=MaterialStatus.DEFERRED
-            ).select_related("case"):
+            for material in (
+                CaseMaterial.objects.filter(
+                    case__in=self._family(track), status=MaterialStatus.DEFERRED
+                )
+                .exclude(case__status__in=FINAL_STATUSES)
+                .select_related("case")
+            ):
                 self._upload(
                     material.case, material.requirement_code, track.plan.person.user, self.clock.at
                 )
