@@ -32,6 +32,7 @@ from tongban.core.errors import DomainError, FieldError
 from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
+from tongban.evaluation import selectors as evaluation_selectors
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises
 from tongban.payments.choices import PaymentStatus
@@ -302,6 +303,7 @@ def detail_context(
         "clock_paused": case.status == CaseStatus.SUPPLEMENT_REQUIRED,
         **_outputs_context(case, delivery_errors=delivery_errors, delivery_shown=delivery_shown),
         **joint_review.joint_review_context(case=case),
+        "rating_stages": evaluation_selectors.case_rating_stages(user=user, case=case),
     }
 
 

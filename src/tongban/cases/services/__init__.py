@@ -25,6 +25,8 @@ from tongban.cases.services.apply import (
 from tongban.cases.services.decide import (
     DECISION_HANDLERS,
     DECISIONS_NEEDING_REASON,
+    OUT_OF_PROCESS_HANDLERS,
+    OutOfProcessHandler,
     supplement_items,
     supplement_message,
     task_claim,
@@ -46,7 +48,9 @@ __all__ = [
     "APPLICANT_LANE",
     "DECISIONS_NEEDING_REASON",
     "DECISION_HANDLERS",
+    "OUT_OF_PROCESS_HANDLERS",
     "SUPPLEMENT_TASKS",
+    "OutOfProcessHandler",
     "case_create",
     "case_delivery_choose",
     "case_extend",
