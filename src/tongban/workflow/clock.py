@@ -25,14 +25,14 @@ def engine_clock(now: Callable[[], datetime]) -> Iterator[None]:
 
     class _ClockDatetime(datetime):
         @classmethod
-        def now(cls, tz: tzinfo | None = None) -> _ClockDatetime:  # type: ignore[override]
+        def now(cls, tz: tzinfo | None = None) -> _ClockDatetime:
             moment = now()
             value = moment.astimezone(tz) if tz is not None else moment
             return cls.fromisoformat(value.isoformat())
 
     original = _spiff_timer.datetime
-    _spiff_timer.datetime = _ClockDatetime  # type: ignore[misc]
+    _spiff_timer.datetime = _ClockDatetime
     try:
         yield
     finally:
-        _spiff_timer.datetime = original  # type: ignore[misc]
+        _spiff_timer.datetime = original

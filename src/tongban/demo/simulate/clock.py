@@ -33,9 +33,9 @@ class SimulatedClock:
 def simulated_time(clock: SimulatedClock) -> Iterator[None]:
     """Within the block, Django's ``timezone.now()`` and the engine's timers read ``clock``."""
     original = timezone.now
-    timezone.now = clock.now  # type: ignore[assignment]
+    timezone.now = clock.now
     try:
         with engine_clock(clock.now):
             yield
     finally:
-        timezone.now = original  # type: ignore[assignment]
+        timezone.now = original

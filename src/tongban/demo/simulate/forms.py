@@ -96,7 +96,7 @@ def _array(
         choices = list(items["enum"])
         return rng.sample(choices, min(len(choices), size + rng.randint(0, 1)))
     if items.get("type") == "object":
-        rows = []
+        rows: list[dict[str, Any]] = []
         for _ in range(size):
             row = form_fill(items, who=who, today=today, rng=rng)
             if "name" in row:

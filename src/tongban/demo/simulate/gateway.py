@@ -65,7 +65,7 @@ def sandbox_gateway() -> Iterator[Gateway]:
     secret = secrets.token_hex(16)
     server = server_make(host="127.0.0.1", port=0, secret=secret)
     # The gateway logs each request to stderr; over a year of fees that is only noise.
-    server.RequestHandlerClass.log_message = _quiet  # type: ignore[method-assign]
+    server.RequestHandlerClass.log_message = _quiet  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     bank: Bank = server.RequestHandlerClass.bank  # type: ignore[attr-defined]

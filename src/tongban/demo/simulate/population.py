@@ -23,9 +23,47 @@ from tongban.identity.services import agent_authorise, enterprise_create, person
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宇浩凯健俊帆晨欣怡佳琪思雨子涵梓轩雅婷嘉诚"  # noqa: E501
 #: 嘉定区 streets and towns, for addresses.
-TOWNS = ("嘉定镇街道", "新成路街道", "真新街道", "南翔镇", "安亭镇", "马陆镇", "徐行镇", "华亭镇", "外冈镇", "江桥镇", "菊园新区")  # noqa: E501
-ROADS = ("城中路", "塔城路", "清河路", "墨玉南路", "博乐路", "沪宜公路", "叶城路", "白银路", "德华路", "陈家山路", "裕民南路", "胜辛路")  # noqa: E501
-TRADES = ("餐饮管理", "医药连锁", "科技", "贸易", "建设发展", "物流", "文化传媒", "汽车零部件", "电子商务", "环保工程", "信息技术", "食品")  # noqa: E501
+TOWNS = (
+    "嘉定镇街道",
+    "新成路街道",
+    "真新街道",
+    "南翔镇",
+    "安亭镇",
+    "马陆镇",
+    "徐行镇",
+    "华亭镇",
+    "外冈镇",
+    "江桥镇",
+    "菊园新区",
+)
+ROADS = (
+    "城中路",
+    "塔城路",
+    "清河路",
+    "墨玉南路",
+    "博乐路",
+    "沪宜公路",
+    "叶城路",
+    "白银路",
+    "德华路",
+    "陈家山路",
+    "裕民南路",
+    "胜辛路",
+)
+TRADES = (
+    "餐饮管理",
+    "医药连锁",
+    "科技",
+    "贸易",
+    "建设发展",
+    "物流",
+    "文化传媒",
+    "汽车零部件",
+    "电子商务",
+    "环保工程",
+    "信息技术",
+    "食品",
+)
 BRANDS = "嘉通汇安联创恒瑞新宏达鑫盛华信博远泰和丰源凯德隆昌启明卓越"
 #: Region codes: mostly 嘉定区, some other Shanghai districts and neighbouring cities.
 AREAS = ("310114",) * 6 + ("310112", "310104", "320583", "330402", "340104", "410105")
@@ -73,9 +111,7 @@ def population_ensure(*, rng: random.Random, people: int, firms: int) -> Populat
     """Register the simulated residents and enterprises that are missing; reuse the others."""
     password = make_password(None)  # unusable: simulated people never sign in
     residents: list[Resident] = []
-    existing_users = {
-        u.username: u for u in User.objects.filter(username__startswith="sim-p-")
-    }
+    existing_users = {u.username: u for u in User.objects.filter(username__startswith="sim-p-")}
     persons = {p.user_id: p for p in Person.objects.filter(user__username__startswith="sim-p-")}
     taken = set(Person.objects.values_list("id_number", flat=True))
     with transaction.atomic():

@@ -7,20 +7,30 @@ tenth of the way, so a log stays readable.
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import Protocol
 
 WIDTH = 30
 
 
+class Output(Protocol):
+    """Where the bar is drawn: a text stream (a command's stdout, a file, a StringIO)."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> None: ...
+
+    def isatty(self) -> bool: ...
+
+
 class ProgressBar:
-    def __init__(self, *, total: int, out: TextIO, label: str, unit: str = "cases") -> None:
+    def __init__(self, *, total: int, out: Output, label: str, unit: str = "cases") -> None:
         self.total = max(total, 1)
         self.out = out
         self.label = label
         self.unit = unit
         self.started = time.monotonic()
         self.done = 0
-        self.tty = bool(getattr(out, "isatty", lambda: False)())
+        self.tty = out.isatty()
         self._last_draw = 0.0
         self._last_tenth = -1
 

@@ -23,7 +23,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -43,7 +43,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest, Task
 from tongban.cases.services.sweep import sla_sweep
-from tongban.catalog.models import Matter, Theme
+from tongban.catalog.models import Department, Matter, Theme
 from tongban.catalog.services.themes import theme_form_schema
 from tongban.core.errors import DomainError
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
@@ -54,8 +54,15 @@ from tongban.demo.simulate.clock import SimulatedClock, simulated_time
 from tongban.demo.simulate.forms import Who, form_fill
 from tongban.demo.simulate.gateway import Gateway, sandbox_gateway
 from tongban.demo.simulate.population import Firm, Population, Resident, population_ensure
-from tongban.demo.simulate.progress import ProgressBar
+from tongban.demo.simulate.progress import Output, ProgressBar
 from tongban.demo.simulate.timing import OfficeHours
+from tongban.evaluation.models import Evaluation, Invitation
+from tongban.evaluation.services import (
+    evaluation_create,
+    follow_up_answer,
+    rating_request_open,
+    rating_request_rate,
+)
 from tongban.identity.models import User
 from tongban.payments.choices import PaymentStatus
 from tongban.payments.models import PaymentOrder
@@ -72,6 +79,10 @@ REJECT_REASON = "申请人不符合受理条件：申请事项不属于本部门
 DENY_REASON = "经审查，申请不符合法定条件，依法不予许可"
 SUPPLEMENT_REASON = "材料不清晰，请重新上传清晰完整的扫描件"
 EXTENSION_REASON = "需现场核查，经负责人批准延长审批期限"
+RECTIFICATION = "已约谈窗口工作人员，完善一次性告知清单并加强业务培训"
+FOLLOW_UP_ANSWER = "感谢您的评价，我们已核实情况并整改，欢迎继续监督"
+BAD_COMMENTS = ("等候时间太长", "工作人员态度不好", "材料要求没有一次说清楚", "系统操作太复杂")
+GOOD_COMMENTS = ("", "", "办事效率高", "工作人员很耐心", "网上办理很方便")
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,8 @@ class Track:
     scheduled: set[str] = field(default_factory=set)
     supplemented: bool = False
     extended: bool = False
+    #: Stages (好差评) the applicant was invited to rate that the simulator has looked at.
+    invitations: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -211,7 +224,7 @@ def targets_load() -> list[Target]:
 class Simulation:
     """One run: plans, the event queue and the handlers that call the services."""
 
-    def __init__(self, options: SimulateOptions, *, out: TextIO | None = None) -> None:
+    def __init__(self, options: SimulateOptions, *, out: Output | None = None) -> None:
         self.options = options
         self.out = out
         self.hours = OfficeHours()
@@ -234,7 +247,7 @@ class Simulation:
         weights = [t.weight for t in targets]
         plans = []
         for index in range(options.cases):
-            rng = random.Random(f"{options.seed}:{index}")
+            rng = random.Random(f"{options.seed}:{index}")  # noqa: S311  (reproducible on purpose)
             target = rng.choices(targets, weights=weights)[0]
             channel = _channel_draw(target, rng)
             day = days[rng.randrange(len(days))]
@@ -317,7 +330,7 @@ class Simulation:
     def run(self) -> SimulationResult:
         options = self.options
         first_case = Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        seed_rng = random.Random(f"{options.seed}:population")
+        seed_rng = random.Random(f"{options.seed}:population")  # noqa: S311
         population = population_ensure(
             rng=seed_rng,
             people=max(40, options.cases // 3),
@@ -329,7 +342,9 @@ class Simulation:
             self.at(plan.at, "apply", plan)
         for day in self.hours.working_days(options.first_day, options.until):
             self.at(dt.datetime.combine(day, SWEEP_AT, SHANGHAI), "sweep", day)
-        bar = ProgressBar(total=len(plans), out=self.out, label="模拟 (simulate)") if self.out else None
+        bar = None
+        if self.out is not None:
+            bar = ProgressBar(total=len(plans), out=self.out, label="模拟 (simulate)")
         handlers: dict[str, Callable[[Any], None]] = {
             "apply": self.apply,
             "staff": self.staff_act,
@@ -339,6 +354,7 @@ class Simulation:
             "pickup": self.pickup,
             "parcel": self.parcel,
             "withdraw": self.withdraw,
+            "rate": self.rate,
             "sweep": self.sweep,
         }
         with sandbox_gateway() as gateway, simulated_time(self.clock):
@@ -508,10 +524,12 @@ class Simulation:
 
     # --- staff -----------------------------------------------------------------------------
 
-    def _staff(self, department_id: int, code: str, role: str) -> User:
-        key = (department_id, role)
+    def _staff(self, department: Department | None, role: str) -> User:
+        """The department's demo account of ``role`` (``market-clerk`` …)."""
+        assert department is not None
+        key = (department.pk, role)
         if key not in self.staff:
-            self.staff[key] = User.objects.get(username=f"{code}-{role}")
+            self.staff[key] = User.objects.get(username=f"{department.code}-{role}")
         return self.staff[key]
 
     def staff_act(self, track: Track) -> None:
@@ -526,8 +544,20 @@ class Simulation:
             return
         plan = track.plan
         now = self.clock.at
-        actor = self._staff(task.department_id, task.department.code, task.role)
+        actor = self._staff(task.department, task.role)
         decision, comment, data = Decision.PASS, "", None
+        if task.kind == TaskKind.EVALUATION_FOLLOW_UP:
+            # 差评回访整改: the supervisor verifies, rectifies and answers the applicant.
+            follow_up_answer(
+                actor=actor,
+                task=task,
+                verified=plan.rng.random() < 0.6,
+                rectification=RECTIFICATION,
+                answer=FOLLOW_UP_ANSWER,
+                now=now,
+            )
+            self.follow(track)
+            return
         with transaction.atomic():
             if task.kind == TaskKind.ACCEPT:
                 if plan.outcome == "reject":
@@ -556,7 +586,7 @@ class Simulation:
         case = task.case
         if case.status not in (CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW) or case.extension_days:
             return
-        approver = self._staff(task.department_id, task.department.code, "approver")
+        approver = self._staff(task.department, "approver")
         legal = int((case.matter.legal_limit_days if case.matter else 0) or 0)
         if legal < 2:
             return
@@ -575,7 +605,7 @@ class Simulation:
                 status=CaseStatus.ISSUED,
                 delivery_method=DeliveryMethod.PICKUP,
             ).select_related("department"):
-                clerk = self._staff(case.department_id, case.department.code, "clerk")
+                clerk = self._staff(case.department, "clerk")
                 case_services.case_pickup_confirm(actor=clerk, case=case, now=self.clock.at)
         self.follow(track)
 
@@ -616,14 +646,30 @@ class Simulation:
         )
         ids = [pk for pk, _status, _method in family]
         root_status = next(status for pk, status, _m in family if pk == track.case_id)
+        self._ratings_follow(track)
         if root_status in FINAL_STATUSES or root_status == CaseStatus.COMPLETED:
+            # What may still come after the end: an inspection (先证后查), a bad rating's
+            # follow-up.
+            task = (
+                Task.objects.filter(case__in=ids, state=TaskState.OPEN)
+                .select_related("case", "case__matter")
+                .order_by("id")
+                .first()
+            )
+            if task is not None:
+                self.follow_at(
+                    track, "staff", self.hours.later(now, self._staff_delay(track, task))
+                )
             return
         statuses = {status for _pk, status, _m in family}
         # Ask only what this application can have: a supplement once asked for, a fee
         # where a matter charges one, deferred materials where the plan deferred one.
-        if CaseStatus.SUPPLEMENT_REQUIRED in statuses or track.supplemented:
-            if SupplementRequest.objects.filter(case__in=ids, state=SupplementState.OPEN).exists():
-                self.follow_at(track, "answer", self.hours.later(now, rng.uniform(0.3, 3.0)))
+        asked = CaseStatus.SUPPLEMENT_REQUIRED in statuses or track.supplemented
+        if (
+            asked
+            and SupplementRequest.objects.filter(case__in=ids, state=SupplementState.OPEN).exists()
+        ):
+            self.follow_at(track, "answer", self.hours.later(now, rng.uniform(0.3, 3.0)))
         task = (
             Task.objects.filter(case__in=ids, state=TaskState.OPEN)
             .select_related("case", "case__matter")
@@ -646,6 +692,45 @@ class Simulation:
         if DeliveryMethod.POST in issued:
             self.follow_at(track, "parcel", self.hours.later(now, rng.uniform(0.3, 1.2)))
 
+    def _ratings_follow(self, track: Track) -> None:
+        """A new invitation to rate (好差评): some applicants rate, a few of them badly."""
+        stages = set(
+            Invitation.objects.filter(case_id=track.case_id).values_list("stage", flat=True)
+        )
+        rng = track.plan.rng
+        for stage in sorted(stages - track.invitations):
+            track.invitations.add(stage)
+            if rng.random() < mix.RATING_SHARE:
+                when = self.hours.later(self.clock.at, rng.uniform(0.02, 2.0))
+                self.at(when, "rate", (track, stage))
+
+    def rate(self, payload: tuple[Track, str]) -> None:
+        """The applicant rates a stage: at the window on the counter device, else online."""
+        track, stage = payload
+        plan, rng, now = track.plan, track.plan.rng, self.clock.at
+        bad = rng.random() < mix.BAD_RATING_SHARE
+        score = rng.choice((1, 2)) if bad else rng.choice((3, 4, 4, 5, 5, 5, 5))
+        comment = rng.choice(BAD_COMMENTS if bad else GOOD_COMMENTS)
+        case = Case.objects.select_related("department").get(pk=track.case_id)
+        if Evaluation.objects.filter(case=case, stage=stage).exists():
+            return
+        if plan.channel == "window":
+            request = rating_request_open(
+                actor=self._staff(case.department, "clerk"), case=case, stage=stage, now=now
+            )
+            rating_request_rate(token=request.token, score=score, comment=comment, now=now)
+        else:
+            evaluation_create(
+                actor=plan.person.user,
+                case=case,
+                score=score,
+                stage=stage,
+                comment=comment,
+                channel=plan.channel,
+                now=now,
+            )
+        self.follow(track)
+
     def _staff_delay(self, track: Track, task: Task) -> float:
         """Working days until the department acts on ``task`` (slow cases run over)."""
         plan, rng = track.plan, track.plan.rng
@@ -658,6 +743,9 @@ class Simulation:
             return rng.uniform(0.05, min(1.5, max(promised, 1) * 0.5))
         if task.kind == TaskKind.INSPECTION:
             return rng.uniform(3.0, 15.0)
+        if task.kind == TaskKind.EVALUATION_FOLLOW_UP:
+            # Answered within the 5 working days, now and then a little late.
+            return rng.uniform(1.0, 5.5)
         if plan.slow and not plan.slow_at_acceptance:
             budget = max(promised, 1) * rng.uniform(1.3, 2.2) + rng.uniform(0, legal * 0.3)
         else:
@@ -745,6 +833,11 @@ def _result(
         "pickups": cases.filter(
             delivery_method=DeliveryMethod.PICKUP, status=CaseStatus.COMPLETED
         ).count(),
+        "ratings": Evaluation.objects.filter(case__pk__gt=first_case).count(),
+        "bad_ratings": Evaluation.objects.filter(case__pk__gt=first_case, score__lte=2).count(),
+        "bad_ratings_answered": Evaluation.objects.filter(
+            case__pk__gt=first_case, score__lte=2, answered_at__isnull=False
+        ).count(),
         "tasks_completed": Task.objects.filter(
             case__pk__gt=first_case, state=TaskState.COMPLETED
         ).count(),
@@ -762,6 +855,6 @@ def _result(
     )
 
 
-def simulate_run(options: SimulateOptions, *, out: TextIO | None = None) -> SimulationResult:
+def simulate_run(options: SimulateOptions, *, out: Output | None = None) -> SimulationResult:
     """Generate ``options.cases`` applications over the period through the real services."""
     return Simulation(options, out=out).run()

@@ -6,7 +6,7 @@ import datetime as dt
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.utils import timezone
 
 from tongban.demo.loader import demo_is_loaded
@@ -24,9 +24,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "--cases", default="2000", help="申请件数 (applications, default 2000)"
-        )
+        parser.add_argument("--cases", default="2000", help="申请件数 (applications, default 2000)")
         parser.add_argument("--days", default="365", help="模拟天数 (days, default 365)")
         parser.add_argument("--seed", default="2026", help="随机种子 (seed, default 2026)")
         parser.add_argument(
@@ -47,9 +45,25 @@ class Command(BaseCommand):
             f"(simulating {parsed.cases} applications, {parsed.first_day} to {parsed.until}, "
             f"seed {parsed.seed})"
         )
-        result = simulate_run(parsed, out=self.stdout)
+        result = simulate_run(parsed, out=_Stream(self.stdout))
         for line in result_lines(result):
             self.stdout.write(line)
+
+
+class _Stream:
+    """The command's stdout as the progress bar needs it: text written as given, no newline."""
+
+    def __init__(self, wrapper: OutputWrapper) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str, /) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.wrapper.isatty())
 
 
 def _integer(value: Any, name: str, low: int, high: int) -> int:
