@@ -19,6 +19,7 @@ from tongban.core.problems import (
 )
 from tongban.counter.api import router as counter_router
 from tongban.delivery.api import router as delivery_router
+from tongban.evaluation.api import router as evaluation_router
 from tongban.exchange.api import router as exchange_router
 from tongban.identity.api import router as identity_router
 from tongban.payments.api import router as payments_router
@@ -90,3 +91,4 @@ api.add_router("", payments_router)
 api.add_router("", certificates_router)
 api.add_router("", delivery_router)
 api.add_router("", counter_router)
+api.add_router("", evaluation_router)

@@ -257,6 +257,14 @@ def appeal_get_for_admin(*, user: User, appeal_id: int) -> Appeal:
     return appeal
 
 
+def case_for_window_clerk(*, user: User, case_id: int) -> Case:
+    """A case for a window rating request: staff only (the service checks which clerk may)."""
+    case = Case.objects.select_related("matter", "theme", "department").filter(pk=case_id).first()
+    if case is None or identity_selectors.user_staff(user=user) is None:
+        raise NotFound(_("办件不存在"))
+    return case
+
+
 def rating_request_for_staff(*, user: User, request_id: int) -> RatingRequest:
     """A window rating request the caller opened."""
     request = (

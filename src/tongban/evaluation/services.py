@@ -192,7 +192,7 @@ def case_event_received(event: CaseEvent) -> None:
     if rules.is_theme_child(case):
         # A theme is rated as a whole: a matter's acceptance opens the theme's acceptance;
         # the matters' results are not rated one by one (the parent's own result is).
-        if stage != Stage.ACCEPTANCE:
+        if stage != Stage.ACCEPTANCE or case.parent_id is None:
             return
         case = Case.objects.get(pk=case.parent_id)
     invitation_send(case=case, stage=stage, at=event.entry.at)
@@ -573,8 +573,9 @@ def appeal_decide(
         evaluation = appeal.evaluation
         evaluation.excluded_at = now
         evaluation.save(update_fields=["excluded_at", "updated_at"])
-        # The rating is set aside, and with it the duty to answer it.
-        Task.objects.filter(pk=evaluation.follow_up_task_id, state=TaskState.OPEN).update(
-            state=TaskState.CANCELLED, updated_at=now
-        )
+        if evaluation.follow_up_task_id is not None:
+            # The rating is set aside, and with it the duty to answer it.
+            Task.objects.filter(pk=evaluation.follow_up_task_id, state=TaskState.OPEN).update(
+                state=TaskState.CANCELLED, updated_at=now
+            )
     return appeal

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.workbench import views, views_actions, views_guidance
+from tongban.workbench import views, views_actions, views_evaluation, views_guidance
 
 app_name = "workbench"
 urlpatterns = [
@@ -24,6 +24,33 @@ urlpatterns = [
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,
         name="guidance_detail",
+    ),
+    path("evaluations/", views_evaluation.evaluation_list, name="evaluations"),
+    path(
+        "evaluations/<int:evaluation_id>/answer/",
+        views_evaluation.evaluation_answer,
+        name="evaluation_answer",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/appeal/",
+        views_evaluation.evaluation_appeal,
+        name="evaluation_appeal",
+    ),
+    path("evaluation-appeals/", views_evaluation.appeal_list, name="appeals"),
+    path(
+        "evaluation-appeals/<int:appeal_id>/decide/",
+        views_evaluation.appeal_decide,
+        name="appeal_decide",
+    ),
+    path(
+        "cases/<int:case_id>/rating-request/",
+        views_evaluation.rating_request,
+        name="rating_request_open",
+    ),
+    path(
+        "rating-requests/<int:request_id>/",
+        views_evaluation.rating_request_show,
+        name="rating_request",
     ),
     path("tasks/<int:task_id>/claim/", views_actions.task_claim, name="claim"),
     path("tasks/<int:task_id>/decide/", views_actions.task_decide, name="decide"),

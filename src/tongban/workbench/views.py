@@ -45,6 +45,7 @@ from tongban.core.errors import (
     PermissionDenied,
 )
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
+from tongban.evaluation import selectors as evaluation_selectors
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import StaffProfile, User
@@ -97,6 +98,7 @@ def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
         "nav": nav,
         "staff": request.staff,
         "role_labels": [labels[r] for r in request.roles],
+        "roles": request.roles,
         "open_count": case_selectors.task_list_for_staff(user=request.user, state="open").count(),
     }
 
@@ -344,6 +346,10 @@ def render_case(
         else None,
         "error": error,
         "field_errors": field_errors or {},
+        # 评价器: a window clerk hands a stage's rating to the applicant on the counter device.
+        "rating_stages": evaluation_selectors.case_rating_stages_for_staff(case=case)
+        if StaffRole.CLERK in roles
+        else [],
         **_outputs_context(request, case),
         # The opinions of every department are for the lead department, which decides.
         **(
