@@ -159,7 +159,9 @@ def case_rating_stages(*, user: User, case: Case) -> list[StageView]:
     """The rateable stages of the caller's case (empty for a theme child or another's case)."""
     if rules.is_theme_child(case) or not is_applicant(user, case):
         return []
-    return _stages(case)
+    stages = _stages(case)
+    # The panel appears once a stage has happened (rated or open for rating).
+    return stages if any(s.happened_at is not None for s in stages) else []
 
 
 def _stages(case: Case) -> list[StageView]:

@@ -112,3 +112,48 @@ def test_a_citizen_rates_one_star_and_the_supervisor_answers(
         desk.close()
     evaluation.refresh_from_db()
     assert evaluation.answered_at is not None and evaluation.verified is True
+
+
+def test_the_window_clerk_hands_the_rating_to_the_counter_device(
+    browser: Any, live_server: Any, applicant: User, clerk: User, completed_case: Case
+) -> None:
+    base = live_server.url
+    desk = browser.new_context(locale="zh-CN", **DESKTOP)
+    desk.set_default_timeout(15_000)
+    page = desk.new_page()
+    try:
+        _sign_in(page, base, clerk, f"/workbench/cases/{completed_case.pk}/")
+        device_card = page.locator("#rating-device")
+        expect(device_card).to_be_visible()
+        device_card.locator("li").filter(has_text="办结环节").get_by_role(
+            "button", name="请申请人评价"
+        ).click()
+        page.wait_for_url("**/workbench/rating-requests/*/")
+        expect(page.locator(".qr svg")).to_be_visible()
+        _shot(page, "7-clerk-device-link")
+        link = page.locator("#device-link").get_attribute("href")
+    finally:
+        desk.close()
+    assert link
+
+    tablet = browser.new_context(
+        locale="zh-CN", viewport={"width": 820, "height": 1180}, has_touch=True
+    )
+    tablet.set_default_timeout(15_000)
+    page = tablet.new_page()
+    try:
+        page.goto(link)  # the counter device has no session
+        expect(page.get_by_text("窗口评价器")).to_be_visible()
+        page.locator("label.score-4").click()
+        _shot(page, "8-device-rating")
+        page.get_by_role("button", name="提交评价").click()
+        expect(page.get_by_text("感谢您的评价！")).to_be_visible()
+        _shot(page, "9-device-thanks")
+    finally:
+        tablet.close()
+    evaluation = Evaluation.objects.get(case=completed_case)
+    assert (evaluation.channel, evaluation.rated_by, evaluation.handed_by) == (
+        "window",
+        applicant,
+        clerk,
+    )

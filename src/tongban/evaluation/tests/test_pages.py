@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.test import Client
 
 from tongban.cases.models import Case
+from tongban.cases.tests.factories import case_submitted
 from tongban.evaluation import services
 from tongban.evaluation.models import Appeal, Evaluation, RatingRequest
 from tongban.evaluation.tests.factories import bad_rating
@@ -138,3 +139,11 @@ def test_the_center_admin_reviews_an_appeal_on_the_workbench(
     assert appeal.state == "upheld"
     listed = admin.get("/workbench/evaluation-appeals/?state=all").content.decode()
     assert "核实为恶意差评" in listed
+
+
+def test_the_panel_appears_only_once_a_stage_happened(applicant: User, drainage: object) -> None:
+    case = case_submitted(applicant=applicant)
+    page = _client(applicant).get(f"/my/cases/{case.pk}/").content.decode()
+    assert 'id="evaluation"' not in page
+    opened = _client(applicant).get(f"/my/cases/{case.pk}/evaluate/")
+    assert opened.status_code == 302
