@@ -1,81 +1,101 @@
-"""Fees paid through the sandbox payment provider and its callback path, at simulated moments.
+"""Fees through the sandbox payment provider and its callback path, at simulated moments.
 
-The simulator starts its own sandbox gateway (``tongban.sandbox.payment_gateway``) in this
-process on a free port and points the sandbox provider at it, so payment orders are opened
-over HTTP exactly as in the demo.  The payer's 确认支付 settles the trade in that gateway;
-the gateway's notice is then delivered to ``payments.services.payment_callback_handle``
-(signature, freshness, replay and amount checks included) with the simulated moment as its
-timestamp, since the gateway itself stamps notices with the wall clock.
+The simulator starts its own sandbox gateway the way ``make run`` does — ``tongban payments
+sandbox`` as a separate process, on a free port, with a secret made for the run — and points
+the sandbox provider at it, so every payment order is opened there over HTTP.  The gateway
+stamps its notices with the wall clock, which the callback's freshness check would refuse in
+a simulated year; so the payer's notice is delivered by the simulator itself, in the gateway's
+format and signed with the run's secret (HMAC-SHA256, ``X-Sandbox-Signature``), to
+``payments.services.payment_callback_handle`` — signature, freshness, replay and amount
+checks included.  No application module imports the sandbox; this talks to it over HTTP.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-import random
+import os
 import secrets
-import threading
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.test.utils import override_settings
 
+from tongban.core.errors import DomainError
 from tongban.payments.models import PaymentCallback, PaymentOrder
 from tongban.payments.services import payment_callback_handle
-from tongban.sandbox.payment_gateway import SIGNATURE_HEADER, Bank, server_make, sign
 
 PROVIDER = "sandbox"
+SIGNATURE_HEADER = "X-Sandbox-Signature"
+#: Seconds to wait for the gateway to say where it listens (a busy machine is slow to start).
+START_TIMEOUT = 60
+
+
+class GatewayUnavailable(DomainError):
+    """The sandbox gateway process did not start."""
 
 
 @dataclass
 class Gateway:
-    bank: Bank
+    url: str
     secret: str
 
-    def pay(self, *, order: PaymentOrder, at: datetime, rng: random.Random) -> PaymentCallback:
+    def pay(self, *, order: PaymentOrder, at: datetime, nonce: str) -> PaymentCallback:
         """The applicant pays ``order`` at ``at``; returns the stored callback."""
-        trade = self.bank.trades.get(order.provider_ref)
-        if trade is None:
-            raise LookupError(f"order {order.order_no} was never opened at the sandbox gateway")
-        self.bank.settle(trade, {})
-        body: dict[str, Any] = {
-            "order_no": trade.order_no,
-            "trade_no": trade.trade_no,
-            "amount": str(trade.amount),
-            "currency": trade.currency,
-            "status": trade.status,
-            "nonce": f"{rng.getrandbits(128):032x}",
+        body = {
+            "order_no": order.order_no,
+            "trade_no": f"T{at:%Y%m%d%H%M%S}{order.pk:08d}",
+            "amount": str(order.amount),
+            "currency": order.currency,
+            "status": "paid",
+            "nonce": nonce,
             "timestamp": int(at.timestamp()),
         }
         raw = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        signature = hmac.new(self.secret.encode("utf-8"), raw, hashlib.sha256).hexdigest()
         return payment_callback_handle(
-            provider=PROVIDER, body=raw, headers={SIGNATURE_HEADER: sign(self.secret, raw)}
+            provider=PROVIDER, body=raw, headers={SIGNATURE_HEADER: signature}
         )
-
-
-def _quiet(*args: Any) -> None:
-    """Nothing: the simulator's gateway does not log each request."""
 
 
 @contextmanager
 def sandbox_gateway() -> Iterator[Gateway]:
-    """A private sandbox gateway for the run, and the settings that point the provider at it."""
+    """A private sandbox gateway process for the run, and the settings that point at it."""
     secret = secrets.token_hex(16)
-    server = server_make(host="127.0.0.1", port=0, secret=secret)
-    # The gateway logs each request to stderr; over a year of fees that is only noise.
-    server.RequestHandlerClass.log_message = _quiet  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    bank: Bank = server.RequestHandlerClass.bank  # type: ignore[attr-defined]
+    env = {**os.environ, "PAYMENT_SANDBOX_SECRET": secret}
+    command = [sys.executable, "-m", "tongban.cli", "payments", "sandbox", "--port", "0"]
+    process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
+        url = _listening_url(process)
         with override_settings(
-            PAYMENT_PROVIDER=PROVIDER,
-            PAYMENT_SANDBOX_URL=bank.public_url,
-            PAYMENT_SANDBOX_SECRET=secret,
+            PAYMENT_PROVIDER=PROVIDER, PAYMENT_SANDBOX_URL=url, PAYMENT_SANDBOX_SECRET=secret
         ):
-            yield Gateway(bank=bank, secret=secret)
+            yield Gateway(url=url, secret=secret)
     finally:
-        server.shutdown()
-        server.server_close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _listening_url(process: subprocess.Popen[str]) -> str:
+    """The URL the gateway prints when it listens ("… listening on http://127.0.0.1:N")."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "listening on " not in line:
+        raise GatewayUnavailable(f"the sandbox payment gateway did not start: {line.strip()!r}")
+    url = line.rsplit("listening on ", 1)[1].strip()
+    with urllib.request.urlopen(f"{url}/health", timeout=START_TIMEOUT) as answer:  # noqa: S310
+        if answer.status != 200:
+            raise GatewayUnavailable(f"the sandbox payment gateway answered {answer.status}")
+    return url

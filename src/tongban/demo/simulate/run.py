@@ -498,7 +498,9 @@ class Simulation:
             for order in PaymentOrder.objects.filter(
                 case__in=self._family(track), status=PaymentStatus.PENDING
             ).order_by("id"):
-                self.gateway.pay(order=order, at=self.clock.at, rng=track.plan.rng)
+                self.gateway.pay(
+                    order=order, at=self.clock.at, nonce=f"{track.plan.rng.getrandbits(128):032x}"
+                )
         self.follow(track)
 
     def deferred_deliver(self, track: Track) -> None:
