@@ -345,7 +345,7 @@ def rating_request_rate(
     now = now or timezone.now()
     found = rating_request_get(token=token, now=now)
     case = case_lock(found.case)
-    request = RatingRequest.objects.select_for_update().get(pk=found.pk)
+    request = RatingRequest.objects.select_for_update(of=("self",)).get(pk=found.pk)
     if request.used_at is not None:
         raise NotFound(_("评价链接不存在或已失效，请向窗口工作人员重新获取"))
     evaluation = _rate(
@@ -403,7 +403,9 @@ def follow_up_complete(
     Registered in ``cases.services.decide.OUT_OF_PROCESS_HANDLERS``; ``task_complete`` has
     locked the case and the task and checked the department, the role and the decision.
     """
-    evaluation = Evaluation.objects.select_for_update().filter(follow_up_task=task).first()
+    evaluation = (
+        Evaluation.objects.select_for_update(of=("self",)).filter(follow_up_task=task).first()
+    )
     if evaluation is None or task.state != TaskState.OPEN:
         raise InvalidStateChange(_("该待办不是待办理的差评整改"))
     errors: list[FieldError] = []
@@ -504,7 +506,7 @@ def appeal_open(
         StaffRole.SUPERVISOR,
         _("只有被评价部门的监管岗位可以申诉"),
     )
-    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    evaluation = Evaluation.objects.select_for_update(of=("self",)).get(pk=evaluation.pk)
     errors: list[FieldError] = []
     if kind not in AppealKind.values:
         errors.append(
@@ -552,7 +554,11 @@ def appeal_decide(
     """The center admin upholds (the rating no longer counts) or refuses an appeal."""
     if StaffRole.CENTER_ADMIN not in identity_selectors.user_roles(user=actor):
         raise PermissionDenied(_("只有中心管理员可以复核申诉"))
-    appeal = Appeal.objects.select_for_update().select_related("evaluation").get(pk=appeal.pk)
+    appeal = (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("evaluation")
+        .get(pk=appeal.pk)
+    )
     errors: list[FieldError] = []
     if not isinstance(uphold, bool):
         errors.append(FieldError(field="uphold", message=_("请选择申诉是否成立")))
