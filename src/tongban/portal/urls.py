@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tongban.portal import views, views_data, views_publicity
+from tongban.portal import views, views_data, views_publicity, views_stats
 
 app_name = "portal"
 urlpatterns = [
@@ -13,8 +13,11 @@ urlpatterns = [
     path("data-catalogue/", views_data.data_catalogue, name="data_catalogue"),
     path("data-catalogue/<str:code>/", views_data.data_resource, name="data_resource"),
     path("publicity/permits/", views_publicity.permit_list, name="publicity_permits"),
+    path("stats/", views_stats.stats_dashboard, name="stats"),
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Applying and "my cases" (issue 3) live in their own module.
     path("", include("tongban.portal.urls_cases")),
+    # The service center's hall pages and the micro-portal (issue 11).
+    path("", include("tongban.portal.urls_center")),
 ]

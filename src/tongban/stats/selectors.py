@@ -35,6 +35,7 @@ from tongban.cases.services.sla import SLA_RUNNING_STATUSES, shanghai_date
 from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.models import Department, Matter, Section, Theme, localized
 from tongban.core.errors import FieldError, ValidationFailed
+from tongban.evaluation.selectors import Satisfaction, satisfaction_by_department
 from tongban.stats.models import COUNTERS, CaseKind, DailyRollup, DurationHistogram
 from tongban.workflow.calendar import WorkCalendar
 
@@ -330,23 +331,27 @@ def _catalogue(department: Department | None, section: Section | None) -> dict[s
 _NO_RATINGS: dict[str, Any] = {"satisfaction_rate": None, "bad_ratings_open": 0}
 
 
-def _satisfaction(period: Period) -> dict[int, dict[str, Any]]:
-    """Per department id: ``satisfaction_rate`` and ``bad_ratings_open`` of the period.
+def _satisfaction_row(s: Satisfaction) -> dict[str, Any]:
+    return {"satisfaction_rate": s.satisfaction_rate, "bad_ratings_open": s.bad_open}
 
-    # wired at merge: from ``tongban.evaluation.selectors.satisfaction_by_department(
-    # start=period.start, end=period.end)`` → {id: {"satisfaction_rate": s.satisfaction_rate,
-    # "bad_ratings_open": s.bad_open}}; evaluation does not exist on this branch yet.
-    """
-    return {}
+
+def _satisfaction(period: Period) -> dict[int, Satisfaction]:
+    """Per department id: the 好差评 ratings given in the period (upheld appeals excluded)."""
+    return satisfaction_by_department(start=period.start, end=period.end)
 
 
 def _satisfaction_total(period: Period, department: Department | None) -> dict[str, Any]:
-    """The overview's satisfaction: one department's, or every department's together."""
+    """The overview's satisfaction: one department's, or every department's ratings together."""
     by_department = _satisfaction(period)
     if department is not None:
-        return by_department.get(department.pk, _NO_RATINGS)
-    # wired at merge: weight each department's rate by its ratings when summing.
-    return dict(_NO_RATINGS)
+        found = by_department.get(department.pk)
+        return _satisfaction_row(found) if found is not None else dict(_NO_RATINGS)
+    ratings = sum(s.ratings for s in by_department.values())
+    satisfied = sum(s.satisfied for s in by_department.values())
+    return {
+        "satisfaction_rate": satisfied / ratings if ratings else None,
+        "bad_ratings_open": sum(s.bad_open for s in by_department.values()),
+    }
 
 
 # --- the selectors the dashboards use --------------------------------------------------------
@@ -425,7 +430,11 @@ def departments(*, period: Period) -> list[dict[str, Any]]:
                 **_case_rates(c),
                 "median_working_days": median,
                 "p90_working_days": p90,
-                **satisfaction.get(dept.pk, _NO_RATINGS),
+                **(
+                    _satisfaction_row(satisfaction[dept.pk])
+                    if dept.pk in satisfaction
+                    else _NO_RATINGS
+                ),
             }
         )
     return out

@@ -120,3 +120,36 @@ class ExtensionForm(forms.Form):
 class CaseSearchForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
     status = forms.CharField(label=_("状态"), required=False, max_length=24)
+
+
+class StatsFilterForm(forms.Form):
+    """The internal dashboard's filters; the period itself is checked by stats' period_parse."""
+
+    department = forms.ChoiceField(label=_("部门"), required=False)
+    section = forms.ChoiceField(label=_("板块"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        departments: list[tuple[str, str]],
+        sections: list[tuple[str, str]],
+        all_departments: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so the two dates are declared here.
+        for name, label in (("from", _("起始日期")), ("to", _("截止日期"))):
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=10,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+        department = cast(forms.ChoiceField, self.fields["department"])
+        everything: list[tuple[str, Any]] = [("", _("全部部门"))] if all_departments else []
+        department.choices = [*everything, *departments]
+        department.error_messages["invalid_choice"] = _("没有这个部门。")
+        section = cast(forms.ChoiceField, self.fields["section"])
+        section.choices = [("", _("全部板块")), *sections]
+        section.error_messages["invalid_choice"] = _("没有这个板块。")
+        self.order_fields(["from", "to", "department", "section"])

@@ -41,3 +41,29 @@ def next_path(context: template.Context) -> str:
         return "/"
     full_path: str = request.get_full_path()
     return full_path if len(full_path) <= MAX_NEXT_LENGTH else str(request.path)
+
+
+@register.filter
+def percent(rate: object, digits: int = 1) -> str:
+    """``{{ 0.9011|percent }}`` → "90.1%"; no figure (no case yet) → "—"."""
+    if rate is None or rate == "":
+        return "—"
+    try:
+        value = float(rate)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    return f"{value * 100:.{int(digits)}f}%"
+
+
+@register.filter
+def figure(value: object, digits: int = 1) -> str:
+    """A number of days or a count for a table cell: one decimal at most; none → "—"."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    if number == int(number):
+        return str(int(number))
+    return f"{number:.{int(digits)}f}"
