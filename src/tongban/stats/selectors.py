@@ -363,18 +363,20 @@ def overview(
     """The headline indicators (GET /stats/overview) for a period, department and section."""
     period = _default_period(period)
     dept, sect = filters_resolve(department=department, section=section)
-    by_channel = _grouped(_rollups(period, department=dept, section=sect), "channel")
-    c = _total(by_channel.values())
-    theme_c = _total(
-        _grouped(
-            _rollups(period, kinds=(CaseKind.THEME,), department=dept, section=sect), "kind"
-        ).values()
+    # One pass over the period's rollup rows, grouped by what the overview splits on.
+    groups = list(
+        _rollups(period, kinds=list(CaseKind), department=dept, section=sect)
+        .values("kind", "channel", "matter__audience")
+        .annotate(**_sum_fields())
+        .order_by()
     )
-    enterprise = (
-        _rollups(period, department=dept, section=sect)
-        .filter(matter__audience__in=ENTERPRISE_AUDIENCES)
-        .aggregate(**_sum_fields(("completed", "completed_one_visit")))
-    )
+    matter_groups = [g for g in groups if g["kind"] in MATTER_KINDS]
+    c = _total(matter_groups)
+    theme_c = _total(g for g in groups if g["kind"] == CaseKind.THEME)
+    enterprise = _total(g for g in matter_groups if g["matter__audience"] in ENTERPRISE_AUDIENCES)
+    by_channel: dict[str, int] = defaultdict(int)
+    for g in matter_groups:
+        by_channel[g["channel"]] += g["submitted"]
     median, p90 = percentiles(
         _durations(_histograms(period, department=dept, section=sect)).get(None, [])
     )
@@ -387,9 +389,7 @@ def overview(
         "section": sect.code if sect else None,
         **_catalogue(dept, sect),
         "cases_total": cases,
-        "cases_by_channel": {
-            ch.value: by_channel.get(ch.value, {}).get("submitted", 0) for ch in Channel
-        },
+        "cases_by_channel": {ch.value: by_channel.get(ch.value, 0) for ch in Channel},
         **{k: v for k, v in _case_rates(c).items() if k != "cases"},
         "theme_applications": theme_c["submitted"],
         "delivery_share": ratio(c["shipped"], delivered),
