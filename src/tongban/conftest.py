@@ -8,12 +8,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tongban.catalog.models import Department
+from tongban.catalog.services import section_upsert
+from tongban.counter.models import Window, WindowAssignment
 from tongban.identity import services
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Enterprise, User
 from tongban.identity.numbers import resident_id_make, uscc_make
+from tongban.workflow.calendar import SHANGHAI
 
 #: Password of every account of the cast.
 CAST_PASSWORD = "cast-pass-2026"  # noqa: S105  (test accounts only)
@@ -167,6 +171,21 @@ def police_clerk(departments: dict[str, Department]) -> User:
 def center_admin(departments: dict[str, Department]) -> User:
     """Center admin (中心管理员): may use the Django admin."""
     return _staff("center-admin", "center", StaffRole.CENTER_ADMIN)
+
+
+@pytest.fixture
+def center_clerk(departments: dict[str, Department]) -> User:
+    """Clerk of the center (``center-clerk``) staffing comprehensive window ``Z01`` today."""
+    user = _staff("center-clerk", "center", StaffRole.CLERK)
+    section = section_upsert(code="general", fields={"name": "综合办事", "name_en": "General"})
+    window, _created = Window.objects.get_or_create(
+        code="Z01",
+        defaults={"section": section, "name": "综合受理窗口1", "name_en": "Window 1"},
+    )
+    WindowAssignment.objects.create(
+        window=window, clerk=user, date=timezone.now().astimezone(SHANGHAI).date()
+    )
+    return user
 
 
 @pytest.fixture

@@ -198,6 +198,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
+#: 微查询 (a case by number and ID, no sign-in): failed look-ups per client IP before a
+#: cool-off, as the sign-in lockout counts them.
+MICRO_QUERY_FAILURE_LIMIT = env_int("MICRO_QUERY_FAILURE_LIMIT", 5)
+MICRO_QUERY_COOLOFF_MINUTES = env_int("MICRO_QUERY_COOLOFF_MINUTES", 15)
 
 # Chinese first; English is the complete second locale.
 LANGUAGE_CODE = "zh-hans"
@@ -282,6 +286,22 @@ SLA_SWEEP_SECONDS = env_int("TONGBAN_SLA_SWEEP_SECONDS", 60)
 SMS_PROVIDER = env_str("SMS_PROVIDER", "log")
 #: Attempts to send one notification before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFICATION_MAX_ATTEMPTS", 3)
+
+#: The service center (counter): appointments a person may hold per day, how far ahead one
+#: may book, and how many no-shows within how many days suspend booking for how long.
+APPOINTMENTS_PER_PERSON_PER_DAY = env_int("TONGBAN_APPOINTMENTS_PER_PERSON_PER_DAY", 2)
+APPOINTMENT_DAYS_AHEAD = env_int("TONGBAN_APPOINTMENT_DAYS_AHEAD", 14)
+APPOINTMENT_NO_SHOW_LIMIT = env_int("TONGBAN_APPOINTMENT_NO_SHOW_LIMIT", 3)
+APPOINTMENT_NO_SHOW_WINDOW_DAYS = env_int("TONGBAN_APPOINTMENT_NO_SHOW_WINDOW_DAYS", 30)
+APPOINTMENT_SUSPENSION_DAYS = env_int("TONGBAN_APPOINTMENT_SUSPENSION_DAYS", 30)
+#: Minutes before its slot that an appointment may check in at the kiosk.
+APPOINTMENT_CHECK_IN_EARLY_MINUTES = env_int("TONGBAN_APPOINTMENT_CHECK_IN_EARLY_MINUTES", 30)
+#: Seconds between two runs of the no-show sweep (`tongban worker`).
+APPOINTMENT_NO_SHOW_SWEEP_SECONDS = env_int("TONGBAN_APPOINTMENT_NO_SHOW_SWEEP_SECONDS", 300)
+#: Anonymous tickets (kiosk, phone) per client address: "count/period" (s, m, h, d).
+COUNTER_TICKET_RATE = env_str("TONGBAN_COUNTER_TICKET_RATE", "20/m")
+#: Finished tickets of a section whose median service time estimates the wait.
+COUNTER_SERVICE_SAMPLE = env_int("TONGBAN_COUNTER_SERVICE_SAMPLE", 50)
 
 #: Mount the benchmark's bare view at /bench/bare/ (bench/catalog.py sets it; never in production).
 BENCH_VIEWS = env_bool("TONGBAN_BENCH", False) and not PRODUCTION

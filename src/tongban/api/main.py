@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.errors import AuthorizationError as NinjaAuthorizationError
 
 from tongban.cases.api import router as cases_router
@@ -19,6 +19,7 @@ from tongban.core.problems import (
 )
 from tongban.counter.api import router as counter_router
 from tongban.delivery.api import router as delivery_router
+from tongban.evaluation.api import router as evaluation_router
 from tongban.exchange.api import router as exchange_router
 from tongban.identity.api import router as identity_router
 from tongban.payments.api import router as payments_router
@@ -77,6 +78,19 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     )
 
 
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = problem_response(
+        status=429,
+        title=_("请求过于频繁"),
+        detail=_("请求过于频繁，请稍后再试"),
+        type_slug="too-many-requests",
+    )
+    if exc.wait:
+        response["Retry-After"] = str(max(1, round(exc.wait)))
+    return response
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(status=exc.status_code, title=str(exc), detail=str(exc))
@@ -91,4 +105,5 @@ api.add_router("", payments_router)
 api.add_router("", certificates_router)
 api.add_router("", delivery_router)
 api.add_router("", counter_router)
+api.add_router("", evaluation_router)
 api.add_router("", stats_router)

@@ -70,6 +70,12 @@ class TaskKind(models.TextChoices):
     DECIDE = "decide", _("决定")
     #: 先证后查 / 事后核查: the supervisor's inspection after issue.
     INSPECTION = "inspection", _("事后核查")
+    #: 好差评: the supervisor's follow-up of a bad rating (核实、整改、答复), outside the process.
+    EVALUATION_FOLLOW_UP = "evaluation_follow_up", _("差评核实整改")
+
+
+#: Task kinds with no process task behind them: the process mirroring leaves them alone.
+OUT_OF_PROCESS_TASK_KINDS = frozenset({TaskKind.INSPECTION, TaskKind.EVALUATION_FOLLOW_UP})
 
 
 class TaskState(models.TextChoices):
@@ -86,6 +92,8 @@ class Decision(models.TextChoices):
     FAIL = "fail", _("审查不通过")
     APPROVE = "approve", _("准予许可")
     DENY = "deny", _("不予许可")
+    #: 差评整改: verified, rectified where needed, and answered to the applicant.
+    ANSWER = "answer", _("已核实整改并答复")
 
 
 #: The decisions each task kind allows (CONTRACT.md).
@@ -96,6 +104,7 @@ DECISIONS_BY_KIND: dict[str, tuple[str, ...]] = {
     TaskKind.JOINT_REVIEW: (Decision.PASS, Decision.FAIL, Decision.REQUEST_SUPPLEMENT),
     TaskKind.DECIDE: (Decision.APPROVE, Decision.DENY),
     TaskKind.INSPECTION: (Decision.PASS, Decision.FAIL),
+    TaskKind.EVALUATION_FOLLOW_UP: (Decision.ANSWER,),
 }
 
 
@@ -192,3 +201,7 @@ class NotificationEvent(models.TextChoices):
     ISSUED = "issued", _("已出证")
     DEFERRAL_REMINDER = "deferral_reminder", _("容缺材料补交提醒")
     DEFERRAL_OVERDUE = "deferral_overdue", _("容缺材料已逾期")
+    #: 好差评: the applicant is invited to rate a stage (受理 or 办结) of the case.
+    EVALUATION_INVITED = "evaluation_invited", _("邀请评价")
+    #: 差评整改: the department's answer to the applicant's bad rating.
+    EVALUATION_ANSWERED = "evaluation_answered", _("差评答复")

@@ -152,6 +152,31 @@ class Case(TimeStampedModel):
     )
     #: Where the paper licence is posted (cleaned by delivery.services.delivery_address_clean).
     delivery_address = models.JSONField(_("收件地址"), default=dict, blank=True)
+    #: 前台综合受理: the center window, its clerk and the queue ticket of a walk-in application.
+    window = models.ForeignKey(
+        "counter.Window",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("受理窗口"),
+    )
+    window_clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("窗口受理人"),
+    )
+    ticket = models.ForeignKey(
+        "counter.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("排队号"),
+    )
     #: In-person visits so far (最多跑一次): a counter submission or a pick-up counts one.
     visit_count = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
     #: Why the case was not accepted (不予受理) or denied (不予许可).

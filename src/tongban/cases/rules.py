@@ -14,7 +14,9 @@ from typing import Any
 
 from tongban.cases.choices import ApplicantType, MaterialStatus
 from tongban.cases.models import Case, CaseMaterial
+from tongban.catalog.choices import Channel
 from tongban.catalog.services import theme_form_schema
+from tongban.counter.selectors import is_center_window_clerk
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.models import User
 
@@ -83,6 +85,14 @@ def guide_certificate_type_code(guide: Mapping[str, Any]) -> str:
 def case_certificate_type_code(case: Case) -> str:
     """The code of the certificate type the case's matter issues ("" when it issues none)."""
     return guide_certificate_type_code(case_guide(case))
+
+
+def acts_for_applicant(actor: User, case: Case) -> bool:
+    """The applicant, or — for a walk-in's case (channel ``window``) — a center window clerk
+    on duty today, who fills in, uploads the paper scans and submits at the counter."""
+    if is_applicant(actor, case):
+        return True
+    return case.channel == Channel.WINDOW and is_center_window_clerk(user=actor)
 
 
 def is_applicant(actor: User, case: Case) -> bool:

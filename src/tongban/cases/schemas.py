@@ -8,9 +8,22 @@ from typing import Any
 from ninja import Field, Schema
 
 
+class WalkInPersonIn(Schema):
+    """A person identified at the counter (前台综合受理)."""
+
+    id_number: str | None = Field(None, max_length=18, description="公民身份号码")
+    name: str | None = Field(None, max_length=50, description="姓名")
+    mobile: str | None = Field(None, max_length=11, description="手机号码")
+
+
 class ApplicantIn(Schema):
     type: str = Field("person", description="person | enterprise")
     uscc: str | None = Field(None, max_length=18, description="统一社会信用代码（企业申请时）")
+    # channel "window" (a center window clerk for a walk-in):
+    id_number: str | None = Field(None, max_length=18, description="窗口受理：申请人身份证号")
+    name: str | None = Field(None, max_length=200, description="窗口受理：姓名或企业名称")
+    mobile: str | None = Field(None, max_length=11, description="窗口受理：手机号码")
+    agent: WalkInPersonIn | None = Field(None, description="窗口受理：企业的经办人")
 
 
 class ApplicationIn(Schema):
@@ -20,6 +33,8 @@ class ApplicationIn(Schema):
     form: dict[str, Any] | None = None
     channel: str = Field("online", max_length=10)
     guidance: int | None = Field(None, description="批前指导/预审编号：据此申请，预填申请表")
+    window: str | None = Field(None, max_length=20, description="窗口受理：受理窗口编号（选填）")
+    ticket: str | None = Field(None, max_length=8, description="窗口受理：今日排队号，如 A012")
 
 
 class DeferralIn(Schema):
@@ -255,3 +270,35 @@ class TaskOut(Schema):
     decisions: list[str]
     decision: str
     comment: str
+
+
+class OutputOut(Schema):
+    """统一出件: a result waiting at (or collected from) the output window."""
+
+    id: int
+    case_no: str
+    matter: CodeName | None
+    holder: str
+    holder_type: str
+    ready_at: datetime | None
+    handed_over_at: datetime | None
+    status: str
+
+
+class HandOverIn(Schema):
+    id_number: str = Field(..., max_length=18, description="领取人的公民身份号码")
+    signed: bool = Field(False, description="领取人已签字确认")
+    agent_authorisation: str | None = Field(
+        None, max_length=200, description="他人代领时：持证人书面授权委托书的说明（编号等）"
+    )
+
+
+class MicroCaseOut(Schema):
+    """微查询: a case's status for whoever holds its number and the applicant's ID."""
+
+    case_no: str
+    matter: str
+    status: str
+    status_label: str
+    due_date: date | None
+    steps: list[StepOut]

@@ -7,20 +7,34 @@ tasks of their department and roles.  Anything else does not exist (NotFound).
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import DECISIONS_BY_KIND, CaseStatus, TaskKind, TaskState
-from tongban.cases.models import Case, SupplementRequest, Task
-from tongban.cases.rules import is_applicant
+from tongban.cases.choices import (
+    DECISIONS_BY_KIND,
+    ApplicantType,
+    CaseStatus,
+    TaskKind,
+    TaskState,
+    TimelineAction,
+)
+from tongban.cases.models import Case, SupplementRequest, Task, TimelineEntry
+from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import localized
-from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from tongban.counter.models import Ticket
+from tongban.counter.selectors import is_center_window_clerk
+from tongban.delivery.choices import DeliveryMethod
 from tongban.identity import selectors as identity_selectors
+from tongban.identity.masking import mask_name
 from tongban.identity.models import User
+from tongban.workflow.calendar import SHANGHAI
 
 _CASE_RELATED = ("matter", "matter_version", "department", "applicant_enterprise")
 
@@ -103,7 +117,7 @@ def user_may_see_case(*, user: User, case: Case) -> bool:
     """Whether the caller applied, is a live agent of the applicant, or is staff on the case."""
     if not _signed_in(user):
         return False
-    return is_applicant(user, case) or user_is_staff_on_case(user=user, case=case)
+    return acts_for_applicant(user, case) or user_is_staff_on_case(user=user, case=case)
 
 
 def case_list_for_staff(*, user: User, q: str = "", status: str | None = None) -> QuerySet[Case]:
@@ -252,3 +266,178 @@ def task_decisions(task: Task) -> list[str]:
     if task.state != TaskState.OPEN:
         return []
     return list(DECISIONS_BY_KIND.get(task.kind, ()))
+
+
+# --- 统一出件: results waiting at the output window ------------------------------------------
+
+#: States of ``outputs_for_window``: ``ready`` waits for pick-up, ``handed_over`` was collected.
+OUTPUT_STATES = ("ready", "handed_over")
+#: Longest search text (a case number, a ticket, an ID number or credit code).
+OUTPUT_QUERY_MAX = 40
+
+
+@dataclass(frozen=True)
+class OutputView:
+    id: int
+    case_no: str
+    matter: dict[str, str] | None
+    #: The holder's name, masked for a person (an enterprise's name is public).
+    holder: str
+    holder_type: str
+    ready_at: datetime | None
+    handed_over_at: datetime | None
+    status: str
+
+
+def _output_search(q: str) -> Q:
+    today = timezone.now().astimezone(SHANGHAI).date()
+    ticket = Ticket.objects.filter(day=today, number=q.upper()).first()
+    found = (
+        Q(case_no=q.upper())
+        | Q(parent__case_no=q.upper())
+        | Q(applicant_person__id_number=q.upper())
+        | Q(applicant_user__person__id_number=q.upper())
+        | Q(applicant_enterprise__uscc=q.upper())
+    )
+    if ticket is not None:
+        found |= Q(ticket=ticket)
+        if ticket.user_id is not None:
+            found |= Q(applicant_user_id=ticket.user_id)
+    return found
+
+
+def outputs_for_window(*, user: User, state: str = "ready", q: str = "") -> list[OutputView]:
+    """Results for pick-up at the output window (center window clerks on duty only).
+
+    ``q`` finds them by case number, today's ticket number, or the ID number / credit code
+    of the holder (or of the agent who applied).
+    """
+    if not _signed_in(user) or not is_center_window_clerk(user=user):
+        raise PermissionDenied(_("只有今日在岗的中心窗口工作人员可以查看待出件结果"))
+    if state not in OUTPUT_STATES:
+        raise ValidationFailed(
+            _("状态无效"),
+            errors=[
+                FieldError(
+                    field="state",
+                    message=_("只能是：%(values)s") % {"values": "、".join(OUTPUT_STATES)},
+                )
+            ],
+        )
+    q = (q or "").strip()
+    if len(q) > OUTPUT_QUERY_MAX or any(ord(c) < 32 for c in q):
+        raise ValidationFailed(
+            _("查询内容无效"),
+            errors=[FieldError(field="q", message=_("请输入办件编号、排队号或证件号码"))],
+        )
+    cases = Case.objects.filter(delivery_method=DeliveryMethod.PICKUP)
+    if state == "ready":
+        cases = cases.filter(status=CaseStatus.ISSUED)
+    else:
+        cases = cases.filter(
+            status=CaseStatus.COMPLETED, timeline__action=TimelineAction.PICKED_UP
+        ).distinct()
+    if q:
+        cases = cases.filter(_output_search(q))
+    ready = TimelineEntry.objects.filter(
+        case=OuterRef("pk"), action=TimelineAction.PICKUP_READY
+    ).order_by("-at")
+    rows = (
+        cases.select_related("matter", "theme")
+        .annotate(ready_at=Subquery(ready.values("at")[:1]))
+        .order_by("ready_at", "id")[:200]
+    )
+    return [
+        OutputView(
+            id=case.pk,
+            case_no=case.case_no or "",
+            matter=(
+                {"code": case.matter.code, "name": localized(case.matter, "name")}
+                if case.matter is not None
+                else None
+            ),
+            holder=(
+                case.applicant_name
+                if case.applicant_type == ApplicantType.ENTERPRISE
+                else mask_name(case.applicant_name)
+            ),
+            holder_type=case.applicant_type,
+            ready_at=case.ready_at,
+            handed_over_at=case.completed_at if case.status == CaseStatus.COMPLETED else None,
+            status=case.status,
+        )
+        for case in rows
+    ]
+
+
+def output_get_for_window(*, user: User, case_id: int) -> Case:
+    """One case the output window may act on (any result the center hands out)."""
+    if not _signed_in(user) or not is_center_window_clerk(user=user):
+        raise PermissionDenied(_("只有今日在岗的中心窗口工作人员可以办理出件"))
+    case = (
+        Case.objects.filter(pk=case_id, delivery_method=DeliveryMethod.PICKUP)
+        .select_related(*_CASE_RELATED)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("办件不存在"))
+    return case
+
+
+#: Longest case number and applicant ID the micro-query reads (case_no is 32, a USCC 18).
+MICRO_CASE_NO_MAX = 32
+MICRO_ID_MAX = 18
+
+
+@dataclass(frozen=True)
+class MicroCaseView:
+    """微查询: what anyone holding the case number and the applicant's ID may see."""
+
+    case_no: str
+    matter: str
+    status: str
+    status_label: str
+    due_date: date | None
+    steps: list[StepView]
+
+
+def _micro_clean(value: str, limit: int) -> str:
+    value = (value or "").strip().upper()
+    # PostgreSQL refuses NUL; an overlong value cannot match and is not looked up.
+    if not value or len(value) > limit or "\x00" in value:
+        return ""
+    return value
+
+
+def case_micro_query(*, case_no: str, applicant_id: str) -> MicroCaseView:
+    """A case's status for 微查询 by its number and the applicant's ID number or credit code.
+
+    An unknown case and a wrong ID give the same NotFound, so the answer never
+    tells whether a case number exists; nothing about the applicant is shown.
+    """
+    number = _micro_clean(case_no, MICRO_CASE_NO_MAX)
+    given = _micro_clean(applicant_id, MICRO_ID_MAX)
+    case = (
+        Case.objects.filter(case_no=number)
+        .select_related(*_CASE_RELATED, "theme", "applicant_person")
+        .first()
+        if number and given
+        else None
+    )
+    expected = ""
+    if case is not None:
+        if case.applicant_enterprise is not None:
+            expected = case.applicant_enterprise.uscc.upper()
+        elif case.applicant_person is not None:
+            expected = case.applicant_person.id_number.upper()
+    if case is None or not expected or not hmac.compare_digest(expected, given):
+        raise NotFound(_("未找到该办件，请核对办件编号和证件号码"))
+    subject = case.matter if case.matter is not None else case.theme
+    return MicroCaseView(
+        case_no=case.case_no or "",
+        matter=localized(subject, "name") if subject is not None else "",
+        status=case.status,
+        status_label=str(CaseStatus(case.status).label),
+        due_date=case_due_date(case=case),
+        steps=case_steps(case=case),
+    )

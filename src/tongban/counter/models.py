@@ -183,7 +183,12 @@ class Ticket(TimeStampedModel):
     #: ``A012``: the section letter and the sequence of the day.
     number = models.CharField(_("号码"), max_length=8)
     matter = models.ForeignKey(
-        "catalog.Matter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "catalog.Matter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("事项"),
     )
     source = models.CharField(
         _("来源"), max_length=12, choices=TicketSource.choices, default=TicketSource.KIOSK
@@ -195,30 +200,53 @@ class Ticket(TimeStampedModel):
         null=True,
         blank=True,
         related_name="ticket",
+        verbose_name=_("预约"),
     )
     #: Higher first; appointments due now get 1, the rest 0.
     priority = models.SmallIntegerField(_("优先级"), default=0)
     #: Who took the ticket, when signed in (phone, appointment).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("取号人"),
     )
     status = models.CharField(
         _("状态"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.WAITING
     )
     window = models.ForeignKey(
-        Window, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+        Window,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("窗口"),
     )
     clerk = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("叫号人员"),
     )
     issued_at = models.DateTimeField(_("取号时间"))
     called_at = models.DateTimeField(_("叫号时间"), null=True, blank=True)
     started_at = models.DateTimeField(_("开始办理"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     recalls = models.PositiveSmallIntegerField(_("重呼次数"), default=0)
+    #: The last call or recall: the call screen announces the newest first.
+    announced_at = models.DateTimeField(_("最近呼叫"), null=True, blank=True)
     #: A transfer closes this ticket and opens one in the other section.
     transferred_to = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_from"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transferred_from",
+        verbose_name=_("转至"),
     )
 
     class Meta:
@@ -248,7 +276,12 @@ class AppointmentSlot(models.Model):
         "catalog.Section", on_delete=models.PROTECT, related_name="+", verbose_name=_("板块")
     )
     matter = models.ForeignKey(
-        "catalog.Matter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "catalog.Matter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("事项"),
     )
     start = models.DateTimeField(_("开始"))
     end = models.DateTimeField(_("结束"))
@@ -283,12 +316,26 @@ class Appointment(TimeStampedModel):
 
     #: Shown to the person and typed at the kiosk to check in.
     code = models.CharField(_("预约码"), max_length=12, unique=True)
-    slot = models.ForeignKey(AppointmentSlot, on_delete=models.PROTECT, related_name="appointments")
+    slot = models.ForeignKey(
+        AppointmentSlot,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("预约时段"),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="appointments",
         verbose_name=_("预约人"),
+    )
+    #: The matter the person comes for (the slot is the section's unless the matter has its own).
+    matter = models.ForeignKey(
+        "catalog.Matter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("事项"),
     )
     status = models.CharField(
         _("状态"),
@@ -303,6 +350,7 @@ class Appointment(TimeStampedModel):
         null=True,
         blank=True,
         related_name="appointments",
+        verbose_name=_("批前指导"),
     )
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
@@ -321,7 +369,10 @@ class BookingSuspension(TimeStampedModel):
     """Repeated no-shows suspend a person's booking until ``until``."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_suspensions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="booking_suspensions",
+        verbose_name=_("用户"),
     )
     until = models.DateTimeField(_("暂停至"))
     reason = models.CharField(_("原因"), max_length=200)

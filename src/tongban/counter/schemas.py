@@ -1,8 +1,8 @@
-"""Request and response shapes of the 批前指导 / 预审 API."""
+"""Request and response shapes of the counter API: 批前指导 / 预审, the queue, appointments."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from ninja import Field, Schema
@@ -45,3 +45,113 @@ class GuidanceOut(Schema):
     created_at: datetime
     #: Where the applicant applies on the strength of this guidance.
     apply_url: str | None
+
+
+# --- the service center: sections, tickets, windows, appointments --------------------------
+
+
+class SectionOut(Schema):
+    code: str
+    name: str
+    letter: str
+    windows: int = Field(..., description="今日有人值班的窗口数")
+    waiting: int = Field(..., description="等候人数")
+    average_wait_minutes: int = Field(..., description="今日平均等候（分钟）")
+    estimated_wait_minutes: int = Field(..., description="现在取号预计等候（分钟）")
+    open_now: bool
+    opens_at: time
+    closes_at: time
+    break_start: time | None
+    break_end: time | None
+
+
+class TicketIn(Schema):
+    section: str = Field(..., max_length=40, description="板块代码")
+    matter: str | None = Field(None, max_length=60, description="事项编码")
+    appointment: str | None = Field(None, max_length=12, description="预约码（预约签到）")
+    source: str | None = Field(None, max_length=12, description="kiosk 现场 | phone 手机")
+
+
+class TicketOut(Schema):
+    number: str
+    section: str
+    section_name: str
+    status: str = Field(
+        ..., description="waiting | called | serving | done | no_show | transferred"
+    )
+    status_label: str
+    window: str | None
+    window_name: str | None
+    ahead: int = Field(..., description="前面等候人数")
+    estimated_wait_minutes: int
+    priority: bool
+    issued_at: datetime
+    called_at: datetime | None
+    transferred_to: str | None = Field(None, description="转移后的新号码")
+
+
+class TransferIn(Schema):
+    section: str = Field(..., max_length=40, description="转往的板块代码")
+
+
+class WindowOut(Schema):
+    code: str
+    section: str
+    section_name: str
+    name: str
+    kind: str
+
+
+class CalledOut(Schema):
+    number: str
+    window: str
+    window_name: str
+    window_name_en: str
+    section: str
+    status: str
+    called_at: datetime
+    announced_at: datetime
+    recalls: int
+
+
+class SectionDayOut(Schema):
+    code: str
+    name: str
+    letter: str
+    windows: int
+    issued: int
+    waiting: int
+    called: int
+    serving: int
+    served: int
+    no_shows: int
+    transferred: int
+    median_wait_minutes: float | None
+    median_service_minutes: float | None
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+    capacity: int
+    left: int
+
+
+class AppointmentIn(Schema):
+    section: str = Field(..., max_length=40, description="板块代码")
+    matter: str | None = Field(None, max_length=60, description="事项编码")
+    start: datetime = Field(..., description="时段开始时间（Asia/Shanghai）")
+
+
+class AppointmentOut(Schema):
+    id: int
+    code: str
+    section: str
+    section_name: str
+    matter: str | None
+    matter_name: str | None
+    start: datetime
+    end: datetime
+    status: str = Field(..., description="booked | cancelled | checked_in | no_show")
+    status_label: str
+    ticket: str | None = Field(None, description="签到后取得的号码")

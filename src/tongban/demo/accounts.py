@@ -12,10 +12,12 @@ DEMO_PASSWORD_HINT = "password demo-pass-2026"  # noqa: S105
 
 DEPARTMENT_ROLE_SUFFIXES = ("clerk", "reviewer", "approver", "supervisor")
 FIXED_USERNAMES = ("citizen", "citizen2", "agent", "admin")
+#: More window clerks of the center (besides center-clerk), staffing the demo center's windows.
+CENTER_CLERKS = ("center-clerk2", "center-clerk3")
 
 
 def demo_usernames(department_codes: list[str]) -> list[str]:
-    names = list(FIXED_USERNAMES)
+    names = list(FIXED_USERNAMES) + list(CENTER_CLERKS)
     for code in department_codes:
         names.extend(f"{code}-{suffix}" for suffix in DEPARTMENT_ROLE_SUFFIXES)
     return names

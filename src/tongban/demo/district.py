@@ -48,6 +48,9 @@ class District:
     elicences: list[Row]
     #: Credit records, as keyword arguments of ``credit_record_create``.
     credit_records: list[Row]
+    #: The service center: ``sections`` (hours, letters), ``windows`` (with ``clerks`` and
+    #: optional ``matters``) and the ``negative_list``.
+    center: Row
 
     @property
     def demo_enterprise(self) -> Row:
@@ -101,4 +104,5 @@ def district_read() -> District:
         registry_records=_rows_by_department("registries", departments),
         elicences=_rows("elicences.yaml"),
         credit_records=_rows("credit-records.yaml"),
+        center=dict(data_file_read(DATA_DIR / "center.yaml") or {}),
     )

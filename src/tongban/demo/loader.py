@@ -29,9 +29,21 @@ from tongban.catalog.services import (
     synonym_upsert,
     theme_upsert,
 )
+from tongban.counter.models import NegativeListEntry, Window
+from tongban.counter.services.center import (
+    center_section_upsert,
+    negative_list_upsert,
+    window_assignment_ensure,
+    window_upsert,
+)
 from tongban.credit.models import CreditRecord
 from tongban.credit.services import credit_record_create
-from tongban.demo.accounts import DEMO_PASSWORD, DEPARTMENT_ROLE_SUFFIXES, demo_usernames
+from tongban.demo.accounts import (
+    CENTER_CLERKS,
+    DEMO_PASSWORD,
+    DEPARTMENT_ROLE_SUFFIXES,
+    demo_usernames,
+)
 from tongban.demo.district import District, Row, district_read
 from tongban.exchange.catalogue import catalogue_upsert
 from tongban.exchange.registries import elicences_import, registry_records_upsert
@@ -79,6 +91,9 @@ class DemoSummary:
     data_fields: int = 0
     data_departments: int = 0
     registry_records: int = 0
+    #: The service center (issue 11): windows and matters on the negative list.
+    windows: int = 0
+    negative_list: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -97,6 +112,8 @@ class DemoSummary:
             f"信息项 (data items): {self.data_fields}",
             f"提供数据的部门 (departments providing data): {self.data_departments}",
             f"登记记录 (registry records): {self.registry_records}",
+            f"服务中心窗口 (center windows): {self.windows}",
+            f"不进驻中心事项 (negative list): {self.negative_list}",
         ]
 
 
@@ -186,6 +203,15 @@ def demo_load(
         summary.created += _people_ensure(district.people)
         summary.created += _enterprises_ensure(district.enterprises)
 
+    say(
+        "服务中心 (service center): "
+        f"{len(district.center['windows'])} windows, "
+        f"{len(district.center['negative_list'])} on the negative list"
+    )
+    demo_center_load(district)
+    summary.windows = Window.objects.count()
+    summary.negative_list = NegativeListEntry.objects.count()
+
     say(f"信用记录 (credit records): {len(district.credit_records)}")
     summary.created += demo_credit_records_load(district.credit_records)
 
@@ -212,6 +238,31 @@ def demo_load(
     ).count()
     summary.versions_published = MatterVersion.objects.count() - versions_before
     return summary
+
+
+@transaction.atomic
+def demo_center_load(district: District) -> None:
+    """The service center: sections' hours, windows and their standing clerks, negative list."""
+    center = district.center
+    for item in center["sections"]:
+        fields = {k: v for k, v in item.items() if k != "section"}
+        center_section_upsert(section_code=item["section"], fields=fields)
+    clerks = {u.username: u for u in User.objects.filter(username__startswith="center-")}
+    for item in center["windows"]:
+        fields = {
+            k: v for k, v in item.items() if k not in ("code", "section", "clerks", "matters")
+        }
+        window_upsert(
+            code=item["code"],
+            section_code=item["section"],
+            fields=fields,
+            matters=item.get("matters"),
+        )
+        for username in item.get("clerks", []):
+            window_assignment_ensure(window_code=item["code"], clerk=clerks[username])
+    for item in center["negative_list"]:
+        fields = {k: v for k, v in item.items() if k != "matter"}
+        negative_list_upsert(matter_code=item["matter"], fields=fields)
 
 
 @transaction.atomic
@@ -286,6 +337,18 @@ def _accounts_ensure(district: District, say: Callable[[str], None]) -> int:
         admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
         created += 1
+    for number, username in enumerate(CENTER_CLERKS, start=2):
+        if username in existing:
+            continue
+        staff_create(
+            username=username,
+            password=hashed,
+            password_hashed=True,
+            department_code="center",
+            roles=[StaffRole.CLERK],
+            name=f"行政服务中心窗口受理{number}",
+        )
+        created += 1
     for department in district.departments:
         for suffix in DEPARTMENT_ROLE_SUFFIXES:
             username = f"{department['code']}-{suffix}"
@@ -350,6 +413,10 @@ def demo_accounts_table() -> list[tuple[str, str, str]]:
         ("agent", f"{people['agent']['name']}（{enterprise['name']} 经办人 / agent）", "-"),
         ("admin", "行政服务中心 (center)", f"{StaffRole.CENTER_ADMIN.label} (center_admin)"),
     ]
+    rows.extend(
+        (username, "行政服务中心 (center)", f"{StaffRole.CLERK.label} (clerk)")
+        for username in CENTER_CLERKS
+    )
     for department in district.departments:
         for suffix in DEPARTMENT_ROLE_SUFFIXES:
             role = SUFFIX_ROLES[suffix]

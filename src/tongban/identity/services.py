@@ -116,6 +116,30 @@ def person_create(
 
 
 @transaction.atomic
+def person_account_ensure(*, person: Person) -> User:
+    """The person's account; one without a usable password is opened for a walk-in.
+
+    A walk-in applicant at the service center may have no account yet: their cases
+    belong to this account, which they take over when they sign in through the unified
+    identity (统一身份认证, matched by ID number) or when the center sets a password.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.user_id is not None:
+        assert person.user is not None
+        return person.user
+    user = User(
+        username=f"walk-in-{secrets.token_hex(6)}",
+        first_name=person.name,
+        phone=person.phone,
+    )
+    user.set_unusable_password()
+    user.save()
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    return user
+
+
+@transaction.atomic
 def enterprise_create(
     *,
     uscc: str,
@@ -180,9 +204,10 @@ def agent_revoke(*, user: User, enterprise: Enterprise) -> Agent:
 def _role_permissions(role: str) -> list[Permission]:
     perms = Permission.objects.select_related("content_type")
     if role == StaffRole.CENTER_ADMIN:
-        # The center admin keeps the catalogue and enters each year's holiday schedule.
+        # The center admin keeps the catalogue, configures the service center (sections' hours,
+        # windows, staffing, the negative list, appointments) and enters each year's holidays.
         return list(
-            perms.filter(content_type__app_label="catalog")
+            perms.filter(content_type__app_label__in=["catalog", "counter"])
             | perms.filter(
                 content_type__app_label="workflow",
                 content_type__model__in=["calendaryear", "calendarday"],

@@ -12,9 +12,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongban.catalog.jsonschema_form import form_parse, form_posted
 from tongban.core.errors import DomainError, FieldError
 from tongban.identity.models import Enterprise
-from tongban.portal.jsonschema_form import form_parse, form_posted
 
 if TYPE_CHECKING:
     from tongban.cases.models import Case

@@ -18,4 +18,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Applying and "my cases" (issue 3) live in their own module.
     path("", include("tongban.portal.urls_cases")),
+    # The service center's hall pages and the micro-portal (issue 11).
+    path("", include("tongban.portal.urls_center")),
 ]

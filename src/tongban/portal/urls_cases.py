@@ -6,6 +6,7 @@ from tongban.portal import (
     views_case_actions,
     views_cases,
     views_data_access,
+    views_evaluation,
     views_guidance,
     views_themes,
 )
@@ -37,6 +38,13 @@ urlpatterns = [
         views_case_actions.my_case_delivery,
         name="my_case_delivery",
     ),
+    path(
+        "my/cases/<int:case_id>/evaluate/",
+        views_evaluation.my_case_evaluate,
+        name="my_case_evaluate",
+    ),
+    path("evaluations/", views_evaluation.scores, name="evaluation_scores"),
+    path("rate/<str:token>/", views_evaluation.device_rate, name="device_rate"),
     path("my/data-access/", views_data_access.data_access, name="my_data_access"),
     path("guidance/new/<slug:matter_code>/", views_guidance.guidance_new, name="guidance_new"),
     path("my/guidance/", views_guidance.my_guidance, name="my_guidance"),

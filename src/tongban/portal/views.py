@@ -6,6 +6,7 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib.auth import views as auth_views
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,10 +40,12 @@ FIELD_LABELS = {
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    hot_matters = selectors.matter_search(page_size=HOT_SERVICES).items
+    _with_negative_list(hot_matters)
     context = {
         "sections": list(selectors.section_list()),
         "themes": list(selectors.theme_list()),
-        "hot_matters": selectors.matter_search(page_size=HOT_SERVICES).items,
+        "hot_matters": hot_matters,
     }
     return render(request, "portal/home.html", context)
 
@@ -64,6 +67,8 @@ def search(request: HttpRequest) -> HttpResponse:
             )
         except ValidationFailed as exc:
             errors = list(exc.errors) or [FieldError("q", exc.detail)]
+        else:
+            _with_negative_list(result.items)
     context: dict[str, Any] = {
         "params": params,
         "result": result,
@@ -85,6 +90,11 @@ def search(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context, status=400 if errors else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _with_negative_list(matters: list[Any]) -> None:
+    """Load each matter's negative-list entry (不进驻中心) in one query for the list."""
+    prefetch_related_objects(matters, "negative_list_entry")
 
 
 def _parse_page(raw: str, errors: list[FieldError]) -> int:
@@ -114,6 +124,8 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
         "channels": [channel_labels.get(c, c) for c in matter.channels or []],
         "form_fields": _form_fields(matter.form_schema),
         "apply_url": _apply_url(matter.code),
+        # 不进驻中心负面清单: the counter's entry for this matter, or None.
+        "negative": getattr(matter, "negative_list_entry", None),
     }
     return render(request, "portal/matter_detail.html", context)
 

@@ -19,6 +19,10 @@ from tongban.cases.choices import (
 )
 from tongban.cases.rules import case_form_schema
 from tongban.cases.services import deferral, outputs
+from tongban.catalog.jsonschema_form import (
+    form_parse,
+    form_posted,
+)
 from tongban.core.errors import DomainError, FieldError
 from tongban.delivery.choices import DeliveryMethod
 from tongban.payments.choices import PaymentStatus
@@ -32,10 +36,6 @@ from tongban.portal.case_pages import (
     request_user,
 )
 from tongban.portal.forms_cases import WithdrawForm
-from tongban.portal.jsonschema_form import (
-    form_parse,
-    form_posted,
-)
 from tongban.portal.views_cases import ADDRESS_FIELDS, detail_context, open_supplement
 
 

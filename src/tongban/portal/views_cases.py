@@ -27,11 +27,19 @@ from tongban.cases.models import Case, SupplementRequest
 from tongban.cases.rules import case_form_schema
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
+from tongban.catalog.jsonschema_form import (
+    form_errors_split,
+    form_fields,
+    form_names,
+    form_parse,
+    form_posted,
+)
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError
 from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
+from tongban.evaluation import selectors as evaluation_selectors
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises
 from tongban.payments.choices import PaymentStatus
@@ -51,13 +59,6 @@ from tongban.portal.case_pages import (
     request_user,
 )
 from tongban.portal.forms_cases import apply_attempt
-from tongban.portal.jsonschema_form import (
-    form_errors_split,
-    form_fields,
-    form_names,
-    form_parse,
-    form_posted,
-)
 
 # --- apply ---------------------------------------------------------------------------------
 
@@ -302,6 +303,7 @@ def detail_context(
         "clock_paused": case.status == CaseStatus.SUPPLEMENT_REQUIRED,
         **_outputs_context(case, delivery_errors=delivery_errors, delivery_shown=delivery_shown),
         **joint_review.joint_review_context(case=case),
+        "rating_stages": evaluation_selectors.case_rating_stages(user=user, case=case),
     }
 
 
@@ -337,12 +339,19 @@ def _outputs_context(
     saved = dict(case.delivery_address or {})
     method = shown.get("method") or case.delivery_method
     payment = results["payment"]
+    switch_to_post = outputs.delivery_post_switchable(case)
     return {
         "outputs": results,
         "pay_open": payment is not None and payment["status"] == PaymentStatus.PENDING,
-        "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE,
-        "delivery_method": method,
-        "delivery_methods": DeliveryMethod.choices,
+        "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE or switch_to_post,
+        # 统一出件: waiting at the output window, the licence may still be posted instead.
+        "delivery_switch_to_post": switch_to_post,
+        "delivery_method": DeliveryMethod.POST if switch_to_post else method,
+        "delivery_methods": [
+            (value, label)
+            for value, label in DeliveryMethod.choices
+            if not switch_to_post or value == DeliveryMethod.POST
+        ],
         "delivery_fields": [
             {
                 "name": name,

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tongban.catalog.jsonschema_form import form_errors_split, form_fields, form_parse, form_posted
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError, NotFound
 from tongban.counter import selectors, services
@@ -19,7 +20,6 @@ from tongban.counter.choices import GuidanceKind, GuidanceStatus
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises
 from tongban.portal.forms_cases import APPLY_AS_SELF, applicant_choice
-from tongban.portal.jsonschema_form import form_errors_split, form_fields, form_parse, form_posted
 from tongban.workflow.calendar import SHANGHAI
 
 UNPROCESSABLE = 422

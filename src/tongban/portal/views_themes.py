@@ -11,13 +11,13 @@ from django.views.decorators.http import require_http_methods
 
 from tongban.cases import services as cases
 from tongban.catalog import selectors as catalog_selectors
+from tongban.catalog.jsonschema_form import form_errors_split, form_fields
 from tongban.catalog.models import Theme
 from tongban.catalog.services import theme_form_schema
 from tongban.core.errors import NotFound
 from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises
 from tongban.portal.forms_cases import apply_attempt
-from tongban.portal.jsonschema_form import form_errors_split, form_fields
 
 #: Status code of a page shown again with field errors (as the API's 422).
 UNPROCESSABLE = 422

@@ -35,6 +35,7 @@ from tongban.cases.services.sla import SLA_RUNNING_STATUSES, shanghai_date
 from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.models import Department, Matter, Section, Theme, localized
 from tongban.core.errors import FieldError, ValidationFailed
+from tongban.evaluation.selectors import Satisfaction, satisfaction_by_department
 from tongban.stats.models import COUNTERS, CaseKind, DailyRollup, DurationHistogram
 from tongban.workflow.calendar import WorkCalendar
 
@@ -325,6 +326,34 @@ def _catalogue(department: Department | None, section: Section | None) -> dict[s
     }
 
 
+# --- satisfaction (好差评, from tongban.evaluation) ---------------------------------------------
+
+_NO_RATINGS: dict[str, Any] = {"satisfaction_rate": None, "bad_ratings_open": 0}
+
+
+def _satisfaction_row(s: Satisfaction) -> dict[str, Any]:
+    return {"satisfaction_rate": s.satisfaction_rate, "bad_ratings_open": s.bad_open}
+
+
+def _satisfaction(period: Period) -> dict[int, Satisfaction]:
+    """Per department id: the 好差评 ratings given in the period (upheld appeals excluded)."""
+    return satisfaction_by_department(start=period.start, end=period.end)
+
+
+def _satisfaction_total(period: Period, department: Department | None) -> dict[str, Any]:
+    """The overview's satisfaction: one department's, or every department's ratings together."""
+    by_department = _satisfaction(period)
+    if department is not None:
+        found = by_department.get(department.pk)
+        return _satisfaction_row(found) if found is not None else dict(_NO_RATINGS)
+    ratings = sum(s.ratings for s in by_department.values())
+    satisfied = sum(s.satisfied for s in by_department.values())
+    return {
+        "satisfaction_rate": satisfied / ratings if ratings else None,
+        "bad_ratings_open": sum(s.bad_open for s in by_department.values()),
+    }
+
+
 # --- the selectors the dashboards use --------------------------------------------------------
 
 
@@ -334,18 +363,20 @@ def overview(
     """The headline indicators (GET /stats/overview) for a period, department and section."""
     period = _default_period(period)
     dept, sect = filters_resolve(department=department, section=section)
-    by_channel = _grouped(_rollups(period, department=dept, section=sect), "channel")
-    c = _total(by_channel.values())
-    theme_c = _total(
-        _grouped(
-            _rollups(period, kinds=(CaseKind.THEME,), department=dept, section=sect), "kind"
-        ).values()
+    # One pass over the period's rollup rows, grouped by what the overview splits on.
+    groups = list(
+        _rollups(period, kinds=list(CaseKind), department=dept, section=sect)
+        .values("kind", "channel", "matter__audience")
+        .annotate(**_sum_fields())
+        .order_by()
     )
-    enterprise = (
-        _rollups(period, department=dept, section=sect)
-        .filter(matter__audience__in=ENTERPRISE_AUDIENCES)
-        .aggregate(**_sum_fields(("completed", "completed_one_visit")))
-    )
+    matter_groups = [g for g in groups if g["kind"] in MATTER_KINDS]
+    c = _total(matter_groups)
+    theme_c = _total(g for g in groups if g["kind"] == CaseKind.THEME)
+    enterprise = _total(g for g in matter_groups if g["matter__audience"] in ENTERPRISE_AUDIENCES)
+    by_channel: dict[str, int] = defaultdict(int)
+    for g in matter_groups:
+        by_channel[g["channel"]] += g["submitted"]
     median, p90 = percentiles(
         _durations(_histograms(period, department=dept, section=sect)).get(None, [])
     )
@@ -358,9 +389,7 @@ def overview(
         "section": sect.code if sect else None,
         **_catalogue(dept, sect),
         "cases_total": cases,
-        "cases_by_channel": {
-            ch.value: by_channel.get(ch.value, {}).get("submitted", 0) for ch in Channel
-        },
+        "cases_by_channel": {ch.value: by_channel.get(ch.value, 0) for ch in Channel},
         **{k: v for k, v in _case_rates(c).items() if k != "cases"},
         "theme_applications": theme_c["submitted"],
         "delivery_share": ratio(c["shipped"], delivered),
@@ -380,9 +409,7 @@ def overview(
         "data_lookups_per_case": ratio(c["data_lookups"] + theme_c["data_lookups"], cases),
         "went_overdue": c["went_overdue"],
         "extended": c["extended"],
-        # wired at merge: tongban.evaluation.selectors.satisfaction_by_department
-        "satisfaction_rate": None,
-        "bad_ratings_open": 0,
+        **_satisfaction_total(period, dept),
     }
     return out
 
@@ -391,6 +418,7 @@ def departments(*, period: Period) -> list[dict[str, Any]]:
     """Every department's cases and times in the period (GET /stats/departments)."""
     counts = _grouped(_rollups(period), "department_id")
     durations = _durations(_histograms(period), "department_id")
+    satisfaction = _satisfaction(period)
     out = []
     for dept in Department.objects.order_by("order", "code"):
         c = counts.get(dept.pk) or dict.fromkeys(COUNTERS, 0)
@@ -402,9 +430,11 @@ def departments(*, period: Period) -> list[dict[str, Any]]:
                 **_case_rates(c),
                 "median_working_days": median,
                 "p90_working_days": p90,
-                # wired at merge: tongban.evaluation.selectors.satisfaction_by_department
-                "satisfaction_rate": None,
-                "bad_ratings_open": 0,
+                **(
+                    _satisfaction_row(satisfaction[dept.pk])
+                    if dept.pk in satisfaction
+                    else _NO_RATINGS
+                ),
             }
         )
     return out

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from tongban.workbench import views, views_actions, views_guidance, views_stats
+from tongban.workbench import (
+    views,
+    views_actions,
+    views_counter,
+    views_desk,
+    views_evaluation,
+    views_guidance,
+    views_stats,
+)
 
 app_name = "workbench"
 urlpatterns = [
@@ -19,12 +27,51 @@ urlpatterns = [
         views_actions.case_parcel_advance,
         name="parcel_advance",
     ),
+    path("counter/window/", views_counter.my_window, name="my_window"),
+    path("counter/center/", views_counter.center_day, name="center_day"),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
     path("stats/", views_stats.stats_dashboard, name="stats"),
     path(
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,
         name="guidance_detail",
+    ),
+    # 前台综合受理 and 统一出件 (center window clerks on duty).
+    path("desk/accept/", views_desk.desk_accept, name="desk_accept"),
+    path("desk/cases/<int:case_id>/", views_desk.desk_case, name="desk_case"),
+    path("desk/cases/<int:case_id>/receipt/", views_desk.desk_receipt, name="desk_receipt"),
+    path("desk/outputs/", views_desk.desk_outputs, name="desk_outputs"),
+    path(
+        "desk/outputs/<int:case_id>/hand-over/",
+        views_desk.desk_hand_over,
+        name="desk_hand_over",
+    ),
+    path("evaluations/", views_evaluation.evaluation_list, name="evaluations"),
+    path(
+        "evaluations/<int:evaluation_id>/answer/",
+        views_evaluation.evaluation_answer,
+        name="evaluation_answer",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/appeal/",
+        views_evaluation.evaluation_appeal,
+        name="evaluation_appeal",
+    ),
+    path("evaluation-appeals/", views_evaluation.appeal_list, name="appeals"),
+    path(
+        "evaluation-appeals/<int:appeal_id>/decide/",
+        views_evaluation.appeal_decide,
+        name="appeal_decide",
+    ),
+    path(
+        "cases/<int:case_id>/rating-request/",
+        views_evaluation.rating_request,
+        name="rating_request_open",
+    ),
+    path(
+        "rating-requests/<int:request_id>/",
+        views_evaluation.rating_request_show,
+        name="rating_request",
     ),
     path("tasks/<int:task_id>/claim/", views_actions.task_claim, name="claim"),
     path("tasks/<int:task_id>/decide/", views_actions.task_decide, name="decide"),

@@ -44,7 +44,9 @@ from tongban.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from tongban.counter.selectors import CENTER_DEPARTMENT, is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
+from tongban.evaluation import selectors as evaluation_selectors
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import StaffProfile, User
@@ -102,7 +104,15 @@ def staff_context(request: StaffRequest, nav: str) -> dict[str, Any]:
         "may_see_stats": bool(STATS_ROLES.intersection(request.roles)),
         "staff": request.staff,
         "role_labels": [labels[r] for r in request.roles],
+        "roles": request.roles,
         "open_count": case_selectors.task_list_for_staff(user=request.user, state="open").count(),
+        # 窗口受理 / 统一出件 in the menu for the center's window clerks on duty.
+        "desk_clerk": request.staff.department.code == CENTER_DEPARTMENT
+        and is_center_window_clerk(user=request.user),
+        # The service center's pages (the pages themselves check today's staffing).
+        "center_clerk": request.staff.department.code == CENTER_DEPARTMENT
+        and StaffRole.CLERK in request.roles,
+        "center_admin": StaffRole.CENTER_ADMIN in request.roles,
     }
 
 
@@ -349,6 +359,10 @@ def render_case(
         else None,
         "error": error,
         "field_errors": field_errors or {},
+        # 评价器: a window clerk hands a stage's rating to the applicant on the counter device.
+        "rating_stages": evaluation_selectors.case_rating_stages_for_staff(case=case)
+        if StaffRole.CLERK in roles
+        else [],
         **_outputs_context(request, case),
         # The opinions of every department are for the lead department, which decides.
         **(

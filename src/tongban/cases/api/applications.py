@@ -197,6 +197,8 @@ def application_create(
         channel=payload.channel,
         idempotency_key=idempotency_key,
         guidance_id=payload.guidance,
+        window_code=payload.window,
+        ticket_number=payload.ticket,
     )
     return Status(201, _fresh(request, case.pk))
 

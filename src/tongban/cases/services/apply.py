@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import FINAL_STATUSES, CaseStatus
+from tongban.cases.choices import FINAL_STATUSES, CaseStatus, MaterialOrigin
 from tongban.cases.models import Case, CaseMaterial
-from tongban.cases.rules import case_form_schema, is_theme_parent
+from tongban.cases.rules import case_form_schema, is_applicant, is_theme_parent
 from tongban.cases.services import deferral, outputs, themes
 from tongban.cases.services.common import applicant_required, case_lock, status_refused
 from tongban.cases.services.idempotency import (
@@ -33,6 +33,7 @@ from tongban.cases.services.materials import (
 )
 from tongban.cases.services.matter import matter_case_create, matter_case_submit
 from tongban.cases.services.sharing import case_materials_share
+from tongban.cases.services.walk_in import window_clerk_required
 from tongban.catalog.choices import Channel
 from tongban.catalog.forms import form_errors
 from tongban.core.errors import FieldError, ValidationFailed
@@ -56,10 +57,21 @@ def _case_create(
     form: Any,
     channel: str,
     guidance_id: int | None = None,
+    window_code: str | None = None,
+    ticket_number: str | None = None,
 ) -> Case:
+    if channel == Channel.WINDOW:
+        # 前台综合受理: only a center window clerk on duty accepts for a walk-in.
+        window_clerk_required(actor)
     if theme_code:
         return themes.theme_case_create(
-            actor=actor, theme_code=theme_code, applicant=applicant, form=form, channel=channel
+            actor=actor,
+            theme_code=theme_code,
+            applicant=applicant,
+            form=form,
+            channel=channel,
+            window_code=window_code,
+            ticket_number=ticket_number,
         )
     return matter_case_create(
         actor=actor,
@@ -68,6 +80,8 @@ def _case_create(
         form=form,
         channel=channel,
         guidance_id=guidance_id,
+        window_code=window_code,
+        ticket_number=ticket_number,
     )
 
 
@@ -81,11 +95,16 @@ def case_create(
     channel: str = Channel.ONLINE,
     idempotency_key: str | None = None,
     guidance_id: int | None = None,
+    window_code: str | None = None,
+    ticket_number: str | None = None,
 ) -> Case:
     """Create a draft application, filling shareable materials from the exchange (免提交).
 
     The same Idempotency-Key returns the same case.  ``guidance_id`` links an answered
     批前指导/预审 of the caller's (its draft pre-fills the form; it is marked used).
+    ``channel="window"`` is a center window clerk accepting for a walk-in (cases.walk_in):
+    ``applicant`` identifies them, ``window_code`` and ``ticket_number`` (today's ``A012``)
+    are optional.
     """
     key = idempotency_key_check(idempotency_key)
     payload: dict[str, Any] = {
@@ -97,6 +116,8 @@ def case_create(
     }
     if guidance_id is not None:
         payload["guidance"] = guidance_id
+    if window_code or ticket_number:
+        payload["counter"] = [window_code, ticket_number]
     with transaction.atomic():
         case, created = idempotent_run(
             user=actor,
@@ -111,6 +132,8 @@ def case_create(
                 form=form,
                 channel=channel,
                 guidance_id=guidance_id,
+                window_code=window_code,
+                ticket_number=ticket_number,
             ),
         )
     if created:
@@ -176,7 +199,9 @@ def material_upload(
     else:
         raise status_refused(case, _("上传材料"))
     checked = material_file_check(file=file)
-    material = material_store(material, file, checked, now)
+    # Paper brought to the counter and scanned by the clerk (origin 窗口收取).
+    origin = MaterialOrigin.UPLOAD if is_applicant(actor, case) else MaterialOrigin.WINDOW
+    material = material_store(material, file, checked, now, origin=origin)
     if deferred:
         outputs.deferral_material_arrived(case=case, material=material, actor=actor, now=now)
     if is_theme_parent(case):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.choices import CaseStatus
 from tongban.cases.hooks import CaseEvent, case_event
 from tongban.cases.models import Case, TimelineEntry
-from tongban.cases.rules import is_applicant
+from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import Department
 from tongban.core.errors import InvalidStateChange, PermissionDenied
 from tongban.identity.models import User
@@ -68,6 +68,7 @@ def timeline_add(
 
 
 def applicant_required(actor: User, case: Case) -> None:
-    """Refuse anyone but the applicant (or a live agent of the applying enterprise)."""
-    if not is_applicant(actor, case):
+    """Refuse anyone but the applicant (or a live agent of the applying enterprise); a
+    walk-in's case (channel ``window``) also lets a center window clerk on duty act."""
+    if not acts_for_applicant(actor, case):
         raise PermissionDenied(_("只有申请人本人（或企业经办人）可以办理此操作"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,6 +48,26 @@ from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow import engine
 from tongban.workflow.models import ProcessInstance
+
+
+class OutOfProcessHandler(Protocol):
+    """Completes a task kind that lives outside the case's BPMN process (an app above cases)."""
+
+    def __call__(
+        self,
+        *,
+        actor: User,
+        task: Task,
+        decision: str,
+        comment: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> Task: ...
+
+
+#: Task kinds completed outside the process by an app above ``cases``, which fills this in its
+#: ``AppConfig.ready()`` (``evaluation`` for ``evaluation_follow_up``): cases never imports it.
+OUT_OF_PROCESS_HANDLERS: dict[str, OutOfProcessHandler] = {}
 
 #: Decisions whose reason the applicant is legally owed (行政许可法第三十二、三十八条).
 DECISIONS_NEEDING_REASON = (Decision.REJECT, Decision.DENY, Decision.FAIL)
@@ -294,6 +314,16 @@ def task_complete(
         # 先证后查: outside the process, which ended when the certificate was issued.
         return inspection.inspection_complete(
             actor=actor, task=task, decision=decision, comment=comment, now=now
+        )
+    handler = OUT_OF_PROCESS_HANDLERS.get(task.kind)
+    if handler is not None:
+        return handler(
+            actor=actor,
+            task=task,
+            decision=decision,
+            comment=comment,
+            data=dict(data or {}),
+            now=now or timezone.now(),
         )
     joint_review.department_decision_check(task, decision)
     items = supplement_items(case, data) if decision == Decision.REQUEST_SUPPLEMENT else []

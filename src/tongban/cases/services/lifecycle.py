@@ -56,7 +56,10 @@ def case_withdraw(
     if case.status not in WITHDRAWABLE_STATUSES:
         raise status_refused(case, _("撤回"))
     now = now or timezone.now()
-    case.tasks.filter(state=TaskState.OPEN).update(state=TaskState.CANCELLED, updated_at=now)
+    # A bad rating of the acceptance is still followed up after a withdrawal.
+    case.tasks.filter(state=TaskState.OPEN).exclude(kind=TaskKind.EVALUATION_FOLLOW_UP).update(
+        state=TaskState.CANCELLED, updated_at=now
+    )
     case.supplements.filter(state=SupplementState.OPEN).update(
         state=SupplementState.CANCELLED, updated_at=now
     )

@@ -127,7 +127,11 @@ def _refused(field: str, message: str) -> ValidationFailed:
 
 
 def material_store(
-    material: CaseMaterial, file: UploadedFile, checked: CheckedFile, now: datetime
+    material: CaseMaterial,
+    file: UploadedFile,
+    checked: CheckedFile,
+    now: datetime,
+    origin: str = MaterialOrigin.UPLOAD,
 ) -> CaseMaterial:
     """Store a checked upload on its material row; the replaced file is released after commit."""
     old_name = material.file.name if material.file else ""
@@ -136,7 +140,7 @@ def material_store(
     material.sha256 = checked.sha256
     material.original_name = checked.original_name
     material.status = MaterialStatus.PROVIDED
-    material.origin = MaterialOrigin.UPLOAD
+    material.origin = origin
     material.uploaded_at = now
     material.review_note = ""
     # The name passed here is ignored by material_upload_to: only a random name is used.

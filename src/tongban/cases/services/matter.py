@@ -27,9 +27,10 @@ from tongban.cases.services.common import applicant_required, status_refused, ti
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.process import acceptance_deadline_iso, tasks_sync
 from tongban.cases.services.visits import visit_record
+from tongban.cases.services.walk_in import Applicant, matter_window_check, walk_in_applicant
 from tongban.catalog.choices import Channel
 from tongban.catalog.forms import form_errors
-from tongban.catalog.models import Matter, MatterVersion
+from tongban.catalog.models import Matter, MatterVersion, Section
 from tongban.core.errors import FieldError, PermissionDenied, ValidationFailed
 from tongban.counter.services import guidance_for_application, guidance_mark_used
 from tongban.identity import selectors as identity_selectors
@@ -45,9 +46,24 @@ def case_number(case: Case) -> str:
 
 
 def applicant_resolve(
-    actor: User, applicant: Mapping[str, Any] | None
-) -> tuple[str, Person | None, Enterprise | None, str]:
-    """Who applies: the caller as a person, or an enterprise the caller is a live agent of."""
+    actor: User,
+    applicant: Mapping[str, Any] | None,
+    *,
+    channel: str = Channel.ONLINE,
+    section: Section | None = None,
+    window_code: str | None = None,
+    ticket_number: str | None = None,
+) -> Applicant:
+    """Who applies: the caller as a person, or an enterprise the caller is a live agent of;
+    at the counter (channel ``window``), the walk-in the clerk identifies (cases.walk_in)."""
+    if channel == Channel.WINDOW:
+        return walk_in_applicant(
+            actor=actor,
+            applicant=applicant,
+            section=section,
+            window_code=window_code,
+            ticket_number=ticket_number,
+        )
     kind = (applicant or {}).get("type") or ApplicantType.PERSON
     if kind == ApplicantType.PERSON:
         person = Person.objects.filter(user=actor).first()
@@ -56,7 +72,9 @@ def applicant_resolve(
                 _("当前账号尚未实名登记，不能以个人身份申请"),
                 errors=[FieldError(field="applicant", message=_("当前账号没有对应的自然人信息"))],
             )
-        return ApplicantType.PERSON, person, None, person.name
+        return Applicant(
+            user=actor, type=ApplicantType.PERSON, person=person, enterprise=None, name=person.name
+        )
     if kind == ApplicantType.ENTERPRISE:
         uscc = str((applicant or {}).get("uscc") or "").strip().upper()
         if not uscc:
@@ -67,7 +85,13 @@ def applicant_resolve(
         enterprise = Enterprise.objects.filter(uscc=uscc).first()
         if enterprise is None or not identity_selectors.user_is_agent_of(user=actor, uscc=uscc):
             raise PermissionDenied(_("您不是该企业的有效经办人，不能代其申请"))
-        return ApplicantType.ENTERPRISE, None, enterprise, enterprise.name
+        return Applicant(
+            user=actor,
+            type=ApplicantType.ENTERPRISE,
+            person=None,
+            enterprise=enterprise,
+            name=enterprise.name,
+        )
     raise ValidationFailed(
         _("申请人类型无效"),
         errors=[FieldError(field="applicant.type", message=_("只能是 person 或 enterprise"))],
@@ -88,6 +112,8 @@ def matter_for_application(matter_code: str | None, channel: str) -> tuple[Matte
             _("事项不存在或已停止办理"),
             errors=[FieldError(field="matter", message=_("事项不存在或已停止办理"))],
         )
+    if channel == Channel.WINDOW:
+        matter_window_check(matter)
     if channel not in Channel.values or channel not in (matter.channels or []):
         raise ValidationFailed(
             _("该事项不支持此办理渠道"),
@@ -121,10 +147,19 @@ def matter_case_create(
     form: Any,
     channel: str,
     guidance_id: int | None = None,
+    window_code: str | None = None,
+    ticket_number: str | None = None,
 ) -> Case:
     """Create one matter's draft with its materials (the caller holds the transaction)."""
     matter, version = matter_for_application(matter_code, channel)
-    applicant_type, person, enterprise, applicant_name = applicant_resolve(actor, applicant)
+    who = applicant_resolve(
+        actor,
+        applicant,
+        channel=channel,
+        section=matter.section,
+        window_code=window_code,
+        ticket_number=ticket_number,
+    )
     form = {} if form is None else form
     guidance = None
     if guidance_id is not None:
@@ -143,11 +178,7 @@ def matter_case_create(
         matter=matter,
         matter_version=version,
         department=matter.department,
-        applicant_user=actor,
-        applicant_type=applicant_type,
-        applicant_person=person,
-        applicant_enterprise=enterprise,
-        applicant_name=applicant_name,
+        **who.case_fields(),
         channel=channel,
         form_data=form,
         status=CaseStatus.DRAFT,
@@ -170,7 +201,14 @@ def matter_case_create(
     )
     # Materials that data sharing can supply (shared_resource) are filled in by
     # cases.sharing right after this transaction commits (see case_create).
-    timeline_add(case, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
+    timeline_add(
+        case,
+        at=now,
+        action=TimelineAction.CREATED,
+        step=_("创建申请"),
+        actor=actor,
+        comment=who.counter_note(),
+    )
     return case
 
 

@@ -80,6 +80,8 @@ def _subjects() -> dict[str, str]:
         NotificationEvent.ISSUED: _("办件%(case_no)s已出证"),
         NotificationEvent.DEFERRAL_REMINDER: _("办件%(case_no)s容缺材料补交提醒"),
         NotificationEvent.DEFERRAL_OVERDUE: _("办件%(case_no)s容缺材料已逾期"),
+        NotificationEvent.EVALUATION_INVITED: _("请评价办件%(case_no)s的办理服务"),
+        NotificationEvent.EVALUATION_ANSWERED: _("办件%(case_no)s差评的核实整改答复"),
     }
 
 
@@ -117,6 +119,13 @@ def _body(case: Case, event: str, values: dict[str, str]) -> str:
         ),
         NotificationEvent.COMPLETED: _("您申请的“%(matter)s”（办件编号%(case_no)s）已办结。"),
         NotificationEvent.WITHDRAWN: _("您申请的“%(matter)s”（办件编号%(case_no)s）已撤回。"),
+        NotificationEvent.EVALUATION_INVITED: _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）有一个办理环节可以评价，"
+            "欢迎对本次服务作出评价（好差评）："
+        ),
+        NotificationEvent.EVALUATION_ANSWERED: _(
+            "您对“%(matter)s”（办件编号%(case_no)s）的评价已由承办部门核实整改，答复如下："
+        ),
     }
     return bodies[event] % values
 
@@ -157,12 +166,17 @@ def _applicant_phone(case: Case) -> str:
     return person.phone if person is not None else ""
 
 
-def notify_applicant(*, case: Case, event: str) -> list[Notification]:
-    """Queue the applicant's email and SMS about ``event``; they are sent after commit."""
+def notify_applicant(*, case: Case, event: str, detail: str = "") -> list[Notification]:
+    """Queue the applicant's email and SMS about ``event``; they are sent after commit.
+
+    ``detail`` (a link to a page, an answer) is added to the message on a line of its own.
+    """
     if event not in APPLICANT_EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = _texts(case, event)
+        if detail:
+            body = f"{body}\n{detail}"
         sms_text = _("【通办】") + body
     rows: list[Notification] = []
     email = case.applicant_user.email

@@ -24,11 +24,13 @@ from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import (
     PAYMENT_AT_ACCEPT,
     PAYMENT_AT_DECIDE,
+    acts_for_applicant,
     case_certificate_type_code,
     case_deferred_materials,
     case_fee,
     case_payment_step,
     is_applicant,
+    is_theme_parent,
     theme_child_issue_withheld,
 )
 from tongban.cases.services.common import case_lock, status_refused, timeline_add
@@ -340,9 +342,29 @@ def case_pickup_confirm(*, actor: User, case: Case, now: datetime | None = None)
         raise PermissionDenied(_("只有窗口受理岗位可以确认领取"))
     if case.status != CaseStatus.ISSUED or case.delivery_method != DeliveryMethod.PICKUP:
         raise status_refused(case, _("确认领取"))
-    now = now or timezone.now()
-    visit_record(case=case, kind=VisitKind.PICKUP, actor=actor, now=now)
-    _timeline(case, at=now, action=TimelineAction.PICKED_UP, step=_("已领取"), actor=actor)
+    return case_handed_over(case=case, actor=actor, now=now or timezone.now())
+
+
+def case_handed_over(
+    *, case: Case, actor: User, now: datetime, comment: str = "", note: str = ""
+) -> Case:
+    """The licence waiting for pick-up was handed over: one visit, the case completed.
+
+    ``case`` is the caller's locked row, issued for pick-up; ``comment`` (the timeline's)
+    and ``note`` (the visit's) say who collected it.
+    """
+    visit = visit_record(case=case, kind=VisitKind.PICKUP, actor=actor, now=now)
+    if note:
+        visit.note = note[:200]
+        visit.save(update_fields=["note"])
+    _timeline(
+        case,
+        at=now,
+        action=TimelineAction.PICKED_UP,
+        step=_("已领取"),
+        actor=actor,
+        comment=comment,
+    )
     events: list[str] = []
     _complete(case, now=now, events=events)
     _saved_and_told(case, now=now, events=events)
@@ -353,15 +375,25 @@ def _method_label(method: str) -> str:
     return str(DeliveryMethod(method).label)
 
 
+def delivery_post_switchable(case: Case) -> bool:
+    """统一出件: a licence waiting at the output window may still be posted instead (递送)."""
+    return case.status == CaseStatus.ISSUED and case.delivery_method == DeliveryMethod.PICKUP
+
+
 @transaction.atomic
 def case_delivery_choose(
     *, actor: User, case: Case, method: str, address: dict[str, Any] | None = None
 ) -> Case:
-    """The applicant chooses e-certificate only, window pick-up or post (with an address)."""
+    """The applicant chooses e-certificate only, window pick-up or post (with an address).
+
+    At the counter the window clerk records the walk-in's choice; a theme's choice holds
+    for its matters that have not issued yet.
+    """
     case = case_lock(case)
-    if not is_applicant(actor, case):
+    if not acts_for_applicant(actor, case):
         raise PermissionDenied(_("只有申请人本人（或企业经办人）可以选择领证方式"))
-    if case.status not in DELIVERY_CHOOSABLE:
+    switch_to_post = delivery_post_switchable(case) and method == DeliveryMethod.POST
+    if case.status not in DELIVERY_CHOOSABLE and not switch_to_post:
         raise status_refused(case, _("更改领证方式"))
     if method not in DeliveryMethod.values:
         raise ValidationFailed(
@@ -389,6 +421,10 @@ def case_delivery_choose(
     case.delivery_method = method
     case.delivery_address = clean
     case.save(update_fields=["delivery_method", "delivery_address", "updated_at"])
+    if is_theme_parent(case):
+        Case.objects.filter(parent=case, status__in=DELIVERY_CHOOSABLE).update(
+            delivery_method=method, delivery_address=clean
+        )
     comment = _method_label(method)
     if clean:
         comment += _("：%(province)s%(city)s%(district)s") % {
@@ -405,6 +441,8 @@ def case_delivery_choose(
         actor=actor,
         by_applicant=True,
     )
+    if switch_to_post:
+        _ship(case, now=timezone.now())
     return case
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from tongban.cases.choices import TaskKind, TaskState
+from tongban.cases.choices import OUT_OF_PROCESS_TASK_KINDS, TaskKind, TaskState
 from tongban.cases.models import Case, Task
 from tongban.cases.services import joint_review
 from tongban.cases.services.sla import case_acceptance_deadline, case_sla_state
@@ -33,8 +33,8 @@ def task_due(case: Case, kind: str, task: Task | None = None) -> date | None:
 def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
     """Mirror the ready staff tasks of the process as Task rows; cancel rows no longer ready."""
     ready = {t.id: t for t in step.ready}
-    # An inspection (先证后查) comes after the process has ended: it has no process task.
-    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind=TaskKind.INSPECTION):
+    # An inspection (先证后查) or a bad rating's follow-up has no process task.
+    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS):
         if row.engine_task_id not in ready:
             row.state = TaskState.CANCELLED
             row.save(update_fields=["state", "updated_at"])
@@ -70,7 +70,7 @@ def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
 
 def tasks_due_refresh(case: Case) -> None:
     """Give every open task the due date its case's current deadlines imply."""
-    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind=TaskKind.INSPECTION):
+    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS):
         due = task_due(case, row.kind, row)
         if row.due_date != due:
             row.due_date = due

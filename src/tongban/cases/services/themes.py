@@ -85,6 +85,8 @@ def theme_case_create(
     applicant: Mapping[str, Any] | None,
     form: Any,
     channel: str,
+    window_code: str | None = None,
+    ticket_number: str | None = None,
 ) -> Case:
     """Create the parent draft with one child draft per matter; materials are asked once."""
     theme = Theme.objects.filter(code=theme_code, is_active=True).first()
@@ -115,7 +117,14 @@ def theme_case_create(
                     for e in exc.errors
                 ],
             ) from exc
-    applicant_type, person, enterprise, applicant_name = applicant_resolve(actor, applicant)
+    who = applicant_resolve(
+        actor,
+        applicant,
+        channel=channel,
+        section=theme.section,
+        window_code=window_code,
+        ticket_number=ticket_number,
+    )
     form = {} if form is None else form
     schema = theme_form_schema(theme=theme)
     errors = form_errors(schema=schema, form=form, complete=False)
@@ -124,11 +133,7 @@ def theme_case_create(
 
     now = timezone.now()
     common = {
-        "applicant_user": actor,
-        "applicant_type": applicant_type,
-        "applicant_person": person,
-        "applicant_enterprise": enterprise,
-        "applicant_name": applicant_name,
+        **who.case_fields(),
         "channel": channel,
         "status": CaseStatus.DRAFT,
     }
@@ -141,7 +146,14 @@ def theme_case_create(
     )
     parent.case_no = case_number(parent)
     parent.save(update_fields=["case_no"])
-    timeline_add(parent, at=now, action=TimelineAction.CREATED, step=_("创建申请"), actor=actor)
+    timeline_add(
+        parent,
+        at=now,
+        action=TimelineAction.CREATED,
+        step=_("创建申请"),
+        actor=actor,
+        comment=who.counter_note(),
+    )
 
     # A material one matter of the theme produces (e.g. the business licence of
     # company registration) is never asked from the applicant of the theme.

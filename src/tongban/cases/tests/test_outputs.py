@@ -138,8 +138,9 @@ def test_choosing_delivery_after_issue_is_refused(
     outputs.case_delivery_choose(actor=applicant, case=case, method="pickup")
     case = decide(case, clerk, reviewer, approver)
     assert case.status == CaseStatus.ISSUED
+    # Only a switch from the output window to post stays open (cases.output_window tests).
     with pytest.raises(InvalidStateChange):
-        outputs.case_delivery_choose(actor=applicant, case=case, method="post", address=ADDRESS)
+        outputs.case_delivery_choose(actor=applicant, case=case, method="electronic")
     case.refresh_from_db()
     assert case.delivery_method == DeliveryMethod.PICKUP
 
@@ -210,16 +211,32 @@ def test_pickup_of_an_electronic_case_is_refused(
         outputs.case_pickup_confirm(actor=clerk, case=case)
 
 
-def test_a_window_submission_records_one_visit(free_permit: Matter, applicant: User) -> None:
+def _walk_in(applicant: User) -> dict[str, str]:
+    """The applicant as the center window clerk identifies them at the counter."""
+    return {
+        "type": "person",
+        "id_number": applicant.person.id_number,
+        "name": applicant.person.name,
+        "mobile": "13800001234",
+    }
+
+
+def test_a_window_submission_records_one_visit(
+    free_permit: Matter, applicant: User, center_clerk: User
+) -> None:
     case = services.case_create(
-        actor=applicant,
+        actor=center_clerk,
         matter_code=free_permit.code,
+        applicant=_walk_in(applicant),
         form={"project_name": "窗口递交", "discharge_volume": 1},
         channel="window",
     )
+    assert case.applicant_user == applicant
     for code in ("application-form", "pipe-network-map"):
-        services.material_upload(actor=applicant, case=case, requirement_code=code, file=pdf_file())
-    case = services.case_submit(actor=applicant, case=case)
+        services.material_upload(
+            actor=center_clerk, case=case, requirement_code=code, file=pdf_file()
+        )
+    case = services.case_submit(actor=center_clerk, case=case)
     case.refresh_from_db()
     assert case.visit_count == 1
     assert Visit.objects.get(case=case).kind == "window_submission"
@@ -369,9 +386,12 @@ def test_the_case_page_refuses_delivery_changes_after_issue(
     client.force_login(applicant)
     page = client.get(f"/my/cases/{case.pk}/")
     assert page.status_code == 200
-    assert 'id="delivery-form"' not in page.content.decode()
-    assert Certificate.objects.get(case=case).number in page.content.decode()
-    response = client.post(f"/my/cases/{case.pk}/delivery/", {"method": "post", **ADDRESS})
+    # Waiting at the output window, only the switch to post is offered (统一出件).
+    html = page.content.decode()
+    assert 'id="delivery-switch-note"' in html
+    assert 'value="electronic"' not in html
+    assert Certificate.objects.get(case=case).number in html
+    response = client.post(f"/my/cases/{case.pk}/delivery/", {"method": "electronic"})
     assert response.status_code == 422
     case.refresh_from_db()
     assert case.delivery_method == DeliveryMethod.PICKUP
@@ -444,7 +464,12 @@ def test_the_sandbox_parcel_button_exists_only_in_development(
 
 
 def test_the_visit_share_counts_completed_cases_with_at_most_one_visit(
-    free_permit: Matter, applicant: User, clerk: User, reviewer: User, approver: User
+    free_permit: Matter,
+    applicant: User,
+    clerk: User,
+    reviewer: User,
+    approver: User,
+    center_clerk: User,
 ) -> None:
     from tongban.cases.services.visits import matter_visit_shares
 
@@ -453,16 +478,17 @@ def test_the_visit_share_counts_completed_cases_with_at_most_one_visit(
     )
     # A window submission (one visit) and a pick-up (a second one): two visits.
     window = services.case_create(
-        actor=applicant,
+        actor=center_clerk,
         matter_code=free_permit.code,
+        applicant=_walk_in(applicant),
         form={"project_name": "窗口递交", "discharge_volume": 1},
         channel="window",
     )
     for code in ("application-form", "pipe-network-map"):
         services.material_upload(
-            actor=applicant, case=window, requirement_code=code, file=pdf_file()
+            actor=center_clerk, case=window, requirement_code=code, file=pdf_file()
         )
-    window = services.case_submit(actor=applicant, case=window)
+    window = services.case_submit(actor=center_clerk, case=window)
     outputs.case_delivery_choose(actor=applicant, case=window, method="pickup")
     window = decide(window, clerk, reviewer, approver)
     outputs.case_pickup_confirm(actor=clerk, case=window)

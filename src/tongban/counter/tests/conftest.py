@@ -9,6 +9,7 @@ import pytest
 
 from tongban.catalog.models import Department, Matter
 from tongban.catalog.services import matter_upsert, section_upsert
+from tongban.counter.models import CenterSection
 from tongban.identity import services as identity_services
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
@@ -30,7 +31,11 @@ WORKDAY_10AM = dt.datetime(2026, 9, 15, 10, 0, tzinfo=SHANGHAI)
 
 
 def _matter(code: str, params: dict[str, Any]) -> Matter:
-    section_upsert(code="construction", fields={"name": "投资建设"})
+    section = section_upsert(code="construction", fields={"name": "投资建设"})
+    CenterSection.objects.get_or_create(
+        section=section,
+        defaults={"letter": "B", "break_start": dt.time(12, 0), "break_end": dt.time(13, 30)},
+    )
     return matter_upsert(
         code=code,
         fields={

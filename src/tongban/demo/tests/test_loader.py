@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -24,6 +25,9 @@ from tongban.catalog.models import (
 )
 from tongban.catalog.selectors import matter_search
 from tongban.catalog.services import theme_form_schema
+from tongban.counter.choices import WindowKind
+from tongban.counter.models import CenterSection, NegativeListEntry, Window
+from tongban.counter.selectors import center_sections, is_center_window_clerk, windows_staffed_by
 from tongban.demo import loader
 from tongban.demo.accounts import DEMO_PASSWORD, demo_usernames
 from tongban.demo.district import district_read
@@ -33,6 +37,7 @@ from tongban.exchange.models import DataField, DataResource, RegistryRecord
 from tongban.identity.models import Enterprise, Person, User
 from tongban.identity.selectors import user_enterprises, user_roles, user_staff
 from tongban.identity.validators import resident_id_problem, uscc_problem
+from tongban.workflow.calendar import SHANGHAI
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -283,7 +288,7 @@ def test_every_demo_account_exists_with_its_role(loaded: DemoSummary) -> None:
     usernames = demo_usernames(list(DEPARTMENT_CODES))
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
     assert set(users) == set(usernames)
-    assert loaded.accounts == len(usernames) == 4 + 4 * 20
+    assert loaded.accounts == len(usernames) == 4 + 2 + 4 * 20
     for username in usernames:
         assert users[username].check_password(DEMO_PASSWORD), username
     for code in DEPARTMENT_CODES:
@@ -419,3 +424,41 @@ def test_every_matter_reads_completely_in_english(loaded: DemoSummary) -> None:
 
 def test_every_theme_reads_completely_in_english(loaded: DemoSummary) -> None:
     assert [t.code for t in Theme.objects.all() if not (t.name_en and t.summary_en)] == []
+
+
+def test_the_demo_center_opens_two_windows_per_section_with_center_clerk_in_each(
+    loaded: DemoSummary,
+) -> None:
+    workday = dt.date(2026, 9, 15)
+    sections = CenterSection.objects.select_related("section")
+    assert sorted((c.section.code, c.letter) for c in sections) == [
+        ("commerce", "A"),
+        ("construction", "B"),
+        ("general", "F"),
+        ("innovation", "E"),
+        ("realestate", "D"),
+        ("social", "C"),
+    ]
+    assert {(f"{c.opens_at:%H:%M}", f"{c.closes_at:%H:%M}") for c in sections} == {
+        ("09:00", "17:00")
+    }
+    open_now = {
+        s.code: s for s in center_sections(now=dt.datetime(2026, 9, 15, 10, tzinfo=SHANGHAI))
+    }
+    assert all(s.windows >= 2 and s.open_now for s in open_now.values()), open_now
+    clerk = User.objects.get(username="center-clerk")
+    staffed = windows_staffed_by(user=clerk, day=workday)
+    comprehensive = {w.section.code for w in staffed if w.kind == WindowKind.COMPREHENSIVE}
+    assert comprehensive == {c.section.code for c in sections}
+    assert any(w.kind == WindowKind.OUTPUT for w in staffed)
+    assert is_center_window_clerk(user=clerk, day=workday)
+    assert loaded.windows == Window.objects.count() >= 12
+
+
+def test_the_demo_negative_list_names_reasons_and_places(loaded: DemoSummary) -> None:
+    entries = list(NegativeListEntry.objects.select_related("matter"))
+    assert 3 <= len(entries) <= 5
+    for entry in entries:
+        assert entry.reason and entry.reason_en and entry.handled_at and entry.handled_at_en
+    # The matters the CONTRACT names are all handled at the center.
+    assert not {"residence-permit", "property-registration"} & {e.matter.code for e in entries}

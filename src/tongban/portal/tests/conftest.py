@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tongban.catalog import services as catalog
+from tongban.portal.tests.center_fixtures import hall, hall_clock  # noqa: F401 - fixtures
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
 # otherwise refuse to be called from the tests around it.

@@ -11,15 +11,15 @@ from django.utils import translation
 
 from tongban.cases.models import Case
 from tongban.catalog.forms import form_errors
-from tongban.core.errors import FieldError
-from tongban.identity.models import User
-from tongban.portal.jsonschema_form import (
+from tongban.catalog.jsonschema_form import (
     MAX_ROWS,
     form_fields,
     form_names,
     form_parse,
     form_posted,
 )
+from tongban.core.errors import FieldError
+from tongban.identity.models import User
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

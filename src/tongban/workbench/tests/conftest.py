@@ -18,6 +18,8 @@ from tongban.cases.models import Case
 from tongban.catalog import services as catalog
 from tongban.catalog.models import Department
 from tongban.identity.models import User
+from tongban.portal.tests.center_fixtures import hall, hall_clock  # noqa: F401 - fixtures
+from tongban.portal.tests.conftest import catalogue  # noqa: F401 - fixture
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
 # otherwise refuse to be called from the tests around it.

@@ -12,9 +12,9 @@ by the cases service with ``jsonschema``; its field errors (``form.<name>``,
 
 from __future__ import annotations
 
-from tongban.portal.jsonschema_form.parse import form_errors_split, form_parse, form_posted
-from tongban.portal.jsonschema_form.render import form_fields
-from tongban.portal.jsonschema_form.schema import (
+from tongban.catalog.jsonschema_form.parse import form_errors_split, form_parse, form_posted
+from tongban.catalog.jsonschema_form.render import form_fields
+from tongban.catalog.jsonschema_form.schema import (
     MAX_INPUT_LENGTH,
     MAX_ROWS,
     PREFIX,

@@ -8,8 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from tongban.catalog.forms import schema_field_title
-from tongban.core.errors import FieldError
-from tongban.portal.jsonschema_form.schema import (
+from tongban.catalog.jsonschema_form.schema import (
     CHECKED,
     MAX_ROWS,
     SCALARS,
@@ -30,6 +29,7 @@ from tongban.portal.jsonschema_form.schema import (
     table_columns,
     value_display,
 )
+from tongban.core.errors import FieldError
 
 
 def form_fields(

@@ -24,20 +24,22 @@ from tongban.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from tongban.counter import rules
 from tongban.counter.choices import GuidanceKind, GuidanceStatus
-from tongban.counter.models import GuidanceRequest
-from tongban.counter.selectors import guidance_visible_to_applicant
+from tongban.counter.models import CenterSection, GuidanceRequest
+from tongban.counter.selectors.guidance import guidance_visible_to_applicant
+from tongban.counter.services.appointments import appointment_book
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Enterprise, User
-from tongban.workflow.calendar import SHANGHAI, WorkCalendar
+from tongban.workflow.calendar import WorkCalendar
 
 #: Matter process parameters that open the guidance channel, and the kind each offers.
 GUIDANCE_PARAMS = {
     "pre_approval_guidance": GuidanceKind.PRE_APPROVAL,
     "pre_review_channel": GuidanceKind.PRE_REVIEW,
 }
-#: The service center's appointment hours (Asia/Shanghai): mornings and afternoons.
+#: Appointment hours shown on the portal's guidance form (the slots follow each section's hours).
 OPENING_HOURS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 0)))
 #: Roles of the department that may answer a guidance request.
 ANSWERING_ROLES = (StaffRole.REVIEWER, StaffRole.APPROVER)
@@ -83,35 +85,19 @@ def _enterprise_resolve(actor: User, applicant: dict[str, Any] | None) -> Enterp
     return enterprise
 
 
-def appointment_errors(
-    *, appointment_at: datetime, now: datetime, calendar: WorkCalendar | None = None
+def _appointment_errors(
+    *, matter: Matter, appointment_at: datetime, now: datetime
 ) -> list[FieldError]:
-    """Why ``appointment_at`` is not a bookable time: past, not a working day, out of hours."""
-    if timezone.is_naive(appointment_at):
-        appointment_at = appointment_at.replace(tzinfo=SHANGHAI)
-    local = appointment_at.astimezone(SHANGHAI)
-    field = "appointment_at"
-    if appointment_at <= now:
-        return [FieldError(field=field, message=_("预约时间应晚于当前时间"))]
-    calendar = calendar or WorkCalendar()
-    if not calendar.is_working_day(local.date()):
-        return [
-            FieldError(
-                field=field,
-                message=_("%(day)s不是工作日（周末或法定节假日），请另选工作日")
-                % {"day": local.date().isoformat()},
-            )
-        ]
-    moment = local.time()
-    if not any(start <= moment < end for start, end in OPENING_HOURS):
-        hours = "、".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in OPENING_HOURS)
-        return [
-            FieldError(
-                field=field,
-                message=_("预约时间不在办公时间内（%(hours)s）") % {"hours": hours},
-            )
-        ]
-    return []
+    """Why ``appointment_at`` is not the start of a bookable slot of the matter's section."""
+    center = CenterSection.objects.filter(section_id=matter.section_id).first()
+    if center is None:
+        return [FieldError(field="appointment_at", message=_("该事项所在板块未开放预约"))]
+    return [
+        FieldError(field="appointment_at", message=e.message)
+        for e in rules.slot_errors(
+            center=center, start=appointment_at, now=now, calendar=WorkCalendar()
+        )
+    ]
 
 
 def _draft_form_errors(matter: Matter, draft_form: Any) -> list[FieldError]:
@@ -169,12 +155,11 @@ def guidance_request(
     if kind == GuidanceKind.PRE_REVIEW and appointment_at is None:
         errors.append(FieldError(field="appointment_at", message=_("预约预审须选择预约时间")))
     if appointment_at is not None:
-        errors.extend(appointment_errors(appointment_at=appointment_at, now=now))
+        appointment_at = rules.aware(appointment_at)
+        errors.extend(_appointment_errors(matter=matter, appointment_at=appointment_at, now=now))
     if errors:
         raise ValidationFailed(_("指导申请填写有误"), errors=errors)
-    if appointment_at is not None and timezone.is_naive(appointment_at):
-        appointment_at = appointment_at.replace(tzinfo=SHANGHAI)
-    return GuidanceRequest.objects.create(
+    guidance = GuidanceRequest.objects.create(
         kind=kind,
         matter=matter,
         applicant_user=actor,
@@ -183,6 +168,23 @@ def guidance_request(
         draft_form=draft,
         appointment_at=appointment_at,
     )
+    if appointment_at is not None:
+        # The pre-review appointment takes a place in the same slots as every other booking.
+        try:
+            appointment_book(
+                actor=actor,
+                section_code=matter.section.code,
+                matter_code=matter.code,
+                start=appointment_at,
+                guidance_id=guidance.pk,
+                now=now,
+            )
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                exc.detail,
+                errors=[FieldError(field="appointment_at", message=e.message) for e in exc.errors],
+            ) from exc
+    return guidance
 
 
 def _answerer_check(actor: User, guidance: GuidanceRequest) -> None:

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tongban.core.errors import FieldError
-from tongban.portal.jsonschema_form.schema import (
+from tongban.catalog.jsonschema_form.schema import (
     CHECKED,
     MAX_INPUT_LENGTH,
     MAX_ROWS,
@@ -26,6 +25,7 @@ from tongban.portal.jsonschema_form.schema import (
     schema_properties,
     table_columns,
 )
+from tongban.core.errors import FieldError
 
 
 def form_posted(post: Mapping[str, Any]) -> dict[str, Any]:
