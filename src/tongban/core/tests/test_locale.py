@@ -19,11 +19,13 @@ def test_every_message_has_an_english_translation():
 def test_the_compiled_catalogue_matches_the_po_file():
     po = polib.pofile(str(LOCALE / "django.po"))
     mo = polib.mofile(str(LOCALE / "django.mo"))
-    compiled = {e.msgid: (e.msgstr, e.msgstr_plural) for e in mo}
+    # Keyed by context and msgid: pgettext("micro-portal", "手机取号") is another message.
+    compiled = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in mo}
     stale = [
         e.msgid
         for e in po.translated_entries()
-        if e.msgid not in compiled or (e.msgstr and compiled[e.msgid][0] != e.msgstr)
+        if (e.msgctxt, e.msgid) not in compiled
+        or (e.msgstr and compiled[(e.msgctxt, e.msgid)][0] != e.msgstr)
     ]
     assert stale == [], f"django.mo is out of date ({len(stale)}): run make messages"
 
