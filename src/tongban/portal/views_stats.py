@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from tongban.stats import selectors as stats
@@ -40,7 +39,7 @@ def channel_rows(overview: dict[str, Any]) -> list[dict[str, Any]]:
     by_channel = overview.get("cases_by_channel") or {}
     labels = {
         "online": _("网上申报"),
-        "window": pgettext("办件渠道", "窗口受理"),
+        "window": _("线下窗口"),
         "mobile": _("移动端"),
     }
     total = sum(int(by_channel.get(code) or 0) for code in labels)
