@@ -14,7 +14,7 @@ raised so that every booking is a real one. Then it starts ``tongban serve --wor
 
 1. queue: 4 kiosk threads ``POST /api/v1/counter/tickets`` while ``--windows`` clerk threads
    ``POST /counter/windows/{code}/call`` and ``POST /counter/tickets/{number}/finish`` (a 204,
-   nobody waiting, waits 5 ms) — all at once for ``--duration`` seconds; counts tickets issued,
+   nobody waiting, waits 50 ms) — all at once for ``--duration`` seconds; counts tickets issued,
    called and finished, and checks afterwards that no ticket was called twice;
 2. bookings: 8 threads of citizens ``POST /api/v1/appointments`` for the same slot (every one
    waits for the slot's row lock) for ``--duration`` seconds;
@@ -190,7 +190,7 @@ def _clerk(client: Any, tally: Tally, deadline: float, clerk: dict[str, str]) ->
             ticket = client.call("POST", path, step="call", token=clerk["token"], expect=(200, 204))
             if ticket is None:
                 tally.empty_calls += 1
-                time.sleep(0.005)
+                time.sleep(0.05)
                 continue
             tally.called += 1
             tally.numbers.append(ticket["number"])

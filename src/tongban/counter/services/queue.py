@@ -141,18 +141,20 @@ def ticket_issue(
     if source not in TicketSource.values:
         raise _refuse("source", _("取号来源无效"))
     appointment = None
+    holder = None
     if appointment_code:
         appointment = _appointment_check_in(
             code=appointment_code, center=center, user=user, now=now
         )
         source = TicketSource.APPOINTMENT
         matter = matter or appointment.matter
+        holder = appointment.user
     return _ticket_create(
         center=center,
         day_now=now,
         matter=matter,
         source=source,
-        user=user if user is not None else (appointment.user if appointment else None),
+        user=user if user is not None and user.is_authenticated else holder,
         appointment=appointment,
         priority=1 if appointment is not None else 0,
     )

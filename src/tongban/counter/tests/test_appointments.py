@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tongban.catalog.models import Department
+from tongban.catalog.models import Department, Matter
 from tongban.core.errors import (
     Conflict,
     InvalidStateChange,
@@ -16,9 +16,16 @@ from tongban.core.errors import (
 )
 from tongban.core.periodic import registered_periodic
 from tongban.counter import selectors, services
-from tongban.counter.choices import AppointmentStatus
-from tongban.counter.models import Appointment, AppointmentSlot, BookingSuspension, CenterSection
+from tongban.counter.choices import AppointmentStatus, GuidanceKind
+from tongban.counter.models import (
+    Appointment,
+    AppointmentSlot,
+    BookingSuspension,
+    CenterSection,
+    GuidanceRequest,
+)
 from tongban.counter.tasks import appointment_no_shows_sweep
+from tongban.counter.tests.conftest import NOW, WORKDAY_10AM
 from tongban.counter.tests.factories import WORKDAY, at, center_section, section_matter
 from tongban.identity import services as identity_services
 from tongban.identity.models import User
@@ -227,3 +234,38 @@ def test_a_checked_in_or_cancelled_appointment_is_never_a_no_show(
 def test_the_no_show_sweep_is_a_periodic_job(commerce: CenterSection) -> None:
     assert "appointment-no-shows" in {spec.name for spec in registered_periodic()}
     assert appointment_no_shows_sweep() == 0
+
+
+def test_a_pre_review_appointment_takes_a_place_in_the_same_slots(
+    channel: Matter, applicant: User, outsider: User
+) -> None:
+    guidance = services.guidance_request(
+        actor=applicant,
+        matter_code="commercial-performance",
+        kind=GuidanceKind.PRE_REVIEW,
+        description="演出预审",
+        appointment_at=WORKDAY_10AM,
+        now=NOW,
+    )
+    appointment = Appointment.objects.get()
+    assert (appointment.guidance, appointment.user, appointment.matter) == (
+        guidance,
+        applicant,
+        channel,
+    )
+    assert appointment.slot.start == WORKDAY_10AM and appointment.slot.booked == 1
+    left = selectors.slots_for(
+        section_code="construction", matter_code="commercial-performance", day=WORKDAY, now=NOW
+    )
+    assert {s.start: s.left for s in left}[WORKDAY_10AM] == 4
+    AppointmentSlot.objects.update(capacity=1)
+    with pytest.raises(Conflict):
+        services.guidance_request(
+            actor=outsider,
+            matter_code="commercial-performance",
+            kind=GuidanceKind.PRE_REVIEW,
+            description="演出预审",
+            appointment_at=WORKDAY_10AM,
+            now=NOW,
+        )
+    assert GuidanceRequest.objects.count() == 1 and Appointment.objects.count() == 1
