@@ -224,7 +224,7 @@ def test_a_walk_in_takes_a_ticket_and_the_clerk_calls_it(
         expect(page.locator("#ticket-status")).to_contain_text(
             "请到 1号综合窗口 办理", timeout=25_000
         )
-        clerk.get_by_role("button", name="开始办理业务").click()
+        clerk.get_by_role("button", name="开始办理").click()
         clerk.get_by_role("button", name="办结").click()
         expect(clerk.locator("[data-current]")).to_have_text("当前没有正在办理的号。")
         _shot(clerk, "window-2-finished")

@@ -57,7 +57,7 @@ def test_the_home_page_shows_todays_queue_and_hours(client: Client, hall: Hall) 
     assert "工作日 09:00–12:00、13:30–17:00" in page and "工作日 09:00–17:00" in page
     assert "办公中" in page
     assert 'data-section="social"' in page
-    assert "微查询" in page and "微预约" in page and "/m/ticket/" in page
+    assert "微查询" in page and "微预约" in page and "手机取号" in page
 
 
 def test_the_home_page_in_english(client: Client, hall: Hall) -> None:
@@ -65,7 +65,7 @@ def test_the_home_page_in_english(client: Client, hall: Hall) -> None:
     page = html(client.get("/m/"))
     assert "Today's queues" in page and "Business Registration" in page
     assert "Working days 09:00–12:00, 13:30–17:00" in page
-    assert "Case status" in page and "Take a ticket" in page
+    assert "Case status" in page and "Ticket by phone" in page
 
 
 def test_the_home_page_finds_guides(client: Client, hall: Hall) -> None:
@@ -304,7 +304,7 @@ def test_a_signed_in_person_takes_a_ticket_on_the_phone(
     client: Client, hall: Hall, applicant: User
 ) -> None:
     sign_in(client, applicant)
-    assert "办公时间内可在手机上取号" in html(client.get("/m/ticket/"))
+    assert "手机取号" in html(client.get("/m/ticket/"))
     response = client.post("/m/ticket/", {"section": "social", "matter": "residence-permit"})
     assert response.status_code == 302 and response["Location"] == "/center/tickets/B001/"
     ticket = Ticket.objects.get()
