@@ -107,6 +107,9 @@ SLOW_SHARE = 0.07
 #: Of the cases whose licence has a paper copy: posted, picked up at the window (else e-only).
 POST_SHARE = 0.25
 PICKUP_SHARE = 0.30
+#: 前台综合受理: minutes a walk-in waits from taking a ticket to its call, and at the window.
+WINDOW_WAIT_MINUTES = (2.0, 25.0)
+WINDOW_SERVICE_MINUTES = (6.0, 20.0)
 #: Applicants who rate a stage they were invited to rate (好差评), and bad ratings among them.
 RATING_SHARE = 0.6
 BAD_RATING_SHARE = 0.05

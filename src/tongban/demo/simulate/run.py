@@ -4,9 +4,10 @@ Every application is planned up front from the seed (what, who, which channel, w
 it ends); then one event loop walks simulated time in order.  Each event is one step a
 person takes — an applicant submits, a clerk accepts, a reviewer passes, an approver
 decides or extends, an applicant answers a supplement request, pays, delivers a deferred
-material, a courier scans a parcel, a clerk hands a licence over, the SLA sweep runs before
-each working day — and calls the service that step calls in production, with ``now=`` the
-simulated moment.  Nothing is inserted directly.
+material, a courier scans a parcel, a clerk of the output window hands a licence over, the SLA
+sweep runs before each working day — and calls the service that step calls in production, with
+``now=`` the simulated moment.  A walk-in takes a ticket at the center, and a center clerk calls
+it and accepts the application for them.  Nothing is inserted directly.
 
 The same seed, period and catalogue give the same cases on a fresh database: every draw
 comes from a random generator seeded per application, and events run in (moment, order)
@@ -22,7 +23,7 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -41,11 +42,15 @@ from tongban.cases.choices import (
     TaskKind,
     TaskState,
 )
-from tongban.cases.models import Case, CaseMaterial, SupplementRequest, Task
+from tongban.cases.models import Case, CaseMaterial, SupplementRequest, Task, Visit, VisitKind
+from tongban.cases.services.output_window import output_hand_over
 from tongban.cases.services.sweep import sla_sweep
 from tongban.catalog.models import Department, Matter, Theme
 from tongban.catalog.services.themes import theme_form_schema
-from tongban.core.errors import DomainError
+from tongban.core.errors import DomainError, InvalidStateChange
+from tongban.counter.choices import TicketStatus, WindowKind
+from tongban.counter.models import NegativeListEntry, WindowAssignment
+from tongban.counter.services import ticket_call_next, ticket_finish, ticket_issue, ticket_start
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.delivery.models import DeliveryOrder
 from tongban.delivery.services import delivery_advance
@@ -74,6 +79,8 @@ logger = logging.getLogger(__name__)
 PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 #: What the SLA sweep is run at, before each working day opens.
 SWEEP_AT = dt.time(8, 30)
+#: The last call of a ticket at the windows (the doors shut at 17:00).
+LAST_CALL = dt.time(16, 50)
 
 REJECT_REASON = "申请人不符合受理条件：申请事项不属于本部门职权范围"
 DENY_REASON = "经审查，申请不符合法定条件，依法不予许可"
@@ -105,6 +112,8 @@ class Target:
     theme: Theme | None
     matters: tuple[Matter, ...]
     channels: tuple[str, ...]
+    #: The center's section whose queue a walk-in joins (板块).
+    section_code: str
     audience: str
     schema: dict[str, Any]
     weight: float
@@ -163,6 +172,16 @@ class Track:
     invitations: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class WalkIn:
+    """A walk-in at the window: the clerk who called their ticket, where, and when."""
+
+    clerk: User
+    window: str
+    number: str
+    at: dt.datetime
+
+
 @dataclass
 class SimulationResult:
     applications: int
@@ -184,7 +203,9 @@ class SimulationResult:
 def targets_load() -> list[Target]:
     """Every active matter and theme of the catalogue with its weight in a district year."""
     out: list[Target] = []
-    for matter in Matter.objects.filter(is_active=True).order_by("code"):
+    # 不进驻中心: a matter on the negative list is not taken at the center's windows.
+    outside = set(NegativeListEntry.objects.values_list("matter_id", flat=True))
+    for matter in Matter.objects.filter(is_active=True).select_related("section").order_by("code"):
         version = matter.versions.order_by("-version").first()
         if version is None:
             continue
@@ -194,13 +215,14 @@ def targets_load() -> list[Target]:
                 code=matter.code,
                 theme=None,
                 matters=(matter,),
-                channels=tuple(matter.channels or ()),
+                channels=_channels(matter.channels or (), outside={matter.pk} & outside),
+                section_code=matter.section.code,
                 audience=matter.audience,
                 schema=dict(guide.get("form_schema") or {}),
                 weight=mix.WEIGHTS.get(matter.code, mix.DEFAULT_WEIGHT),
             )
         )
-    for theme in Theme.objects.filter(is_active=True).order_by("code"):
+    for theme in Theme.objects.filter(is_active=True).select_related("section").order_by("code"):
         links = list(theme.theme_matters.select_related("matter").order_by("stage", "order"))
         if not links:
             continue
@@ -212,7 +234,11 @@ def targets_load() -> list[Target]:
                 code=theme.code,
                 theme=theme,
                 matters=matters,
-                channels=tuple(c for c in ("online", "window", "mobile") if c in channels),
+                channels=_channels(
+                    [c for c in ("online", "window", "mobile") if c in channels],
+                    outside={m.pk for m in matters} & outside,
+                ),
+                section_code=theme.section.code,
                 audience="enterprise" if audiences == {"enterprise"} else "both",
                 schema=theme_form_schema(theme=theme),
                 weight=mix.WEIGHTS.get(f"theme:{theme.code}", mix.DEFAULT_WEIGHT),
@@ -232,6 +258,10 @@ class Simulation:
         self.queue: list[tuple[dt.datetime, int, str, Any]] = []
         self.order = itertools.count()
         self.staff: dict[tuple[int, str], User] = {}
+        #: Section code → its comprehensive windows with the clerk standing at each (叫号受理).
+        self.counters: dict[str, list[tuple[str, User]]] = {}
+        #: The clerks of the output window (统一出件).
+        self.output_clerks: list[User] = []
         self.errors: Counter[str] = Counter()
         self.submitted = 0
         self.gateway: Gateway | None = None
@@ -336,7 +366,8 @@ class Simulation:
             people=max(40, options.cases // 3),
             firms=max(20, options.cases // 6),
         )
-        targets = targets_load()
+        self._center_load()
+        targets = self._targets_at_center(targets_load())
         plans = self.plans_draw(targets, population)
         for plan in plans:
             self.at(plan.at, "apply", plan)
@@ -373,6 +404,32 @@ class Simulation:
             bar.finish()
         return _result(self, first_case=first_case, applications=len(plans), seconds=elapsed)
 
+    def _center_load(self) -> None:
+        """The center's standing rota: who calls tickets at which window, who hands over."""
+        rota = (
+            WindowAssignment.objects.filter(date__isnull=True, window__is_active=True)
+            .select_related("window__section", "clerk")
+            .order_by("window__order", "window__code", "clerk__username")
+        )
+        for row in rota:
+            if row.window.kind == WindowKind.COMPREHENSIVE:
+                counters = self.counters.setdefault(row.window.section.code, [])
+                counters.append((row.window.code, row.clerk))
+            elif row.window.kind == WindowKind.OUTPUT and row.clerk not in self.output_clerks:
+                self.output_clerks.append(row.clerk)
+
+    def _targets_at_center(self, targets: list[Target]) -> list[Target]:
+        """No window channel where the section has no staffed comprehensive window."""
+        out = []
+        for target in targets:
+            if "window" in target.channels and target.section_code not in self.counters:
+                target = replace(
+                    target, channels=tuple(c for c in target.channels if c != "window")
+                )
+            if target.channels:
+                out.append(target)
+        return out
+
     # --- the applicant ---------------------------------------------------------------------
 
     def apply(self, plan: Plan) -> None:
@@ -393,12 +450,19 @@ class Simulation:
             other_id_number=person.id_number,
         )
         form = form_fill(target.schema, who=who, today=day, rng=rng)
-        applicant = (
-            {"type": "enterprise", "uscc": firm.enterprise.uscc}
-            if firm is not None
-            else {"type": "person"}
-        )
-        actor = plan.person.user
+        actor, at = plan.person.user, plan.at
+        counter: WalkIn | None = None
+        if plan.channel == "window":
+            # 前台综合受理: the walk-in takes a ticket, a center clerk calls it and accepts
+            # the application for them, uploads the paper scans and submits.
+            counter = self._ticket_called(plan)
+            actor, at = counter.clerk, counter.at
+            self.clock.at = at
+            applicant = _walk_in_identity(plan)
+        elif firm is not None:
+            applicant = {"type": "enterprise", "uscc": firm.enterprise.uscc}
+        else:
+            applicant = {"type": "person"}
         self.submitted += 1
         case = case_services.case_create(
             actor=actor,
@@ -407,10 +471,12 @@ class Simulation:
             applicant=applicant,
             form=form,
             channel=plan.channel,
+            window_code=counter.window if counter is not None else None,
+            ticket_number=counter.number if counter is not None else None,
         )
         track = Track(plan=plan, case_id=case.pk)
         with transaction.atomic():
-            deferred = self._materials_provide(case, plan, actor)
+            deferred = self._materials_provide(case, plan, actor, at)
             if plan.delivery != DeliveryMethod.ELECTRONIC:
                 case_services.case_delivery_choose(
                     actor=actor,
@@ -424,9 +490,9 @@ class Simulation:
                     case_services.case_submit(
                         actor=actor,
                         case=case,
-                        now=plan.at,
+                        now=at,
                         deferred=[
-                            {"requirement": m.requirement_code, "until": self._until(plan.at)}
+                            {"requirement": m.requirement_code, "until": self._until(at)}
                             for m in deferred
                         ]
                         or None,
@@ -438,10 +504,12 @@ class Simulation:
                 # 容缺 refused (the applicant's credit, say): they upload it and submit again.
                 self.errors["apply: deferral refused, uploaded instead"] += 1
                 for material in deferred:
-                    self._upload(case, material.requirement_code, actor, plan.at)
-                case_services.case_submit(
-                    actor=actor, case=case, now=plan.at, commitment=commitment
-                )
+                    self._upload(case, material.requirement_code, actor, at)
+                case_services.case_submit(actor=actor, case=case, now=at, commitment=commitment)
+        if counter is not None:
+            # 办结: the clerk closes the ticket once the walk-in has their receipt.
+            served = dt.timedelta(minutes=rng.uniform(*mix.WINDOW_SERVICE_MINUTES))
+            ticket_finish(actor=counter.clerk, number=counter.number, now=at + served)
         if plan.outcome == "withdraw":
             self.follow_at(track, "withdraw", self.hours.later(plan.at, rng.uniform(0.1, 1.0)))
         self.follow(track)
@@ -450,7 +518,29 @@ class Simulation:
         day = at.astimezone(SHANGHAI).date()
         return self.hours.calendar.add_working_days(day, 8).due_date.isoformat()
 
-    def _materials_provide(self, case: Case, plan: Plan, actor: User) -> list[CaseMaterial]:
+    def _ticket_called(self, plan: Plan) -> WalkIn:
+        """取号 at the matter's section, then a center clerk calls it at a window and starts."""
+        rng, target = plan.rng, plan.target
+        window, clerk = rng.choice(self.counters[target.section_code])
+        ticket = ticket_issue(
+            section_code=target.section_code,
+            matter_code=None if target.is_theme else target.code,
+            now=plan.at,
+        )
+        # The wait, cut short near closing: who took a ticket is called before the doors shut.
+        last_call = dt.datetime.combine(plan.at.astimezone(SHANGHAI).date(), LAST_CALL, SHANGHAI)
+        waited = dt.timedelta(minutes=rng.uniform(*mix.WINDOW_WAIT_MINUTES))
+        called_at = max(plan.at, min(plan.at + waited, last_call))
+        called = ticket_call_next(actor=clerk, window_code=window, now=called_at)
+        if called is None or called.pk != ticket.pk:
+            # Someone else's ticket (the center in use on a simulated day): leave it to them.
+            raise InvalidStateChange(f"walk-in: window {window} called another ticket")
+        ticket_start(actor=clerk, number=ticket.number, now=called_at)
+        return WalkIn(clerk=clerk, window=window, number=ticket.number, at=called_at)
+
+    def _materials_provide(
+        self, case: Case, plan: Plan, actor: User, at: dt.datetime
+    ) -> list[CaseMaterial]:
         """Upload every required material not shared; returns the ones deferred instead."""
         missing = [
             m
@@ -464,7 +554,7 @@ class Simulation:
                 deferred = [deferrable[0]]
         for material in missing:
             if material not in deferred:
-                self._upload(case, material.requirement_code, actor, plan.at)
+                self._upload(case, material.requirement_code, actor, at)
         return deferred
 
     def _upload(self, case: Case, code: str, actor: User, at: dt.datetime) -> None:
@@ -601,14 +691,26 @@ class Simulation:
         )
 
     def pickup(self, track: Track) -> None:
+        """统一出件: the applicant (or the enterprise's agent) collects at the output window."""
+        plan = track.plan
         with transaction.atomic():
             for case in Case.objects.filter(
                 self._family_q(track),
                 status=CaseStatus.ISSUED,
                 delivery_method=DeliveryMethod.PICKUP,
             ).select_related("department"):
-                clerk = self._staff(case.department, "clerk")
-                case_services.case_pickup_confirm(actor=clerk, case=case, now=self.clock.at)
+                if not self.output_clerks:
+                    # A center without an output window: the department's clerk hands over.
+                    clerk = self._staff(case.department, "clerk")
+                    case_services.case_pickup_confirm(actor=clerk, case=case, now=self.clock.at)
+                    continue
+                output_hand_over(
+                    actor=plan.rng.choice(self.output_clerks),
+                    case=case,
+                    id_number=plan.person.person.id_number,
+                    signed=True,
+                    now=self.clock.at,
+                )
         self.follow(track)
 
     def parcel(self, track: Track) -> None:
@@ -713,13 +815,13 @@ class Simulation:
         bad = rng.random() < mix.BAD_RATING_SHARE
         score = rng.choice((1, 2)) if bad else rng.choice((3, 4, 4, 5, 5, 5, 5))
         comment = rng.choice(BAD_COMMENTS if bad else GOOD_COMMENTS)
-        case = Case.objects.select_related("department").get(pk=track.case_id)
+        case = Case.objects.select_related("department", "window_clerk").get(pk=track.case_id)
         if Evaluation.objects.filter(case=case, stage=stage).exists():
             return
         if plan.channel == "window":
-            request = rating_request_open(
-                actor=self._staff(case.department, "clerk"), case=case, stage=stage, now=now
-            )
+            # On the counter device: the center clerk who accepted it hands the rating over.
+            clerk = case.window_clerk or self._staff(case.department, "clerk")
+            request = rating_request_open(actor=clerk, case=case, stage=stage, now=now)
             rating_request_rate(token=request.token, score=score, comment=comment, now=now)
         else:
             evaluation_create(
@@ -763,6 +865,11 @@ def track_days(legal: int) -> int:
     return max(2, legal // 3)
 
 
+def _channels(channels: Any, *, outside: set[int]) -> tuple[str, ...]:
+    """The channels the simulator uses: no window for a matter handled outside the center."""
+    return tuple(c for c in channels if not (c == "window" and outside))
+
+
 def _channel_draw(target: Target, rng: random.Random) -> str:
     shares = [(c, mix.CHANNEL_SHARES.get(c, 0.0)) for c in target.channels]
     total = sum(s for _c, s in shares)
@@ -774,6 +881,16 @@ def _channel_draw(target: Target, rng: random.Random) -> str:
         if pick < 0:
             return channel
     return shares[-1][0]
+
+
+def _walk_in_identity(plan: Plan) -> dict[str, Any]:
+    """What the walk-in shows the clerk: their ID card, or the licence and the agent's ID."""
+    person = plan.person.person
+    who = {"id_number": person.id_number, "name": person.name, "mobile": person.phone}
+    if plan.firm is None:
+        return {"type": "person", **who}
+    firm = plan.firm.enterprise
+    return {"type": "enterprise", "uscc": firm.uscc, "name": firm.name, "agent": who}
 
 
 def _pdf() -> SimpleUploadedFile:
@@ -835,6 +952,10 @@ def _result(
         "pickups": cases.filter(
             delivery_method=DeliveryMethod.PICKUP, status=CaseStatus.COMPLETED
         ).count(),
+        "output_window_hand_overs": Visit.objects.filter(
+            case__pk__gt=first_case, kind=VisitKind.PICKUP, recorded_by__in=sim.output_clerks
+        ).count(),
+        "window_tickets_served": cases.filter(ticket__status=TicketStatus.DONE).count(),
         "ratings": Evaluation.objects.filter(case__pk__gt=first_case).count(),
         "bad_ratings": Evaluation.objects.filter(case__pk__gt=first_case, score__lte=2).count(),
         "bad_ratings_answered": Evaluation.objects.filter(

@@ -14,9 +14,11 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import override_settings
 
-from tongban.cases.choices import CaseStatus
-from tongban.cases.models import Case, SupplementRequest, Visit
+from tongban.cases.choices import CaseStatus, TimelineAction
+from tongban.cases.models import Case, SupplementRequest, Visit, VisitKind
 from tongban.catalog.forms import form_errors
+from tongban.counter.choices import TicketStatus, WindowKind
+from tongban.counter.models import Ticket, WindowAssignment
 from tongban.delivery.choices import DeliveryStatus
 from tongban.delivery.models import DeliveryOrder
 from tongban.demo.loader import DemoSummary, demo_load
@@ -78,6 +80,49 @@ def test_a_small_run_has_cases_in_every_channel(small_year: str) -> None:
     assert channels == {"online", "window", "mobile"}
     # A window application is a visit to the center (最多跑一次 counts it).
     assert Visit.objects.filter(case__channel="window").exists()
+
+
+def test_walk_ins_take_a_ticket_that_a_center_clerk_calls_accepts_and_finishes(
+    small_year: str,
+) -> None:
+    walk_ins = _simulated().filter(parent__isnull=True, channel="window")
+    assert walk_ins.exists()
+    assert walk_ins.filter(theme__isnull=False).exists()
+    for case in walk_ins.select_related("ticket", "window", "window_clerk", "matter", "theme"):
+        ticket = case.ticket
+        assert ticket is not None, case.number
+        # The walk-in queued at the section of the matter (a theme: its own section).
+        section_id = case.theme.section_id if case.theme else case.matter.section_id
+        assert (ticket.section_id, case.window.section_id) == (section_id, section_id)
+        assert ticket.status == TicketStatus.DONE
+        assert ticket.issued_at <= ticket.called_at <= ticket.started_at < ticket.finished_at
+        # Called at a comprehensive window by the center clerk who accepted the application.
+        assert (ticket.window_id, ticket.clerk_id) == (case.window_id, case.window_clerk_id)
+        assert case.window.kind == WindowKind.COMPREHENSIVE
+        assert case.window_clerk.username in ("center-clerk", "center-clerk2")
+        assert case.applicant_user.username.startswith("sim-p-")
+        assert case.submitted_at == ticket.called_at
+        assert ticket.day == ticket.called_at.astimezone(SHANGHAI).date()
+    # Nobody is left waiting in the simulated queues.
+    tickets = Ticket.objects.filter(pk__in=walk_ins.values("ticket_id"))
+    assert not tickets.exclude(status=TicketStatus.DONE).exists()
+
+
+def test_pick_ups_are_handed_over_at_the_output_window(small_year: str) -> None:
+    picked_up = _simulated().filter(delivery_method="pickup", status=CaseStatus.COMPLETED)
+    assert picked_up.filter(channel="window").exists()
+    assert picked_up.exclude(channel="window").exists()
+    output_clerks = set(
+        WindowAssignment.objects.filter(window__kind=WindowKind.OUTPUT).values_list(
+            "clerk_id", flat=True
+        )
+    )
+    for case in picked_up:
+        visit = Visit.objects.get(case=case, kind=VisitKind.PICKUP)
+        assert visit.recorded_by_id in output_clerks
+        handed = case.timeline.get(action=TimelineAction.PICKED_UP)
+        # The hand-over names who collected it and that they signed (the old pick-up did not).
+        assert handed.actor_id == visit.recorded_by_id and handed.comment
 
 
 def test_a_small_run_spreads_statuses_from_open_to_completed_and_refused(small_year: str) -> None:
@@ -166,6 +211,8 @@ def test_the_same_seed_gives_the_same_figures(district: DemoSummary) -> None:
 
     first = figures()
     assert sum(first[0].values()) == 8
+    # Walk-ins included: their tickets are numbered and called the same way on every run.
+    assert first[2]["window"] > 0 and first[3]["window_tickets_served"] > 0
     assert figures() == first
 
 
