@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.catalog.models import Matter, Section
+from tongban.catalog.models import Matter, Section, localized
 from tongban.core.errors import FieldError, ValidationFailed
 from tongban.counter.models import CenterSection, NegativeListEntry
 from tongban.workflow.calendar import SHANGHAI, WorkCalendar
@@ -191,11 +191,21 @@ def section_matter_get(section: Section, matter_code: str | None) -> Matter | No
                 FieldError(field="matter", message=_("该板块没有此事项：%(code)s") % {"code": code})
             ],
         )
-    entry = NegativeListEntry.objects.filter(matter=matter).first()
-    if entry is not None:
-        message = _("该事项不进驻中心，请到%(place)s办理") % {"place": entry.handled_at}
-        raise ValidationFailed(message, errors=[FieldError(field="matter", message=message)])
+    negative_list_check(matter)
     return matter
+
+
+def negative_list_check(matter: Matter) -> None:
+    """Refuse at the center a matter on the negative list (不进驻中心), naming where it is done."""
+    entry = NegativeListEntry.objects.filter(matter=matter).first()
+    if entry is None:
+        return
+    message = _("“%(matter)s”不进驻中心（%(reason)s），请到%(where)s办理") % {
+        "matter": localized(matter, "name"),
+        "reason": localized(entry, "reason"),
+        "where": localized(entry, "handled_at"),
+    }
+    raise ValidationFailed(message, errors=[FieldError(field="matter", message=message)])
 
 
 def matter_has_own_slots(matter: Matter | None) -> bool:

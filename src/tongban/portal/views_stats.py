@@ -7,31 +7,15 @@ Every chart's numbers are also in a table on the page.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tongban.stats import selectors as stats
-from tongban.workflow.calendar import SHANGHAI
-
-
-def as_of_label(value: Any) -> str:
-    """The overview's ``as_of`` (datetime or ISO text) as Shanghai local time."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = value.astimezone(SHANGHAI)
-        return value.strftime("%Y-%m-%d %H:%M")
-    return str(value or "")
+from tongban.stats.charts import as_of_label, chart
 
 
 def channel_rows(overview: dict[str, Any]) -> list[dict[str, Any]]:
@@ -52,17 +36,6 @@ def channel_rows(overview: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for code, label in labels.items()
     ]
-
-
-def chart(
-    kind: str,
-    categories: list[str],
-    series: list[dict[str, Any]],
-    unit: str = "count",
-    **extra: Any,
-) -> dict[str, Any]:
-    """One chart spec for dashboard.js (see the comment at the top of that file)."""
-    return {"type": kind, "categories": categories, "series": series, "unit": unit, **extra}
 
 
 def department_series(departments: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,13 +9,11 @@ to its case page when the reader may open it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -26,33 +24,13 @@ from tongban.catalog.models import localized
 from tongban.core.errors import DomainError
 from tongban.identity.choices import StaffRole
 from tongban.stats import selectors as stats
+from tongban.stats.charts import as_of_label, chart
 from tongban.workbench.forms import StatsFilterForm
 from tongban.workbench.views import STATS_ROLES, StaffRequest, staff_context, staff_required
-from tongban.workflow.calendar import SHANGHAI
 
 #: Rows of the slowest matters and of the overdue cases to chase.
 SLOWEST_MATTERS = 20
 OVERDUE_CASES = 50
-
-
-def _chart(
-    kind: str, categories: list[str], series: list[dict[str, Any]], **extra: Any
-) -> dict[str, Any]:
-    """One chart spec for dashboard.js (see the comment at the top of that file)."""
-    return {"type": kind, "categories": categories, "series": series, "unit": "count", **extra}
-
-
-def _as_of(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        return (value.astimezone(SHANGHAI) if timezone.is_aware(value) else value).strftime(
-            "%Y-%m-%d %H:%M"
-        )
-    return str(value or "")
 
 
 def _messages(form: StatsFilterForm, exc: DomainError) -> list[str]:
@@ -159,7 +137,7 @@ def _figures(
     themes = stats.themes(period=period)
     departments = stats.departments(period=period) if department is None else []
     charts = {
-        "trend": _chart(
+        "trend": chart(
             "bar",
             [row["month"] for row in trend],
             [
@@ -173,7 +151,7 @@ def _figures(
             ],
             unit2="days",
         ),
-        "matters": _chart(
+        "matters": chart(
             "bar",
             [row["name"] for row in slowest],
             [
@@ -184,12 +162,12 @@ def _figures(
             unit="days",
             horizontal=True,
         ),
-        "funnel": _chart(
+        "funnel": chart(
             "funnel",
             [row["label"] for row in funnel],
             [{"name": _("开办企业"), "data": [row["count"] for row in funnel]}],
         ),
-        "themes": _chart(
+        "themes": chart(
             "bar",
             [row["name"] for row in themes],
             [
@@ -204,7 +182,7 @@ def _figures(
     }
     return {
         "overview": overview,
-        "as_of": _as_of(overview["as_of"]),
+        "as_of": as_of_label(overview["as_of"]),
         "trend": trend,
         "matters": matters,
         "overdue": overdue,

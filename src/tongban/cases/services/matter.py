@@ -27,11 +27,12 @@ from tongban.cases.services.common import applicant_required, status_refused, ti
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.process import acceptance_deadline_iso, tasks_sync
 from tongban.cases.services.visits import visit_record
-from tongban.cases.services.walk_in import Applicant, matter_window_check, walk_in_applicant
+from tongban.cases.services.walk_in import Applicant, walk_in_applicant
 from tongban.catalog.choices import Channel
 from tongban.catalog.forms import form_errors
 from tongban.catalog.models import Matter, MatterVersion, Section
 from tongban.core.errors import FieldError, PermissionDenied, ValidationFailed
+from tongban.counter.rules import negative_list_check
 from tongban.counter.services import guidance_for_application, guidance_mark_used
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.models import Enterprise, Person, User
@@ -113,7 +114,7 @@ def matter_for_application(matter_code: str | None, channel: str) -> tuple[Matte
             errors=[FieldError(field="matter", message=_("事项不存在或已停止办理"))],
         )
     if channel == Channel.WINDOW:
-        matter_window_check(matter)
+        negative_list_check(matter)
     if channel not in Channel.values or channel not in (matter.channels or []):
         raise ValidationFailed(
             _("该事项不支持此办理渠道"),

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import ApplicantType
-from tongban.catalog.models import Matter, Section, localized
+from tongban.catalog.models import Section, localized
 from tongban.core.errors import FieldError, PermissionDenied, ValidationFailed
-from tongban.counter.models import NegativeListEntry, Ticket, Window
+from tongban.counter.models import Ticket, Window
 from tongban.counter.selectors import is_center_window_clerk, windows_staffed_by
 from tongban.identity import services as identity_services
 from tongban.identity.masking import mask_id_number, mask_name
@@ -88,19 +88,6 @@ def window_clerk_required(actor: User) -> None:
     """Refuse a window application by anyone but a center window clerk on duty today."""
     if not is_center_window_clerk(user=actor):
         raise PermissionDenied(_("只有今日在岗的中心综合窗口工作人员可以受理窗口申请"))
-
-
-def matter_window_check(matter: Matter) -> None:
-    """Refuse at the center a matter on the negative list (不进驻中心), naming where it is done."""
-    entry = NegativeListEntry.objects.filter(matter=matter).first()
-    if entry is None:
-        return
-    message = _("“%(matter)s”不进驻中心（%(reason)s），请到%(where)s办理") % {
-        "matter": localized(matter, "name"),
-        "reason": localized(entry, "reason"),
-        "where": localized(entry, "handled_at"),
-    }
-    raise ValidationFailed(message, errors=[FieldError(field="matter", message=message)])
 
 
 def _text(value: Any) -> str:
