@@ -128,11 +128,16 @@ def process_definition_get(name: str) -> ProcessDefinition:
     if definition is not None:
         return definition
     spec, subprocess_specs = bpmn_parse(name=name, source=source)
+    # A file in the release is reviewed code: it is published the moment it is first seen.
+    last = ProcessDefinition.objects.filter(name=name).order_by("-version").first()
     definition, _created = ProcessDefinition.objects.get_or_create(
         digest=digest,
         defaults={
             "name": name,
             "source_file": str(path.relative_to(PROCESS_DIR.parent)),
+            "source": source.decode(),
+            "version": (last.version + 1) if last else 1,
+            "published_at": timezone.now(),
             "spec": {
                 "spec": _registry.convert(spec),
                 "subprocess_specs": _workflow_converter.mapping_to_dict(subprocess_specs),

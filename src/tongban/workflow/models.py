@@ -64,15 +64,26 @@ class ProcessDefinition(models.Model):
     source_file = models.CharField(_("文件"), max_length=200)
     #: The serialized SpiffWorkflow spec (and subprocess specs).
     spec = models.JSONField()
+    #: The BPMN XML this spec was parsed from (what the diagram viewer draws).
+    source = models.TextField(_("源文件"), blank=True)
+    #: 1, 2, 3 … per process name, in the order the versions were stored.
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    #: When this version became the one new cases start on (None: never published).
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name", "-created_at"]
+        ordering = ["name", "-version"]
         verbose_name = _("流程定义")
         verbose_name_plural = _("流程定义")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version"], name="workflow_processdefinition_name_version"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.digest[:8]})"
+        return f"{self.name} v{self.version} ({self.digest[:8]})"
 
 
 class ProcessInstanceManager(models.Manager["ProcessInstance"]):
