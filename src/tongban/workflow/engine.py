@@ -39,6 +39,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -51,7 +52,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
-from tongban.workflow.models import ProcessDefinition, ProcessInstance
+from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
 
 PROCESS_DIR = Path(__file__).resolve().parent.parent / "processes"
 
@@ -312,12 +313,86 @@ def _save(
     )
     if updated == 0:
         raise Conflict(_("办件已被他人处理，请刷新后重试"))
+    _visits_record(instance, workflow, instance.state)
     instance.state = state
     instance.version += 1
     instance.completed = completed
     instance.end_event = end_event
     instance.next_timer_at = next_timer_at
     instance.updated_at = now
+
+
+# --- the recorded path (NodeVisit) -------------------------------------------------------------
+
+#: States in which a task has been reached: waiting on a timer or message, ready, running, done.
+_REACHED = (
+    TaskState.WAITING | TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
+)
+_LEFT = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def _node_task(task: Any) -> bool:
+    """A task that stands for a BPMN node a case passes (not an engine-internal one).
+
+    The parent of a multi-instance node's instances is left out: its instances are the visits.
+    """
+    spec = task.task_spec
+    return bool(getattr(spec, "bpmn_id", None)) and not isinstance(spec, MultiInstanceTask)
+
+
+def _from_node(task: Any) -> str:
+    parent = task.parent
+    while parent is not None and not _node_task(parent):
+        parent = parent.parent
+    return str(parent.task_spec.bpmn_id) if parent is not None else ""
+
+
+def _visits_record(
+    instance: ProcessInstance, workflow: BpmnWorkflow, before: dict[str, Any] | None
+) -> None:
+    """Record the nodes reached and left since ``before`` (the stored state; None at start)."""
+    old_tasks: dict[str, Any] = (before or {}).get("tasks", {})
+    now = timezone.now()
+    reached: list[NodeVisit] = []
+    left: list[uuid.UUID] = []
+    for task in workflow.get_tasks():
+        if not _node_task(task):
+            continue
+        old = old_tasks.get(str(task.id))
+        was_reached = old is not None and bool(old["state"] & _REACHED)
+        was_left = old is not None and bool(old["state"] & _LEFT)
+        if not was_reached and task.state & _REACHED:
+            done = bool(task.state & _LEFT)
+            reached.append(
+                NodeVisit(
+                    instance=instance,
+                    definition_id=instance.definition_id,
+                    task_id=task.id,
+                    node=task.task_spec.bpmn_id,
+                    node_type=type(task.task_spec).__name__,
+                    from_node=_from_node(task),
+                    lane=task.task_spec.lane or "",
+                    department=str(task.data.get("department") or "")[:40]
+                    if getattr(task.task_spec, "name", "").endswith("[child]")
+                    else "",
+                    entered_at=now,
+                    left_at=now if done else None,
+                    cancelled=bool(task.state & TaskState.CANCELLED),
+                )
+            )
+        elif was_reached and not was_left and task.state & _LEFT:
+            left.append(task.id)
+    if reached:
+        NodeVisit.objects.bulk_create(reached)
+    if left:
+        _visits_leave(instance, left, now)
+
+
+def _visits_leave(instance: ProcessInstance, task_ids: list[uuid.UUID], now: datetime) -> None:
+    # One UPDATE, nothing read first: it follows the instance's own UPDATE within microseconds.
+    NodeVisit.objects.filter(instance=instance, task_id__in=task_ids, left_at__isnull=True).update(
+        left_at=now
+    )
 
 
 @contextmanager
@@ -360,6 +435,7 @@ def process_start(*, name: str, data: dict[str, Any]) -> ProcessStep:
         end_event=_end_event(workflow) if completed else "",
         next_timer_at=None if completed else _next_timer_at(workflow),
     )
+    _visits_record(instance, workflow, None)
     return _step(instance, workflow)
 
 

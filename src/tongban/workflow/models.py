@@ -124,3 +124,53 @@ class ProcessInstance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} v{self.version}{' ' + self.end_event if self.end_event else ''}"
+
+
+class NodeVisit(models.Model):
+    """One pass of a process instance through one BPMN node: the recorded path of a case.
+
+    Written by the engine whenever a node is reached or left (start, every completed task,
+    every timer refresh that moved the process), so the path of a case and the traffic of a
+    process version are plain rows: the position of a case on its diagram and the heat map of
+    a version read them without restoring a workflow. A multi-instance node (the joint
+    review) has one visit per instance, each with its ``department``.
+    """
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="visits")
+    #: Copied from the instance: the heat map filters a version's visits without a join.
+    #: (Dwell in working days is computed when read: from the distinct (reached, left) dates
+    #: through the calendar, which a center admin may still change.)
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="visits"
+    )
+    #: The SpiffWorkflow task id: one visit per task (a loop back makes a new task).
+    task_id = models.UUIDField()
+    #: BPMN element id, e.g. "accept", "accept_gateway", "department_review".
+    node = models.CharField(_("环节"), max_length=60)
+    #: BPMN element type, e.g. "UserTask", "ExclusiveGateway", "EndEvent".
+    node_type = models.CharField(max_length=40)
+    #: The node the path came from ("" for the start event): with ``node``, the flow taken.
+    from_node = models.CharField(max_length=60, blank=True)
+    lane = models.CharField(max_length=40, blank=True)
+    #: The reviewing department of one instance of a multi-instance node.
+    department = models.CharField(max_length=40, blank=True)
+    entered_at = models.DateTimeField(_("到达时间"))
+    left_at = models.DateTimeField(_("离开时间"), null=True, blank=True)
+    #: Left because the path went elsewhere (e.g. a timer that did not fire), not completed.
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("环节记录")
+        verbose_name_plural = _("环节记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "task_id"], name="workflow_nodevisit_instance_task"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["definition", "node", "entered_at"]),
+            models.Index(fields=["instance", "entered_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instance_id} {self.node} {self.entered_at:%Y-%m-%d %H:%M}"
