@@ -512,7 +512,8 @@ def test_every_node_a_case_passes_is_recorded_with_the_flow_it_came_by() -> None
     assert nodes[-1] == "approved"
     # Every visit was left once the process ended; none is still waiting.
     assert all(left for _from, _node, left in path)
-    assert set(NodeVisit.objects.filter(instance=step.instance).values_list("node_type", flat=True)) >= {
+    types = NodeVisit.objects.filter(instance=step.instance).values_list("node_type", flat=True)
+    assert set(types) >= {
         "StartEvent",
         "UserTask",
         "ExclusiveGateway",
