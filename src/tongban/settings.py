@@ -83,7 +83,12 @@ if TONGBAN_ENV not in {"development", "production", "test"}:
 PRODUCTION = TONGBAN_ENV == "production"
 
 SECRET_KEY = env_secret("SECRET_KEY", DEFAULT_SECRET_KEY)
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Debug pages only when a developer asks for them (DEBUG=1): `make run` shows the real 404/500
+# pages and the real speed. Never in production (core/production.py refuses it).
+DEBUG = env_bool("DEBUG", False)
+#: Sandbox conveniences for staff while developing and in the demo (e.g. moving a sandbox
+#: parcel on by hand); never in production.
+DEMO_MODE = env_bool("DEMO_MODE", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -129,6 +134,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the session, the user or the body: refuses NUL, deep JSON, …
+    "tongban.core.boundary.InputBoundaryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -216,6 +223,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Request limits, enforced before any view by core/boundary.py (413/400 problems): the body of
+# a form or JSON request (uploads are files, checked per material), fields and files per request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

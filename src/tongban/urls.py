@@ -24,7 +24,5 @@ if settings.BENCH_VIEWS:
 
     urlpatterns.insert(0, path("bench/bare/", bench_bare, name="bench-bare"))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded materials (ID scans …) are never served from a public URL, not even while
+# developing: staff open them through the access-checked workbench view.

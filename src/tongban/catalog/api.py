@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import get_language
-from ninja import Router
+from ninja import Query, Router
 
 from tongban.catalog import selectors
 from tongban.catalog.models import Department, Matter, Section, Theme
@@ -22,6 +22,7 @@ from tongban.catalog.schemas import (
 )
 from tongban.catalog.search import search_cache_key
 from tongban.catalog.services import matter_guide_snapshot, theme_form_schema
+from tongban.core.boundary import MAX_PAGE
 
 router = Router(tags=["catalog"])
 
@@ -96,7 +97,7 @@ def matters(
     section: str | None = None,
     department: str | None = None,
     online_depth: str | None = None,
-    page: int = 1,
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="页码"),
 ) -> Any:
     # Citizens ask the same few questions: the rendered page is cached under the catalogue
     # generation (see catalog.search), so a hit costs one cache read. Errors are never cached.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 
 ProductionCheck = Callable[[], list[str]]
 
@@ -42,5 +43,9 @@ def production_problems() -> list[str]:
             "SECRET_KEY 为默认值或过短（至少 32 个字符）/ SECRET_KEY is the default or too short"
         )
     for check in list(_production_checks):
-        problems.extend(check())
+        try:
+            problems.extend(check())
+        except DatabaseError:
+            # Not migrated yet (a first `migrate`): what needs the tables cannot be asked.
+            continue
     return problems

@@ -8,10 +8,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Query, Router
 from ninja.responses import Status
 
 from tongban.catalog.models import Department, localized
+from tongban.core.boundary import MAX_PAGE
 from tongban.core.errors import NotFound, PermissionDenied
 from tongban.exchange import selectors, services
 from tongban.exchange.choices import AccessResult, GrantStatus, ShareType
@@ -84,7 +85,12 @@ def _grant(grant: ShareGrant) -> dict[str, Any]:
 
 
 @router.get("/exchange/resources", response=ResourcePageOut, auth=None, summary="政务信息资源目录")
-def resources(request: HttpRequest, department: str = "", q: str = "", page: int = 1) -> Any:
+def resources(
+    request: HttpRequest,
+    department: str = "",
+    q: str = "",
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="页码"),
+) -> Any:
     items, total, page, pages = _page(
         selectors.resource_list(department_code=department or None, q=q[:100]),
         page,
@@ -165,7 +171,9 @@ def grant_decide(request: HttpRequest, grant_id: int, payload: GrantDecideIn) ->
 
 
 @router.get("/me/data-access", response=DataAccessPageOut, auth=signed_in, summary="谁用了我的数据")
-def data_access(request: HttpRequest, page: int = 1) -> Any:
+def data_access(
+    request: HttpRequest, page: int = Query(1, ge=1, le=MAX_PAGE, description="页码")
+) -> Any:
     logs: list[AccessLog]
     logs, total, page, pages = _page(
         selectors.access_log_for_subject(user=request.user), page, ACCESS_PAGE_SIZE

@@ -376,7 +376,7 @@ def render_case(
 
 def sandbox_buttons() -> bool:
     """Whether staff may move sandbox parcels on by hand (development and the demo only)."""
-    return bool(settings.DEBUG or getattr(settings, "DEMO_MODE", False))
+    return bool(settings.DEBUG or settings.DEMO_MODE)
 
 
 def _outputs_context(request: StaffRequest, case: Case) -> dict[str, Any]:

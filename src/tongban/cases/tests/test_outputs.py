@@ -451,6 +451,7 @@ def test_the_sandbox_parcel_button_exists_only_in_development(
     case = decide(case, clerk, reviewer, approver)
     client.force_login(clerk)
     settings.DEBUG = False
+    settings.DEMO_MODE = False
     assert 'id="parcel-advance"' not in client.get(f"/workbench/cases/{case.pk}/").content.decode()
     assert client.post(f"/workbench/cases/{case.pk}/parcel-advance/").status_code == 404
     assert DeliveryOrder.objects.get(case=case).status == DeliveryStatus.CREATED

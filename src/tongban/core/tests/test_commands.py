@@ -6,6 +6,7 @@ import io
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -279,3 +280,26 @@ def test_the_worker_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize(
+    "command", [["worker"], ["migrate", "--noinput"], ["simulate", "--cases", "1"], ["serve"]]
+)
+def test_every_production_entry_point_refuses_the_default_secret(
+    tmp_path: Path, command: list[str]
+) -> None:
+    env = {**os.environ, "TONGBAN_ENV": "production", "TONGBAN_VAR_DIR": str(tmp_path)}
+    for name in ("SECRET_KEY", "DATABASE_URL", "DEBUG"):
+        env.pop(name, None)
+    env["ALLOWED_HOSTS"] = "example.org"
+    env["TONGBAN_SIGNING_SECRET"] = "a-signing-secret-that-is-long-enough-0123456789"
+    done = subprocess.run(  # noqa: S603
+        [*_tongban(), *command], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stdout + done.stderr
+    # Nothing was created: a refused migrate made no table.
+    database = tmp_path / "tongban.sqlite3"
+    if database.exists():
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
