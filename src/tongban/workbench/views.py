@@ -12,6 +12,7 @@ from datetime import date
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -436,6 +437,7 @@ def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
 def material_view(request: StaffRequest, case_id: int, material_id: int) -> FileResponse:
     """The file of one material, shown inline in the case page (same origin only)."""
     case = case_or_404(request, case_id)
