@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.client_ip import trusted_proxies_parse
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("TONGBAN_VAR_DIR", PROJECT_DIR / "var"))
@@ -207,6 +209,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
+#: Which forwarding hops to believe for the client's address (core/client_ip.py): empty =
+#: none (X-Forwarded-For ignored), a number of proxy hops, or proxy networks ("10.0.0.0/8,…").
+TRUSTED_PROXIES = trusted_proxies_parse(env_str("TRUSTED_PROXIES", ""))
+AXES_CLIENT_IP_CALLABLE = "tongban.core.client_ip.client_ip"
 #: 微查询 (a case by number and ID, no sign-in): failed look-ups per client IP before a
 #: cool-off, as the sign-in lockout counts them.
 MICRO_QUERY_FAILURE_LIMIT = env_int("MICRO_QUERY_FAILURE_LIMIT", 5)

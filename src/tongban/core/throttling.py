@@ -10,6 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.throttling import SimpleRateThrottle
 
+from tongban.core.client_ip import client_ip
+
 
 class SettingRateThrottle(SimpleRateThrottle):
     """Throttle by client address at the rate named by the setting ``setting`` ("20/m")."""
@@ -26,4 +28,4 @@ class SettingRateThrottle(SimpleRateThrottle):
         return super().allow_request(request)
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}

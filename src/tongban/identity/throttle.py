@@ -12,18 +12,14 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from tongban.core.client_ip import client_ip
 from tongban.core.errors import TooManyAttempts
 
-
-def client_ip(request: HttpRequest) -> str:
-    """The client address as the sign-in lockout sees it (AXES_* settings, proxies)."""
-    return get_client_ip_address(request) or "unknown"
+__all__ = ["FailureThrottle", "client_ip", "micro_query_throttle"]
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from axes.helpers import get_cool_off
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.core.problems import problem_response
@@ -17,7 +21,7 @@ def lockout_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """429 after too many failed sign-ins: problem JSON for the API, a short text otherwise."""
+    """429 after too many failed sign-ins: problem JSON for the API, the styled page otherwise."""
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else None
     if minutes:
@@ -33,7 +37,19 @@ def lockout_response(
             errors=[{"field": "password", "message": detail}],
         )
     else:
-        response = HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")
+        retry_at = (
+            timezone.localtime(timezone.now() + timedelta(minutes=minutes)).strftime("%H:%M")
+            if minutes
+            else ""
+        )
+        # Nobody is signed in on this page: the lockout happens before any sign-in.
+        request.user = AnonymousUser()
+        response = render(
+            request,
+            "portal/lockout.html",
+            {"detail": detail, "retry_at": retry_at},
+            status=429,
+        )
     if minutes:
         response["Retry-After"] = str(minutes * 60)
     return response
