@@ -46,6 +46,7 @@ JOSE_ALG = {SignatureAlgorithm.ED25519: "EdDSA", SignatureAlgorithm.SM2: "SM3wit
 #: A key id is at most 40 characters of these (what _new_key_id makes).
 _KID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
+
 @dataclass(frozen=True)
 class Verdict:
     """The answer to "is this certificate genuine and in force?"."""
