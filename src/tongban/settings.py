@@ -364,9 +364,13 @@ if AUDIT_CHECKPOINT_KEY_IS_DEFAULT:
             "AUDIT_CHECKPOINT_KEY (or AUDIT_CHECKPOINT_KEY_FILE) must be set in production: "
             "generate one with `tongban verify-audit --new-key`"
         )
-    AUDIT_CHECKPOINT_KEY = base64.urlsafe_b64encode(
-        hashlib.sha256(f"tongban-audit-checkpoint-dev:{SECRET_KEY}".encode()).digest()
-    ).decode("ascii").rstrip("=")
+    AUDIT_CHECKPOINT_KEY = (
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"tongban-audit-checkpoint-dev:{SECRET_KEY}".encode()).digest()
+        )
+        .decode("ascii")
+        .rstrip("=")
+    )
 #: Public keys (base64url, comma separated) of earlier checkpoint keys that verify-audit still
 #: accepts for the checkpoints they signed (after a key change).
 AUDIT_CHECKPOINT_OLD_PUBLIC_KEYS = env_list("AUDIT_CHECKPOINT_OLD_PUBLIC_KEYS", [])
