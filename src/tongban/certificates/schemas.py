@@ -32,7 +32,9 @@ class CertificateOut(Schema):
     key_id: str
     payload: dict[str, Any] = Field(description="签名的内容：POST /verify 离线核验时原样提交")
     signature: str = Field(
-        description="签名（base64url）：Ed25519 为 64 字节，SM2 为 DER 编码；密钥见 GET /certificates/keys"
+        description=(
+            "签名（base64url）：Ed25519 为 64 字节，SM2 为 DER 编码；密钥见 GET /certificates/keys"
+        )
     )
     pdf_url: str
 

@@ -430,8 +430,8 @@ def audit_verify(*, progress: Callable[[int], None] | None = None) -> AuditVerdi
         return failed(
             checked + 1,
             _(
-                "第 %(n)s 个签名检查点证明日志在 %(when)s 已有 %(seq)s 条，现在只有 %(checked)s 条："
-                "第 %(a)s–%(seq)s 条被删除"
+                "第 %(n)s 个签名检查点证明日志在 %(when)s 已有 %(seq)s 条，"
+                "现在只有 %(checked)s 条：第 %(a)s–%(seq)s 条被删除"
             )
             % {
                 "n": checkpoint.number,
