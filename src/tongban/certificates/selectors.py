@@ -45,9 +45,17 @@ def user_may_see_certificate(*, user: User, certificate: Certificate) -> bool:
     return profile is not None and profile.department_id == certificate.issuer_id
 
 
+def _by_number(number: str) -> Certificate | None:
+    # A certificate number is printable and short: anything else (a NUL byte, which
+    # PostgreSQL refuses, or a megabyte) is not one, and never reaches the database.
+    if not number or len(number) > 60 or not number.isprintable():
+        return None
+    return Certificate.objects.select_related(*_RELATED).filter(number=number).first()
+
+
 def certificate_get_for_user(*, user: User, number: str) -> Certificate:
     """A certificate the caller may see; anyone else is told it does not exist."""
-    certificate = Certificate.objects.select_related(*_RELATED).filter(number=number).first()
+    certificate = _by_number(number)
     if certificate is None or not user_may_see_certificate(user=user, certificate=certificate):
         raise NotFound(_("证照不存在"))
     return certificate
@@ -140,7 +148,7 @@ def certificate_public(*, number: str) -> dict[str, Any]:
     when it does not verify, nothing but the number and what is wrong is shown. Revocation
     is the issuer's live statement, read from the register.
     """
-    certificate = Certificate.objects.select_related(*_RELATED).filter(number=number).first()
+    certificate = _by_number(number)
     if certificate is None:
         raise NotFound(_("证照不存在"))
     labels = {

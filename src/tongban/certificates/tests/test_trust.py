@@ -433,3 +433,11 @@ def test_rotate_takes_an_algorithm_and_refuses_others(db: None) -> None:
     with pytest.raises(ValidationFailed):
         services.keys_rotate(algorithm="rsa")
     assert SigningKey.objects.filter(active=True).get().algorithm == "sm2"
+
+
+@pytest.mark.parametrize("number", ["RP%00", "FBL%00X", "X" * 300])
+def test_a_number_that_cannot_be_one_is_not_found_without_a_query(
+    api_client: Client, client: Client, certificate: Certificate, number: str
+) -> None:
+    assert api_client.get(f"/api/v1/verify/{number}").status_code == 404
+    assert client.get(f"/verify/{number}/").status_code == 404
