@@ -1,4 +1,4 @@
-"""E-certificates (电子证照) and combined licences, signed with Ed25519.
+"""E-certificates (电子证照) and combined licences, signed with Ed25519 or SM2 (SM3).
 
 The payload is RFC 8785 canonical JSON; the signature and the key id travel
 with it, so a copy can be verified offline.  Private keys are stored

@@ -351,12 +351,37 @@ def _checkpoints_check() -> tuple[list[AuditCheckpoint], AuditVerdict | None]:
     return checkpoints, None
 
 
-def audit_verify(*, progress: Callable[[int], None] | None = None) -> AuditVerdict:
+def audit_verify(
+    *,
+    progress: Callable[[int], None] | None = None,
+    expect: tuple[int, str] | None = None,
+) -> AuditVerdict:
     """Check the signed checkpoints, then walk the access log in ``seq`` order: the first row
-    that breaks the chain or disagrees with a checkpoint, else which stretch is proven."""
+    that breaks the chain or disagrees with a checkpoint, else which stretch is proven.
+
+    ``expect`` = (number, digest) of a checkpoint recorded outside the system earlier (the
+    command prints the latest one): it must still be there, unchanged — which also finds the
+    tail of the log removed together with the checkpoints that covered it.
+    """
     checkpoints, broken = _checkpoints_check()
     if broken is not None:
         return broken
+    if expect is not None:
+        number, digest = expect
+        found = next((cp for cp in checkpoints if cp.number == number), None)
+        if found is None or checkpoint_digest(found) != digest.strip().lower():
+            return AuditVerdict(
+                False,
+                0,
+                found.seq if found else None,
+                (
+                    _("第 %(n)s 个检查点不存在：它和它之后的检查点（及其覆盖的日志）被删除")
+                    if found is None
+                    else _("第 %(n)s 个检查点的摘要与事先记录的不符：检查点被替换")
+                )
+                % {"n": number},
+                checkpoints=len(checkpoints),
+            )
     by_seq: dict[int, list[AuditCheckpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)

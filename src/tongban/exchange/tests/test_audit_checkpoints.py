@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -254,3 +254,37 @@ def test_production_refuses_a_missing_checkpoint_key() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode != 0 and "AUDIT_CHECKPOINT_KEY" in result.stderr
+
+
+def test_a_checkpoint_recorded_outside_finds_the_tail_removed_with_its_checkpoints(
+    chain: list[AccessLog],
+) -> None:
+    code, out, _err = _command()
+    assert code == 0
+    recorded = out.strip().splitlines()[-1].rsplit("：", 1)[1]
+    assert recorded.startswith("2:") and len(recorded) == 66
+    # The intruder removes rows 4–7, the checkpoint covering 6, and fixes the head.
+    _raw("DELETE FROM {t} WHERE seq >= 4", [])
+    _raw("DELETE FROM {c} WHERE number = 2", [])
+    AccessLogHead.objects.filter(pk=1).update(seq=3, row_hash=chain[2].row_hash)
+    assert audit_verify().ok  # without the outside record this looks like a shorter log …
+
+    out_, err_ = StringIO(), StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_audit", "--expect-checkpoint", recorded, stdout=out_, stderr=err_)
+    assert exit_info.value.code == 1
+    assert "第 2 个检查点不存在" in err_.getvalue()  # … with it, the removal shows
+
+
+def test_a_replaced_checkpoint_does_not_match_the_outside_record(chain: list[AccessLog]) -> None:
+    first = AuditCheckpoint.objects.get(number=1)
+    verdict = audit_verify(expect=(1, audit.checkpoint_digest(first)))
+    assert verdict.ok
+    verdict = audit_verify(expect=(1, "0" * 64))
+    assert not verdict.ok and "被替换" in verdict.reason
+
+
+@pytest.mark.parametrize("value", ["2", "x:" + "0" * 64, "2:abc", "9" * 30 + ":" + "0" * 64])
+def test_a_malformed_expected_checkpoint_is_refused(chain: list[AccessLog], value: str) -> None:
+    with pytest.raises(CommandError):
+        call_command("verify_audit", "--expect-checkpoint", value, stdout=StringIO())

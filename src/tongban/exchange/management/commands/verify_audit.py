@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,10 +13,12 @@ from tongban.exchange.audit import (
     AuditVerdict,
     audit_checkpoint,
     audit_verify,
+    checkpoint_digest,
     checkpoint_key_new,
     checkpoint_signing_key,
     key_id_of,
 )
+from tongban.exchange.models import AuditCheckpoint
 
 
 def _when(value: Any) -> str:
@@ -32,6 +34,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--checkpoint", action="store_true", help="sign a checkpoint of the chain now first"
+        )
+        parser.add_argument(
+            "--expect-checkpoint",
+            metavar="N:DIGEST",
+            help="a checkpoint recorded earlier outside the system (printed by this command): "
+            "it must still be there, unchanged",
         )
         parser.add_argument(
             "--new-key",
@@ -58,7 +66,13 @@ class Command(BaseCommand):
         def progress(checked: int) -> None:
             self.stdout.write(_("已校验 %(n)s 条") % {"n": checked})
 
-        verdict = audit_verify(progress=progress)
+        expect = None
+        if options.get("expect_checkpoint"):
+            number, _sep, digest = str(options["expect_checkpoint"]).partition(":")
+            if not number.isdigit() or len(digest) != 64 or len(number) > 18:
+                raise CommandError(_("--expect-checkpoint 的格式应为 编号:64位十六进制摘要"))
+            expect = (int(number), digest)
+        verdict = audit_verify(progress=progress, expect=expect)
         if not verdict.ok:
             self._proven(verdict)
             self.stderr.write(_("审计链已被破坏：%(reason)s") % {"reason": verdict.reason})
@@ -80,6 +94,15 @@ class Command(BaseCommand):
             )
         if verdict.warning:
             self.stdout.write(_("注意：%(warning)s") % {"warning": verdict.warning})
+        latest = AuditCheckpoint.objects.order_by("-number").first()
+        if latest is not None:
+            self.stdout.write(
+                _(
+                    "最新检查点（请在系统之外留存，日后以 --expect-checkpoint 核对）："
+                    "%(n)s:%(digest)s"
+                )
+                % {"n": latest.number, "digest": checkpoint_digest(latest)}
+            )
 
     def _proven(self, verdict: AuditVerdict) -> None:
         if verdict.proven_seq:
