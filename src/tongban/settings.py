@@ -6,6 +6,8 @@ so a misconfigured deployment stops at start-up rather than misbehaving later.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -370,6 +372,45 @@ if not TONGBAN_SIGNING_SECRET:
         raise ImproperlyConfigured("TONGBAN_SIGNING_SECRET must be set in production")
     # Development and tests only: a value derived from SECRET_KEY, so nothing needs configuring.
     TONGBAN_SIGNING_SECRET = f"tongban-signing-derived-from-secret-key:{SECRET_KEY}"
+#: The algorithm new certificate signing keys use: ed25519 (RFC 8032) or sm2 (SM2 with SM3,
+#: GB/T 32918 / GM/T 0003). Switching starts a new key of that kind at the next issue; keys of
+#: both kinds coexist, so certificates signed before the switch keep verifying.
+CERTIFICATE_SIGNATURE_ALGORITHM = env_str("CERTIFICATE_SIGNATURE_ALGORITHM", "ed25519").lower()
+if CERTIFICATE_SIGNATURE_ALGORITHM not in {"ed25519", "sm2"}:
+    raise ImproperlyConfigured(
+        "CERTIFICATE_SIGNATURE_ALGORITHM must be ed25519 or sm2, "
+        f"got {CERTIFICATE_SIGNATURE_ALGORITHM!r}"
+    )
+
+#: Ed25519 private key (32-byte seed, base64url) that signs the access log's checkpoints; kept
+#: out of the database so that whoever can write to the database cannot re-sign a rewritten
+#: chain. AUDIT_CHECKPOINT_KEY_FILE names a file holding it (e.g. under var/). Required in
+#: production; elsewhere a key derived from SECRET_KEY is used.
+AUDIT_CHECKPOINT_KEY = env_secret("AUDIT_CHECKPOINT_KEY", "")
+AUDIT_CHECKPOINT_KEY_IS_DEFAULT = not AUDIT_CHECKPOINT_KEY
+if AUDIT_CHECKPOINT_KEY_IS_DEFAULT:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "AUDIT_CHECKPOINT_KEY (or AUDIT_CHECKPOINT_KEY_FILE) must be set in production: "
+            "generate one with `tongban verify-audit --new-key`"
+        )
+    AUDIT_CHECKPOINT_KEY = (
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"tongban-audit-checkpoint-dev:{SECRET_KEY}".encode()).digest()
+        )
+        .decode("ascii")
+        .rstrip("=")
+    )
+#: Public keys (base64url, comma separated) of earlier checkpoint keys that verify-audit still
+#: accepts for the checkpoints they signed (after a key change).
+AUDIT_CHECKPOINT_OLD_PUBLIC_KEYS = env_list("AUDIT_CHECKPOINT_OLD_PUBLIC_KEYS", [])
+#: A checkpoint is signed every AUDIT_CHECKPOINT_ROWS rows (on write) and by the worker every
+#: AUDIT_CHECKPOINT_SECONDS when rows were added since the last one.
+AUDIT_CHECKPOINT_ROWS = env_int("AUDIT_CHECKPOINT_ROWS", 1000)
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 600)
+if AUDIT_CHECKPOINT_ROWS < 1 or AUDIT_CHECKPOINT_SECONDS < 1:
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_ROWS and AUDIT_CHECKPOINT_SECONDS must be >= 1")
+
 #: A TTF/OTF/TTC font with Chinese glyphs to embed in certificate PDFs (e.g. Debian's
 #: /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc); empty uses the built-in STSong-Light.
 TONGBAN_CERT_FONT = env_str("TONGBAN_CERT_FONT", "")

@@ -71,7 +71,17 @@ class CertificateAdmin(ReadOnlyAdmin):
 
 @admin.register(SigningKey)
 class SigningKeyAdmin(ReadOnlyAdmin):
-    list_display = ("key_id", "active", "created_at", "retired_at")
+    list_display = ("key_id", "algorithm", "active", "created_at", "retired_at", "revoked_at")
+    list_filter = ("algorithm", "active")
     # The encrypted private key is never shown, not even as ciphertext.
-    fields = ("key_id", "public_key", "active", "created_at", "retired_at")
+    fields = (
+        "key_id",
+        "algorithm",
+        "public_key",
+        "active",
+        "created_at",
+        "retired_at",
+        "revoked_at",
+        "revocation_reason",
+    )
     readonly_fields = fields

@@ -12,7 +12,13 @@ from tongban.catalog.models import localized
 from tongban.certificates import selectors, services
 from tongban.certificates.models import Certificate
 from tongban.certificates.pdf import certificate_pdf
-from tongban.certificates.schemas import CertificateOut, PublicVerdictOut, VerifyIn, VerifyOut
+from tongban.certificates.schemas import (
+    CertificateOut,
+    KeysOut,
+    PublicVerdictOut,
+    VerifyIn,
+    VerifyOut,
+)
 from tongban.identity.auth import signed_in
 from tongban.identity.models import User
 
@@ -50,6 +56,13 @@ def certificate_out(certificate: Certificate) -> dict[str, Any]:
         "signature": certificate.signature,
         "pdf_url": reverse("api:certificate_pdf", kwargs={"number": certificate.number}),
     }
+
+
+@router.get("/certificates/keys", response=KeysOut, auth=None, url_name="certificate_keys")
+def certificate_keys(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """The issuer's public keys (JWKS-style), to verify certificates offline."""
+    response["Cache-Control"] = "public, max-age=300"
+    return selectors.keys_document()
 
 
 @router.get(

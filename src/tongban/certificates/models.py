@@ -1,4 +1,4 @@
-"""E-certificates (电子证照) and combined licences, signed with Ed25519.
+"""E-certificates (电子证照) and combined licences, signed with Ed25519 or SM2 (SM3).
 
 The payload is RFC 8785 canonical JSON; the signature and the key id travel
 with it, so a copy can be verified offline.  Private keys are stored
@@ -10,20 +10,27 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tongban.certificates.choices import CertificateStatus
+from tongban.certificates.choices import CertificateStatus, SignatureAlgorithm
 from tongban.core.models import TimeStampedModel
 
 
 class SigningKey(models.Model):
     key_id = models.CharField(_("密钥编号"), max_length=40, unique=True)
-    #: Raw 32-byte Ed25519 public key, base64url.
-    public_key = models.CharField(_("公钥"), max_length=64)
+    #: ed25519 | sm2 (SM2 with SM3); see tongban.certificates.signing.
+    algorithm = models.CharField(
+        _("签名算法"), max_length=10, choices=SignatureAlgorithm.choices, default="ed25519"
+    )
+    #: base64url of the raw public key: 32 bytes for Ed25519, x‖y (64 bytes) for SM2.
+    public_key = models.CharField(_("公钥"), max_length=200)
     #: The private key encrypted under TONGBAN_SIGNING_SECRET (Fernet token).
     private_key_encrypted = models.TextField()
     #: Only the active key signs; retired keys still verify.
     active = models.BooleanField(_("当前签名密钥"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    #: A revoked key (e.g. compromised) verifies nothing any more, whatever it signed.
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revocation_reason = models.CharField(_("吊销理由"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,10 +13,16 @@ from django.utils.translation import gettext as _
 
 from tongban.catalog.models import CertificateType, Department
 from tongban.certificates import signing
-from tongban.certificates.choices import CertificateStatus
+from tongban.certificates.choices import CertificateStatus, SignatureAlgorithm
 from tongban.certificates.models import Certificate, SigningKey
 from tongban.certificates.signing import Verdict
-from tongban.core.errors import FieldError, InvalidStateChange, PermissionDenied, ValidationFailed
+from tongban.core.errors import (
+    FieldError,
+    InvalidStateChange,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from tongban.exchange.choices import LicenceSource, LicenceStatus
 from tongban.exchange.models import ELicence
 from tongban.exchange.services import elicence_record
@@ -359,6 +365,22 @@ def certificate_status(certificate: Certificate, *, today: dt.date | None = None
 
 
 @transaction.atomic
-def keys_rotate(*, actor: User | None = None) -> SigningKey:
-    """Start a new signing key; the old one is retired but keeps verifying what it signed."""
-    return signing.signing_key_rotate()
+def keys_rotate(*, actor: User | None = None, algorithm: str | None = None) -> SigningKey:
+    """Start a new signing key (of ``algorithm``, else the configured one); the old one is
+    retired but keeps verifying what it signed."""
+    if algorithm is not None and algorithm not in SignatureAlgorithm.values:
+        raise ValidationFailed(
+            _("签名算法有误"),
+            errors=[FieldError("algorithm", _("只能是 ed25519 或 sm2"))],
+        )
+    return signing.signing_key_rotate(algorithm=algorithm)
+
+
+@transaction.atomic
+def keys_revoke(*, actor: User | None = None, key_id: str, reason: str) -> SigningKey:
+    """Revoke a signing key (e.g. compromised): every certificate it signed stops verifying,
+    and the next issue starts a new key if it was the active one."""
+    reason = _reason_clean(reason)
+    if not SigningKey.objects.filter(key_id=key_id[:40]).exists():
+        raise NotFound(_("签名密钥 %(kid)s 不存在") % {"kid": key_id[:40]})
+    return signing.signing_key_revoke(key_id=key_id, reason=reason)

@@ -1,9 +1,12 @@
-"""Ed25519 signatures over RFC 8785 canonical JSON, and the signing keys behind them.
+"""Certificate signatures over RFC 8785 canonical JSON, and the signing keys behind them.
 
-Every payload names the key that signed it ("kid"), so a rotated-out key still
-verifies the certificates it signed.  Private keys are stored as Fernet tokens
-under a key derived (HKDF-SHA256) from TONGBAN_SIGNING_SECRET; public keys are
-stored in the clear, which is all verification needs.
+Two algorithms: Ed25519 (RFC 8032; JOSE "EdDSA", RFC 8037) and SM2 with SM3 (GB/T 32918,
+GM/T 0003; see :mod:`tongban.certificates.sm2`), chosen for new keys by
+``CERTIFICATE_SIGNATURE_ALGORITHM``. Every payload names the key that signed it ("kid") and
+its algorithm ("alg"), so a rotated-out key, or a key of the other algorithm, still verifies
+the certificates it signed. Private keys are stored as Fernet tokens under a key derived
+(HKDF-SHA256) from TONGBAN_SIGNING_SECRET; public keys are stored in the clear and published
+(:func:`keys_document`), which is all verification needs.
 """
 
 from __future__ import annotations
@@ -31,10 +34,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongban.certificates import sm2
+from tongban.certificates.choices import SignatureAlgorithm
 from tongban.certificates.models import SigningKey
 
 #: Bumped only if the derivation changes; stored keys would then need re-encrypting.
 _HKDF_INFO = b"tongban certificate signing keys v1"
+#: The "alg" a payload names, per key algorithm (EdDSA as in RFC 8037; SM2 has no JOSE name,
+#: so the name of GM/T 0006 and Java's Signature API is used).
+JOSE_ALG = {SignatureAlgorithm.ED25519: "EdDSA", SignatureAlgorithm.SM2: "SM3withSM2"}
+#: A key id is at most 40 characters of these (what _new_key_id makes).
+_KID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 @dataclass(frozen=True)
@@ -84,13 +94,17 @@ def _current_fernet() -> Fernet:
 
 
 @lru_cache(maxsize=16)
-def _private_key(key_id: str, token: str, secret: str) -> Ed25519PrivateKey:
+def _private_key(key_id: str, token: str, secret: str) -> bytes:
     try:
-        raw = _fernet(secret).decrypt(token.encode("ascii"))
+        return _fernet(secret).decrypt(token.encode("ascii"))
     except InvalidToken:
         raise ImproperlyConfigured(
             f"signing key {key_id} cannot be decrypted: TONGBAN_SIGNING_SECRET has changed"
         ) from None
+
+
+@lru_cache(maxsize=16)
+def _ed25519_private(raw: bytes) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
@@ -100,24 +114,35 @@ def _public_key(public_key: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(b64url_decode(public_key))
 
 
-def _new_key_id(now: datetime) -> str:
-    return f"ed25519-{timezone.localtime(now):%Y%m%d}-{secrets.token_hex(4)}"
+def _new_key_id(algorithm: str, now: datetime) -> str:
+    return f"{algorithm}-{timezone.localtime(now):%Y%m%d}-{secrets.token_hex(4)}"
 
 
-def signing_key_create(*, now: datetime | None = None) -> SigningKey:
-    """A new active Ed25519 key; the caller has retired the previous one in this transaction."""
+def configured_algorithm() -> str:
+    return str(getattr(settings, "CERTIFICATE_SIGNATURE_ALGORITHM", "ed25519"))
+
+
+def signing_key_create(*, now: datetime | None = None, algorithm: str | None = None) -> SigningKey:
+    """A new active key; the caller has retired the previous one in this transaction."""
     now = now or timezone.now()
-    private = Ed25519PrivateKey.generate()
-    raw_private = private.private_bytes(
-        encoding=serialization.Encoding.Raw,
-        format=serialization.PrivateFormat.Raw,
-        encryption_algorithm=serialization.NoEncryption(),
-    )
-    raw_public = private.public_key().public_bytes(
-        encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw
-    )
+    algorithm = algorithm or configured_algorithm()
+    if algorithm == SignatureAlgorithm.SM2:
+        raw_private, raw_public = sm2.generate()
+    elif algorithm == SignatureAlgorithm.ED25519:
+        private = Ed25519PrivateKey.generate()
+        raw_private = private.private_bytes(
+            encoding=serialization.Encoding.Raw,
+            format=serialization.PrivateFormat.Raw,
+            encryption_algorithm=serialization.NoEncryption(),
+        )
+        raw_public = private.public_key().public_bytes(
+            encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw
+        )
+    else:
+        raise ImproperlyConfigured(f"unknown certificate signature algorithm {algorithm!r}")
     return SigningKey.objects.create(
-        key_id=_new_key_id(now),
+        key_id=_new_key_id(algorithm, now),
+        algorithm=algorithm,
         public_key=b64url_encode(raw_public),
         private_key_encrypted=_current_fernet().encrypt(raw_private).decode("ascii"),
         active=True,
@@ -125,36 +150,81 @@ def signing_key_create(*, now: datetime | None = None) -> SigningKey:
 
 
 @transaction.atomic
-def signing_key_rotate(*, now: datetime | None = None) -> SigningKey:
+def signing_key_rotate(*, now: datetime | None = None, algorithm: str | None = None) -> SigningKey:
     """Retire the active key (it keeps verifying) and start a new one."""
     now = now or timezone.now()
     list(SigningKey.objects.select_for_update().filter(active=True))
     SigningKey.objects.filter(active=True).update(active=False, retired_at=now)
-    return signing_key_create(now=now)
+    return signing_key_create(now=now, algorithm=algorithm)
+
+
+@transaction.atomic
+def signing_key_revoke(*, key_id: str, reason: str, now: datetime | None = None) -> SigningKey:
+    """Revoke a key (compromised): nothing it signed verifies any more; the next issue makes a
+    new key if it was the active one. The caller has checked the reason."""
+    now = now or timezone.now()
+    key = SigningKey.objects.select_for_update().filter(key_id=key_id).first()
+    if key is None:
+        raise SigningKey.DoesNotExist(key_id)
+    if key.revoked_at is None:
+        key.revoked_at = now
+        key.revocation_reason = reason
+        if key.active:
+            key.active = False
+            key.retired_at = now
+        key.save(update_fields=["revoked_at", "revocation_reason", "active", "retired_at"])
+    return key
 
 
 def signing_key_active() -> SigningKey:
-    """The key that signs now; the first signing ever creates it."""
+    """The key that signs now; the first signing (or the first after the configured algorithm
+    changed) creates it."""
+    algorithm = configured_algorithm()
     key = SigningKey.objects.filter(active=True).first()
-    if key is not None:
+    if key is not None and key.algorithm == algorithm:
         return key
     try:
-        # Two processes may race to create the first key: the one-active-key constraint
-        # lets one win, and the other reads the winner's key.
+        # Two processes may race to create the key: the one-active-key constraint lets one
+        # win, and the other reads the winner's key.
         with transaction.atomic():
-            return signing_key_create()
+            if key is not None:
+                return signing_key_rotate(algorithm=algorithm)
+            return signing_key_create(algorithm=algorithm)
     except IntegrityError:
         return SigningKey.objects.get(active=True)
 
 
-def payload_sign(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """Stamp ``payload`` with the active key id and sign it; returns (payload, signature)."""
-    key = signing_key_active()
-    signed = {**payload, "kid": key.key_id}
-    private = _private_key(
+def _sign(key: SigningKey, message: bytes) -> bytes:
+    raw_private = _private_key(
         key.key_id, key.private_key_encrypted, str(settings.TONGBAN_SIGNING_SECRET)
     )
-    return signed, b64url_encode(private.sign(canonical(signed)))
+    if key.algorithm == SignatureAlgorithm.SM2:
+        return sm2.sign(raw_private, b64url_decode(key.public_key), message)
+    return _ed25519_private(raw_private).sign(message)
+
+
+def _signature_matches(key: SigningKey, signature: bytes, message: bytes) -> bool:
+    if key.algorithm == SignatureAlgorithm.SM2:
+        return sm2.verify(b64url_decode(key.public_key), signature, message)
+    try:
+        _public_key(key.public_key).verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def payload_sign(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Stamp ``payload`` with the active key's id and algorithm and sign it.
+
+    Returns (payload, signature), the signature base64url: Ed25519's 64 bytes, or SM2's DER.
+    """
+    key = signing_key_active()
+    signed = {**payload, "kid": key.key_id, "alg": JOSE_ALG[SignatureAlgorithm(key.algorithm)]}
+    return signed, b64url_encode(_sign(key, canonical(signed)))
+
+
+def _well_formed_kid(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 40 and set(value) <= _KID_CHARS
 
 
 def payload_verify(payload: Any, signature: Any) -> Verdict:
@@ -164,9 +234,41 @@ def payload_verify(payload: Any, signature: Any) -> Verdict:
     key_id = payload.get("kid")
     if not isinstance(key_id, str) or not key_id:
         return Verdict(False, _("签名内容缺少密钥编号（kid）"), "invalid")
-    key = SigningKey.objects.filter(key_id=key_id).only("public_key").first()
+    # Checked before any query: a NUL byte or a long string never reaches the database.
+    key = (
+        SigningKey.objects.filter(key_id=key_id)
+        .only("public_key", "algorithm", "revoked_at")
+        .first()
+        if _well_formed_kid(key_id)
+        else None
+    )
+    shown_kid = key_id if _well_formed_kid(key_id) else ""
     if key is None:
-        return Verdict(False, _("未知的签名密钥"), "invalid", key_id)
+        return Verdict(
+            False, _("未知的签名密钥（kid 不在本平台公布的密钥中）"), "invalid", shown_kid
+        )
+    if key.revoked_at is not None:
+        return Verdict(
+            False,
+            _("签名密钥 %(kid)s 已于 %(when)s 吊销，其签名不再可信")
+            % {
+                "kid": key_id,
+                "when": timezone.localtime(key.revoked_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            "invalid",
+            key_id,
+        )
+    expected_alg = JOSE_ALG[SignatureAlgorithm(key.algorithm)]
+    # Certificates of the first layout name no "alg": they are all Ed25519.
+    alg = payload.get("alg", JOSE_ALG[SignatureAlgorithm.ED25519])
+    if alg != expected_alg:
+        return Verdict(
+            False,
+            _("签名算法不符：签名内容声明 %(alg)s，密钥 %(kid)s 的算法是 %(expected)s")
+            % {"alg": str(alg)[:20], "kid": key_id, "expected": expected_alg},
+            "invalid",
+            key_id,
+        )
     try:
         raw_signature = b64url_decode(signature)
     except ValueError:
@@ -175,11 +277,62 @@ def payload_verify(payload: Any, signature: Any) -> Verdict:
         message = canonical(payload)
     except (rfc8785.CanonicalizationError, TypeError, ValueError):
         return Verdict(False, _("签名内容无法规范化（含不允许的数值或类型）"), "invalid", key_id)
-    try:
-        _public_key(key.public_key).verify(raw_signature, message)
-    except InvalidSignature:
+    if not _signature_matches(key, raw_signature, message):
         return Verdict(False, _("签名与内容不符，证照内容或签名可能被篡改"), "invalid", key_id)
     return Verdict(True, _("签名有效"), "valid", key_id)
+
+
+def key_status(key: SigningKey) -> str:
+    """active | retired | revoked."""
+    if key.revoked_at is not None:
+        return "revoked"
+    return "active" if key.active else "retired"
+
+
+def _spki_der(key: SigningKey) -> bytes:
+    raw = b64url_decode(key.public_key)
+    if key.algorithm == SignatureAlgorithm.SM2:
+        return sm2.spki_der(raw)
+    return _public_key(key.public_key).public_bytes(
+        encoding=serialization.Encoding.DER, format=serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def key_jwk(key: SigningKey) -> dict[str, Any]:
+    """One published key: a JWK (RFC 7517; OKP/Ed25519 per RFC 8037, EC/"SM2" for SM2) with
+    its validity and status, and the same key as SPKI PEM for openssl."""
+    raw = b64url_decode(key.public_key)
+    jwk: dict[str, Any] = {"kid": key.key_id, "use": "sig"}
+    if key.algorithm == SignatureAlgorithm.SM2:
+        jwk |= {
+            "kty": "EC",
+            "crv": "SM2",
+            "x": b64url_encode(raw[:32]),
+            "y": b64url_encode(raw[32:]),
+            "alg": JOSE_ALG[SignatureAlgorithm.SM2],
+            "sm2_id": sm2.DEFAULT_ID,
+        }
+    else:
+        jwk |= {"kty": "OKP", "crv": "Ed25519", "x": key.public_key, "alg": "EdDSA"}
+
+    def iso(value: datetime | None) -> str | None:
+        return timezone.localtime(value).isoformat() if value is not None else None
+
+    jwk |= {
+        "status": key_status(key),
+        "not_before": iso(key.created_at),
+        # The key signs nothing after it is retired; what it signed before stays valid.
+        "not_after": iso(key.retired_at),
+        "revoked_at": iso(key.revoked_at),
+        "spki_pem": sm2.pem(_spki_der(key)),
+    }
+    return jwk
+
+
+def keys_document() -> dict[str, Any]:
+    """Every issuer key ever used, newest first: what an offline verifier needs."""
+    keys = SigningKey.objects.order_by("-created_at", "-id").defer("private_key_encrypted")
+    return {"keys": [key_jwk(key) for key in keys]}
 
 
 def signature_fingerprint(signature: str) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from tongban.core.errors import DomainError
 from tongban.exchange.models import (
     AccessLog,
+    AuditCheckpoint,
     DataField,
     DataResource,
     ELicence,
@@ -139,6 +140,22 @@ class AccessLogAdmin(admin.ModelAdmin):
     search_fields = ["resource_code", "case_no", "purpose"]
     list_select_related = ["department"]
     exclude = ["subject_key"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(admin.ModelAdmin):
+    """Read-only: a checkpoint is made only by signing (exchange.audit)."""
+
+    list_display = ["number", "seq", "row_at", "at", "key_id"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -233,3 +233,37 @@ class AccessLogHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "the access log's chain had reached row ``seq`` with hash
+    ``row_hash`` at ``at``", signed with a key kept outside the database (settings).
+
+    Whoever can write to the database can recompute every ``row_hash``, but cannot sign: a
+    rewritten chain no longer matches the checkpoints, and a deleted tail is shorter than the
+    last checkpoint. Checkpoints are numbered and each names the digest of the previous one,
+    so removing one from the middle shows too.
+    """
+
+    #: 1, 2, 3 … with no gaps.
+    number = models.PositiveBigIntegerField(unique=True)
+    #: The last access-log row the checkpoint covers, and that row's hash.
+    seq = models.PositiveBigIntegerField()
+    row_hash = models.CharField(max_length=64)
+    #: The time of that row (what "proven up to" means in time).
+    row_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(_("签名时间"))
+    #: SHA-256 (hex) of the previous checkpoint's signed statement; 64 zeros for the first.
+    prev_digest = models.CharField(max_length=64)
+    #: First 16 hex digits of SHA-256 over the raw Ed25519 public key that signed.
+    key_id = models.CharField(max_length=16)
+    #: Ed25519 signature (base64url) over the RFC 8785 statement (see exchange.audit).
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+
+    def __str__(self) -> str:
+        return f"#{self.number} ≤ {self.seq}"

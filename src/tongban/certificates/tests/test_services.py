@@ -141,7 +141,7 @@ def test_an_unknown_key_id_is_invalid(certificate: Certificate) -> None:
     payload = {**certificate.payload, "kid": "ed25519-20990101-deadbeef"}
     verdict = services.certificate_verify_payload(payload=payload, signature=certificate.signature)
     assert verdict.valid is False
-    assert verdict.reason == "未知的签名密钥"
+    assert verdict.reason.startswith("未知的签名密钥")
 
 
 def test_a_payload_without_key_id_is_invalid(certificate: Certificate) -> None:
