@@ -251,6 +251,7 @@ def _spec_restore(digest: str) -> tuple[Any, dict[str, Any]]:
 
 def spec_from_dict(stored: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The spec and subprocess specs of a serialized spec (``bpmn_spec``'s result)."""
+    stored = copy.deepcopy(stored)  # restoring changes the dict in place
     spec = _registry.restore(stored["spec"])
     subprocess_specs = _workflow_converter.mapping_from_dict(stored["subprocess_specs"])
     return spec, subprocess_specs
