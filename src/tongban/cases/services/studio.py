@@ -106,7 +106,8 @@ def studio_vocabulary() -> Vocabulary:
     )
 
 
-def _center_admin_required(actor: User) -> None:
+def center_admin_required(actor: User) -> None:
+    """PermissionDenied unless ``actor`` is a center admin."""
     if StaffRole.CENTER_ADMIN not in identity_selectors.user_roles(user=actor):
         raise PermissionDenied(_("只有中心管理员可以上传或审批流程版本"))
 
@@ -120,7 +121,7 @@ def process_version_upload(
     A candidate that fails validation is refused (422, each problem named) and nothing is
     stored.
     """
-    _center_admin_required(actor)
+    center_admin_required(actor)
     kind = versions.definition_kind(name)
     note = note.strip()
     if len(note) > MAX_NOTE_LENGTH:
@@ -159,7 +160,7 @@ def process_version_approve(
     *, actor: User, name: str, version: int, comment: str = ""
 ) -> ProcessDefinition:
     """A second center admin approves a validated version: published, new cases take it."""
-    _center_admin_required(actor)
+    center_admin_required(actor)
     definition = versions.definition_version(name, version)
     if definition.uploaded_by_id == actor.pk:
         raise PermissionDenied(
@@ -175,7 +176,7 @@ def process_version_reject(
     *, actor: User, name: str, version: int, comment: str
 ) -> ProcessDefinition:
     """A center admin rejects a validated version (the uploader may withdraw their own)."""
-    _center_admin_required(actor)
+    center_admin_required(actor)
     comment = comment.strip()
     if not comment:
         raise ValidationFailed(

@@ -12,10 +12,8 @@ from tongban.cases.services.studio import (
     process_version_upload,
 )
 from tongban.cases.tests.factories import case_submitted, open_task
-from tongban.catalog.models import Department, Matter
+from tongban.catalog.models import Matter
 from tongban.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from tongban.identity import services as identity_services
-from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow import engine
 from tongban.workflow.choices import DefinitionStatus
@@ -23,18 +21,6 @@ from tongban.workflow.models import ProcessDefinition
 from tongban.workflow.tests.test_studio import _fail_goes_to_denied
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def second_admin(departments: dict[str, Department]) -> User:
-    """Another center admin: the second pair of eyes."""
-    return identity_services.staff_create(
-        username="center-admin-2",
-        password="x-pass-2026",
-        department_code="center",
-        roles=[StaffRole.CENTER_ADMIN],
-        name="第二管理员",
-    )
 
 
 def _source(name: str = "standard_approval") -> bytes:

@@ -46,7 +46,13 @@ def definition_current(name: str) -> ProcessDefinition:
 
 def definition_version(name: str, version: int) -> ProcessDefinition:
     """Version ``version`` of ``name``."""
-    found = ProcessDefinition.objects.filter(name=name, version=version).first()
+    definition_kind(name)
+    # Checked before the query: PostgreSQL refuses an integer out of its range.
+    found = (
+        ProcessDefinition.objects.filter(name=name, version=version).first()
+        if 0 < version < 2**31
+        else None
+    )
     if found is None:
         raise NotFound(
             _("“%(name)s”没有第%(version)s版") % {"name": name, "version": version}
