@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from lxml import etree
 
 from tongban.core.errors import Conflict, FieldError, InvalidStateChange, NotFound
 from tongban.workflow import engine
@@ -167,3 +168,44 @@ def definition_reject(
     locked.review_comment = comment
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
     return locked
+
+
+def studio_overview() -> list[dict[str, Any]]:
+    """Every process and decision table with its versions (newest first), for the studio."""
+    by_name: dict[str, list[ProcessDefinition]] = {}
+    rows = (
+        ProcessDefinition.objects.select_related("uploaded_by", "reviewed_by")
+        .defer("spec", "source", "validation_report", "dry_run_report")
+        .order_by("name", "-version")
+    )
+    for row in rows:
+        by_name.setdefault(row.name, []).append(row)
+    overview = []
+    for name, kind in definition_names().items():
+        rows_of_name = by_name.get(name, [])
+        current = next((r for r in rows_of_name if r.status == DefinitionStatus.PUBLISHED), None)
+        overview.append(
+            {
+                "name": name,
+                "kind": kind,
+                "current": current,
+                "versions": rows_of_name,
+                "waiting": sum(1 for r in rows_of_name if r.status == DefinitionStatus.VALIDATED),
+            }
+        )
+    return overview
+
+
+def node_names(source: str) -> dict[str, str]:
+    """BPMN id → name of every element with both in ``source`` (labels for the reports)."""
+    if not source:
+        return {}
+    try:
+        root = etree.fromstring(source.encode(), engine.xml_parser())
+    except etree.XMLSyntaxError:
+        return {}
+    return {
+        str(e.get("id")): str(e.get("name") or e.get("label"))
+        for e in root.iter()
+        if isinstance(e.tag, str) and e.get("id") and (e.get("name") or e.get("label"))
+    }
