@@ -205,6 +205,14 @@ def _fail_goes_to_denied() -> str:
     text = _source("standard_approval")
     text = text.replace("<bpmn:outgoing>flow_review_decide</bpmn:outgoing>", FAIL_DENIED[0], 1)
     text = text.replace('<bpmn:sequenceFlow id="flow_review_decide"', FAIL_DENIED[1], 1)
+    text = text.replace(
+        '<bpmndi:BPMNEdge id="flow_review_decide_di"',
+        '<bpmndi:BPMNEdge id="flow_review_denied_di" bpmnElement="flow_review_denied">'
+        '<di:waypoint x="735" y="480" /><di:waypoint x="735" y="680" />'
+        '<di:waypoint x="1152" y="680" /></bpmndi:BPMNEdge>\n'
+        '      <bpmndi:BPMNEdge id="flow_review_decide_di"',
+        1,
+    )
     return text.replace(
         "<bpmn:incoming>flow_decide_denied</bpmn:incoming>",
         "<bpmn:incoming>flow_decide_denied</bpmn:incoming>\n"
