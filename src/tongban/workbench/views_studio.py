@@ -37,9 +37,7 @@ NAV = "studio"
 def _refused(request: StaffRequest) -> HttpResponse | None:
     if StaffRole.CENTER_ADMIN in request.roles:
         return None
-    return _forbidden(
-        request, NAV, _("仅供中心管理员使用"), _("流程工作室只对中心管理员开放。")
-    )
+    return _forbidden(request, NAV, _("仅供中心管理员使用"), _("流程工作室只对中心管理员开放。"))
 
 
 def _posted(request: StaffRequest, name: str, limit: int = 2000) -> str:
@@ -113,12 +111,19 @@ def studio_upload(request: StaffRequest, name: str) -> HttpResponse:
     except NotFound as exc:
         return _not_found(request, exc)
     except DomainError as exc:
-        context = {**_process_context(request, name), "error": exc, "note": _posted(request, "note")}
+        context = {
+            **_process_context(request, name),
+            "error": exc,
+            "note": _posted(request, "note"),
+        }
         return render(
             request, "workbench/studio/process.html", context, status=status_of_upload(exc)
         )
-    messages.success(request, _("第%(version)s版已上传并通过校验，等待另一位中心管理员审批。")
-                     % {"version": definition.version})
+    messages.success(
+        request,
+        _("第%(version)s版已上传并通过校验，等待另一位中心管理员审批。")
+        % {"version": definition.version},
+    )
     return redirect("workbench:studio_version", name=name, version=definition.version)
 
 
@@ -159,9 +164,7 @@ def _modeler_save(request: StaffRequest, name: str) -> HttpResponse:
         if not isinstance(xml, str) or not isinstance(note, str):
             raise ValueError
     except (ValueError, AttributeError):
-        return JsonResponse(
-            {"detail": _("请求内容无效"), "errors": []}, status=400
-        )
+        return JsonResponse({"detail": _("请求内容无效"), "errors": []}, status=400)
     try:
         definition = studio.process_version_upload(
             actor=request.user, name=name, source=xml.encode(), note=note[:2000]
@@ -171,8 +174,11 @@ def _modeler_save(request: StaffRequest, name: str) -> HttpResponse:
             {"detail": str(exc.detail), "errors": exc.field_errors()},
             status=status_of_upload(exc),
         )
-    messages.success(request, _("第%(version)s版已保存并通过校验，等待另一位中心管理员审批。")
-                     % {"version": definition.version})
+    messages.success(
+        request,
+        _("第%(version)s版已保存并通过校验，等待另一位中心管理员审批。")
+        % {"version": definition.version},
+    )
     return JsonResponse(
         {
             "version": definition.version,
@@ -230,7 +236,8 @@ def _version_context(request: StaffRequest, definition: ProcessDefinition) -> di
     marks = {}
     if diff is not None:
         marks = {
-            "added": [n["id"] for n in diff["nodes_added"]] + [f["id"] for f in diff["flows_added"]],
+            "added": [n["id"] for n in diff["nodes_added"]]
+            + [f["id"] for f in diff["flows_added"]],
             "changed": [n["id"] for n in diff["nodes_changed"]]
             + [f["id"] for f in diff["flows_changed"]],
         }
@@ -272,9 +279,7 @@ def studio_version(request: StaffRequest, name: str, version: int) -> HttpRespon
         definition = versions.definition_version(name, version)
     except NotFound as exc:
         return _not_found(request, exc)
-    return render(
-        request, "workbench/studio/version.html", _version_context(request, definition)
-    )
+    return render(request, "workbench/studio/version.html", _version_context(request, definition))
 
 
 def _review(request: StaffRequest, name: str, version: int, action: str) -> HttpResponse:
@@ -286,8 +291,10 @@ def _review(request: StaffRequest, name: str, version: int, action: str) -> Http
             studio.process_version_approve(
                 actor=request.user, name=name, version=version, comment=comment
             )
-            messages.success(request, _("第%(version)s版已审批发布，新办件将按此版本办理。")
-                             % {"version": version})
+            messages.success(
+                request,
+                _("第%(version)s版已审批发布，新办件将按此版本办理。") % {"version": version},
+            )
         else:
             studio.process_version_reject(
                 actor=request.user, name=name, version=version, comment=comment

@@ -92,15 +92,10 @@ class ProcessDefinitionAdmin(admin.ModelAdmin[ProcessDefinition]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessDefinition]:
         return (
-            super()
-            .get_queryset(request)
-            .select_related("uploaded_by", "reviewed_by")
-            .defer("spec")
+            super().get_queryset(request).select_related("uploaded_by", "reviewed_by").defer("spec")
         )
 
     @admin.display(description=_("流程工作室"))
     def studio_link(self, obj: ProcessDefinition) -> str:
-        url = reverse(
-            "workbench:studio_version", kwargs={"name": obj.name, "version": obj.version}
-        )
+        url = reverse("workbench:studio_version", kwargs={"name": obj.name, "version": obj.version})
         return format_html('<a href="{}">{}</a>', url, _("在流程工作室中查看"))

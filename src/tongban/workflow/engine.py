@@ -108,9 +108,7 @@ def _process_path(name: str) -> Path:
 def xml_parser() -> etree.XMLParser:
     """A parser that never resolves entities, loads a DTD or touches the network (per call:
     lxml parsers are not shared between threads)."""
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 @lru_cache(maxsize=1)

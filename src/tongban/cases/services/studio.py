@@ -163,9 +163,7 @@ def process_version_approve(
     center_admin_required(actor)
     definition = versions.definition_version(name, version)
     if definition.uploaded_by_id == actor.pk:
-        raise PermissionDenied(
-            _("四眼原则：不能审批自己上传的版本，请由另一位中心管理员审批")
-        )
+        raise PermissionDenied(_("四眼原则：不能审批自己上传的版本，请由另一位中心管理员审批"))
     return versions.definition_publish(
         definition=definition, reviewed_by=actor, comment=comment.strip()[:MAX_NOTE_LENGTH]
     )

@@ -79,4 +79,3 @@ def fee_permit(departments: dict[str, Department]) -> Matter:
     from tongban.cases.tests.outputs_helpers import permit  # it imports this module
 
     return permit("drainage-licence-fee", fee="50")
-

@@ -44,7 +44,11 @@ def test_upload_approve_by_another_admin_and_read_the_history(
     response = _upload(api_client, bearer(center_admin), _fail_goes_to_denied().encode())
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["version"], body["status"], body["uploaded_by"]) == (2, "validated", "center-admin")
+    assert (body["version"], body["status"], body["uploaded_by"]) == (
+        2,
+        "validated",
+        "center-admin",
+    )
     assert body["validation_report"]["ok"] is True and body["based_on"] == 1
 
     own = api_client.post(
@@ -121,7 +125,9 @@ def test_an_expression_is_named_by_its_element(
     assert _stored() == 0
 
 
-@pytest.mark.parametrize("path", ["nonexistent/versions/1", "standard_approval/versions/99999999999"])
+@pytest.mark.parametrize(
+    "path", ["nonexistent/versions/1", "standard_approval/versions/99999999999"]
+)
 def test_unknown_processes_and_versions_are_404(
     api_client: Client, bearer: Headers, center_admin: User, path: str
 ) -> None:

@@ -156,9 +156,7 @@ def test_a_version_checked_against_a_superseded_one_cannot_be_published(
     )
     process_version_approve(actor=second_admin, name="standard_approval", version=first.version)
     with pytest.raises(Conflict, match="重新上传"):
-        process_version_approve(
-            actor=second_admin, name="standard_approval", version=later.version
-        )
+        process_version_approve(actor=second_admin, name="standard_approval", version=later.version)
 
 
 def test_a_decision_table_version_takes_over_when_published(

@@ -101,7 +101,9 @@ def test_the_modeler_saves_a_new_version_or_names_the_problems(
         content_type="application/json",
     )
     assert good.status_code == 201 and good.json()["url"] == BASE + "2/"
-    assert client.post(BASE + "modeler/", "nope", content_type="application/json").status_code == 400
+    assert (
+        client.post(BASE + "modeler/", "nope", content_type="application/json").status_code == 400
+    )
 
 
 def test_unknown_processes_and_versions_are_404(client: Client, center_admin: User) -> None:

@@ -40,7 +40,7 @@ def dry_run_cases() -> int:
     return int(getattr(settings, "TONGBAN_DRY_RUN_CASES", 50))
 
 
-class _ReplayScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+class _ReplayScriptEngine(PythonScriptEngine):
     """Timers never fire on their own in a replay: the replay fires those the recording did."""
 
     def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
@@ -65,9 +65,7 @@ def _start_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def _completed_nodes(workflow: BpmnWorkflow) -> list[Any]:
-    done = [
-        t for t in workflow.get_tasks(state=TaskState.COMPLETED) if engine.node_task(t)
-    ]
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if engine.node_task(t)]
     return sorted(done, key=lambda t: t.last_state_change)
 
 
@@ -108,9 +106,7 @@ def _take(candidate: BpmnWorkflow, trigger: Any) -> bool:
     if trigger.task_spec.manual:
         department = trigger.data.get("department")
         ready = [
-            t
-            for t in candidate.get_tasks(state=TaskState.READY, manual=True)
-            if _node(t) == node
+            t for t in candidate.get_tasks(state=TaskState.READY, manual=True) if _node(t) == node
         ]
         ready.sort(key=lambda t: t.data.get("department") != department)
         if not ready:

@@ -23,7 +23,13 @@ def _constant(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         node = node.operand
         return isinstance(node, ast.Constant) and type(node.value) in (int, float)
-    return isinstance(node, ast.Constant) and type(node.value) in (str, int, float, bool, type(None))
+    return isinstance(node, ast.Constant) and type(node.value) in (
+        str,
+        int,
+        float,
+        bool,
+        type(None),
+    )
 
 
 def _refusal(node: ast.AST, variables: Collection[str]) -> str | None:

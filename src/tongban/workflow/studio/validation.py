@@ -374,13 +374,13 @@ def _check_dmn(root: Any, name: str, vocabulary: Vocabulary, errors: _Errors) ->
         return
     inputs = vocabulary.decision_inputs.get(name, frozenset())
     known = vocabulary.decision_outputs[name]
-    ns = {"d": namespace}
-    for expression in decisions[0].iterfind(".//d:inputExpression/d:text", ns):
+    dmn = {"d": namespace}
+    for expression in decisions[0].iterfind(".//d:inputExpression/d:text", dmn):
         why = expression_refusal(expression.text or "", variables=inputs)
         if why is not None:
             element_id, line = _where(expression)
             errors.add("expressions", why, element=element_id, line=line)
-    for entry in decisions[0].iterfind(".//d:inputEntry/d:text", ns):
+    for entry in decisions[0].iterfind(".//d:inputEntry/d:text", dmn):
         why = _entry_refusal(entry.text or "", inputs)
         if why is not None:
             element_id, line = _where(entry)
@@ -391,7 +391,7 @@ def _check_dmn(root: Any, name: str, vocabulary: Vocabulary, errors: _Errors) ->
                 element=element_id,
                 line=line,
             )
-    outputs = decisions[0].findall(".//d:output", ns)
+    outputs = decisions[0].findall(".//d:output", dmn)
     output_names = [o.get("name") or "" for o in outputs]
     for output in outputs:
         if (output.get("name") or "") not in known:
@@ -402,12 +402,12 @@ def _check_dmn(root: Any, name: str, vocabulary: Vocabulary, errors: _Errors) ->
                 element=output.get("id") or "",
                 line=output.sourceline,
             )
-    for rule in decisions[0].iterfind(".//d:rule", ns):
-        for index, entry in enumerate(rule.findall("d:outputEntry", ns)):
+    for rule in decisions[0].iterfind(".//d:rule", dmn):
+        for index, entry in enumerate(rule.findall("d:outputEntry", dmn)):
             if index >= len(output_names):
                 break
             output = output_names[index]
-            text = entry.findtext("d:text", default="", namespaces=ns)
+            text = entry.findtext("d:text", default="", namespaces=dmn)
             ok, value = literal_value(text)
             allowed = known.get(output)
             if not ok:

@@ -55,9 +55,7 @@ def definition_version(name: str, version: int) -> ProcessDefinition:
         else None
     )
     if found is None:
-        raise NotFound(
-            _("“%(name)s”没有第%(version)s版") % {"name": name, "version": version}
-        )
+        raise NotFound(_("“%(name)s”没有第%(version)s版") % {"name": name, "version": version})
     return found
 
 

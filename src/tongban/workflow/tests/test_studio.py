@@ -19,20 +19,41 @@ pytestmark = pytest.mark.django_db
 
 VOCABULARY = Vocabulary(
     variables=frozenset(
-        "acceptance_deadline case_no route decision answered deemed_accepted department "
-        "reviewers lead".split()
+        [
+            "acceptance_deadline",
+            "case_no",
+            "route",
+            "decision",
+            "answered",
+            "deemed_accepted",
+            "department",
+            "reviewers",
+            "lead",
+        ]
     ),
-    user_task_refusal=lambda lane, task: None
-    if lane in ("clerk", "reviewer", "approver") or (lane == "applicant" and "supplement" in task)
-    else f"lane {lane} unknown",
+    user_task_refusal=lambda lane, task: (
+        None
+        if lane in ("clerk", "reviewer", "approver")
+        or (lane == "applicant" and "supplement" in task)
+        else f"lane {lane} unknown"
+    ),
     decision_inputs={
         "credit_route": frozenset(
-            "joint_punishment key_supervision red level has_records commitment_eligible".split()
+            [
+                "joint_punishment",
+                "key_supervision",
+                "red",
+                "level",
+                "has_records",
+                "commitment_eligible",
+            ]
         )
     },
     decision_outputs={
-        "credit_route": {"route": frozenset({"refused", "strict", "commitment", "normal"}),
-                         "reason": None}
+        "credit_route": {
+            "route": frozenset({"refused", "strict", "commitment", "normal"}),
+            "reason": None,
+        }
     },
 )
 
@@ -79,13 +100,13 @@ def test_it_refuses_a_dtd_or_an_entity_before_parsing() -> None:
         '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<bpmn:definitions',
         1,
     )
-    [(field, message)] = _messages(_refusal(text))
+    [(_field, message)] = _messages(_refusal(text))
     assert "DOCTYPE" in message and "第" in message
 
 
 def test_it_refuses_a_huge_file() -> None:
     text = _source("standard_approval") + "<!--" + "x" * MAX_SOURCE_BYTES + "-->"
-    [(field, message)] = _messages(_refusal(text))
+    [(_field, message)] = _messages(_refusal(text))
     assert "文件过大" in message
 
 
@@ -192,8 +213,8 @@ def _case(*decisions: str) -> engine.ProcessStep:
 
 #: The review gateway gains a flow: a failed review is denied at once, without 决定.
 FAIL_DENIED = (
-    '<bpmn:outgoing>flow_review_decide</bpmn:outgoing>\n'
-    '      <bpmn:outgoing>flow_review_denied</bpmn:outgoing>',
+    "<bpmn:outgoing>flow_review_decide</bpmn:outgoing>\n"
+    "      <bpmn:outgoing>flow_review_denied</bpmn:outgoing>",
     '<bpmn:sequenceFlow id="flow_review_denied" sourceRef="review_gateway" targetRef="denied">'
     '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">decision == "fail"'
     "</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
@@ -264,14 +285,14 @@ def test_the_same_version_replays_every_case_the_same_including_a_fired_timer() 
 def test_the_diff_lists_nodes_and_flows_added_removed_and_changed() -> None:
     old = _source("standard_approval")
     new = _fail_goes_to_denied().replace('name="决定"', 'name="审批决定"')
-    new = new.replace(
-        ">acceptance_deadline</bpmn:timeDate>", ">deemed_accepted</bpmn:timeDate>"
-    )
+    new = new.replace(">acceptance_deadline</bpmn:timeDate>", ">deemed_accepted</bpmn:timeDate>")
     diff = definition_diff(old=old, new=new)
     assert [f["id"] for f in diff["flows_added"]] == ["flow_review_denied"]
     assert diff["flows_removed"] == [] and diff["nodes_added"] == []
     changed = {c["id"]: c["changes"] for c in diff["nodes_changed"]}
     assert changed["decide"] == [{"field": "name", "old": "决定", "new": "审批决定"}]
     assert changed["acceptance_timeout"][0]["field"] == "timer"
-    removed = definition_diff(old=old, new=_source("instant").replace("instant", "standard_approval"))
+    removed = definition_diff(
+        old=old, new=_source("instant").replace("instant", "standard_approval")
+    )
     assert "review" in [n["id"] for n in removed["nodes_removed"]]
