@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,9 @@ from django.utils import timezone
 
 from tongban.core.errors import ValidationFailed
 from tongban.workflow import engine
+from tongban.workflow.choices import DefinitionStatus
 from tongban.workflow.engine import process_complete_task, process_definition_get, process_start
+from tongban.workflow.models import ProcessDefinition
 from tongban.workflow.studio.diff import definition_diff
 from tongban.workflow.studio.dry_run import definition_dry_run
 from tongban.workflow.studio.validation import MAX_SOURCE_BYTES, Vocabulary, definition_validate
@@ -296,3 +299,75 @@ def test_the_diff_lists_nodes_and_flows_added_removed_and_changed() -> None:
         old=old, new=_source("instant").replace("instant", "standard_approval")
     )
     assert "review" in [n["id"] for n in removed["nodes_removed"]]
+
+
+# --- the version in force ---------------------------------------------------------------------
+
+
+def test_the_version_in_force_costs_one_query(django_assert_num_queries: Any) -> None:
+    process_definition_get("standard_approval")
+    engine.decision_evaluate(name="credit_route", context={**_CREDIT_CONTEXT})  # parsed once
+    with django_assert_num_queries(1):
+        definition = process_definition_get("standard_approval")
+    assert definition.version == 1
+    with django_assert_num_queries(1):
+        engine.decision_evaluate(name="credit_route", context={**_CREDIT_CONTEXT})
+
+
+_CREDIT_CONTEXT = {
+    "joint_punishment": False,
+    "key_supervision": False,
+    "red": False,
+    "level": "",
+    "has_records": False,
+    "commitment_eligible": False,
+}
+
+
+def test_a_changed_release_file_takes_over_from_a_published_web_version(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processes = tmp_path / "processes"
+    processes.mkdir()
+    (processes / "instant.bpmn").write_text(_source("instant"), "utf-8")
+    monkeypatch.setattr(engine, "PROCESS_DIR", processes)
+    first = process_definition_get("instant")
+    web = ProcessDefinition.objects.create(
+        name="instant",
+        digest="f" * 64,
+        source=_source("instant").replace("当场办结", "当场办结（网页版）"),
+        spec=ProcessDefinition.objects.get(pk=first.pk).spec,
+        version=2,
+        status=DefinitionStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    assert process_definition_get("instant") == web
+    (processes / "instant.bpmn").write_text(
+        _source("instant").replace("当场办结", "当场办结。"), "utf-8"
+    )
+    release = process_definition_get("instant")
+    assert release.version == 3 and release.status == DefinitionStatus.PUBLISHED
+    assert release.source_file == "processes/instant.bpmn"
+
+
+def test_a_release_file_identical_to_a_waiting_version_publishes_it(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processes = tmp_path / "processes"
+    processes.mkdir()
+    (processes / "instant.bpmn").write_text(_source("instant"), "utf-8")
+    monkeypatch.setattr(engine, "PROCESS_DIR", processes)
+    first = process_definition_get("instant")
+    changed = _source("instant").replace("当场办结", "当场办结。")
+    waiting = ProcessDefinition.objects.create(
+        name="instant",
+        digest=hashlib.sha256(changed.encode()).hexdigest(),
+        source=changed,
+        spec=ProcessDefinition.objects.get(pk=first.pk).spec,
+        version=2,
+        status=DefinitionStatus.VALIDATED,
+    )
+    (processes / "instant.bpmn").write_text(changed, "utf-8")
+    assert process_definition_get("instant") == waiting
+    waiting.refresh_from_db()
+    assert waiting.status == DefinitionStatus.PUBLISHED and waiting.published_at is not None
