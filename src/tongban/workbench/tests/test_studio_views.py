@@ -119,3 +119,22 @@ def test_the_studio_in_english(client: Client, center_admin: User, departments: 
     _upload(client, _fail_goes_to_denied().encode())
     page = html(client.get(BASE + "2/"))
     assert "Validation report" in page and "Dry run" in page
+
+
+def test_a_decision_table_version_shows_its_rule_changes(
+    client: Client, center_admin: User, second_admin: User, departments: Any
+) -> None:
+    source = (engine.PROCESS_DIR / "credit_route.dmn").read_bytes()
+    changed = source.replace(
+        '<text>"事项不适用告知承诺"</text>'.encode(), '<text>"本事项不适用告知承诺"</text>'.encode()
+    )
+    client.force_login(center_admin)
+    response = client.post(
+        "/workbench/studio/credit_route/upload/",
+        {"file": SimpleUploadedFile("credit_route.dmn", changed), "note": "理由措辞"},
+    )
+    assert response.status_code == 302
+    page = html(client.get(response["Location"]))
+    assert "rule_8" in page and "本事项不适用告知承诺" in page and 'id="dry-run"' not in page
+    assert 'id="diagram"' not in page
+    assert client.get("/workbench/studio/credit_route/modeler/").status_code == 302

@@ -36,8 +36,8 @@ _DUE = "2000-01-01T00:00:00+00:00"
 
 
 def dry_run_cases() -> int:
-    """How many recorded cases a dry run replays (``TONGBAN_DRY_RUN_CASES``, default 50)."""
-    return int(getattr(settings, "TONGBAN_DRY_RUN_CASES", 50))
+    """How many recorded cases a dry run replays (``TONGBAN_PROCESS_DRY_RUN_CASES``, 50)."""
+    return int(settings.PROCESS_DRY_RUN_CASES)
 
 
 class _ReplayScriptEngine(PythonScriptEngine):

@@ -371,3 +371,14 @@ def test_a_release_file_identical_to_a_waiting_version_publishes_it(
     assert process_definition_get("instant") == waiting
     waiting.refresh_from_db()
     assert waiting.status == DefinitionStatus.PUBLISHED and waiting.published_at is not None
+
+
+def test_the_dry_run_replays_only_the_latest_cases_the_setting_allows(settings: Any) -> None:
+    _case("accept", "fail", "deny")
+    _case("accept", "pass", "approve")
+    settings.PROCESS_DRY_RUN_CASES = 1
+    report = definition_dry_run(
+        spec=_validate(_fail_goes_to_denied()).spec,
+        published=process_definition_get("standard_approval"),
+    )
+    assert report["replayed"] == 1 and report["cases"][0]["case_no"] == "T-accept-pass-approve"
