@@ -174,6 +174,12 @@ def center_admin(departments: dict[str, Department]) -> User:
 
 
 @pytest.fixture
+def second_admin(departments: dict[str, Department]) -> User:
+    """Another center admin: the second pair of eyes of the process studio (四眼原则)."""
+    return _staff("center-admin-2", "center", StaffRole.CENTER_ADMIN)
+
+
+@pytest.fixture
 def center_clerk(departments: dict[str, Department]) -> User:
     """Clerk of the center (``center-clerk``) staffing comprehensive window ``Z01`` today."""
     user = _staff("center-clerk", "center", StaffRole.CLERK)

@@ -319,6 +319,10 @@ SMS_PROVIDER = env_str("SMS_PROVIDER", "log")
 #: Attempts to send one notification before it is marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env_int("TONGBAN_NOTIFICATION_MAX_ATTEMPTS", 3)
 
+#: The process studio's dry run: how many recorded cases of the version in force a candidate
+#: version is replayed on.
+PROCESS_DRY_RUN_CASES = env_int("TONGBAN_PROCESS_DRY_RUN_CASES", 50)
+
 #: The service center (counter): appointments a person may hold per day, how far ahead one
 #: may book, and how many no-shows within how many days suspend booking for how long.
 APPOINTMENTS_PER_PERSON_PER_DAY = env_int("TONGBAN_APPOINTMENTS_PER_PERSON_PER_DAY", 2)

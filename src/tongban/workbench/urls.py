@@ -8,6 +8,7 @@ from tongban.workbench import (
     views_evaluation,
     views_guidance,
     views_stats,
+    views_studio,
 )
 
 app_name = "workbench"
@@ -72,6 +73,27 @@ urlpatterns = [
         "rating-requests/<int:request_id>/",
         views_evaluation.rating_request_show,
         name="rating_request",
+    ),
+    # 流程工作室 (center admins): new versions of the processes, four eyes.
+    path("studio/", views_studio.studio_list, name="studio"),
+    path("studio/<slug:name>/", views_studio.studio_process, name="studio_process"),
+    path("studio/<slug:name>/upload/", views_studio.studio_upload, name="studio_upload"),
+    path("studio/<slug:name>/modeler/", views_studio.studio_modeler, name="studio_modeler"),
+    path("studio/<slug:name>/<int:version>/", views_studio.studio_version, name="studio_version"),
+    path(
+        "studio/<slug:name>/<int:version>/source.xml",
+        views_studio.studio_source,
+        name="studio_source",
+    ),
+    path(
+        "studio/<slug:name>/<int:version>/approve/",
+        views_studio.studio_approve,
+        name="studio_approve",
+    ),
+    path(
+        "studio/<slug:name>/<int:version>/reject/",
+        views_studio.studio_reject,
+        name="studio_reject",
     ),
     path("tasks/<int:task_id>/claim/", views_actions.task_claim, name="claim"),
     path("tasks/<int:task_id>/decide/", views_actions.task_decide, name="decide"),

@@ -7,9 +7,11 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tongban.workflow.models import CalendarDay, CalendarYear
+from tongban.workflow.models import CalendarDay, CalendarYear, ProcessDefinition
 from tongban.workflow.services import provisional_deadlines_recompute
 
 
@@ -56,3 +58,44 @@ class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
         return str(
             [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")][obj.date.weekday()]
         )
+
+
+@admin.register(ProcessDefinition)
+class ProcessDefinitionAdmin(admin.ModelAdmin[ProcessDefinition]):
+    """Read-only: a version is uploaded, approved and published in the process studio
+    (/workbench/studio/), where the four-eyes rule holds; nothing here may bypass it."""
+
+    list_display = [
+        "name",
+        "version",
+        "kind",
+        "status",
+        "uploaded_by",
+        "created_at",
+        "reviewed_by",
+        "published_at",
+        "studio_link",
+    ]
+    list_filter = ["kind", "status", "name"]
+    search_fields = ["name", "note", "digest"]
+    ordering = ["name", "-version"]
+    exclude = ["spec"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessDefinition]:
+        return (
+            super().get_queryset(request).select_related("uploaded_by", "reviewed_by").defer("spec")
+        )
+
+    @admin.display(description=_("流程工作室"))
+    def studio_link(self, obj: ProcessDefinition) -> str:
+        url = reverse("workbench:studio_version", kwargs={"name": obj.name, "version": obj.version})
+        return format_html('<a href="{}">{}</a>', url, _("在流程工作室中查看"))

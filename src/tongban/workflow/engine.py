@@ -1,6 +1,7 @@
 """The BPMN process engine: SpiffWorkflow behind a small, typed API.
 
-This is the only module that imports SpiffWorkflow (besides its tests).  It
+This is the only module that imports SpiffWorkflow (besides its tests and the studio's dry
+run, ``studio/dry_run.py``, which replays recorded cases on a candidate version).  It
 knows processes, tasks and timers; it knows nothing about cases — the cases
 app maps its own steps onto the user tasks returned here.
 
@@ -17,7 +18,7 @@ import copy
 import hashlib
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -47,11 +48,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
+from tongban.workflow.choices import DefinitionKind, DefinitionStatus
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
 
 PROCESS_DIR = Path(__file__).resolve().parent.parent / "processes"
@@ -62,7 +65,7 @@ _PROCESS_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 _registry = BpmnWorkflowSerializer.configure()
 _serializer = BpmnWorkflowSerializer(registry=_registry)
 # A second converter for BpmnWorkflow on the same registry (it re-registers an identical
-# one), kept so _workflow_restore/_workflow_state can call its pieces with our own spec.
+# one), kept so workflow_restore/_workflow_state can call its pieces with our own spec.
 _workflow_converter = BpmnWorkflowConverter(BpmnWorkflow, _registry)
 
 _PENDING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -102,17 +105,39 @@ def _process_path(name: str) -> Path:
     return path
 
 
+def xml_parser() -> etree.XMLParser:
+    """A parser that never resolves entities, loads a DTD or touches the network (per call:
+    lxml parsers are not shared between threads)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
 @lru_cache(maxsize=1)
 def _validator() -> BpmnValidator:
     # Loading the BPMN XSD takes a while; it is only needed when a new version is parsed.
     return BpmnValidator()
 
 
+def bpmn_schema() -> etree.XMLSchema:
+    """The BPMN 2.0 XML schema (loaded once per process)."""
+    schema: etree.XMLSchema = _validator().validator
+    return schema
+
+
+@lru_cache(maxsize=4)
+def dmn_schema(namespace: str) -> etree.XMLSchema | None:
+    """The DMN XML schema of ``namespace`` (DMN 1.2 or 1.3), None for an unknown one."""
+    path = DMN_SCHEMAS.get(namespace)
+    if path is None:
+        return None
+    # Spiff's schema imports DMNDI etc. by relative path: parse from the file.
+    return etree.XMLSchema(etree.parse(path))
+
+
 def bpmn_parse(*, name: str, source: bytes) -> tuple[Any, dict[str, Any]]:
     """Parse and validate BPMN source: the spec of process ``name`` and its subprocess specs."""
     parser = BpmnParser(validator=_validator())
     try:
-        parser.add_bpmn_xml(etree.fromstring(source), filename=f"{name}.bpmn")
+        parser.add_bpmn_xml(etree.fromstring(source, xml_parser()), filename=f"{name}.bpmn")
         return parser.get_spec(name), parser.get_subprocess_specs(name)
     except (SpiffWorkflowException, etree.LxmlError) as exc:
         raise ValidationFailed(
@@ -120,32 +145,95 @@ def bpmn_parse(*, name: str, source: bytes) -> tuple[Any, dict[str, Any]]:
         ) from exc
 
 
-def process_definition_get(name: str) -> ProcessDefinition:
-    """The stored definition for the current content of ``processes/<name>.bpmn`` (created once)."""
-    path = _process_path(name)
+#: The columns a case step needs of its definition; the spec and source stay in the database
+#: (the spec is restored once per process from its digest, see _spec_restore).
+_DEFINITION_HEAD = ("id", "name", "kind", "status", "digest", "version", "published_at")
+
+
+def _definition_current(
+    *, name: str, kind: str, path: Path, store: Callable[[bytes, str], ProcessDefinition]
+) -> ProcessDefinition:
+    """The latest published version of ``name``, storing the release file first if it is new.
+
+    One query when the file is known (the usual case): the latest published version with,
+    alongside, whether the file's digest is stored at all.
+    """
     source = path.read_bytes()
     digest = hashlib.sha256(source).hexdigest()
-    definition = ProcessDefinition.objects.filter(digest=digest).first()
-    if definition is not None:
-        return definition
-    spec, subprocess_specs = bpmn_parse(name=name, source=source)
+    stored = ProcessDefinition.objects.filter(digest=digest)
+    current = (
+        ProcessDefinition.objects.filter(name=name, kind=kind, status=DefinitionStatus.PUBLISHED)
+        .annotate(file_status=Subquery(stored.values("status")[:1]))
+        .only(*_DEFINITION_HEAD)
+        .order_by("-version")
+        .first()
+    )
+    if current is not None and current.file_status == DefinitionStatus.PUBLISHED:
+        return current
+    if current is None or current.file_status is None:
+        store(source, digest)
+    else:
+        # A release file whose content waits in the studio (or was refused there): the file
+        # is reviewed code and publishes it; its audit trail says it came as a release.
+        stored.update(status=DefinitionStatus.PUBLISHED, published_at=timezone.now())
+    return (
+        ProcessDefinition.objects.filter(name=name, kind=kind, status=DefinitionStatus.PUBLISHED)
+        .only(*_DEFINITION_HEAD)
+        .order_by("-version")
+        .first()
+    ) or ProcessDefinition.objects.only(*_DEFINITION_HEAD).get(digest=digest)
+
+
+def _release_store(
+    *, name: str, kind: str, path: Path, source: bytes, digest: str, spec: dict[str, Any]
+) -> ProcessDefinition:
     # A file in the release is reviewed code: it is published the moment it is first seen.
     last = ProcessDefinition.objects.filter(name=name).order_by("-version").first()
     definition, _created = ProcessDefinition.objects.get_or_create(
         digest=digest,
         defaults={
             "name": name,
+            "kind": kind,
+            "status": DefinitionStatus.PUBLISHED,
             "source_file": str(path.relative_to(PROCESS_DIR.parent)),
             "source": source.decode(),
             "version": (last.version + 1) if last else 1,
             "published_at": timezone.now(),
-            "spec": {
-                "spec": _registry.convert(spec),
-                "subprocess_specs": _workflow_converter.mapping_to_dict(subprocess_specs),
-            },
+            "spec": spec,
         },
     )
     return definition
+
+
+def bpmn_spec(*, name: str, source: bytes) -> dict[str, Any]:
+    """The serialized spec (and subprocess specs) of BPMN ``source``, as a definition stores it."""
+    spec, subprocess_specs = bpmn_parse(name=name, source=source)
+    return {
+        "spec": _registry.convert(spec),
+        "subprocess_specs": _workflow_converter.mapping_to_dict(subprocess_specs),
+    }
+
+
+def process_definition_get(name: str) -> ProcessDefinition:
+    """The version of process ``name`` new cases start on: its latest published version.
+
+    The content of ``processes/<name>.bpmn`` is stored (and published) the first time it is
+    seen; a version approved in the studio later takes over until the next changed file.
+    Only the head columns are loaded.
+    """
+    path = _process_path(name)
+
+    def store(source: bytes, digest: str) -> ProcessDefinition:
+        return _release_store(
+            name=name,
+            kind=DefinitionKind.BPMN,
+            path=path,
+            source=source,
+            digest=digest,
+            spec=bpmn_spec(name=name, source=source),
+        )
+
+    return _definition_current(name=name, kind=DefinitionKind.BPMN, path=path, store=store)
 
 
 # Safe across requests, threads and processes: a spec is immutable once built, and the key
@@ -154,6 +242,14 @@ def process_definition_get(name: str) -> ProcessDefinition:
 @lru_cache(maxsize=32)
 def _spec_restore(digest: str) -> tuple[Any, dict[str, Any]]:
     stored = ProcessDefinition.objects.values_list("spec", flat=True).get(digest=digest)
+    spec = _registry.restore(stored["spec"])
+    subprocess_specs = _workflow_converter.mapping_from_dict(stored["subprocess_specs"])
+    return spec, subprocess_specs
+
+
+def spec_from_dict(stored: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The spec and subprocess specs of a serialized spec (``bpmn_spec``'s result)."""
+    stored = copy.deepcopy(stored)  # restoring changes the dict in place
     spec = _registry.restore(stored["spec"])
     subprocess_specs = _workflow_converter.mapping_from_dict(stored["subprocess_specs"])
     return spec, subprocess_specs
@@ -192,7 +288,7 @@ def _in_tree_order(workflow_dct: dict[str, Any]) -> dict[str, Any]:
     return {**workflow_dct, "tasks": ordered}
 
 
-def _workflow_restore(instance: ProcessInstance) -> BpmnWorkflow:
+def workflow_restore(instance: ProcessInstance) -> BpmnWorkflow:
     """Rebuild the workflow of ``instance`` on top of its (cached) spec.
 
     This mirrors BpmnWorkflowConverter.from_dict, which insists on restoring the spec from
@@ -262,7 +358,7 @@ def _next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     return min(times, default=None)
 
 
-def _end_event(workflow: BpmnWorkflow) -> str:
+def end_event_of(workflow: BpmnWorkflow) -> str:
     reached = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
     if not reached:
         return ""
@@ -298,7 +394,7 @@ def _save(
 ) -> None:
     state = _workflow_state(workflow) if state is None else state
     completed = bool(workflow.completed)
-    end_event = _end_event(workflow) if completed else ""
+    end_event = end_event_of(workflow) if completed else ""
     next_timer_at = None if completed else _next_timer_at(workflow)
     now = timezone.now()
     # The optimistic lock: whoever saved since we read bumped the version, and we lose.
@@ -331,7 +427,7 @@ _REACHED = (
 _LEFT = TaskState.COMPLETED | TaskState.CANCELLED
 
 
-def _node_task(task: Any) -> bool:
+def node_task(task: Any) -> bool:
     """A task that stands for a BPMN node a case passes (not an engine-internal one).
 
     The parent of a multi-instance node's instances is left out: its instances are the visits.
@@ -342,7 +438,7 @@ def _node_task(task: Any) -> bool:
 
 def _from_node(task: Any) -> str:
     parent = task.parent
-    while parent is not None and not _node_task(parent):
+    while parent is not None and not node_task(parent):
         parent = parent.parent
     return str(parent.task_spec.bpmn_id) if parent is not None else ""
 
@@ -356,7 +452,7 @@ def _visits_record(
     reached: list[NodeVisit] = []
     left: list[uuid.UUID] = []
     for task in workflow.get_tasks():
-        if not _node_task(task):
+        if not node_task(task):
             continue
         old = old_tasks.get(str(task.id))
         was_reached = old is not None and bool(old["state"] & _REACHED)
@@ -432,7 +528,7 @@ def process_start(*, name: str, data: dict[str, Any]) -> ProcessStep:
         definition=definition,
         state=_workflow_state(workflow),
         completed=completed,
-        end_event=_end_event(workflow) if completed else "",
+        end_event=end_event_of(workflow) if completed else "",
         next_timer_at=None if completed else _next_timer_at(workflow),
     )
     _visits_record(instance, workflow, None)
@@ -443,7 +539,7 @@ def process_complete_task(
     *, instance: ProcessInstance, task_id: uuid.UUID, data: dict[str, Any]
 ) -> ProcessStep:
     """Complete the ready user task ``task_id`` with ``data`` merged into its data, and save."""
-    workflow = _workflow_restore(instance)
+    workflow = workflow_restore(instance)
     task = workflow.tasks.get(task_id)
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         raise Conflict(_("该环节已处理或不存在"))
@@ -458,7 +554,7 @@ def process_complete_task(
 
 def process_refresh_timers(*, instance: ProcessInstance) -> ProcessStep:
     """Fire the timers of ``instance`` that are due; saves only if something changed."""
-    workflow = _workflow_restore(instance)
+    workflow = workflow_restore(instance)
     _run_engine(workflow)
     state = _workflow_state(workflow)
     # Nothing due, nothing written: the sweep then never bumps a version under someone's feet.
@@ -469,7 +565,7 @@ def process_refresh_timers(*, instance: ProcessInstance) -> ProcessStep:
 
 def process_ready_tasks(*, instance: ProcessInstance) -> list[UserTask]:
     """Every ready user task of ``instance``."""
-    return _ready(_workflow_restore(instance))
+    return _ready(workflow_restore(instance))
 
 
 def process_set_data(*, instance: ProcessInstance, data: dict[str, Any]) -> ProcessInstance:
@@ -478,7 +574,7 @@ def process_set_data(*, instance: ProcessInstance, data: dict[str, Any]) -> Proc
     Timers that wait are re-evaluated against the new values, so next_timer_at follows a
     changed deadline; they fire on the next process_refresh_timers, not here.
     """
-    workflow = _workflow_restore(instance)
+    workflow = workflow_restore(instance)
     for task in workflow.get_tasks(state=_PENDING):
         task.data.update(data)
         definition = getattr(task.task_spec, "event_definition", None)
@@ -506,21 +602,43 @@ def _decision_path(name: str) -> Path:
     return path
 
 
-# Keyed by the SHA-256 of the DMN source like the process specs: an edited file is a new key,
-# so a cached table never goes stale, and each process parses a table once.
-@lru_cache(maxsize=16)
-def _decision_engine(name: str, digest: str, source: bytes) -> DMNEngine:
-    del digest  # part of the cache key only
+def dmn_parse(*, name: str, source: bytes) -> Any:
+    """Parse and validate DMN source (against the DMN XSD): the parser of decision ``name``."""
     parser = BpmnDmnParser(validator=_validator())
     try:
-        parser.add_dmn_xml(etree.fromstring(source), filename=f"{name}.dmn")
+        parser.add_dmn_xml(etree.fromstring(source, xml_parser()), filename=f"{name}.dmn")
         dmn_parser = parser.dmn_parsers[name]
         dmn_parser.parse()
     except (SpiffWorkflowException, etree.LxmlError, KeyError) as exc:
         raise ValidationFailed(
             _("决策表“%(name)s”无效：%(error)s") % {"name": name, "error": exc}
         ) from exc
+    return dmn_parser
+
+
+# Keyed by the SHA-256 of the DMN source like the process specs: a new version is a new key,
+# so a cached table never goes stale, and each process parses a version once.
+@lru_cache(maxsize=16)
+def _decision_engine(name: str, digest: str) -> DMNEngine:
+    source = ProcessDefinition.objects.values_list("source", flat=True).get(digest=digest)
+    dmn_parser = dmn_parse(name=name, source=source.encode())
     return DMNEngine(dmn_parser.decision.decisionTables[0])
+
+
+def decision_definition_get(name: str) -> ProcessDefinition:
+    """The version of decision table ``name`` in force: its latest published version.
+
+    Stored and published from ``processes/<name>.dmn`` the first time that content is seen.
+    """
+    path = _decision_path(name)
+
+    def store(source: bytes, digest: str) -> ProcessDefinition:
+        dmn_parse(name=name, source=source)
+        return _release_store(
+            name=name, kind=DefinitionKind.DMN, path=path, source=source, digest=digest, spec={}
+        )
+
+    return _definition_current(name=name, kind=DefinitionKind.DMN, path=path, store=store)
 
 
 class _DecisionWorkflow:
@@ -539,11 +657,10 @@ class _DecisionTask:
 
 
 def decision_evaluate(*, name: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Evaluate the decision table ``processes/<name>.dmn`` (id ``name``) on ``context``.
+    """Evaluate the published version of decision table ``name`` (id ``name``) on ``context``.
 
     Returns the outputs of the matching rule by output name ({} when no rule matches).
     """
-    source = _decision_path(name).read_bytes()
-    engine = _decision_engine(name, hashlib.sha256(source).hexdigest(), source)
+    engine = _decision_engine(name, decision_definition_get(name).digest)
     with _refusing_bad_data():
         return dict(engine.result(_DecisionTask(dict(context))))

@@ -10,12 +10,13 @@ is provisional.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.models import TimeStampedModel
-from tongban.workflow.choices import CalendarDayKind
+from tongban.workflow.choices import CalendarDayKind, DefinitionKind, DefinitionStatus
 
 
 class CalendarYear(TimeStampedModel):
@@ -56,21 +57,73 @@ class CalendarDay(TimeStampedModel):
 
 
 class ProcessDefinition(models.Model):
-    """A BPMN process as parsed once: stored per content digest, shared by its instances."""
+    """A version of a BPMN process or DMN table: stored once per content digest.
+
+    A release file is reviewed code and is published the moment the engine first sees it; a
+    version uploaded in the studio is validated and dry-run at upload and published only when
+    a second center admin approves it. New cases start on the latest published version of a
+    name; running ones keep the version their instance points at.
+    """
 
     name = models.CharField(_("流程"), max_length=60)
+    kind = models.CharField(
+        _("类型"), max_length=10, choices=DefinitionKind.choices, default=DefinitionKind.BPMN
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=DefinitionStatus.choices,
+        default=DefinitionStatus.VALIDATED,
+    )
     #: SHA-256 of the BPMN (and DMN) source: a changed file is a new version.
     digest = models.CharField(max_length=64, unique=True)
-    source_file = models.CharField(_("文件"), max_length=200)
-    #: The serialized SpiffWorkflow spec (and subprocess specs).
-    spec = models.JSONField()
+    #: The release file it came from ("" for a version uploaded in the studio).
+    source_file = models.CharField(_("文件"), max_length=200, blank=True)
+    #: The serialized SpiffWorkflow spec (and subprocess specs); {} for a DMN table.
+    spec = models.JSONField(default=dict)
     #: The BPMN XML this spec was parsed from (what the diagram viewer draws).
     source = models.TextField(_("源文件"), blank=True)
     #: 1, 2, 3 … per process name, in the order the versions were stored.
     version = models.PositiveIntegerField(_("版本"), default=1)
     #: When this version became the one new cases start on (None: never published).
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    #: What changed and why, in the uploader's words.
+    note = models.TextField(_("变更说明"), blank=True)
+    #: The center admin who uploaded it (None: a release file).
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: The published version it was validated and dry-run against: approving it once another
+    #: version has been published since would publish checks made against the wrong ground.
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("基于版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: The second center admin who approved (四眼原则) or rejected it, and when.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    review_comment = models.TextField(_("审批意见"), blank=True)
+    #: The rules checked at upload and what each found (workflow.studio.validation).
+    validation_report = models.JSONField(_("校验报告"), default=dict, blank=True)
+    #: Recorded cases of the published version replayed on this one (workflow.studio.dry_run).
+    dry_run_report = models.JSONField(_("试运行报告"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name", "-version"]
@@ -81,6 +134,7 @@ class ProcessDefinition(models.Model):
                 fields=["name", "version"], name="workflow_processdefinition_name_version"
             )
         ]
+        indexes = [models.Index(fields=["name", "status", "-version"])]
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version} ({self.digest[:8]})"

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tongban.workflow.engine import process_definition_get
 from tongban.workflow.models import CalendarDay, CalendarYear
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +56,15 @@ def test_adding_a_year_in_the_admin_calls_the_hook(
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).entered_by == "calendar-admin"
     assert entered_years == [2027]
+
+
+def test_process_versions_are_read_only_in_the_admin_with_a_link_to_the_studio(
+    admin_client: Client,
+) -> None:
+    definition = process_definition_get("instant")
+    listing = admin_client.get("/admin/workflow/processdefinition/")
+    assert listing.status_code == 200
+    assert f"/workbench/studio/instant/{definition.version}/" in listing.content.decode()
+    detail = admin_client.get(f"/admin/workflow/processdefinition/{definition.pk}/change/")
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
+    assert admin_client.get("/admin/workflow/processdefinition/add/").status_code == 403

@@ -10,6 +10,9 @@ import pytest
 from tongban.core.errors import ValidationFailed
 from tongban.workflow.engine import decision_evaluate, process_complete_task, process_start
 
+# The decision table in force is its latest published version, stored in the database.
+pytestmark = pytest.mark.django_db
+
 NOBODY: dict[str, Any] = {
     "joint_punishment": False,
     "key_supervision": False,
