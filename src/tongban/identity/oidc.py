@@ -33,7 +33,7 @@ from joserfc.jwt import JWTClaimsRegistry
 #: Session key of the pending sign-ins (state → nonce, verifier, next).
 PENDING_KEY = "oidc_pending"
 #: Session key of the ID token of an OIDC session (for RP-initiated logout).
-ID_TOKEN_KEY = "oidc_id_token"
+ID_TOKEN_KEY = "oidc_id_token"  # noqa: S105  (a session key, not a secret)
 #: A pending sign-in older than this is refused (seconds).
 PENDING_SECONDS = 600
 #: Most pending sign-ins kept per session (several tabs); the oldest go first.
@@ -106,7 +106,7 @@ def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
         data = _get_json(jwks_uri)
         cache.set(key, data, METADATA_SECONDS)
     try:
-        return KeySet.import_key_set(data)
+        return KeySet.import_key_set(data)  # type: ignore[arg-type]
     except (jose_errors.JoseError, ValueError, TypeError, KeyError) as exc:
         raise _unreachable(exc) from exc
 
@@ -217,7 +217,9 @@ def id_token_verify(metadata: dict[str, Any], *, id_token: str, nonce: str) -> d
         raise OidcError("claims", _("身份令牌内容不完整，登录被拒绝")) from exc
     token_nonce = claims.get("nonce")
     if not isinstance(token_nonce, str) or not secrets.compare_digest(token_nonce, nonce):
-        raise OidcError("nonce", _("身份令牌与本次登录请求不符（nonce 不符），可能是重放，登录被拒绝"))
+        raise OidcError(
+            "nonce", _("身份令牌与本次登录请求不符（nonce 不符），可能是重放，登录被拒绝")
+        )
     return dict(claims)
 
 

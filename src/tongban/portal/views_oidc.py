@@ -31,7 +31,9 @@ logger = logging.getLogger(__name__)
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _refused(request: HttpRequest, error: oidc.OidcError | DomainError, status: int) -> HttpResponse:
+def _refused(
+    request: HttpRequest, error: oidc.OidcError | DomainError, status: int
+) -> HttpResponse:
     return render(
         request,
         "registration/oidc_error.html",

@@ -132,7 +132,7 @@ class Provider:
         }
 
     def jwks(self) -> dict[str, Any]:
-        return KeySet([self.key]).as_dict(private=False)
+        return dict(KeySet([self.key]).as_dict(private=False))
 
     def client_ok(self, client_id: str, client_secret: str) -> bool:
         return client_id == self.client_id and hmac.compare_digest(
@@ -346,8 +346,7 @@ class Handler(BaseHTTPRequestHandler):
             who = f"身份证号 ID {_mask(subject['id_number'])}"
             if subject.get("enterprise_name"):
                 who += (
-                    f" · {html.escape(subject['enterprise_name'])} 经办人 "
-                    "(agent of the enterprise)"
+                    f" · {html.escape(subject['enterprise_name'])} 经办人 (agent of the enterprise)"
                 )
             items.append(
                 f'<li><button class="subject" type="submit" name="subject" '
@@ -466,7 +465,11 @@ def serve(
 ) -> None:
     """Run the sandbox provider until interrupted; prints its issuer URL first."""
     server = server_make(
-        host=host, port=port, client_id=client_id, client_secret=client_secret, public_url=public_url
+        host=host,
+        port=port,
+        client_id=client_id,
+        client_secret=client_secret,
+        public_url=public_url,
     )
     provider: Provider = server.RequestHandlerClass.provider  # type: ignore[attr-defined]
     print(f"sandbox identity provider listening on {provider.issuer}", flush=True)

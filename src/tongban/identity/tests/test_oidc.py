@@ -211,9 +211,7 @@ def test_a_known_enterprise_is_linked_and_a_revoked_authorisation_stays_revoked(
     assert second.get("/api/v1/me").json()["enterprises"] == []
 
 
-def test_staff_sign_in_stays_local(
-    identity_provider: IdentityProvider, departments: Any
-) -> None:
+def test_staff_sign_in_stays_local(identity_provider: IdentityProvider, departments: Any) -> None:
     staff = services.staff_create(
         username="clerk-zw", password="local-pass-2026", department_code="market", roles=["clerk"]
     )
