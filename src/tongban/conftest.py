@@ -247,3 +247,72 @@ def browser() -> Any:
         )
         yield instance
         instance.close()
+
+
+#: Client credentials the sandbox identity provider of the tests is started with.
+IDP_CLIENT_ID = "tongban-test"
+IDP_CLIENT_SECRET = "idp-test-secret"  # noqa: S105  (test only)
+
+
+class IdentityProvider:
+    """The sandbox OpenID Connect provider, running as its own process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def switch(self, **switches: Any) -> None:
+        """Set the provider's test switches for the next tokens (none: clear them)."""
+        import requests
+
+        response = requests.post(
+            f"{self.url}/control",
+            json=switches,
+            auth=(IDP_CLIENT_ID, IDP_CLIENT_SECRET),
+            timeout=5,
+        )
+        response.raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def identity_provider_process() -> Any:
+    """``python -m tongban.sandbox.identity_provider`` on a free port, for the whole run."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "tongban.sandbox.identity_provider",
+            "--port",
+            "0",
+            "--client-id",
+            IDP_CLIENT_ID,
+            "--client-secret",
+            IDP_CLIENT_SECRET,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "listening on " not in line:
+        process.kill()
+        pytest.fail(f"the sandbox identity provider did not start: {line!r}")
+    try:
+        yield IdentityProvider(line.rsplit(" ", 1)[1].strip())
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def identity_provider(identity_provider_process: IdentityProvider, settings: Any) -> Any:
+    """The portal configured to sign in through the sandbox provider; switches cleared."""
+    settings.OIDC_ISSUER = identity_provider_process.url
+    settings.OIDC_DISCOVERY_URL = ""
+    settings.OIDC_CLIENT_ID = IDP_CLIENT_ID
+    settings.OIDC_CLIENT_SECRET = IDP_CLIENT_SECRET
+    identity_provider_process.switch()
+    yield identity_provider_process
+    identity_provider_process.switch()

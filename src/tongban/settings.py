@@ -475,3 +475,29 @@ PAYMENT_SANDBOX_SECRET = env_secret(
 )
 #: Seconds a payment callback stays valid: older ones (or as far in the future) are replays.
 PAYMENT_CALLBACK_MAX_AGE_SECONDS = env_int("PAYMENT_CALLBACK_MAX_AGE_SECONDS", 600)
+
+# Unified identity (统一身份认证): citizens and enterprise agents sign in through the city's
+# OpenID Connect provider (docs/unified-identity.md). Empty OIDC_ISSUER: no button, local
+# sign-in only. Staff always sign in locally.
+#: The provider's issuer URL; its discovery document is ISSUER/.well-known/openid-configuration.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
+#: Another discovery document URL, when the provider does not publish it under the issuer.
+OIDC_DISCOVERY_URL = env_str("OIDC_DISCOVERY_URL", "")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "" if PRODUCTION else "tongban")
+#: The client secret registered with the provider (OIDC_CLIENT_SECRET_FILE works too).
+OIDC_CLIENT_SECRET = env_secret(
+    "OIDC_CLIENT_SECRET", "" if PRODUCTION else "tongban-development-oidc-secret"
+)
+if PRODUCTION and OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile"])
+if "openid" not in OIDC_SCOPES:
+    raise ImproperlyConfigured(f"OIDC_SCOPES must include openid, got {OIDC_SCOPES!r}")
+#: Names of the claims carrying the verified resident ID number, the name, and for an agent
+#: of an enterprise its unified social credit code and name.
+OIDC_CLAIM_ID_NUMBER = env_str("OIDC_CLAIM_ID_NUMBER", "id_number")
+OIDC_CLAIM_NAME = env_str("OIDC_CLAIM_NAME", "name")
+OIDC_CLAIM_CREDIT_CODE = env_str("OIDC_CLAIM_CREDIT_CODE", "credit_code")
+OIDC_CLAIM_ENTERPRISE_NAME = env_str("OIDC_CLAIM_ENTERPRISE_NAME", "enterprise_name")
+#: Seconds to wait for the provider (discovery, JWKS, token, userinfo).
+OIDC_TIMEOUT_SECONDS = env_float("OIDC_TIMEOUT_SECONDS", 5.0)

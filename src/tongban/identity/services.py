@@ -22,6 +22,7 @@ from tongban.core.errors import (
     AuthenticationFailed,
     FieldError,
     NotFound,
+    PermissionDenied,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -327,3 +328,73 @@ def api_token_revoke(*, token: str) -> bool:
     """Revoke a bearer token; True when it existed."""
     deleted, _details = ApiToken.objects.filter(token_hash=_token_hash(token)).delete()
     return deleted > 0
+
+
+def _claim(claims: dict[str, object], name: str) -> str:
+    value = claims.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int):
+        raise _refuse(name, _("统一身份认证提供的信息格式无效：%(claim)s") % {"claim": name})
+    text = str(value).strip()
+    if "\x00" in text or len(text) > 200:
+        raise _refuse(name, _("统一身份认证提供的信息格式无效：%(claim)s") % {"claim": name})
+    return text
+
+
+@transaction.atomic
+def oidc_user_resolve(*, claims: dict[str, object]) -> User:
+    """The account of the person a verified ID token stands for (统一身份认证).
+
+    The resident ID number is the key: an existing Person with that number is linked (its
+    account taken over, or one opened for a walk-in), never duplicated; otherwise a Person
+    and an account are created with the verified name.  A credit code claim makes the
+    account an agent (经办人) of that enterprise, registered under the claimed name when the
+    district does not know it yet; an authorisation the center revoked stays revoked.
+    Staff accounts do not sign in this way.  Nothing is changed when a claim is invalid.
+    """
+    id_field = settings.OIDC_CLAIM_ID_NUMBER
+    id_number = _claim(claims, id_field).upper()
+    if not id_number:
+        raise _refuse(id_field, _("统一身份认证没有提供身份证号"))
+    problem = resident_id_problem(id_number)
+    if problem:
+        raise _refuse(
+            id_field,
+            _("统一身份认证提供的身份证号无效：%(problem)s") % {"problem": problem},
+        )
+    name = _claim(claims, settings.OIDC_CLAIM_NAME)
+    credit_code = _claim(claims, settings.OIDC_CLAIM_CREDIT_CODE).upper()
+    enterprise_name = _claim(claims, settings.OIDC_CLAIM_ENTERPRISE_NAME)
+    if credit_code:
+        problem = uscc_problem(credit_code)
+        if problem:
+            raise _refuse(
+                settings.OIDC_CLAIM_CREDIT_CODE,
+                _("统一身份认证提供的统一社会信用代码无效：%(problem)s") % {"problem": problem},
+            )
+    person = Person.objects.select_for_update().filter(id_number=id_number).first()
+    if person is None:
+        if not name:
+            raise _refuse(settings.OIDC_CLAIM_NAME, _("统一身份认证没有提供姓名"))
+        user = User(username=f"uid-{secrets.token_hex(6)}", first_name=name[:150])
+        user.set_unusable_password()
+        user.save()
+        person = person_create(name=name, id_number=id_number, user=user)
+    else:
+        user = person_account_ensure(person=person)
+    if user.is_staff or user.is_superuser or StaffProfile.objects.filter(user=user).exists():
+        raise PermissionDenied(_("工作人员请使用本地账号登录工作台"))
+    if not user.is_active:
+        raise PermissionDenied(_("该账号已停用，请联系服务中心"))
+    if credit_code:
+        enterprise = Enterprise.objects.filter(uscc=credit_code).first()
+        if enterprise is None:
+            if not enterprise_name:
+                raise _refuse(
+                    settings.OIDC_CLAIM_ENTERPRISE_NAME, _("统一身份认证没有提供企业名称")
+                )
+            enterprise = enterprise_create(uscc=credit_code, name=enterprise_name)
+        if not Agent.objects.filter(user=user, enterprise=enterprise).exists():
+            agent_authorise(user=user, enterprise=enterprise)
+    return user

@@ -1,7 +1,6 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tongban.portal import views, views_data, views_publicity, views_stats
+from tongban.portal import views, views_data, views_oidc, views_publicity, views_stats
 
 app_name = "portal"
 urlpatterns = [
@@ -15,7 +14,9 @@ urlpatterns = [
     path("publicity/permits/", views_publicity.permit_list, name="publicity_permits"),
     path("stats/", views_stats.stats_dashboard, name="stats"),
     path("login/", views.PortalLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/oidc/", views_oidc.oidc_start, name="oidc_start"),
+    path("login/oidc/callback/", views_oidc.oidc_callback, name="oidc_callback"),
+    path("logout/", views_oidc.PortalLogoutView.as_view(), name="logout"),
     # Applying and "my cases" (issue 3) live in their own module.
     path("", include("tongban.portal.urls_cases")),
     # The service center's hall pages and the micro-portal (issue 11).

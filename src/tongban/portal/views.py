@@ -19,6 +19,7 @@ from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.services import theme_form_schema
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.identity.oidc import oidc_enabled
 from tongban.portal.forms import PortalAuthenticationForm
 
 #: How many matters the home page lists as hot services.
@@ -178,3 +179,8 @@ def _apply_url(code: str) -> str:
 class PortalLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = PortalAuthenticationForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = oidc_enabled()
+        return context
