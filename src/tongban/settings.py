@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -490,6 +491,13 @@ OIDC_CLIENT_SECRET = env_secret(
 )
 if PRODUCTION and OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
     raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET")
+if OIDC_ISSUER:
+    # Signing out POSTs to us and is redirected to the provider's end-session endpoint; a
+    # form's redirect must be allowed by form-action too.
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_issuer.scheme}://{_issuer.netloc}"
+    )
 OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile"])
 if "openid" not in OIDC_SCOPES:
     raise ImproperlyConfigured(f"OIDC_SCOPES must include openid, got {OIDC_SCOPES!r}")

@@ -293,6 +293,7 @@ def test_every_production_entry_point_refuses_the_default_secret(
         env.pop(name, None)
     env["ALLOWED_HOSTS"] = "example.org"
     env["TONGBAN_SIGNING_SECRET"] = "a-signing-secret-that-is-long-enough-0123456789"
+    env["AUDIT_CHECKPOINT_KEY"] = "A" * 43  # 32 bytes, base64url
     done = subprocess.run(  # noqa: S603
         [*_tongban(), *command], env=env, capture_output=True, text=True, timeout=120
     )
