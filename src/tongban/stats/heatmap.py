@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from lxml import etree
 
+from tongban.cases.choices import SlaState
 from tongban.cases.models import Case, Task
 from tongban.cases.services.sla import shanghai_date
 from tongban.catalog.models import Department, localized
@@ -346,25 +347,26 @@ def process_heatmap(
     period_check(period)
     start, end = _bounds(period)
     definitions = _definitions(name)
+    active = set(
+        NodeVisit.objects.filter(definition__in=definitions)
+        .filter(
+            Q(left_at__gte=start, left_at__lt=end)
+            | Q(entered_at__gte=start, entered_at__lt=end)
+            | Q(left_at__isnull=True)
+        )
+        .values_list("definition_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    available = list(definitions.filter(pk__in=active).order_by("version"))
     if version is not None:
         chosen = [_version_get(name, version)]
+    elif available:
+        chosen = available
     else:
-        active = set(
-            NodeVisit.objects.filter(definition__in=definitions)
-            .filter(
-                Q(left_at__gte=start, left_at__lt=end)
-                | Q(entered_at__gte=start, entered_at__lt=end)
-                | Q(left_at__isnull=True)
-            )
-            .values_list("definition_id", flat=True)
-            .distinct()
-            .order_by()
-        )
-        chosen = list(definitions.filter(pk__in=active).order_by("version"))
-        if not chosen:
-            latest = definitions.order_by("-version").first()
-            assert latest is not None
-            chosen = [latest]
+        latest = definitions.order_by("-version").first()
+        assert latest is not None
+        chosen = [latest]
     ids = [d.pk for d in chosen]
     visits = _visits(ids, dept)
     left = visits.filter(left_at__gte=start, left_at__lt=end, cancelled=False)
@@ -458,6 +460,7 @@ def process_heatmap(
         "from": period.start,
         "to": period.end,
         "department": dept.code if dept is not None else None,
+        "available_versions": [d.version for d in available],
         "versions": versions,
     }
 
@@ -554,6 +557,7 @@ def node_waiting_cases(
                 "task_due_date": task.due_date if task is not None else None,
                 "due_date": case.due_date,
                 "sla_state": case.sla_state,
+                "sla_label": str(SlaState(case.sla_state).label),
                 "overdue": case.due_date is not None and case.due_date < today,
             }
         )

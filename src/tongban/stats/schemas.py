@@ -139,6 +139,7 @@ class HeatmapOut(Schema):
     from_: date = Field(alias="from")
     to: date
     department: str | None
+    available_versions: list[int] = Field(description="期间内有办件经过（或现在停留）的版本")
     versions: list[HeatmapVersionOut]
 
 
@@ -151,7 +152,8 @@ class WaitingCaseOut(Schema):
     waiting_since: datetime
     task_due_date: date | None = Field(description="环节期限")
     due_date: date | None = Field(description="办结期限")
-    sla_state: str
+    sla_state: str = Field(description="normal / warning / overdue / suspended")
+    sla_label: str
     overdue: bool
 
 
