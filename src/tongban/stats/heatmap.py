@@ -536,6 +536,8 @@ def node_waiting_cases(
         )
     }
     today = shanghai_date(datetime.now(tz=SHANGHAI))
+    codes = {v.department for v in visits if v.department}
+    names = {d.code: localized(d, "name") for d in Department.objects.filter(code__in=codes)}
     out = []
     for visit in visits:
         case = cases.get(visit.instance_id)
@@ -552,6 +554,9 @@ def node_waiting_cases(
                 else None,
                 "department": visit.department
                 or (case.department.code if case.department is not None else ""),
+                "department_name": names.get(visit.department, visit.department)
+                if visit.department
+                else (localized(case.department, "name") if case.department is not None else ""),
                 "version": visit.definition.version,
                 "waiting_since": visit.entered_at,
                 "task_due_date": task.due_date if task is not None else None,

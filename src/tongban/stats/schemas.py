@@ -148,6 +148,7 @@ class WaitingCaseOut(Schema):
     case_no: str | None
     matter: dict[str, str] | None
     department: str
+    department_name: str
     version: int
     waiting_since: datetime
     task_due_date: date | None = Field(description="环节期限")

@@ -96,7 +96,9 @@ def process_heatmap(request: StaffRequest, name: str) -> HttpResponse:
     definition = ProcessDefinition.objects.only("source", "name").get(
         name=name, version=shown["version"]
     )
-    top_waiting = max((n["waiting_cases"] for n in shown["nodes"]), default=0)
+    top_waiting = max(
+        (n["waiting_cases"] for n in shown["nodes"] if n["type"] != "BoundaryEvent"), default=0
+    )
     top_dwell = max((n["median_working_days"] or 0 for n in shown["nodes"]), default=0)
     top_passed = max((n["passed_cases"] for n in shown["nodes"]), default=0)
     base = {
@@ -114,11 +116,15 @@ def process_heatmap(request: StaffRequest, name: str) -> HttpResponse:
                 "id": n["node"],
                 "name": n["name"],
                 "passed": n["passed_cases"],
-                "waiting": n["waiting_cases"],
+                "type": n["type"],
+                # A boundary timer "waits" beside its task: the case waits at the task.
+                "waiting": 0 if n["type"] == "BoundaryEvent" else n["waiting_cases"],
                 "median": n["median_working_days"],
                 "p90": n["p90_working_days"],
                 "levels": {
-                    "waiting": _level(n["waiting_cases"], top_waiting),
+                    "waiting": 0
+                    if n["type"] == "BoundaryEvent"
+                    else _level(n["waiting_cases"], top_waiting),
                     "dwell": _level(n["median_working_days"], top_dwell),
                     "passed": _level(n["passed_cases"], top_passed),
                 },

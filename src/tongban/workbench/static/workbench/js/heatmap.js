@@ -5,7 +5,7 @@
  * passed, waiting, median, p90, levels: {waiting, dwell, passed}}], flows: [{flow, visits,
  * cases}], nodes_url, labels}. The vendored bpmn-js NavigatedViewer draws the XML; each node
  * gets a marker heat-0 … heat-4 for the mode chosen in <select data-heat-mode> and an overlay
- * with its counts; each flow an overlay with the times it was taken. Clicking a node loads its
+ * with its number in that mode; each flow an overlay with the times it was taken. Clicking a node loads its
  * waiting cases with htmx into data-waiting-target. The same numbers are in the page's tables,
  * so the diagram is hidden from assistive technology.
  */
@@ -19,17 +19,18 @@
     return el;
   }
 
-  function nodeBadge(node, labels) {
-    var box = document.createElement("div");
-    box.className = "heat-badge";
-    box.appendChild(text("span", "heat-passed", labels.passed + " " + node.passed));
-    if (node.waiting) {
-      box.appendChild(text("span", "heat-waiting", labels.waiting + " " + node.waiting));
+  /* The one number a node shows in a mode: waiting cases, median dwell, or cases passed. */
+  function nodeBadge(node, mode, labels) {
+    if (mode === "waiting" && node.waiting) {
+      return text("span", "heat-badge heat-waiting", labels.waiting + " " + node.waiting);
     }
-    if (node.median !== null && node.median !== undefined) {
-      box.appendChild(text("span", "heat-dwell", labels.median + " " + node.median + " " + labels.days));
+    if (mode === "dwell" && node.type === "UserTask" && node.median !== null && node.median !== undefined) {
+      return text("span", "heat-badge heat-dwell", node.median + " " + labels.days);
     }
-    return box;
+    if (mode === "passed" && node.passed) {
+      return text("span", "heat-badge heat-passed", labels.passed + " " + node.passed);
+    }
+    return null;
   }
 
   function draw(container) {
@@ -51,17 +52,6 @@
       var eventBus = viewer.get("eventBus");
       canvas.zoom("fit-viewport");
 
-      data.nodes.forEach(function (node) {
-        if (!registry.get(node.id)) {
-          return;
-        }
-        if (node.passed || node.waiting) {
-          overlays.add(node.id, "heat", {
-            position: { bottom: -4, left: 0 },
-            html: nodeBadge(node, data.labels)
-          });
-        }
-      });
       data.flows.forEach(function (flow) {
         var element = registry.get(flow.flow);
         if (!element || !element.waypoints || element.waypoints.length < 2) {
@@ -71,13 +61,14 @@
         var b = element.waypoints[Math.floor((element.waypoints.length - 1) / 2) + 1];
         var minX = Math.min.apply(null, element.waypoints.map(function (p) { return p.x; }));
         var minY = Math.min.apply(null, element.waypoints.map(function (p) { return p.y; }));
-        overlays.add(flow.flow, "heat", {
+        overlays.add(flow.flow, "heat-flow", {
           position: { left: (a.x + b.x) / 2 - minX - 10, top: (a.y + b.y) / 2 - minY - 10 },
           html: text("span", "heat-flow", String(flow.visits))
         });
       });
 
       function paint(mode) {
+        overlays.remove({ type: "heat-node" });
         data.nodes.forEach(function (node) {
           if (!registry.get(node.id)) {
             return;
@@ -86,6 +77,10 @@
             canvas.removeMarker(node.id, "heat-" + level);
           }
           canvas.addMarker(node.id, "heat-" + (node.levels[mode] || 0));
+          var badge = nodeBadge(node, mode, data.labels);
+          if (badge) {
+            overlays.add(node.id, "heat-node", { position: { top: -10, right: 10 }, html: badge });
+          }
         });
       }
       var select = document.querySelector("[data-heat-mode]");
