@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from tongban.identity.models import User
+from tongban.stats.tests.conftest import day, district, staff  # noqa: F401  (fixtures)
 from tongban.stats.tests.test_heatmap import recorded  # noqa: F401  (the fixture)
 from tongban.workbench.tests.conftest import signed_in
 from tongban.workflow.models import ProcessDefinition
@@ -105,3 +106,19 @@ def test_the_page_is_in_english_too(
     html = _html(client.get(f"{URL}?{OCTOBER}&version=1", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Process heat map" in html
     assert "Acceptance" in html
+
+
+def test_the_dashboard_lists_each_process_version_with_its_heat_map(
+    district: Any, center_admin: User
+) -> None:
+    html = _html(signed_in(center_admin).get(f"/workbench/stats/?from={day(0)}&to={day(27)}"))
+    row = re.search(r'<tr data-version="standard_approval-1">(.*?)</tr>', html, re.S)
+    assert row is not None
+    assert re.findall(r'<td class="num">(.*?)</td>', row.group(1)) == [
+        "1",
+        "3",
+        "3",
+        "14",
+        "33.3%",
+    ]
+    assert "/workbench/processes/standard_approval/heatmap/?from=" in row.group(1)
