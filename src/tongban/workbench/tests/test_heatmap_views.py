@@ -109,7 +109,8 @@ def test_the_page_is_in_english_too(
 
 
 def test_the_dashboard_lists_each_process_version_with_its_heat_map(
-    district: Any, center_admin: User
+    district: Any,  # noqa: F811
+    center_admin: User,
 ) -> None:
     html = _html(signed_in(center_admin).get(f"/workbench/stats/?from={day(0)}&to={day(27)}"))
     row = re.search(r'<tr data-version="standard_approval-1">(.*?)</tr>', html, re.S)
