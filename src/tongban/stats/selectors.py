@@ -265,7 +265,7 @@ def _total(groups: Iterable[dict[str, int]]) -> dict[str, int]:
 
 
 def _durations(
-    rows: QuerySet[DurationHistogram], by: str | None = None
+    rows: QuerySet[DurationHistogram] | QuerySet[VersionDurationHistogram], by: str | None = None
 ) -> dict[Any, list[tuple[int, int]]]:
     fields = ["days"] if by is None else [by, "days"]
     out: dict[Any, list[tuple[int, int]]] = defaultdict(list)

@@ -71,19 +71,24 @@ def rollup_counts_apply(
     if definition_id is None:
         return
     key = version_key(definition_id, department_id)
-    dims = {"definition_id": definition_id, "department_id": department_id}
+    version_dims: dict[str, int | None] = {
+        "definition_id": definition_id,
+        "department_id": department_id,
+    }
     for decision in counts.decisions:
-        row, _created = VersionRollup.objects.get_or_create(
-            day=decision.day, key=key, defaults=dims
+        version_row, _created = VersionRollup.objects.get_or_create(
+            day=decision.day, key=key, defaults=version_dims
         )
-        VersionRollup.objects.filter(pk=row.pk).update(
+        VersionRollup.objects.filter(pk=version_row.pk).update(
             decided=F("decided") + 1, decided_overdue=F("decided_overdue") + int(decision.overdue)
         )
         if decision.days is not None:
-            bucket, _created = VersionDurationHistogram.objects.get_or_create(
-                month=month_of(decision.day), key=key, days=decision.days, defaults=dims
+            version_bucket, _created = VersionDurationHistogram.objects.get_or_create(
+                month=month_of(decision.day), key=key, days=decision.days, defaults=version_dims
             )
-            VersionDurationHistogram.objects.filter(pk=bucket.pk).update(cases=F("cases") + 1)
+            VersionDurationHistogram.objects.filter(pk=version_bucket.pk).update(
+                cases=F("cases") + 1
+            )
 
 
 def stats_case_event(event: CaseEvent) -> None:
