@@ -13,8 +13,8 @@ from tongban.identity import selectors as identity_selectors
 from tongban.identity.auth import signed_in
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
-from tongban.stats import selectors
-from tongban.stats.schemas import DepartmentStatsOut, OverviewOut
+from tongban.stats import heatmap, selectors
+from tongban.stats.schemas import DepartmentStatsOut, HeatmapOut, OverviewOut, WaitingCasesOut
 
 router = Router(tags=["stats"])
 
@@ -76,3 +76,52 @@ def stats_export(
     name = f"tongban-stats-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@router.get(
+    "/processes/{name}/heatmap",
+    response=HeatmapOut,
+    auth=signed_in,
+    summary="流程热力图（各环节经过、停留、补正与连线）",
+    url_name="process_heatmap",
+    by_alias=True,
+)
+def process_heatmap(
+    request: HttpRequest,
+    name: str,
+    from_: str | None = Query(None, alias="from", max_length=40),
+    to: str | None = Query(None, max_length=40),
+    version: int | None = Query(None, ge=1, le=heatmap.MAX_VERSION),
+    department: str | None = Query(None, max_length=100),
+) -> dict[str, Any]:
+    user = request.user
+    assert isinstance(user, User)
+    return heatmap.process_heatmap(
+        user=user,
+        name=name,
+        period=selectors.period_parse(from_, to),
+        version=version,
+        department=department,
+    )
+
+
+@router.get(
+    "/processes/{name}/heatmap/nodes/{node}",
+    response=WaitingCasesOut,
+    auth=signed_in,
+    summary="在某环节等待的办件（本部门）",
+    url_name="process_heatmap_node",
+)
+def process_heatmap_node(
+    request: HttpRequest,
+    name: str,
+    node: str,
+    version: int | None = Query(None, ge=1, le=heatmap.MAX_VERSION),
+    department: str | None = Query(None, max_length=100),
+    limit: int = Query(100, ge=1, le=selectors.MAX_LIMIT),
+) -> dict[str, Any]:
+    user = request.user
+    assert isinstance(user, User)
+    return heatmap.node_waiting_cases(
+        user=user, name=name, node=node, version=version, department=department, limit=limit
+    )

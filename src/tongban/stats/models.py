@@ -178,3 +178,65 @@ class DurationHistogram(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.key} {self.days}d×{self.cases}"
+
+
+class VersionRollup(models.Model):
+    """Decisions of one Shanghai day per process version and department (per-version figures).
+
+    Counted by the same rule as ``DailyRollup`` (``stats.rollup.event_counts``): a decision
+    (approved or denied) of a 办件, overdue when taken after the case's due date, so that the
+    overdue rate of a process version is that of the dashboards, split by the version its
+    process ran on.
+    """
+
+    day = models.DateField(_("日期"))
+    #: "definition|department" — one unique index finds the row (a NULL would never collide).
+    key = models.CharField(_("维度键"), max_length=40)
+    definition = models.ForeignKey(
+        "workflow.ProcessDefinition", on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "catalog.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    #: Decisions (准予 or 不予许可) that day.
+    decided = models.PositiveIntegerField(_("决定"), default=0)
+    #: Decisions taken after the case's due date (超期决定).
+    decided_overdue = models.PositiveIntegerField(_("超期决定"), default=0)
+
+    class Meta:
+        verbose_name = _("流程版本每日统计")
+        verbose_name_plural = _("流程版本每日统计")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "key"], name="stats_version_rollup_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.key}"
+
+
+class VersionDurationHistogram(models.Model):
+    """How many 办件 of a process version took ``days`` working days (acceptance → decision)."""
+
+    #: The first day of the month of the decision (Asia/Shanghai).
+    month = models.DateField(_("月份"))
+    key = models.CharField(_("维度键"), max_length=40)
+    definition = models.ForeignKey(
+        "workflow.ProcessDefinition", on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "catalog.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    days = models.PositiveIntegerField(_("工作日"))
+    cases = models.PositiveIntegerField(_("办件数"), default=0)
+
+    class Meta:
+        verbose_name = _("流程版本办理时长分布")
+        verbose_name_plural = _("流程版本办理时长分布")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "key", "days"], name="stats_version_histogram_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.key} {self.days}d×{self.cases}"

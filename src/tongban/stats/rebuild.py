@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
@@ -20,7 +20,13 @@ from tongban.cases.choices import MaterialOrigin, TimelineAction
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest, TimelineEntry, Visit
 from tongban.cases.services.sla import case_suspensions
 from tongban.exchange.models import AccessLog
-from tongban.stats.models import CaseKind, DailyRollup, DurationHistogram
+from tongban.stats.models import (
+    CaseKind,
+    DailyRollup,
+    DurationHistogram,
+    VersionDurationHistogram,
+    VersionRollup,
+)
 from tongban.stats.rollup import (
     COUNTED_ACTIONS,
     Counts,
@@ -28,9 +34,12 @@ from tongban.stats.rollup import (
     case_dims,
     case_kind,
     event_counts,
+    month_of,
+    version_key,
     visit_counts,
 )
 from tongban.workflow.calendar import Suspension, WorkCalendar
+from tongban.workflow.models import ProcessInstance
 
 #: Case families read per batch.
 BATCH = 500
@@ -65,6 +74,10 @@ class BatchFacts:
         self.supplements: dict[int, list[SupplementRequest]] = defaultdict(list)
         for supplement in SupplementRequest.objects.filter(case_id__in=ids):
             self.supplements[supplement.case_id].append(supplement)
+        processes = [c.process_id for c in cases.values() if c.process_id is not None]
+        self.definitions: dict[int, int] = dict(
+            ProcessInstance.objects.filter(pk__in=processes).values_list("pk", "definition_id")
+        )
 
     def _family(self, case: Case) -> list[int]:
         kind = case_kind(case)
@@ -103,6 +116,9 @@ class BatchFacts:
     def suspensions(self, case: Case) -> list[Suspension]:
         return case_suspensions(case=case, supplements=self.supplements[case.pk])
 
+    def definition_of(self, case: Case) -> int | None:
+        return self.definitions.get(case.process_id) if case.process_id is not None else None
+
 
 @dataclass
 class Totals:
@@ -110,6 +126,23 @@ class Totals:
 
     rollups: dict[tuple[date, str], tuple[Dims, Counter[str]]]
     durations: dict[tuple[date, str, int], tuple[Dims, int]]
+    #: (day, version key) → [decided, decided_overdue]; (month, version key, days) → cases.
+    versions: dict[tuple[date, str], list[int]] = field(default_factory=dict)
+    version_durations: dict[tuple[date, str, int], int] = field(default_factory=dict)
+
+    def add_versions(
+        self, counts: Counts, definition_id: int | None, department_id: int | None
+    ) -> None:
+        if definition_id is None:
+            return
+        key = version_key(definition_id, department_id)
+        for decision in counts.decisions:
+            row = self.versions.setdefault((decision.day, key), [0, 0])
+            row[0] += 1
+            row[1] += int(decision.overdue)
+            if decision.days is not None:
+                bucket = (month_of(decision.day), key, decision.days)
+                self.version_durations[bucket] = self.version_durations.get(bucket, 0) + 1
 
     def add(self, counts: Counts) -> None:
         for day, dims, counters in counts.rollups:
@@ -146,12 +179,23 @@ def rollups_compute(*, progress: Callable[[int, int], None] | None = None) -> To
         for case in cases.values():
             parent_dims = case_dims(case.parent) if case.parent is not None else None
             for entry in facts.entries[case.pk]:
-                totals.add(event_counts(case, entry, facts, calendar, parent_dims))
+                counts = event_counts(case, entry, facts, calendar, parent_dims)
+                totals.add(counts)
+                if counts.decisions:
+                    totals.add_versions(counts, facts.definition_of(case), case.department_id)
             for visit in facts.visits[case.pk]:
                 totals.add(visit_counts(case, visit))
         if progress is not None:
             progress(min(start + BATCH, len(roots)), len(roots))
     return totals
+
+
+def _version_dims(key: str) -> dict[str, int | None]:
+    definition, department = key.split("|")
+    return {
+        "definition_id": int(definition),
+        "department_id": int(department) if department else None,
+    }
 
 
 @transaction.atomic
@@ -160,6 +204,24 @@ def rollups_rebuild(*, progress: Callable[[int, int], None] | None = None) -> Re
     totals = rollups_compute(progress=progress)
     DailyRollup.objects.all().delete()
     DurationHistogram.objects.all().delete()
+    VersionRollup.objects.all().delete()
+    VersionDurationHistogram.objects.all().delete()
+    VersionRollup.objects.bulk_create(
+        (
+            VersionRollup(
+                day=day, key=key, decided=n, decided_overdue=overdue, **_version_dims(key)
+            )
+            for (day, key), (n, overdue) in totals.versions.items()
+        ),
+        batch_size=1000,
+    )
+    VersionDurationHistogram.objects.bulk_create(
+        (
+            VersionDurationHistogram(month=month, key=key, days=days, cases=n, **_version_dims(key))
+            for (month, key, days), n in totals.version_durations.items()
+        ),
+        batch_size=1000,
+    )
     DailyRollup.objects.bulk_create(
         (
             DailyRollup(day=day, key=key, **dims.fields(), **counter)

@@ -27,6 +27,7 @@ from tongban.cases.services.sla import case_suspensions, shanghai_date
 from tongban.exchange.models import AccessLog
 from tongban.stats.models import CaseKind
 from tongban.workflow.calendar import Suspension, WorkCalendar
+from tongban.workflow.models import ProcessInstance
 
 #: At most this many visits counts as 最多跑一次.
 ONE_VISIT = 1
@@ -118,12 +119,24 @@ class Dims:
         return out
 
 
+@dataclass(frozen=True)
+class VersionDecision:
+    """A decision of a 办件, as the per-version figures count it (the same rule as above)."""
+
+    day: date
+    overdue: bool
+    #: Working days from acceptance to the decision (None: never accepted).
+    days: int | None
+
+
 @dataclass
 class Counts:
     """Increments to apply: rollup counters per (day, dims), histogram buckets per (month, dims)."""
 
     rollups: list[tuple[date, Dims, dict[str, int]]] = field(default_factory=list)
     durations: list[tuple[date, Dims, int]] = field(default_factory=list)
+    #: The decision of a 办件, counted again per process version (``VersionRollup``).
+    decisions: list[VersionDecision] = field(default_factory=list)
 
     def add(self, day: date, dims: Dims, **counters: int) -> None:
         counters = {name: n for name, n in counters.items() if n}
@@ -151,6 +164,9 @@ class Facts(Protocol):
 
     def suspensions(self, case: Case) -> list[Suspension]:
         """The supplement waits of ``case`` (as ``cases.services.sla`` counts them)."""
+
+    def definition_of(self, case: Case) -> int | None:
+        """The process version (``ProcessDefinition`` id) ``case`` runs on, if any."""
 
 
 def case_kind(case: Case) -> str:
@@ -183,6 +199,11 @@ def case_dims(case: Case) -> Dims:
         channel=case.channel,
         applicant_type=case.applicant_type,
     )
+
+
+def version_key(definition_id: int, department_id: int | None) -> str:
+    """The key of a ``VersionRollup`` / ``VersionDurationHistogram`` row."""
+    return f"{definition_id}|{'' if department_id is None else department_id}"
 
 
 def month_of(day: date) -> date:
@@ -236,11 +257,14 @@ def event_counts(
         overdue = int(case.due_date is not None and day > case.due_date)
         extended = int(case.extension_days > 0)
         out.add(day, dims, **{decided: 1}, decided_overdue=overdue, decided_extended=extended)
+        days: int | None = None
         if kind != CaseKind.THEME and case.accepted_at is not None:
             days = calendar.working_days_between(
                 shanghai_date(case.accepted_at), day, suspended=facts.suspensions(case)
             )
             out.durations.append((month_of(day), dims, days))
+        if kind != CaseKind.THEME:
+            out.decisions.append(VersionDecision(day=day, overdue=bool(overdue), days=days))
         if (
             action == TimelineAction.APPROVED
             and parent_dims is not None
@@ -314,3 +338,12 @@ class LiveFacts:
 
     def suspensions(self, case: Case) -> list[Suspension]:
         return case_suspensions(case=case)
+
+    def definition_of(self, case: Case) -> int | None:
+        if case.process_id is None:
+            return None
+        return (
+            ProcessInstance.objects.filter(pk=case.process_id)
+            .values_list("definition_id", flat=True)
+            .first()
+        )

@@ -6,7 +6,7 @@ no completed case …) in the period.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -93,3 +93,73 @@ class DepartmentStatsOut(Schema):
     one_visit_share: float | None
     satisfaction_rate: float | None
     bad_ratings_open: int
+
+
+# --- the heat map of a process version (docs/heatmap.md) -------------------------------------
+
+
+class HeatmapNodeOut(Schema):
+    node: str = Field(description="BPMN 元素 id")
+    name: str = Field(description="环节名称（按界面语言）")
+    type: str = Field(description="BPMN 类型，如 UserTask、ExclusiveGateway")
+    lane: str
+    passed_cases: int = Field(description="期间内离开该环节的办件数（去重）")
+    passed_visits: int = Field(description="期间内离开该环节的次数（回退重入各计一次）")
+    waiting_cases: int = Field(description="当前停留在该环节的办件数")
+    waiting_visits: int
+    waiting_since: datetime | None = Field(description="停留最久的一件到达的时间")
+    median_working_days: float | None = Field(description="停留时长中位数（工作日）")
+    p90_working_days: int | None = Field(description="停留时长90分位（工作日）")
+
+
+class HeatmapFlowOut(Schema):
+    flow: str | None = Field(description="BPMN sequenceFlow id（无对应连线时为 null）")
+    from_node: str
+    to_node: str
+    visits: int = Field(description="期间内经过该连线的次数")
+    cases: int
+
+
+class HeatmapSupplementOut(Schema):
+    nodes: list[str] = Field(description="申请人泳道（补正）的环节")
+    visits: int = Field(description="期间内补正次数")
+    repeat_cases: int = Field(description="期间内补正两次及以上的办件数")
+
+
+class HeatmapVersionOut(Schema):
+    version: int
+    published_at: datetime | None
+    nodes: list[HeatmapNodeOut]
+    flows: list[HeatmapFlowOut]
+    supplement: HeatmapSupplementOut
+
+
+class HeatmapOut(Schema):
+    process: str
+    from_: date = Field(alias="from")
+    to: date
+    department: str | None
+    available_versions: list[int] = Field(description="期间内有办件经过（或现在停留）的版本")
+    versions: list[HeatmapVersionOut]
+
+
+class WaitingCaseOut(Schema):
+    case_id: int
+    case_no: str | None
+    matter: dict[str, str] | None
+    department: str
+    department_name: str
+    version: int
+    waiting_since: datetime
+    task_due_date: date | None = Field(description="环节期限")
+    due_date: date | None = Field(description="办结期限")
+    sla_state: str = Field(description="normal / warning / overdue / suspended")
+    sla_label: str
+    overdue: bool
+
+
+class WaitingCasesOut(Schema):
+    process: str
+    node: str
+    department: str | None
+    cases: list[WaitingCaseOut]

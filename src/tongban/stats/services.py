@@ -17,7 +17,12 @@ from django.db.models import F
 
 from tongban.cases.hooks import CaseEvent, VisitRecorded
 from tongban.cases.models import Case
-from tongban.stats.models import DailyRollup, DurationHistogram
+from tongban.stats.models import (
+    DailyRollup,
+    DurationHistogram,
+    VersionDurationHistogram,
+    VersionRollup,
+)
 from tongban.stats.rollup import (
     COUNTED_ACTIONS,
     Counts,
@@ -25,6 +30,8 @@ from tongban.stats.rollup import (
     LiveFacts,
     case_dims,
     event_counts,
+    month_of,
+    version_key,
     visit_counts,
 )
 from tongban.workflow.calendar import WorkCalendar
@@ -41,8 +48,14 @@ def _parent_dims(case: Case) -> Dims | None:
 
 
 @transaction.atomic
-def rollup_counts_apply(*, counts: Counts) -> None:
-    """Add ``counts`` to the rollup rows, creating a row the first time its bucket is used."""
+def rollup_counts_apply(
+    *, counts: Counts, definition_id: int | None = None, department_id: int | None = None
+) -> None:
+    """Add ``counts`` to the rollup rows, creating a row the first time its bucket is used.
+
+    A decision is added to the rows of ``definition_id`` (the process version the case ran
+    on) too, when the case has a process.
+    """
     for day, dims, counters in counts.rollups:
         row, _created = DailyRollup.objects.get_or_create(
             day=day, key=dims.key, defaults=dims.fields()
@@ -55,6 +68,27 @@ def rollup_counts_apply(*, counts: Counts) -> None:
             month=month, key=dims.histogram_key, days=days, defaults=dims.histogram_fields()
         )
         DurationHistogram.objects.filter(pk=bucket.pk).update(cases=F("cases") + 1)
+    if definition_id is None:
+        return
+    key = version_key(definition_id, department_id)
+    version_dims: dict[str, int | None] = {
+        "definition_id": definition_id,
+        "department_id": department_id,
+    }
+    for decision in counts.decisions:
+        version_row, _created = VersionRollup.objects.get_or_create(
+            day=decision.day, key=key, defaults=version_dims
+        )
+        VersionRollup.objects.filter(pk=version_row.pk).update(
+            decided=F("decided") + 1, decided_overdue=F("decided_overdue") + int(decision.overdue)
+        )
+        if decision.days is not None:
+            version_bucket, _created = VersionDurationHistogram.objects.get_or_create(
+                month=month_of(decision.day), key=key, days=decision.days, defaults=version_dims
+            )
+            VersionDurationHistogram.objects.filter(pk=version_bucket.pk).update(
+                cases=F("cases") + 1
+            )
 
 
 def stats_case_event(event: CaseEvent) -> None:
@@ -62,8 +96,12 @@ def stats_case_event(event: CaseEvent) -> None:
     if event.entry.action not in COUNTED_ACTIONS:
         return
     case = _case_read(event.case_id)
-    counts = event_counts(case, event.entry, LiveFacts(), WorkCalendar(), _parent_dims(case))
-    rollup_counts_apply(counts=counts)
+    facts = LiveFacts()
+    counts = event_counts(case, event.entry, facts, WorkCalendar(), _parent_dims(case))
+    definition_id = facts.definition_of(case) if counts.decisions else None
+    rollup_counts_apply(
+        counts=counts, definition_id=definition_id, department_id=case.department_id
+    )
 
 
 def stats_visit_recorded(event: VisitRecorded) -> None:

@@ -7,6 +7,7 @@ from tongban.workbench import (
     views_desk,
     views_evaluation,
     views_guidance,
+    views_heatmap,
     views_stats,
     views_studio,
 )
@@ -32,6 +33,16 @@ urlpatterns = [
     path("counter/center/", views_counter.center_day, name="center_day"),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
     path("stats/", views_stats.stats_dashboard, name="stats"),
+    path(
+        "processes/<slug:name>/heatmap/",
+        views_heatmap.process_heatmap,
+        name="process_heatmap",
+    ),
+    path(
+        "processes/<slug:name>/heatmap/nodes/<str:node>/",
+        views_heatmap.process_heatmap_node,
+        name="process_heatmap_node",
+    ),
     path(
         "guidance/<int:guidance_id>/",
         views_guidance.guidance_detail,

@@ -437,7 +437,7 @@ def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": ["'self'"]})
+@csp_replace({"frame-ancestors": ["'self'"]})  # type: ignore[arg-type]  # typed for (request) views
 def material_view(request: StaffRequest, case_id: int, material_id: int) -> FileResponse:
     """The file of one material, shown inline in the case page (same origin only)."""
     case = case_or_404(request, case_id)

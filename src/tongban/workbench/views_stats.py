@@ -136,6 +136,17 @@ def _figures(
     funnel = _funnel_rows(stats.company_funnel(period=period))
     themes = stats.themes(period=period)
     departments = stats.departments(period=period) if department is None else []
+    versions = stats.process_versions(period=period, department=department)
+    span = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    for row in versions:
+        query = {
+            **span,
+            "version": row["version"],
+            **({"department": department} if department else {}),
+        }
+        row["heatmap_url"] = (
+            f"{reverse('workbench:process_heatmap', args=[row['process']])}?{urlencode(query)}"
+        )
     charts = {
         "trend": chart(
             "bar",
@@ -189,6 +200,7 @@ def _figures(
         "funnel": funnel if funnel[0]["count"] else [],
         "themes": themes,
         "departments": departments,
+        "versions": versions,
         "charts": charts,
         "matters_chart_height": 90 + 56 * len(slowest),
         "themes_chart_height": 90 + 48 * len(themes),

@@ -451,6 +451,8 @@ def _visits_record(
     now = timezone.now()
     reached: list[NodeVisit] = []
     left: list[uuid.UUID] = []
+    #: Left because the path went elsewhere (a boundary timer that did not fire).
+    cancelled: list[uuid.UUID] = []
     for task in workflow.get_tasks():
         if not node_task(task):
             continue
@@ -477,17 +479,21 @@ def _visits_record(
                 )
             )
         elif was_reached and not was_left and task.state & _LEFT:
-            left.append(task.id)
+            (cancelled if task.state & TaskState.CANCELLED else left).append(task.id)
     if reached:
         NodeVisit.objects.bulk_create(reached)
     if left:
         _visits_leave(instance, left, now)
+    if cancelled:
+        _visits_leave(instance, cancelled, now, cancelled=True)
 
 
-def _visits_leave(instance: ProcessInstance, task_ids: list[uuid.UUID], now: datetime) -> None:
+def _visits_leave(
+    instance: ProcessInstance, task_ids: list[uuid.UUID], now: datetime, *, cancelled: bool = False
+) -> None:
     # One UPDATE, nothing read first: it follows the instance's own UPDATE within microseconds.
     NodeVisit.objects.filter(instance=instance, task_id__in=task_ids, left_at__isnull=True).update(
-        left_at=now
+        left_at=now, cancelled=cancelled
     )
 
 

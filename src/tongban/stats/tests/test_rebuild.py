@@ -17,13 +17,24 @@ from tongban.cases.models import Case, Task
 from tongban.cases.tests.factories import pdf_file
 from tongban.core.errors import DomainError
 from tongban.identity.models import User
-from tongban.stats.models import COUNTERS, DailyRollup, DurationHistogram
+from tongban.stats.models import (
+    COUNTERS,
+    DailyRollup,
+    DurationHistogram,
+    VersionDurationHistogram,
+    VersionRollup,
+)
 from tongban.stats.rebuild import rollups_compute, rollups_rebuild
 from tongban.stats.tests.conftest import District, Staff, at, stats_matter, submit
 
 pytestmark = pytest.mark.django_db
 
-Snapshot = tuple[dict[tuple[Any, str], dict[str, int]], dict[tuple[Any, str, int], int]]
+Snapshot = tuple[
+    dict[tuple[Any, str], dict[str, int]],
+    dict[tuple[Any, str, int], int],
+    dict[tuple[Any, str], list[int]],
+    dict[tuple[Any, str, int], int],
+]
 
 
 def live_snapshot() -> Snapshot:
@@ -32,7 +43,11 @@ def live_snapshot() -> Snapshot:
         for row in DailyRollup.objects.all()
     }
     durations = {(h.month, h.key, h.days): h.cases for h in DurationHistogram.objects.all()}
-    return rollups, durations
+    versions = {(v.day, v.key): [v.decided, v.decided_overdue] for v in VersionRollup.objects.all()}
+    version_durations = {
+        (h.month, h.key, h.days): h.cases for h in VersionDurationHistogram.objects.all()
+    }
+    return rollups, durations, versions, version_durations
 
 
 def computed_snapshot() -> Snapshot:
@@ -42,12 +57,12 @@ def computed_snapshot() -> Snapshot:
         for key, (_d, counter) in totals.rollups.items()
     }
     durations = {key: n for key, (_d, n) in totals.durations.items()}
-    return rollups, durations
+    return rollups, durations, totals.versions, totals.version_durations
 
 
 def test_a_rebuild_gives_the_live_rollups(district: District) -> None:
     live = live_snapshot()
-    assert live[0] and live[1]
+    assert live[0] and live[1] and live[2] and live[3]
     assert computed_snapshot() == live
     rollups_rebuild()
     assert live_snapshot() == live
@@ -57,6 +72,7 @@ def test_the_command_rebuilds_from_scratch_and_says_how_far_it_is(district: Dist
     live = live_snapshot()
     DailyRollup.objects.all().delete()
     DurationHistogram.objects.all().delete()
+    VersionRollup.objects.all().delete()
     out = io.StringIO()
     call_command("stats", "rebuild", stdout=out)
     assert live_snapshot() == live

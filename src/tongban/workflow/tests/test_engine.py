@@ -512,6 +512,11 @@ def test_every_node_a_case_passes_is_recorded_with_the_flow_it_came_by() -> None
     assert nodes[-1] == "approved"
     # Every visit was left once the process ended; none is still waiting.
     assert all(left for _from, _node, left in path)
+    # The acceptance timers that did not fire were cancelled, not passed; the tasks were passed.
+    visits = NodeVisit.objects.filter(instance=step.instance)
+    assert set(visits.filter(cancelled=True).values_list("node", flat=True)) == {
+        "acceptance_timeout"
+    }
     types = NodeVisit.objects.filter(instance=step.instance).values_list("node_type", flat=True)
     assert set(types) >= {
         "StartEvent",
