@@ -435,9 +435,13 @@ def test_rotate_takes_an_algorithm_and_refuses_others(db: None) -> None:
     assert SigningKey.objects.filter(active=True).get().algorithm == "sm2"
 
 
-@pytest.mark.parametrize("number", ["RP%00", "FBL%00X", "X" * 300])
+@pytest.mark.parametrize(
+    ("number", "status"),
+    # A NUL is refused by the input boundary (400) before the view; the view refuses the rest.
+    [("RP%00", 400), ("FBL%00X", 400), ("X" * 300, 404)],
+)
 def test_a_number_that_cannot_be_one_is_not_found_without_a_query(
-    api_client: Client, client: Client, certificate: Certificate, number: str
+    api_client: Client, client: Client, certificate: Certificate, number: str, status: int
 ) -> None:
-    assert api_client.get(f"/api/v1/verify/{number}").status_code == 404
-    assert client.get(f"/verify/{number}/").status_code == 404
+    assert api_client.get(f"/api/v1/verify/{number}").status_code == status
+    assert client.get(f"/verify/{number}/").status_code == status

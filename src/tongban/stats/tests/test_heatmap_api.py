@@ -100,11 +100,11 @@ def test_outsiders_are_refused(
         ("from=2026-13-01", 422, "from"),
         ("from=2026-10-31&to=2026-10-01", 422, "to"),
         ("from=2025-01-01&to=2026-10-31", 422, "from"),
-        ("from=2026-10-01%00", 422, "from"),
+        ("from=2026-10-01%00", 400, "from"),  # the input boundary
         ("department=mars", 422, "department"),
-        ("department=mar%00s", 422, "department"),
+        ("department=mar%00s", 400, "department"),
         ("version=0", 422, "version"),
-        ("version=99999999999999999999", 422, "version"),
+        ("version=99999999999999999999", 400, "version"),
         ("version=7", 404, None),
     ],
 )
