@@ -197,6 +197,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+#: Reverse proxies in front (a hop count "1", or CIDRs "10.0.0.0/8,fd00::/8"); empty: the
+#: X-Forwarded-For header is ignored. See tongban.core.clientip.
+TRUSTED_PROXIES = env_str("TONGBAN_TRUSTED_PROXIES", "")
+AXES_CLIENT_IP_CALLABLE = "tongban.core.clientip.client_ip_for_axes"
 AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
 #: 微查询 (a case by number and ID, no sign-in): failed look-ups per client IP before a
 #: cool-off, as the sign-in lockout counts them.
@@ -242,12 +246,28 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@tongban.local")
 
+# --- transport: strict in production, plain HTTP stays usable for `make run` -------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SESSION_COOKIE_HTTPONLY = True
+# The CSRF token is read from the page (forms, the htmx header), never by script from the cookie.
+CSRF_COOKIE_HTTPONLY = PRODUCTION
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+#: Trust the scheme a reverse proxy reports only when it is configured to set it, e.g.
+#: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (a client could otherwise claim HTTPS).
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 
 #: Lifetime of an API bearer token, in hours.
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
@@ -270,6 +290,10 @@ NINJA_PAGINATION_PER_PAGE = 20
 
 #: Largest material file an applicant may upload, in bytes (default 20 MiB).
 MATERIAL_MAX_BYTES = env_int("TONGBAN_MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
+#: Zip-based uploads (OFD materials, XLSX imports): entries, expanded bytes, compression ratio.
+ZIP_MAX_ENTRIES = env_int("TONGBAN_ZIP_MAX_ENTRIES", 2000)
+ZIP_MAX_EXPANDED_BYTES = env_int("TONGBAN_ZIP_MAX_EXPANDED_BYTES", 200 * 1024 * 1024)
+ZIP_MAX_RATIO = env_int("TONGBAN_ZIP_MAX_RATIO", 100)
 
 #: Share of a time limit used (in working days) at which a case turns to 临近到期 (warning).
 SLA_WARNING_SHARE = env_float("TONGBAN_SLA_WARNING_SHARE", 0.8)

@@ -24,7 +24,5 @@ if settings.BENCH_VIEWS:
 
     urlpatterns.insert(0, path("bench/bare/", bench_bare, name="bench-bare"))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even under DEBUG: uploaded materials are private and served only by
+# access-checked views (portal my_case_material, workbench material, API material_file).

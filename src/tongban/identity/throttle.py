@@ -12,18 +12,18 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from tongban.core import clientip
 from tongban.core.errors import TooManyAttempts
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client address as the sign-in lockout sees it (AXES_* settings, proxies)."""
-    return get_client_ip_address(request) or "unknown"
+    """The client address as the sign-in lockout sees it (settings.TRUSTED_PROXIES)."""
+    return clientip.client_ip(request)
 
 
 @dataclass(frozen=True)

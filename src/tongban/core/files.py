@@ -1,0 +1,28 @@
+"""Private files (uploaded materials): served only by access-checked views, never at a public URL."""
+
+from __future__ import annotations
+
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
+
+#: Content types a browser may show inline (same origin); everything else is a download.
+INLINE_TYPES = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
+
+
+def private_file_response(
+    file: FieldFile, *, content_type: str, filename: str, inline: bool = True
+) -> FileResponse:
+    """The file with a Content-Disposition, ``nosniff`` and no caching by shared caches.
+
+    The caller has already checked that the user may see the file.
+    """
+    content_type = content_type or "application/octet-stream"
+    response = FileResponse(
+        file.open("rb"),
+        content_type=content_type,
+        as_attachment=not (inline and content_type in INLINE_TYPES),
+        filename=filename or file.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
