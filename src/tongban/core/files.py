@@ -1,4 +1,4 @@
-"""Private files (uploaded materials): served only by access-checked views, never at a public URL."""
+"""Private files (uploaded materials): only access-checked views serve them, no public URL."""
 
 from __future__ import annotations
 
