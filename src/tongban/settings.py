@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -126,6 +127,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -395,6 +397,39 @@ DELIVERY_CARRIER = env_str("DELIVERY_CARRIER", "sandbox")
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
 #: Where the sandbox gateway (`tongban payments sandbox`) listens.
 PAYMENT_SANDBOX_URL = env_str("PAYMENT_SANDBOX_URL", "http://127.0.0.1:8010").rstrip("/")
+
+
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------------
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+#: Other origins a form may post or redirect to: the payment gateway (the sandbox is another
+#: origin in development) and, through CSP_FORM_ACTION_EXTRA, e.g. the OIDC provider.
+_form_targets = [
+    o for o in [_origin(PAYMENT_SANDBOX_URL), *env_list("CSP_FORM_ACTION_EXTRA", [])] if o
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # No inline script and no eval anywhere: every script is a static file (htmx reads its
+        # configuration from <meta name="htmx-config">, ECharts needs no eval).
+        "script-src": ["'self'"],
+        # No inline <style> or style="" either: htmx's indicator <style> is switched off
+        # (includeIndicatorStyles=false in the htmx-config meta, the rule is in portal.css);
+        # ECharts and Swagger UI set styles through the CSSOM (element.style), which CSP allows.
+        "style-src": ["'self'"],
+        # data: for images that scripts create (ECharts' saveAsImage, Swagger UI's icons).
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *_form_targets],
+    }
+}
 #: HMAC secret shared by the app and the sandbox gateway (PAYMENT_SANDBOX_SECRET_FILE works too).
 PAYMENT_SANDBOX_SECRET = env_secret(
     "PAYMENT_SANDBOX_SECRET", "" if PRODUCTION else "tongban-development-sandbox-pay-secret"

@@ -25,4 +25,10 @@ def private_file_response(
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # django-csp: the workbench shows a material in a same-origin frame; a PDF is a plugin
+    # document, so the file itself may be framed by its own origin and rendered as an object.
+    response._csp_replace = {  # type: ignore[attr-defined]
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'self'"],
+    }
     return response

@@ -7,6 +7,8 @@ from typing import Any
 
 from axes.helpers import get_cool_off
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.core.problems import problem_response
@@ -17,7 +19,7 @@ def lockout_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """429 after too many failed sign-ins: problem JSON for the API, a short text otherwise."""
+    """429 after too many failed sign-ins: problem JSON for the API, a styled page otherwise."""
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else None
     if minutes:
@@ -33,7 +35,15 @@ def lockout_response(
             errors=[{"field": "password", "message": detail}],
         )
     else:
-        response = HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")
+        retry_at = (
+            timezone.localtime(timezone.now() + cool_off) if cool_off else None
+        )
+        response = render(
+            request,
+            "registration/locked.html",
+            {"detail": detail, "retry_at": retry_at},
+            status=429,
+        )
     if minutes:
         response["Retry-After"] = str(minutes * 60)
     return response
