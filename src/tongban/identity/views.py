@@ -35,9 +35,7 @@ def lockout_response(
             errors=[{"field": "password", "message": detail}],
         )
     else:
-        retry_at = (
-            timezone.localtime(timezone.now() + cool_off) if cool_off else None
-        )
+        retry_at = timezone.localtime(timezone.now() + cool_off) if cool_off else None
         response = render(
             request,
             "registration/locked.html",
