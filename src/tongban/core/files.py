@@ -21,7 +21,7 @@ def private_file_response(
         file.open("rb"),
         content_type=content_type,
         as_attachment=not (inline and content_type in INLINE_TYPES),
-        filename=filename or file.name.rsplit("/", 1)[-1],
+        filename=filename or (file.name or "").rsplit("/", 1)[-1],
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

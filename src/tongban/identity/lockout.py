@@ -26,7 +26,7 @@ def _failures(attempts: QuerySet[Any]) -> int:
     return int(attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0)
 
 
-class LockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]
+class LockoutHandler(AxesDatabaseHandler):
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         groups = self.get_user_attempts(request, credentials)
         pair = _failures(groups[0]) if groups else 0

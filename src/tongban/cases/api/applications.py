@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Router
@@ -255,7 +255,7 @@ def material_upload(
     summary="下载申请材料文件",
     url_name="material_file",
 )
-def material_file(request: HttpRequest, case_id: int, requirement: str) -> HttpResponse:
+def material_file(request: HttpRequest, case_id: int, requirement: str) -> FileResponse:
     """The uploaded file, for the applicant, the agent or staff on the case; else 404."""
     case = selectors.case_get_for_user(user=_user(request), case_id=case_id)
     material = None

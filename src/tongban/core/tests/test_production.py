@@ -11,8 +11,8 @@ from django.test import override_settings
 from tongban import cli
 from tongban.core.production import (
     production_check_register,
-    production_command_problems,
     production_check_remove,
+    production_command_problems,
     production_problems,
 )
 

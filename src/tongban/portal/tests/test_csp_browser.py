@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tongban.identity.models import User
-from tongban.portal.tests.conftest import DESKTOP
+from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
 from tongban.portal.tests.stats_fixtures import district_build
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -36,19 +36,20 @@ def test_a_journey_raises_no_csp_violation(
     console: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         page.goto(f"{live_server.url}/")
         page.goto(f"{live_server.url}/search/?q=%E8%90%A5%E4%B8%9A")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         page.goto(f"{live_server.url}/stats/")
         expect(page.locator("[data-chart='chart-channels'] svg").first).to_be_attached()
-        page.screenshot(path="/tmp/csp-stats.png", full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "csp-stats.png"), full_page=True)
         page.goto(f"{live_server.url}/api/v1/docs")
         expect(page.locator(".swagger-ui .info .title")).to_contain_text("Tongban")
-        page.screenshot(path="/tmp/csp-docs.png")
+        page.screenshot(path=str(ARTIFACTS / "csp-docs.png"))
         page.goto(f"{live_server.url}/admin/login/")
         expect(page.locator("#login-form")).to_be_visible()
-        page.screenshot(path="/tmp/csp-admin.png")
+        page.screenshot(path=str(ARTIFACTS / "csp-admin.png"))
         violations = [line for line in console if "Content Security Policy" in line]
         assert violations == [], violations
         assert not [line for line in console if line.startswith("pageerror")], console
