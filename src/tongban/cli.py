@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from tongban.core.production import production_command_problems
+
 #: CLI words with a hyphen mapped to their management-command module names.
 ALIASES = {"verify-audit": "verify_audit"}
 
@@ -20,8 +22,15 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     args[0] = "tongban"
+    import django
     from django.core.management import execute_from_command_line
 
+    django.setup()
+    problems = production_command_problems(args[1] if len(args) > 1 else "help")
+    if problems:
+        for problem in problems:
+            sys.stderr.write(f"refusing to run in production: {problem}\n")
+        sys.exit(2)
     execute_from_command_line(args)
 
 

@@ -16,8 +16,6 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.client_ip import trusted_proxies_parse
-
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("TONGBAN_VAR_DIR", PROJECT_DIR / "var"))
@@ -137,6 +135,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,15 +206,18 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # Sign-in throttling (django-axes): lock a username+IP after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per username at one address, plus a ceiling per address across usernames (identity/lockout.py).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["ip_address"]]
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 50)
+AXES_HANDLER = "tongban.identity.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+#: Reverse proxies in front (a hop count "1", or CIDRs "10.0.0.0/8,fd00::/8"); empty: the
+#: X-Forwarded-For header is ignored. See tongban.core.clientip.
+TRUSTED_PROXIES = env_str("TONGBAN_TRUSTED_PROXIES", "")
+AXES_CLIENT_IP_CALLABLE = "tongban.core.clientip.client_ip_for_axes"
 AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
-#: Which forwarding hops to believe for the client's address (core/client_ip.py): empty =
-#: none (X-Forwarded-For ignored), a number of proxy hops, or proxy networks ("10.0.0.0/8,…").
-TRUSTED_PROXIES = trusted_proxies_parse(env_str("TRUSTED_PROXIES", ""))
-AXES_CLIENT_IP_CALLABLE = "tongban.core.client_ip.client_ip"
 #: 微查询 (a case by number and ID, no sign-in): failed look-ups per client IP before a
 #: cool-off, as the sign-in lockout counts them.
 MICRO_QUERY_FAILURE_LIMIT = env_int("MICRO_QUERY_FAILURE_LIMIT", 5)
@@ -265,22 +267,28 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@tongban.local")
 
+# --- transport: strict in production, plain HTTP stays usable for `make run` -------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 SESSION_COOKIE_HTTPONLY = True
+# The CSRF token is read from the page (forms, the htmx header), never by script from the cookie.
+CSRF_COOKIE_HTTPONLY = PRODUCTION
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # HSTS: browsers use only HTTPS for a year once they have seen the site over HTTPS.
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-
-#: Extra origins a form may post or be redirected to (the payment provider's cashier, the
-#: unified identity platform), comma separated; the demo's payment sandbox is added below.
-CSP_FORM_ACTION_EXTRA = env_list("CSP_FORM_ACTION_EXTRA", [])
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+#: Trust the scheme a reverse proxy reports only when it is configured to set it, e.g.
+#: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (a client could otherwise claim HTTPS).
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 
 #: Lifetime of an API bearer token, in hours.
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
@@ -303,6 +311,10 @@ NINJA_PAGINATION_PER_PAGE = 20
 
 #: Largest material file an applicant may upload, in bytes (default 20 MiB).
 MATERIAL_MAX_BYTES = env_int("TONGBAN_MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
+#: Zip-based uploads (OFD materials, XLSX imports): entries, expanded bytes, compression ratio.
+ZIP_MAX_ENTRIES = env_int("TONGBAN_ZIP_MAX_ENTRIES", 2000)
+ZIP_MAX_EXPANDED_BYTES = env_int("TONGBAN_ZIP_MAX_EXPANDED_BYTES", 200 * 1024 * 1024)
+ZIP_MAX_RATIO = env_int("TONGBAN_ZIP_MAX_RATIO", 100)
 
 #: Share of a time limit used (in working days) at which a case turns to 临近到期 (warning).
 SLA_WARNING_SHARE = env_float("TONGBAN_SLA_WARNING_SHARE", 0.8)
@@ -445,29 +457,38 @@ PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
 #: Where the sandbox gateway (`tongban payments sandbox`) listens.
 PAYMENT_SANDBOX_URL = env_str("PAYMENT_SANDBOX_URL", "http://127.0.0.1:8010").rstrip("/")
 
-# Content-Security-Policy (django-csp) on every response: scripts only from our own origin
-# (no inline script, no eval: every page's JS is a static file configured by data-* attributes);
-# no plugins, no framing by others, forms post only to us (and the payment cashier / identity
-# platform, which a payment or sign-in redirects to). Styles allow 'unsafe-inline' because
-# ECharts, bpmn-js and dmn-js set style attributes on the elements they draw; a style cannot
-# run code.
+
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------------
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+#: Other origins a form may post or redirect to: the payment gateway (the sandbox is another
+#: origin in development) and, through CSP_FORM_ACTION_EXTRA, e.g. the OIDC provider.
+_form_targets = [
+    o for o in [_origin(PAYMENT_SANDBOX_URL), *env_list("CSP_FORM_ACTION_EXTRA", [])] if o
+]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
+        # No inline script and no eval anywhere: every script is a static file (htmx reads its
+        # configuration from <meta name="htmx-config">, ECharts needs no eval).
         "script-src": ["'self'"],
+        # No inline <style> or style="" in our templates (htmx's indicator <style> is switched
+        # off: includeIndicatorStyles=false in the htmx-config meta, the rule is in portal.css;
+        # ECharts and Swagger UI set styles through the CSSOM). 'unsafe-inline' stays for the
+        # process diagrams: bpmn-js and dmn-js write style attributes into the SVG they draw.
+        # A style cannot run code; scripts stay strict.
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
-        "font-src": ["'self'", "data:"],
+        # data: for images that scripts create (ECharts' saveAsImage, Swagger UI's icons).
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "frame-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": [
-            "'self'",
-            *CSP_FORM_ACTION_EXTRA,
-            *([] if PRODUCTION else [PAYMENT_SANDBOX_URL]),
-        ],
+        "form-action": ["'self'", *_form_targets],
     }
 }
 #: HMAC secret shared by the app and the sandbox gateway (PAYMENT_SANDBOX_SECRET_FILE works too).
@@ -494,10 +515,7 @@ if PRODUCTION and OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
 if OIDC_ISSUER:
     # Signing out POSTs to us and is redirected to the provider's end-session endpoint; a
     # form's redirect must be allowed by form-action too.
-    _issuer = urlsplit(OIDC_ISSUER)
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
-        f"{_issuer.scheme}://{_issuer.netloc}"
-    )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_origin(OIDC_ISSUER))
 OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile"])
 if "openid" not in OIDC_SCOPES:
     raise ImproperlyConfigured(f"OIDC_SCOPES must include openid, got {OIDC_SCOPES!r}")

@@ -24,5 +24,5 @@ if settings.BENCH_VIEWS:
 
     urlpatterns.insert(0, path("bench/bare/", bench_bare, name="bench-bare"))
 
-# Uploaded materials (ID scans …) are never served from a public URL, not even while
-# developing: staff open them through the access-checked workbench view.
+# No /media/ route, not even under DEBUG: uploaded materials are private and served only by
+# access-checked views (portal my_case_material, workbench material, API material_file).

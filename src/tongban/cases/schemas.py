@@ -108,6 +108,8 @@ class MaterialOut(Schema):
     review_note: str = ""
     #: 容缺受理: the date the applicant promised a deferred material by.
     deferred_until: date | None = None
+    #: Where the caller downloads the uploaded file (access-checked); None without a file.
+    file_url: str | None = None
 
 
 class TimelineOut(Schema):

@@ -35,13 +35,17 @@ def production_check_remove(check: ProductionCheck) -> None:
         _production_checks.remove(check)
 
 
+def _settings_problems() -> list[str]:
+    if settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY or len(settings.SECRET_KEY) < 32:
+        return [
+            "SECRET_KEY 为默认值或过短（至少 32 个字符）/ SECRET_KEY is the default or too short"
+        ]
+    return []
+
+
 def production_problems() -> list[str]:
     """Reasons this installation must not serve production traffic (empty when safe)."""
-    problems: list[str] = []
-    if settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY or len(settings.SECRET_KEY) < 32:
-        problems.append(
-            "SECRET_KEY 为默认值或过短（至少 32 个字符）/ SECRET_KEY is the default or too short"
-        )
+    problems = _settings_problems()
     for check in list(_production_checks):
         try:
             problems.extend(check())
@@ -49,3 +53,31 @@ def production_problems() -> list[str]:
             # Not migrated yet (a first `migrate`): what needs the tables cannot be asked.
             continue
     return problems
+
+
+#: ``tongban`` commands that neither serve nor change business data, or that repair an unsafe
+#: installation (``changepassword`` retires a demo password); every other command — serve,
+#: worker, migrate, simulate, demo, sla, payments … — refuses to run in production while
+#: ``production_problems()`` reports anything.
+REPAIR_COMMANDS = frozenset(
+    {
+        "help",
+        "version",
+        "check",
+        "collectstatic",
+        "compilemessages",
+        "changepassword",
+        "showmigrations",
+    }
+)
+
+
+def production_command_problems(command: str) -> list[str]:
+    """Why ``tongban COMMAND`` must not run here (empty outside production or when safe)."""
+    if not settings.PRODUCTION or command in REPAIR_COMMANDS or command.startswith("-"):
+        return []
+    try:
+        return production_problems()
+    except DatabaseError:
+        # No schema yet (a first migrate): no account can exist, the settings still count.
+        return _settings_problems()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tongban.catalog.models import Department
 from tongban.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from tongban.core.zipguard import ZipLimitExceeded, zip_limits_check
 from tongban.credit.choices import (
     LIST_ALIASES,
     SUBJECT_TYPE_ALIASES,
@@ -308,6 +309,10 @@ def _sheet_rows(data: bytes) -> list[tuple[object, ...]]:
 
     if len(data) > IMPORT_MAX_BYTES:
         raise ValidationFailed(_("文件过大"), errors=[FieldError("file", _("文件不能超过 5 MB"))])
+    try:
+        zip_limits_check(io.BytesIO(data))
+    except ZipLimitExceeded as exc:
+        raise ValidationFailed(_("无法读取文件"), errors=[FieldError("file", str(exc))]) from exc
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:

@@ -14,12 +14,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from tongban.core.client_ip import client_ip
+from tongban.core import clientip
 from tongban.core.errors import TooManyAttempts
 
-__all__ = ["FailureThrottle", "client_ip", "micro_query_throttle"]
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address as the sign-in lockout sees it (settings.TRUSTED_PROXIES)."""
+    return clientip.client_ip(request)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Any
 
 from axes.helpers import get_cool_off
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,7 +19,7 @@ def lockout_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """429 after too many failed sign-ins: problem JSON for the API, the styled page otherwise."""
+    """429 after too many failed sign-ins: problem JSON for the API, a styled page otherwise."""
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else None
     if minutes:
@@ -37,16 +35,10 @@ def lockout_response(
             errors=[{"field": "password", "message": detail}],
         )
     else:
-        retry_at = (
-            timezone.localtime(timezone.now() + timedelta(minutes=minutes)).strftime("%H:%M")
-            if minutes
-            else ""
-        )
-        # Nobody is signed in on this page: the lockout happens before any sign-in.
-        request.user = AnonymousUser()
+        retry_at = timezone.localtime(timezone.now() + cool_off) if cool_off else None
         response = render(
             request,
-            "portal/lockout.html",
+            "registration/locked.html",
             {"detail": detail, "retry_at": retry_at},
             status=429,
         )

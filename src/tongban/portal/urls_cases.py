@@ -16,6 +16,11 @@ urlpatterns = [
     path("apply/<slug:matter_code>/", views_cases.apply, name="apply"),
     path("my/cases/", views_cases.my_cases, name="my_cases"),
     path("my/cases/<int:case_id>/", views_cases.my_case, name="my_case"),
+    path(
+        "my/cases/<int:case_id>/materials/<int:material_id>/",
+        views_cases.my_case_material,
+        name="my_case_material",
+    ),
     path("my/cases/<int:case_id>/edit/", views_cases.my_case_edit, name="my_case_edit"),
     path(
         "my/cases/<int:case_id>/supplement/",

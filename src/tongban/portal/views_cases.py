@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +36,7 @@ from tongban.catalog.jsonschema_form import (
 )
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError
+from tongban.core.files import private_file_response
 from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
@@ -390,3 +391,16 @@ def my_case(request: HttpRequest, case_id: int) -> HttpResponse:
     context = detail_context(request, case)
     context["deferred"] = material_rows(deferral.case_deferred_materials(case=case), {})
     return render(request, "portal/cases/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def my_case_material(request: HttpRequest, case_id: int, material_id: int) -> FileResponse:
+    """The file of one of the caller's materials (applicant or agent); else 404."""
+    case = own_case_or_404(request, case_id)
+    material = case.materials.filter(pk=material_id).first()
+    if material is None or not material.file:
+        raise Http404(_("材料不存在"))
+    return private_file_response(
+        material.file, content_type=material.content_type, filename=material.original_name
+    )

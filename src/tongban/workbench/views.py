@@ -45,6 +45,7 @@ from tongban.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from tongban.core.files import INLINE_TYPES, private_file_response
 from tongban.counter.selectors import CENTER_DEPARTMENT, is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod, DeliveryStatus
 from tongban.evaluation import selectors as evaluation_selectors
@@ -59,8 +60,6 @@ SANDBOX_CARRIER = "sandbox"
 #: Cases per page of 办件查询.
 CASES_PER_PAGE = 20
 #: Content types a browser shows inline in the case page.
-INLINE_TYPES = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
-
 R = TypeVar("R", bound=HttpResponseBase)
 
 
@@ -444,13 +443,8 @@ def material_view(request: StaffRequest, case_id: int, material_id: int) -> File
     material: CaseMaterial | None = case.materials.filter(pk=material_id).first()
     if material is None or not material.file:
         raise Http404(_("材料不存在"))
-    content_type = material.content_type or "application/octet-stream"
-    response = FileResponse(
-        material.file.open("rb"),
-        content_type=content_type,
-        as_attachment=content_type not in INLINE_TYPES,
-        filename=material.original_name or material.file.name.rsplit("/", 1)[-1],
+    return private_file_response(
+        material.file,
+        content_type=material.content_type,
+        filename=material.original_name,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

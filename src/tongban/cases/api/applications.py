@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Router
 from ninja.files import UploadedFile
@@ -29,7 +30,8 @@ from tongban.cases.schemas import (
 )
 from tongban.cases.services import joint_review, outputs, routes, themes
 from tongban.catalog.models import localized
-from tongban.core.errors import FieldError, ValidationFailed
+from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.core.files import private_file_response
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.auth import signed_in
 from tongban.identity.models import User
@@ -37,6 +39,7 @@ from tongban.identity.models import User
 router = Router(tags=["applications"], auth=signed_in)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REQUIREMENT_CODE_MAX = 60
 
 
 def _user(request: HttpRequest) -> User:
@@ -69,6 +72,14 @@ def _material_out(material: CaseMaterial, *, staff: bool = False) -> dict[str, A
         "shared_record": (material.shared_record or None) if staff else None,
         "review_note": material.review_note,
         "deferred_until": material.deferred_until,
+        "file_url": (
+            reverse(
+                "api:material_file",
+                kwargs={"case_id": material.case_id, "requirement": material.requirement_code},
+            )
+            if material.file
+            else None
+        ),
     }
 
 
@@ -237,6 +248,24 @@ def material_upload(
         actor=user, case=case, requirement_code=requirement, file=file
     )
     return Status(201, _material_out(material))
+
+
+@router.get(
+    "/applications/{case_id}/materials/{requirement}/file",
+    summary="下载申请材料文件",
+    url_name="material_file",
+)
+def material_file(request: HttpRequest, case_id: int, requirement: str) -> FileResponse:
+    """The uploaded file, for the applicant, the agent or staff on the case; else 404."""
+    case = selectors.case_get_for_user(user=_user(request), case_id=case_id)
+    material = None
+    if requirement.isprintable() and len(requirement) <= REQUIREMENT_CODE_MAX:
+        material = case.materials.filter(requirement_code=requirement).first()
+    if material is None or not material.file:
+        raise NotFound(_("材料不存在"))
+    return private_file_response(
+        material.file, content_type=material.content_type, filename=material.original_name
+    )
 
 
 def _submit_body(request: HttpRequest) -> SubmitIn:

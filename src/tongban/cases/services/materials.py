@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.choices import MaterialOrigin, MaterialStatus, SupplementState
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest
 from tongban.core.errors import FieldError, ValidationFailed
+from tongban.core.zipguard import ZipLimitExceeded, zip_limits_check
 
 #: Content types accepted for materials, with the names shown in refusals.
 ALLOWED_TYPES = {
@@ -97,6 +98,14 @@ def material_file_check(*, file: UploadedFile, field: str = "file") -> CheckedFi
         digest.update(chunk)
     if size == 0:
         raise _refused(field, _("文件为空"))
+    file.seek(0)
+    try:
+        # OFD is a zip: refuse a zip bomb from its central directory before anything reads it.
+        if file.read(4) == b"PK\x03\x04":
+            file.seek(0)
+            zip_limits_check(file)
+    except ZipLimitExceeded as exc:
+        raise _refused(field, str(exc)) from exc
     file.seek(0)
     content_type = content_type_sniff(file)
     if content_type is None:

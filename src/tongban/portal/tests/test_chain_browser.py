@@ -8,6 +8,7 @@ server back with a signed callback.  Each page is saved under test-artifacts/cha
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import subprocess
@@ -66,7 +67,7 @@ def sandbox_process(settings: Any) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _attempt in range(100):
+        for _attempt in range(300):  # 30 s: a loaded CI machine starts Django slowly
             try:
                 with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:  # noqa: S310
                     if answer.status == 200:
@@ -77,10 +78,15 @@ def sandbox_process(settings: Any) -> Iterator[str]:
                     pytest.fail(f"the sandbox gateway did not start: {output}")
                 time.sleep(0.1)
         else:
-            pytest.fail("the sandbox gateway did not answer within 10 s")
+            pytest.fail("the sandbox gateway did not answer within 30 s")
         settings.PAYMENT_PROVIDER = "sandbox"
         settings.PAYMENT_SANDBOX_URL = url
         settings.PAYMENT_SANDBOX_SECRET = SANDBOX_SECRET
+        # The cashier's origin is allowed as a form target when the settings load; this one
+        # was started on a free port afterwards.
+        policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+        policy["DIRECTIVES"]["form-action"].append(url)
+        settings.CONTENT_SECURITY_POLICY = policy
         yield url
     finally:
         process.terminate()
