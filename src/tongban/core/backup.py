@@ -286,11 +286,11 @@ def _read_archive(archive: Path, into: Path) -> dict[str, Any]:
                     raise BackupError(
                         _("备份文件含有非普通文件：%(name)s") % {"name": member.name[:200]}
                     )
-                if member.name != MANIFEST and not member.name.startswith(MEDIA_PREFIX):
-                    if member.name not in DUMP_NAMES.values():
-                        raise BackupError(
-                            _("备份文件含有未知成员：%(name)s") % {"name": member.name[:200]}
-                        )
+                known = member.name == MANIFEST or member.name in DUMP_NAMES.values()
+                if not known and not member.name.startswith(MEDIA_PREFIX):
+                    raise BackupError(
+                        _("备份文件含有未知成员：%(name)s") % {"name": member.name[:200]}
+                    )
                 _safe_media_name(member.name)
             tar.extractall(into, filter="data")
     except (tarfile.TarError, EOFError, OSError) as exc:
