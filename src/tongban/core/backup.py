@@ -147,7 +147,7 @@ def pg_binary(name: str) -> str:
 
 
 def _pg_env() -> dict[str, str]:
-    db = settings.DATABASES["default"]
+    db: dict[str, Any] = dict(settings.DATABASES["default"])
     env = {**os.environ}
     for key, variable in (
         ("HOST", "PGHOST"),

@@ -81,8 +81,12 @@ def _own_fingerprints() -> dict[str, Any]:
         copy = sqlite3.connect(":memory:")
         connection.connection.backup(copy)
         return table_fingerprints(copy.cursor())
-    with connection.cursor() as cursor:
-        return table_fingerprints(cursor)
+    # The same client as for the restored side: Django's psycopg loaders convert some types.
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return _restored_fingerprints(
+        {"DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    )
 
 
 @pytest.fixture
