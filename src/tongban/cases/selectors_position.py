@@ -16,12 +16,14 @@ no staff names and no internal decisions.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import Decision, SlaState, SupplementState, TaskKind, TaskState
@@ -32,6 +34,8 @@ from tongban.cases.services.joint_review import ENGINE_TASK as JOINT_REVIEW_NODE
 from tongban.cases.services.sla import case_sla_state, shanghai_date
 from tongban.catalog.models import Department, localized
 from tongban.core.errors import NotFound
+from tongban.identity import selectors as identity_selectors
+from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow.diagram import Diagram, diagram_read, label_pair, node_label
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
@@ -96,6 +100,8 @@ class Position:
     #: backfilled yet: ``tongban visits backfill``).
     recorded: bool
     as_staff: bool
+    #: The process's name in the reader's language.
+    title: str = ""
     done: list[PositionStep] = field(default_factory=list)
     current: list[PositionStep] = field(default_factory=list)
     flows: list[str] = field(default_factory=list)
@@ -155,6 +161,11 @@ def _task_sla(task: Task, case_sla: str, today: date) -> str:
             return SlaState.OVERDUE
         return SlaState.WARNING if today == task.due_date else SlaState.NORMAL
     return case_sla
+
+
+def sees_unpublished_processes(*, user: User) -> bool:
+    """Center admins also see process versions not published yet (the studio's candidates)."""
+    return StaffRole.CENTER_ADMIN in identity_selectors.user_roles(user=user)
 
 
 def position_for(*, user: User, case_id: int) -> Position:
@@ -286,6 +297,7 @@ def case_position(*, user: User, case: Case, today: date | None = None) -> Posit
         version=definition.version,
         recorded=bool(visits),
         as_staff=as_staff,
+        title=node_label(diagram.title, definition.name),
         done=done,
         current=current,
         flows=flows,
@@ -327,6 +339,7 @@ def position_out(position: Position) -> dict[str, Any]:
     return {
         "process": position.process,
         "version": position.version,
+        "title": position.title,
         "recorded": position.recorded,
         "completed": position.completed,
         "end_event": position.end_event or None,
@@ -339,4 +352,30 @@ def position_out(position: Position) -> dict[str, Any]:
         "flows_not_taken": position.flows_not_taken,
         "markers": position.markers,
         "overlays": position.overlays,
+    }
+
+
+def position_page_context(*, user: User, case: Case) -> dict[str, Any]:
+    """What ``portal/_position.html`` needs (the staff case page and the applicant's); nothing
+    for a case without a process yet.
+
+    In a language other than Chinese, the diagram (whose file carries Chinese names) gets the
+    translated name under each node.
+    """
+    if case.process_id is None:
+        return {}
+    position = case_position(user=user, case=case)
+    labels = ""
+    if not (translation.get_language() or "zh").startswith("zh"):
+        names = {n["node"]: n["name"] for n in position.not_reached}
+        names.update({s.node: s.name for s in [*position.done, *position.current]})
+        labels = json.dumps(names, ensure_ascii=False)
+    return {
+        "position": position,
+        "position_title": position.title,
+        "position_xml_url": reverse(
+            "api:process_version", kwargs={"name": position.process, "version": position.version}
+        ),
+        "position_json_url": reverse("api:application_position", kwargs={"case_id": case.pk}),
+        "position_labels": labels,
     }

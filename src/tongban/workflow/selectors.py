@@ -77,6 +77,9 @@ class ProcessVersion:
     source_file: str
     #: The XML (BPMN or DMN).
     source: str
+    #: In use for new cases or past it (a decision table that is only a release file is in use
+    #: with no recorded publication time).
+    published: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class ProcessEntry:
     @property
     def current(self) -> ProcessVersion | None:
         """The version new cases take: the latest published one."""
-        return next((v for v in self.versions if v.published_at is not None), None)
+        return next((v for v in self.versions if v.published), None)
 
 
 def _file_kinds() -> dict[str, str]:
@@ -112,6 +115,7 @@ def _stored(definition: ProcessDefinition, kind: str) -> ProcessVersion:
         published_at=definition.published_at,
         source_file=definition.source_file,
         source=definition.source,
+        published=definition.published_at is not None,
     )
 
 

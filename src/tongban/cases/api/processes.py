@@ -17,10 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from tongban.cases.selectors_position import position_for, position_out
-from tongban.identity import selectors as identity_selectors
+from tongban.cases.selectors_position import (
+    position_for,
+    position_out,
+    sees_unpublished_processes,
+)
 from tongban.identity.auth import signed_in
-from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow.diagram import document_title, label_pair
 from tongban.workflow.selectors import (
@@ -89,6 +91,7 @@ class NodeRefOut(Schema):
 class PositionOut(Schema):
     process: str
     version: int | None = Field(description="办件所用的流程版本（尚未提交为 null）")
+    title: str = Field(description="流程名称（当前语言）")
     recorded: bool = Field(description="是否有流转记录")
     completed: bool
     end_event: str | None
@@ -107,11 +110,6 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def sees_unpublished(user: User) -> bool:
-    """Center admins also see the versions not published yet."""
-    return StaffRole.CENTER_ADMIN in identity_selectors.user_roles(user=user)
 
 
 def _meta(version: ProcessVersion) -> dict[str, Any]:
@@ -142,7 +140,7 @@ def process_out(entry: ProcessEntry) -> dict[str, Any]:
 @router.get("/processes", response=list[ProcessOut], summary="流程与决策表")
 def process_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Every process (BPMN) and decision table (DMN) with its versions, newest first."""
-    entries = process_catalogue(include_unpublished=sees_unpublished(_user(request)))
+    entries = process_catalogue(include_unpublished=sees_unpublished_processes(user=_user(request)))
     return [process_out(e) for e in entries]
 
 
@@ -165,7 +163,9 @@ def process_version(
 ) -> HttpResponse | dict[str, Any]:
     """The XML of one version; 404 naming the process or version when there is none."""
     found = process_version_get(
-        name=name, version=version, include_unpublished=sees_unpublished(_user(request))
+        name=name,
+        version=version,
+        include_unpublished=sees_unpublished_processes(user=_user(request)),
     )
     wants_json = format == "json" or (
         format != "xml" and "application/json" in request.headers.get("Accept", "")
