@@ -8,6 +8,7 @@
  *           data-xml-url="/api/v1/processes/standard_approval/versions/1"
  *           data-position-url="/api/v1/applications/7/position"   optional: markers + overlays
  *           data-labels='{"accept": "Acceptance"}'                 optional: a label under nodes
+ *           data-focus-narrow                     optional: on a phone, zoom to the path so far
  *           data-error="无法显示流程图">
  *     <div class="diagram-canvas"></div>
  *   </figure>
@@ -87,6 +88,41 @@
     });
   }
 
+  /** On a narrow screen, show the nodes the case reached (done and current) rather than all. */
+  function focusOnPath(viewer, position) {
+    if (window.innerWidth > 640) {
+      return;
+    }
+    var registry = viewer.get("elementRegistry");
+    var markers = position.markers || {};
+    var box = null;
+    Object.keys(markers).forEach(function (id) {
+      var element = registry.get(id);
+      if (!element || markers[id] === "not-taken" || element.waypoints) {
+        return;
+      }
+      var x2 = element.x + element.width;
+      var y2 = element.y + element.height;
+      box = box
+        ? {
+            x: Math.min(box.x, element.x),
+            y: Math.min(box.y, element.y),
+            x2: Math.max(box.x2, x2),
+            y2: Math.max(box.y2, y2),
+          }
+        : { x: element.x, y: element.y, x2: x2, y2: y2 };
+    });
+    if (box) {
+      var pad = 40;
+      viewer.get("canvas").viewbox({
+        x: box.x - pad,
+        y: box.y - pad,
+        width: box.x2 - box.x + 2 * pad,
+        height: box.y2 - box.y + 2 * pad,
+      });
+    }
+  }
+
   function applyLabels(viewer, labels) {
     var registry = viewer.get("elementRegistry");
     var overlays = viewer.get("overlays");
@@ -125,6 +161,9 @@
             })
             .then(function (position) {
               applyPosition(viewer, position);
+              if (element.hasAttribute("data-focus-narrow")) {
+                focusOnPath(viewer, position);
+              }
             })
         : Promise.resolve();
       var timer = null;
