@@ -53,7 +53,7 @@ MARK_CURRENT = "current"
 MARK_WARNING = "current-warning"
 MARK_OVERDUE = "current-overdue"
 MARK_NOT_TAKEN = "not-taken"
-_SLA_MARK = {SlaState.WARNING: MARK_WARNING, SlaState.OVERDUE: MARK_OVERDUE}
+_SLA_MARK: dict[str, str] = {SlaState.WARNING: MARK_WARNING, SlaState.OVERDUE: MARK_OVERDUE}
 _MARK_RANK = {MARK_DONE: 0, MARK_CURRENT: 1, MARK_WARNING: 2, MARK_OVERDUE: 3}
 
 

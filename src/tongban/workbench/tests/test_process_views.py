@@ -75,13 +75,9 @@ def test_the_staff_case_page_draws_the_case_with_who_and_when(
     assert 'data-node="review"' in html and 'aria-current="step"' in html
 
 
-def test_the_english_page_labels_the_diagram_in_english(
-    submitted_case: Case, clerk: User
-) -> None:
+def test_the_english_page_labels_the_diagram_in_english(submitted_case: Case, clerk: User) -> None:
     client = signed_in(clerk)
     with translation.override("en"):
-        response = client.get(
-            f"/workbench/cases/{submitted_case.pk}/", HTTP_ACCEPT_LANGUAGE="en"
-        )
+        response = client.get(f"/workbench/cases/{submitted_case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
     assert "data-labels=" in html and "Acceptance" in html
