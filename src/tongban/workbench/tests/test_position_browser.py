@@ -10,8 +10,17 @@ import pytest
 from tongban.cases import services as case_services
 from tongban.cases.choices import TaskKind, TaskState
 from tongban.cases.models import Case
+from tongban.cases.tests.test_joint_review import (
+    LEAD,
+    joint_review_matter,
+    permit_accepted,
+    review_task,
+    staff,
+)
+from tongban.catalog.models import Department
 from tongban.conftest import CAST_PASSWORD
-from tongban.identity.models import User
+from tongban.identity.choices import StaffRole
+from tongban.identity.models import Enterprise, User
 from tongban.workbench.tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -106,5 +115,72 @@ def test_the_applicant_sees_a_simplified_view_on_a_phone(
         page.screenshot(path=str(ARTIFACTS / "position-applicant-phone-view.png"))
         _shot(page, "applicant-phone")
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_process_viewer_draws_a_process_and_a_decision_table(
+    browser: Any, live_server: Any, clerk: User
+) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        _sign_in(page, live_server.url, clerk, "/workbench/processes/")
+        expect(page.locator('tr[data-process="credit_route"]')).to_be_visible()
+        _shot(page, "process-list")
+        page.locator('tr[data-process="joint_review"]').get_by_role("link", name="第 1 版").click()
+        page.wait_for_url("**/workbench/processes/joint_review/1/")
+        expect(page.locator("figure[data-diagram]")).to_have_attribute(
+            "data-diagram-state", "ready"
+        )
+        expect(page.locator('.djs-element[data-element-id="department_review"]')).to_have_count(1)
+        _shot(page, "process-bpmn")
+        page.goto(f"{live_server.url}/workbench/processes/credit_route/1/")
+        expect(page.locator("figure[data-diagram]")).to_have_attribute(
+            "data-diagram-state", "ready"
+        )
+        # dmn-js opens the decision table: its rules are rows of a table.
+        expect(page.locator(".tjs-table")).to_be_visible()
+        _shot(page, "process-dmn")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_joint_review_shows_each_department_on_the_lead_departments_page(
+    browser: Any,
+    live_server: Any,
+    departments: dict[str, Department],
+    agent_user: User,
+    enterprise: Enterprise,
+) -> None:
+    joint_review_matter(["planning", "fire", "greening"])
+    case = permit_accepted(agent_user, enterprise)
+    case_services.task_complete(
+        actor=staff("fire", StaffRole.REVIEWER),
+        task=review_task(case, "fire"),
+        decision="pass",
+        comment="符合消防要求",
+    )
+    lead = staff(LEAD, StaffRole.CLERK)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        _sign_in(page, live_server.url, lead, f"/workbench/cases/{case.pk}/")
+        expect(page.locator("figure[data-diagram]")).to_have_attribute(
+            "data-diagram-state", "ready"
+        )
+        review = page.locator('.djs-element.current[data-element-id="department_review"]')
+        expect(review).to_have_count(1)
+        expect(page.locator(".diagram-count")).to_have_text("1/3")
+        table = page.locator("#position-departments")
+        expect(table.locator('tr[data-department="fire"]')).to_contain_text("fire-reviewer")
+        expect(table.locator("tbody tr")).to_have_count(3)
+        page.locator("#position").scroll_into_view_if_needed()
+        _shot(page, "joint-review")
     finally:
         context.close()
