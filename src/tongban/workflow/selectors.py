@@ -145,7 +145,7 @@ def process_catalogue(*, include_unpublished: bool = False) -> list[ProcessEntry
     for name, kind in kinds.items():
         if kind == "bpmn":
             engine.process_definition_get(name)
-    rows = ProcessDefinition.objects.order_by("name", "-version")
+    rows = ProcessDefinition.objects.defer("spec").order_by("name", "-version")
     if not include_unpublished:
         rows = rows.filter(published_at__isnull=False)
     by_name: dict[str, list[ProcessVersion]] = {}

@@ -150,10 +150,11 @@ def process_list(request: HttpRequest) -> list[dict[str, Any]]:
     summary="流程某一版本的 XML",
     openapi_extra={
         "responses": {
-            "200": {
-                "description": "默认返回 XML（application/xml），摘要与发布时间在响应头 "
-                "X-Process-Digest、X-Process-Published-At；?format=json 或 "
+            200: {
+                "description": "默认返回 XML（application/xml），版本、摘要与发布时间在响应头 "
+                "X-Process-Version、X-Process-Digest、X-Process-Published-At；?format=json 或 "
                 "Accept: application/json 返回 JSON。",
+                "content": {"application/xml": {"schema": {"type": "string"}}},
             }
         }
     },
