@@ -198,6 +198,17 @@ def case_position(*, user: User, case: Case, today: date | None = None) -> Posit
     visits = list(
         NodeVisit.objects.filter(instance_id=case.process_id).order_by("entered_at", "pk")
     )
+    if not visits:
+        # Started before paths were recorded and not backfilled yet: the diagram, no markers.
+        return Position(
+            process=definition.name,
+            version=definition.version,
+            recorded=False,
+            as_staff=as_staff,
+            title=node_label(diagram.title, definition.name),
+            completed=bool(instance_state["completed"]),
+            end_event=str(instance_state["end_event"]),
+        )
     tasks = {
         t.engine_task_id: t
         for t in Task.objects.filter(case=case, engine_task_id__in=[v.task_id for v in visits])

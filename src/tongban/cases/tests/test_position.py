@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -23,6 +24,8 @@ from tongban.catalog.models import Department, Matter
 from tongban.core.errors import NotFound
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Enterprise, User
+from tongban.workflow.models import NodeVisit
+from tongban.workflow.services import visits_backfill_all
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +199,34 @@ def test_a_draft_has_no_version_yet(applicant: User, drainage: Matter) -> None:
         None,
         False,
     )
+
+
+def test_a_case_whose_path_was_never_recorded_has_no_markers_until_backfilled(
+    applicant: User, clerk: User, drainage: Matter
+) -> None:
+    case = case_submitted(applicant=applicant)
+    assert case.process is not None
+    NodeVisit.objects.filter(instance=case.process).delete()
+    position = _of(clerk, case)
+    assert (position.recorded, position.version) == (False, 1)
+    assert position.markers == {} and position.not_reached == [] and position.current == []
+    visits_backfill_all()
+    position = _of(clerk, case)
+    assert position.recorded and _nodes(position.current) == ["accept"]
+
+
+def test_the_position_takes_a_fixed_number_of_queries(
+    applicant: User,
+    clerk: User,
+    reviewer: User,
+    drainage: Matter,
+    django_assert_max_num_queries: Any,
+) -> None:
+    case = case_submitted(applicant=applicant)
+    services.task_complete(actor=clerk, task=open_task(case, "accept"), decision="accept")
+    case.refresh_from_db()
+    with django_assert_max_num_queries(10):
+        case_position(user=reviewer, case=case)
 
 
 # --- joint review ----------------------------------------------------------------------------
