@@ -25,6 +25,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, SupplementRequest
 from tongban.cases.rules import case_form_schema
+from tongban.cases.selectors_position import position_page_context
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
 from tongban.catalog.jsonschema_form import (
@@ -305,6 +306,7 @@ def detail_context(
         **_outputs_context(case, delivery_errors=delivery_errors, delivery_shown=delivery_shown),
         **joint_review.joint_review_context(case=case),
         "rating_stages": evaluation_selectors.case_rating_stages(user=user, case=case),
+        **position_page_context(user=user, case=case),
     }
 
 

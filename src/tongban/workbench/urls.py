@@ -8,6 +8,7 @@ from tongban.workbench import (
     views_evaluation,
     views_guidance,
     views_heatmap,
+    views_processes,
     views_stats,
     views_studio,
 )
@@ -33,6 +34,12 @@ urlpatterns = [
     path("counter/center/", views_counter.center_day, name="center_day"),
     path("guidance/", views_guidance.guidance_list, name="guidance"),
     path("stats/", views_stats.stats_dashboard, name="stats"),
+    path("processes/", views_processes.process_list, name="processes"),
+    path(
+        "processes/<slug:name>/<int:version>/",
+        views_processes.process_detail,
+        name="process",
+    ),
     path(
         "processes/<slug:name>/heatmap/",
         views_heatmap.process_heatmap,

@@ -35,6 +35,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, Task
 from tongban.cases.rules import case_form_schema
+from tongban.cases.selectors_position import position_page_context
 from tongban.cases.services import joint_review, outputs, sla
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import localized
@@ -364,6 +365,7 @@ def render_case(
         if StaffRole.CLERK in roles
         else [],
         **_outputs_context(request, case),
+        **position_page_context(user=request.user, case=case),
         # The opinions of every department are for the lead department, which decides.
         **(
             joint_review.joint_review_context(case=case)

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -443,6 +443,13 @@ def _from_node(task: Any) -> str:
     return str(parent.task_spec.bpmn_id) if parent is not None else ""
 
 
+def _visit_department(task: Any) -> str:
+    """The reviewing department of one instance of a multi-instance node ("" otherwise)."""
+    if getattr(task.task_spec, "name", "").endswith("[child]"):
+        return str(task.data.get("department") or "")[:40]
+    return ""
+
+
 def _visits_record(
     instance: ProcessInstance, workflow: BpmnWorkflow, before: dict[str, Any] | None
 ) -> None:
@@ -470,9 +477,7 @@ def _visits_record(
                     node_type=type(task.task_spec).__name__,
                     from_node=_from_node(task),
                     lane=task.task_spec.lane or "",
-                    department=str(task.data.get("department") or "")[:40]
-                    if getattr(task.task_spec, "name", "").endswith("[child]")
-                    else "",
+                    department=_visit_department(task),
                     entered_at=now,
                     left_at=now if done else None,
                     cancelled=bool(task.state & TaskState.CANCELLED),
@@ -670,3 +675,60 @@ def decision_evaluate(*, name: str, context: dict[str, Any]) -> dict[str, Any]:
     engine = _decision_engine(name, decision_definition_get(name).digest)
     with _refusing_bad_data():
         return dict(engine.result(_DecisionTask(dict(context))))
+
+
+# --- the recorded path of instances started before it was recorded ----------------------------
+
+
+def _moment(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+@transaction.atomic
+def visits_backfill(*, instance: ProcessInstance) -> int:
+    """Record the path of an instance that has none, from its stored SpiffWorkflow state.
+
+    For instances started before the path was recorded. Each task keeps the time of its last
+    state change: a node was left then (if it was), and reached when the task before it
+    changed last (when that one completed). A task cancelled after its parent completed was
+    reached and left because the path went elsewhere (a timer that did not fire, or the task
+    a timer interrupted). Idempotent: an instance that has visits is left alone, and a row
+    written meanwhile by another run is not written twice. Returns the rows written.
+    """
+    if NodeVisit.objects.filter(instance=instance).exists():
+        return 0
+    workflow = workflow_restore(instance)
+    rows: list[NodeVisit] = []
+    for task in workflow.get_tasks():
+        if not node_task(task):
+            continue
+        parent = task.parent
+        cancelled = bool(task.state & TaskState.CANCELLED)
+        if cancelled:
+            if parent is None or not parent.state & TaskState.COMPLETED:
+                continue
+        elif not task.state & _REACHED:
+            continue
+        left_at = _moment(task.last_state_change) if task.state & _LEFT else None
+        entered_at = _moment(parent.last_state_change) if parent is not None else left_at
+        if entered_at is None:
+            entered_at = _moment(task.last_state_change)
+        if left_at is not None and entered_at > left_at:
+            entered_at = left_at
+        rows.append(
+            NodeVisit(
+                instance=instance,
+                definition_id=instance.definition_id,
+                task_id=task.id,
+                node=task.task_spec.bpmn_id,
+                node_type=type(task.task_spec).__name__,
+                from_node=_from_node(task),
+                lane=task.task_spec.lane or "",
+                department=_visit_department(task),
+                entered_at=entered_at,
+                left_at=left_at,
+                cancelled=cancelled,
+            )
+        )
+    NodeVisit.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

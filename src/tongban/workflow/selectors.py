@@ -1,15 +1,21 @@
-"""Reads of the working-day calendar (public data: no acting user needed)."""
+"""Reads of the working-day calendar and of the process definitions (no personal data: no
+acting user needed; the API decides who may read them)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
-from tongban.core.errors import FieldError, ValidationFailed
+from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.workflow import engine
 from tongban.workflow.calendar import MAX_WORKING_DAYS, Due, Suspension, work_calendar
-from tongban.workflow.models import CalendarYear
+from tongban.workflow.diagram import document_title
+from tongban.workflow.models import CalendarYear, ProcessDefinition
 
 
 def calendar_due(*, start: date, days: int, suspended: Sequence[Suspension] = ()) -> Due:
@@ -47,3 +53,138 @@ def calendar_missing_years(*, through: date) -> list[int]:
     entered = set(calendar_years())
     first = min(entered) if entered else through.year
     return [year for year in range(first, through.year + 1) if year not in entered]
+
+
+# --- processes and decision tables (the diagram viewer) -----------------------------------------
+
+#: A process name is a file name under processes/ (as the engine checks it), never a path.
+_PROCESS_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+#: Version numbers beyond this are refused before any query (PostgreSQL's integer range).
+MAX_VERSION = 100_000
+
+
+@dataclass(frozen=True)
+class ProcessVersion:
+    """One version of a process or decision table, as the viewer shows it."""
+
+    name: str
+    #: "bpmn" or "dmn".
+    kind: str
+    version: int
+    digest: str
+    published_at: datetime | None
+    #: The release file it came from, relative to the package ("processes/…").
+    source_file: str
+    #: The XML (BPMN or DMN).
+    source: str
+    #: In use for new cases or past it (a decision table that is only a release file is in use
+    #: with no recorded publication time).
+    published: bool = True
+
+
+@dataclass(frozen=True)
+class ProcessEntry:
+    name: str
+    kind: str
+    #: The process's (or decision's) name in the file: Chinese.
+    title: str
+    #: Newest first.
+    versions: list[ProcessVersion]
+
+    @property
+    def current(self) -> ProcessVersion | None:
+        """The version new cases take: the latest published one."""
+        return next((v for v in self.versions if v.published), None)
+
+
+def _file_kinds() -> dict[str, str]:
+    """name → kind of every process and decision table in the release's processes/ folder."""
+    kinds: dict[str, str] = {}
+    for path in sorted(engine.PROCESS_DIR.iterdir()):
+        if path.suffix in (".bpmn", ".dmn") and _PROCESS_NAME.match(path.stem):
+            kinds.setdefault(path.stem, path.suffix[1:])
+    return kinds
+
+
+def _stored(definition: ProcessDefinition, kind: str) -> ProcessVersion:
+    return ProcessVersion(
+        name=definition.name,
+        kind=str(getattr(definition, "kind", "") or kind),
+        version=definition.version,
+        digest=definition.digest,
+        published_at=definition.published_at,
+        source_file=definition.source_file,
+        source=definition.source,
+        published=definition.published_at is not None,
+    )
+
+
+def _decision_file(name: str) -> ProcessVersion:
+    # A decision table that is only a file today: version 1 is the file as released.
+    path = engine.PROCESS_DIR / f"{name}.dmn"
+    source = path.read_bytes()
+    return ProcessVersion(
+        name=name,
+        kind="dmn",
+        version=1,
+        digest=hashlib.sha256(source).hexdigest(),
+        published_at=None,
+        source_file=str(path.relative_to(engine.PROCESS_DIR.parent)),
+        source=source.decode(),
+    )
+
+
+def process_catalogue(*, include_unpublished: bool = False) -> list[ProcessEntry]:
+    """Every process and decision table with its versions (the one read of the viewer).
+
+    A release file not stored yet is stored now, as the engine would on the next case
+    (a file in a release is reviewed code, published when first seen), so its version 1
+    exists before any case ran on it. Unpublished versions only for ``include_unpublished``.
+    """
+    kinds = _file_kinds()
+    for name, kind in kinds.items():
+        if kind == "bpmn":
+            engine.process_definition_get(name)
+    rows = ProcessDefinition.objects.defer("spec").order_by("name", "-version")
+    if not include_unpublished:
+        rows = rows.filter(published_at__isnull=False)
+    by_name: dict[str, list[ProcessVersion]] = {}
+    for row in rows:
+        kind = kinds.get(row.name, "bpmn")
+        by_name.setdefault(row.name, []).append(_stored(row, kind))
+    for name, kind in kinds.items():
+        if kind == "dmn" and name not in by_name:
+            by_name[name] = [_decision_file(name)]
+    return [
+        ProcessEntry(
+            name=name,
+            kind=versions[0].kind,
+            title=document_title(versions[0].source) or name,
+            versions=versions,
+        )
+        for name, versions in sorted(by_name.items())
+    ]
+
+
+def process_version_get(
+    *, name: str, version: int, include_unpublished: bool = False
+) -> ProcessVersion:
+    """One version of a process or decision table; NotFound naming what is missing."""
+    if not _PROCESS_NAME.match(name or ""):
+        raise NotFound(_("流程“%(name)s”不存在") % {"name": (name or "")[:60]})
+    entry = next(
+        (e for e in process_catalogue(include_unpublished=include_unpublished) if e.name == name),
+        None,
+    )
+    if entry is None:
+        raise NotFound(_("流程“%(name)s”不存在") % {"name": name})
+    found = (
+        next((v for v in entry.versions if v.version == version), None)
+        if 1 <= version <= MAX_VERSION
+        else None
+    )
+    if found is None:
+        raise NotFound(
+            _("流程“%(name)s”没有第 %(version)s 版") % {"name": name, "version": version}
+        )
+    return found

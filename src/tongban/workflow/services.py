@@ -24,11 +24,18 @@ from datetime import date
 import chinese_calendar
 from chinese_calendar import constants as cc_constants
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
+from tongban.workflow import engine
 from tongban.workflow.choices import CalendarDayKind
-from tongban.workflow.models import CalendarDay, CalendarYear
+from tongban.workflow.models import (
+    CalendarDay,
+    CalendarYear,
+    NodeVisit,
+    ProcessInstance,
+)
 
 YearEnteredCallback = Callable[[int], object]
 
@@ -197,3 +204,35 @@ def calendar_year_enter(
         entry.save(update_fields=["source", "entered_by", "updated_at"])
     provisional_deadlines_recompute(year)
     return entry
+
+
+# --- the recorded path of older instances ----------------------------------------------------
+
+
+def visits_backfill_all(
+    *, progress: Callable[[int, int, int], None] | None = None
+) -> tuple[int, int]:
+    """Record the path of every process instance that has none (``tongban visits backfill``).
+
+    One transaction per instance, so a long run can be stopped and started again: what is
+    done stays done and is skipped the next time. ``progress(done, total, rows)`` is called
+    every 100 instances and at the end. Returns (instances backfilled, rows written).
+    """
+    pending = (
+        ProcessInstance.objects.filter(
+            ~Exists(NodeVisit.objects.filter(instance_id=OuterRef("pk")))
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(pending)
+    filled = rows = 0
+    for index, pk in enumerate(ids, start=1):
+        instance = ProcessInstance.objects.with_digest().get(pk=pk)
+        written = engine.visits_backfill(instance=instance)
+        if written:
+            filled += 1
+            rows += written
+        if progress is not None and (index % 100 == 0 or index == len(ids)):
+            progress(index, len(ids), rows)
+    return filled, rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from tongban.cases.api import applications, micro, output_window, results, studio
+from tongban.cases.api import applications, micro, output_window, processes, results, studio
 from tongban.cases.api.applications import case_out, task_out
 
 router = Router()
@@ -14,5 +14,6 @@ router.add_router("", results.router)
 router.add_router("", output_window.router)
 router.add_router("", micro.router)
 router.add_router("", studio.router)
+router.add_router("", processes.router)
 
 __all__ = ["case_out", "router", "task_out"]
