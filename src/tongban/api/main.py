@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -26,7 +28,70 @@ from tongban.payments.api import router as payments_router
 from tongban.stats.api import router as stats_router
 from tongban.workflow.api import router as workflow_router
 
-api = NinjaAPI(
+#: RFC 7807 problem JSON, the shape of every 4xx answer (core/problems.py).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 7807 问题详情 / RFC 7807 problem details",
+    "required": ["type", "title", "status", "detail", "errors"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+#: The 4xx answers every operation may give, and when (see core/boundary.py for 400/413).
+_PROBLEMS = {
+    "400": "请求含有无效字符、嵌套过深或数值超出范围 / control characters, deep JSON, big numbers",
+    "401": "未登录或令牌无效 / not signed in",
+    "403": "无权操作 / not allowed",
+    "404": "对象不存在或无权查看 / not found",
+    "409": "状态冲突 / conflict with the current state",
+    "413": "请求正文过大 / request body too large",
+    "422": "输入有误（逐字段说明）/ invalid input, with field errors",
+    "429": "请求过于频繁 / too many requests",
+}
+
+
+class TongbanAPI(NinjaAPI):
+    """The API whose OpenAPI document also lists every problem answer an operation can give."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            }
+        }
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                codes = {"400", "413", "422", "429"}
+                if operation.get("security"):
+                    codes |= {"401", "403"}
+                if "{" in path:
+                    codes.add("404")
+                if method in {"post", "put", "patch", "delete"}:
+                    # A sign-in with a wrong password is a 401 too.
+                    codes |= {"401", "403", "404", "409"}
+                responses = operation.setdefault("responses", {})
+                for code in sorted(codes):
+                    responses.setdefault(code, {"description": _PROBLEMS[code], **problem})
+        return schema
+
+
+api = TongbanAPI(
     title="通办 Tongban API",
     version="1",
     description="一网通办平台接口 / The Tongban one-network government service API",

@@ -56,7 +56,7 @@ class MatterPageOut(Schema):
     query: str
 
 
-class MaterialOut(Schema):
+class GuideMaterialOut(Schema):
     code: str
     name: str
     name_en: str = ""
@@ -86,7 +86,7 @@ class MatterGuideOut(Schema):
     legal_basis_en: str = ""
     conditions: str = ""
     conditions_en: str = ""
-    materials: list[MaterialOut]
+    materials: list[GuideMaterialOut]
     legal_limit_days: int
     promised_limit_days: int
     max_visits: int

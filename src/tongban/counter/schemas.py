@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import PlainSerializer, WithJsonSchema
 
 
 class GuidanceApplicantIn(Schema):
@@ -50,7 +51,19 @@ class GuidanceOut(Schema):
 # --- the service center: sections, tickets, windows, appointments --------------------------
 
 
-class SectionOut(Schema):
+#: A time of day in Beijing time, "09:00:00". JSON Schema's "time" format wants an RFC 3339
+#: offset ("09:00:00+08:00") that a wall-clock opening hour does not have: documented as a
+#: pattern instead, so clients validating the answer accept what it says.
+ClockTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "description": "北京时间 HH:MM:SS"}
+    ),
+]
+
+
+class CenterSectionOut(Schema):
     code: str
     name: str
     letter: str
@@ -59,10 +72,10 @@ class SectionOut(Schema):
     average_wait_minutes: int = Field(..., description="今日平均等候（分钟）")
     estimated_wait_minutes: int = Field(..., description="现在取号预计等候（分钟）")
     open_now: bool
-    opens_at: time
-    closes_at: time
-    break_start: time | None
-    break_end: time | None
+    opens_at: ClockTime
+    closes_at: ClockTime
+    break_start: ClockTime | None
+    break_end: ClockTime | None
 
 
 class TicketIn(Schema):

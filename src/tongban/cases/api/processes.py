@@ -52,7 +52,7 @@ class ProcessOut(Schema):
     versions: list[VersionMetaOut]
 
 
-class VersionOut(VersionMetaOut):
+class ProcessVersionOut(VersionMetaOut):
     name: str
     kind: str
     title: str
@@ -61,7 +61,7 @@ class VersionOut(VersionMetaOut):
     xml: str = Field(description="BPMN 或 DMN 的 XML")
 
 
-class StepOut(Schema):
+class PositionStepOut(Schema):
     node: str = Field(description="BPMN 元素 id")
     name: str = Field(description="环节名称（当前语言）")
     name_zh: str
@@ -95,10 +95,10 @@ class PositionOut(Schema):
     recorded: bool = Field(description="是否有流转记录")
     completed: bool
     end_event: str | None
-    done: list[StepOut]
-    current: list[StepOut]
-    steps: list[StepOut] = Field(description="文字版办理步骤（按到达顺序，不含网关和脚本）")
-    departments: list[StepOut] = Field(description="联合审查：每个部门一条")
+    done: list[PositionStepOut]
+    current: list[PositionStepOut]
+    steps: list[PositionStepOut] = Field(description="文字版办理步骤（按到达顺序，不含网关和脚本）")
+    departments: list[PositionStepOut] = Field(description="联合审查：每个部门一条")
     flows: list[str] = Field(description="已经过的顺序流 id")
     not_reached: list[NodeRefOut] = Field(description="未经过的环节")
     flows_not_taken: list[str]
@@ -146,7 +146,7 @@ def process_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/processes/{name}/versions/{version}",
-    response=VersionOut,
+    response=ProcessVersionOut,
     summary="流程某一版本的 XML",
     openapi_extra={
         "responses": {

@@ -26,7 +26,7 @@ from tongban.workflow.studio.validation import MAX_SOURCE_BYTES
 router = Router(auth=signed_in, tags=["processes"])
 
 
-class VersionOut(Schema):
+class StudioVersionOut(Schema):
     name: str
     kind: str = Field(description="bpmn 或 dmn")
     version: int
@@ -86,7 +86,7 @@ def version_out(definition: ProcessDefinition) -> dict[str, Any]:
 
 @router.post(
     "/processes/{name}/versions",
-    response={201: VersionOut},
+    response={201: StudioVersionOut},
     summary="上传流程/决策表新版本（中心管理员）",
 )
 def version_upload(
@@ -103,7 +103,7 @@ def version_upload(
 
 @router.get(
     "/processes/{name}/history",
-    response=list[VersionOut],
+    response=list[StudioVersionOut],
     summary="流程版本历史（中心管理员）",
 )
 def version_history(request: HttpRequest, name: str) -> list[dict[str, Any]]:
@@ -114,7 +114,7 @@ def version_history(request: HttpRequest, name: str) -> list[dict[str, Any]]:
 
 @router.post(
     "/processes/{name}/versions/{version}/approve",
-    response=VersionOut,
+    response=StudioVersionOut,
     summary="审批并发布新版本（另一位中心管理员）",
 )
 def version_approve(
@@ -129,7 +129,7 @@ def version_approve(
 
 @router.post(
     "/processes/{name}/versions/{version}/reject",
-    response=VersionOut,
+    response=StudioVersionOut,
     summary="驳回新版本（中心管理员）",
 )
 def version_reject(

@@ -18,8 +18,8 @@ from tongban.counter.choices import TicketSource
 from tongban.counter.models import Ticket, Window
 from tongban.counter.schemas import (
     CalledOut,
+    CenterSectionOut,
     SectionDayOut,
-    SectionOut,
     TicketIn,
     TicketOut,
     TransferIn,
@@ -77,7 +77,7 @@ def _center_staff(user: User, roles: tuple[str, ...]) -> bool:
     return any(role in identity_selectors.user_roles(user=user) for role in roles)
 
 
-@router.get("/counter/sections", response=list[SectionOut], auth=None, summary="中心各板块")
+@router.get("/counter/sections", response=list[CenterSectionOut], auth=None, summary="中心各板块")
 def sections(request: HttpRequest) -> list[dict[str, Any]]:
     return [asdict(section) for section in selectors.center_sections()]
 
