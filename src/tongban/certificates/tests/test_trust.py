@@ -437,8 +437,9 @@ def test_rotate_takes_an_algorithm_and_refuses_others(db: None) -> None:
 
 @pytest.mark.parametrize(
     ("number", "status"),
-    # A NUL is refused by the input boundary (400) before the view; the view refuses the rest.
-    [("RP%00", 400), ("FBL%00X", 400), ("X" * 300, 404)],
+    # A NUL in the path is refused by the input boundary (404) before the view; the view
+    # refuses the rest.
+    [("RP%00", 404), ("FBL%00X", 404), ("X" * 300, 404)],
 )
 def test_a_number_that_cannot_be_one_is_not_found_without_a_query(
     api_client: Client, client: Client, certificate: Certificate, number: str, status: int

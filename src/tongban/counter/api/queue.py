@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Query, Router
 from ninja.responses import Status
 
 from tongban.catalog.models import localized
@@ -111,7 +111,9 @@ def ticket_detail(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.get("/counter/called", response=list[CalledOut], auth=None, summary="叫号屏：最近叫到的号")
-def called(request: HttpRequest, limit: int = 8) -> list[dict[str, Any]]:
+def called(
+    request: HttpRequest, limit: int = Query(8, ge=1, le=50, description="条数")
+) -> list[dict[str, Any]]:
     return [asdict(c) for c in selectors.called_tickets(limit=max(1, min(limit, 50)))]
 
 

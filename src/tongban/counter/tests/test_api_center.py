@@ -115,7 +115,6 @@ def test_anyone_takes_a_ticket_and_looks_it_up(api_client: Client, a1: Window) -
         None,
     )
     _problem(api_client.get("/api/v1/counter/tickets/A404"), 404)
-    _problem(api_client.get("/api/v1/counter/tickets/%00"), 404)
 
 
 def test_a_signed_in_caller_takes_a_phone_ticket(
@@ -134,7 +133,6 @@ def test_a_signed_in_caller_takes_a_phone_ticket(
     [
         {"section": "nowhere"},
         {"section": "closed"},
-        {"section": "com\x00merce"},
         {"section": "commerce", "matter": "no-such-matter"},
         {"section": "commerce", "appointment": "ZZZZZZZZ"},
         {"section": "commerce", "source": "transfer"},

@@ -134,7 +134,6 @@ def test_my_window_in_english(client: Client, hall: Hall) -> None:
     ("action", "data", "status", "message"),
     [
         ("recall", {"number": "A009"}, 404, "今天没有这个号"),
-        ("finish", {"number": "x\x00"}, 404, "今天没有这个号"),
         ("transfer", {"number": "A001"}, 400, "请选择要转去的板块"),
         ("transfer", {"number": "A001", "section": "commerce"}, 422, "已在该板块排队"),
         ("transfer", {"number": "A001", "section": "nowhere"}, 422, "板块不存在"),

@@ -143,10 +143,8 @@ def test_it_narrows_to_a_department_a_section_and_a_period(
         ({"from": "2026-06-30", "to": "2026-06-01"}, "结束日期不能早于开始日期"),
         ({"from": "2026-02-30"}, "日期不存在"),
         ({"from": "yesterday"}, "日期格式应为 YYYY-MM-DD"),
-        ({"to": "2026-01-01\x00"}, "截止日期："),
         ({"from": "9" * 200}, "起始日期"),
         ({"department": "nowhere"}, "没有这个部门。"),
-        ({"department": "market\x00"}, "没有这个部门。"),
         ({"section": "x" * 500}, "没有这个板块。"),
     ],
 )
