@@ -82,6 +82,12 @@ def client_ip(request: HttpRequest) -> str:
     return str(client)
 
 
-def client_ip_for_axes(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
-    """``AXES_CLIENT_IP_CALLABLE``: the same rule for the sign-in lockout."""
-    return client_ip(request)
+def client_ip_for_axes(request: HttpRequest, *args: Any, **kwargs: Any) -> str | None:
+    """``AXES_CLIENT_IP_CALLABLE``: the same rule for the sign-in lockout.
+
+    None (not "unknown") when the request has no usable address, e.g. a sign-in made in
+    process by a command or a test: axes stores the address in an IP column, which
+    PostgreSQL refuses to fill with a word.
+    """
+    address = client_ip(request)
+    return None if address == UNKNOWN else address

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 from tongban.conftest import CAST_PASSWORD
-from tongban.core.clientip import client_ip, trusted_proxies_parse
+from tongban.core.clientip import client_ip, client_ip_for_axes, trusted_proxies_parse
 from tongban.identity.models import User
 
 CITIZEN_IP = "10.1.1.1"
@@ -137,3 +137,12 @@ def test_signing_in_to_ones_own_account_does_not_reset_the_ceiling(
     for i in range(2):
         _token(api_client, f"guess-{i}", "wrong", REMOTE_ADDR=STRANGER_IP)
     assert _token(api_client, "wangwu", CAST_PASSWORD, REMOTE_ADDR=STRANGER_IP).status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_sign_in_without_a_client_address_is_recorded_without_one(applicant: Any) -> None:
+    # force_login in a command or a benchmark: no REMOTE_ADDR. On PostgreSQL an "unknown" in
+    # axes' IP column would be a database error.
+    client = Client(REMOTE_ADDR="")
+    client.force_login(applicant)
+    assert client_ip_for_axes(RequestFactory().get("/", REMOTE_ADDR="")) is None
