@@ -76,6 +76,9 @@ class SigningKeyOut(Schema):
     not_after: datetime | None = Field(description="停用时间（此后不再签名）；在用时为 null")
     revoked_at: datetime | None = Field(description="吊销时间：其签名一概不再可信")
     spki_pem: str = Field(description="同一公钥的 SubjectPublicKeyInfo PEM（供 openssl 使用）")
+    public_key: str = Field(
+        description="原始公钥（base64url；Ed25519 为 32 字节，SM2 为 64 字节 x‖y）"
+    )
 
 
 class KeysOut(Schema):

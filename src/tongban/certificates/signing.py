@@ -325,6 +325,8 @@ def key_jwk(key: SigningKey) -> dict[str, Any]:
         "not_after": iso(key.retired_at),
         "revoked_at": iso(key.revoked_at),
         "spki_pem": sm2.pem(_spki_der(key)),
+        # The raw key as the contract first published it (CONTRACT.md: `public_key`).
+        "public_key": key.public_key,
     }
     return jwk
 

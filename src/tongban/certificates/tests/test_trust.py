@@ -159,6 +159,8 @@ def test_the_keys_document_is_public_and_jwk_shaped(
     assert key["kid"] == certificate.payload["kid"]
     assert (key["kty"], key["crv"], key["alg"], key["use"]) == ("OKP", "Ed25519", "EdDSA", "sig")
     assert len(_b64url(key["x"])) == 32
+    # CONTRACT.md's first shape: the raw key in base64url, the same bytes as the JWK's x.
+    assert key["public_key"] == key["x"]
     assert key["status"] == "active" and key["not_after"] is None and key["revoked_at"] is None
     assert key["not_before"]
     assert key["spki_pem"].startswith("-----BEGIN PUBLIC KEY-----\n")
