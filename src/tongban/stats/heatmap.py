@@ -34,8 +34,6 @@ from typing import Any
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from lxml import etree
 
 from tongban.cases.choices import SlaState
 from tongban.cases.models import Case, Task
@@ -47,6 +45,7 @@ from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import StaffProfile, User
 from tongban.stats.selectors import Period, filters_resolve, limit_check, percentiles
+from tongban.workflow import diagram as bpmn_diagram
 from tongban.workflow.calendar import SHANGHAI, WorkCalendar
 from tongban.workflow.models import NodeVisit, ProcessDefinition
 
@@ -55,57 +54,11 @@ MAX_PERIOD_DAYS = 400
 #: The lane of the applicant's own steps: a visit there is a supplement loop (补正).
 SUPPLEMENT_LANE = "applicant"
 #: The elements of a BPMN file the heat map draws on.
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 #: BPMN tags of the flow nodes a case can pass (tasks, events, gateways, sub-processes).
-_NODE_TAG_ENDINGS = ("Task", "Event", "Gateway")
-_NODE_TAGS = frozenset({"task", "subProcess", "callActivity", "transaction"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 _NODE = re.compile(r"^[A-Za-z_][-A-Za-z0-9_.]{0,59}$")
 #: Version numbers beyond this are refused before any query (PostgreSQL integer range).
 MAX_VERSION = 100_000
-
-#: The Chinese names the processes' BPMN files carry, so the English locale can show them
-#: (the XML is not rewritten: the page shows the translation beside the diagram).
-BPMN_NAMES = (
-    gettext_noop("提交申请"),
-    gettext_noop("审批路径缺省为一般程序"),
-    gettext_noop("受理"),
-    gettext_noop("受理期限届满"),
-    gettext_noop("视为受理"),
-    gettext_noop("是否受理"),
-    gettext_noop("审批路径"),
-    gettext_noop("重点审查"),
-    gettext_noop("重点审查结论"),
-    gettext_noop("不予受理"),
-    gettext_noop("补正材料"),
-    gettext_noop("审查"),
-    gettext_noop("审查结论"),
-    gettext_noop("补正材料（审查阶段）"),
-    gettext_noop("决定"),
-    gettext_noop("是否准予"),
-    gettext_noop("准予许可"),
-    gettext_noop("不予许可"),
-    gettext_noop("办结"),
-    gettext_noop("当场办结"),
-    gettext_noop("受理，并联审查"),
-    gettext_noop("联合审查"),
-    gettext_noop("全部意见到齐"),
-    gettext_noop("汇总审查意见"),
-    gettext_noop("汇总决定"),
-    gettext_noop("一次性告知补正"),
-    gettext_noop("一般程序"),
-    gettext_noop("从严审查"),
-    gettext_noop("告知承诺：准予许可"),
-    gettext_noop("要求补正"),
-    gettext_noop("转入审查"),
-    gettext_noop("补正后重新受理"),
-    gettext_noop("补正后继续审查"),
-    gettext_noop("提出审查意见"),
-    gettext_noop("行政许可标准审批"),
-    gettext_noop("即办件"),
-    gettext_noop("建设工程联审"),
-)
-
 
 # --- who may see what ------------------------------------------------------------------------
 
@@ -207,36 +160,21 @@ class Diagram:
 
 
 def diagram_read(source: str) -> Diagram:
-    """Nodes, lanes and sequence flows of a BPMN document (no entities, no network)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(source.encode(), parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return Diagram(names={}, types={}, lanes={}, flows={})
-    names: dict[str, str] = {}
-    types: dict[str, str] = {}
-    lanes: dict[str, str] = {}
+    """Nodes, lanes and sequence flows of a version's BPMN, as the heat map indexes them.
+
+    The one reading of a BPMN document is workflow.diagram's (no entities, no network); the
+    English of the node names is its ``BPMN_NAMES``.
+    """
+    read = bpmn_diagram.diagram_read(source)
     flows: dict[tuple[str, str], str] = {}
-    for process in root.iter(f"{{{BPMN_NS}}}process"):
-        for lane in process.iter(f"{{{BPMN_NS}}}lane"):
-            for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
-                lanes[(ref.text or "").strip()] = lane.get("name") or ""
-        for element in process.iter():
-            if not isinstance(element.tag, str) or not element.tag.startswith(f"{{{BPMN_NS}}}"):
-                continue
-            tag = element.tag.split("}", 1)[1]
-            ident = element.get("id")
-            if not ident or tag in ("process", "laneSet", "lane"):
-                continue
-            if tag == "sequenceFlow":
-                pair = (element.get("sourceRef") or "", element.get("targetRef") or "")
-                flows.setdefault(pair, ident)
-                continue
-            if not tag.endswith(_NODE_TAG_ENDINGS) and tag not in _NODE_TAGS:
-                continue
-            names[ident] = element.get("name") or ""
-            types[ident] = tag[0].upper() + tag[1:]
-    return Diagram(names=names, types=types, lanes=lanes, flows=flows)
+    for flow in read.flows:
+        flows.setdefault((flow.source, flow.target), flow.id)
+    return Diagram(
+        names={node.id: node.name for node in read.nodes.values()},
+        types={node.id: node.type for node in read.nodes.values()},
+        lanes={node.id: node.lane for node in read.nodes.values() if node.lane},
+        flows=flows,
+    )
 
 
 def node_label(diagram: Diagram, node: str) -> str:
