@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -310,6 +311,11 @@ def identity_provider_process() -> Any:
 def identity_provider(identity_provider_process: IdentityProvider, settings: Any) -> Any:
     """The portal configured to sign in through the sandbox provider; switches cleared."""
     settings.OIDC_ISSUER = identity_provider_process.url
+    # The provider's origin is a form target (sign-in and sign-out redirect there) when the
+    # settings load; this one was started on a free port afterwards.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(identity_provider_process.url)
+    settings.CONTENT_SECURITY_POLICY = policy
     settings.OIDC_DISCOVERY_URL = ""
     settings.OIDC_CLIENT_ID = IDP_CLIENT_ID
     settings.OIDC_CLIENT_SECRET = IDP_CLIENT_SECRET

@@ -119,14 +119,18 @@ def _check_json(body: bytes) -> None:
 
 def request_check(request: HttpRequest) -> None:
     """Raise Refused when ``request`` carries what the boundary refuses."""
-    if _CONTROL.search(request.path_info):
-        # No page, resource or case number has a control character: nothing is there.
-        raise Refused(404, _("未找到"), _("请求的对象不存在"), "path")
+    for segment in request.path_info.split("/"):
+        # No page, resource or case number has a control character or an id beyond bigint:
+        # nothing is there. The answer names the segment (control characters shown as �).
+        if _CONTROL.search(segment) or (
+            len(segment) > 18 and _INTEGER.match(segment) and abs(int(segment)) > MAX_INT
+        ):
+            shown = _CONTROL.sub("\ufffd", segment)[:100]
+            raise Refused(
+                404, _("未找到"), _("请求的对象不存在：%(what)s") % {"what": shown}, "path"
+            )
     for name, value in request.COOKIES.items():
         _control(name + value, "cookie")
-    for segment in request.path_info.split("/"):
-        if len(segment) > 18 and _INTEGER.match(segment) and abs(int(segment)) > MAX_INT:
-            raise Refused(404, _("未找到"), _("请求的对象不存在"), "path")
     for key, values in request.GET.lists():
         _control(key, key)
         for value in values:
