@@ -230,7 +230,9 @@ def crawl(client: Client, starts: Iterable[str]) -> Iterator[tuple[str, str, str
             continue
         seen.add(url)
         route = _route(url)
-        if route is not None and per_route[route] >= PER_ROUTE:
+        # The admin's pages of a kind share one template: one of each is enough.
+        limit = 1 if url.startswith("/admin/") else PER_ROUTE
+        if route is not None and per_route[route] >= limit:
             continue
         per_route[route] += 1
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
