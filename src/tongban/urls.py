@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from tongban.api.main import api
 
-admin.site.site_header = "通办 Tongban 管理后台"
-admin.site.site_title = "通办 Tongban"
-admin.site.index_title = "一网通办管理"
+admin.site.site_header = _("通办 Tongban 管理后台")
+admin.site.site_title = _("通办 Tongban")
+admin.site.index_title = _("一网通办管理")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

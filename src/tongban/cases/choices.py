@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class CaseStatus(models.TextChoices):
@@ -205,3 +206,25 @@ class NotificationEvent(models.TextChoices):
     EVALUATION_INVITED = "evaluation_invited", _("邀请评价")
     #: 差评整改: the department's answer to the applicant's bad rating.
     EVALUATION_ANSWERED = "evaluation_answered", _("差评答复")
+
+
+# Texts stored in Chinese and read back in either language (tongban.core.i18n.stored_text).
+#: Timeline steps written from a message with values.
+TIMELINE_STEPS_WITH_VALUES = (
+    gettext_noop("审批路径：%(route)s（%(reason)s）"),
+    gettext_noop("已寄出（运单号%(no)s）"),
+)
+#: The reasons credit_route.dmn gives (the analyst edits them in the table; keep the two alike).
+CREDIT_ROUTE_REASONS = (
+    gettext_noop("列入失信联合惩戒黑名单"),
+    gettext_noop("信用等级D级"),
+    gettext_noop("列入重点关注名单"),
+    gettext_noop("守信红名单"),
+    gettext_noop("信用等级A级"),
+    gettext_noop("信用等级B级"),
+    gettext_noop("无不良信用记录"),
+    gettext_noop("事项不适用告知承诺"),
+    gettext_noop("信用状况不符合告知承诺条件"),
+)
+#: Route reasons written from a message with values.
+ROUTE_REASONS_WITH_VALUES = (gettext_noop("%(reason)s，依据%(bases)s实施联合惩戒"),)

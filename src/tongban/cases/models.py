@@ -202,6 +202,8 @@ class CaseMaterial(TimeStampedModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     requirement_code = models.SlugField(_("材料编码"), max_length=60)
     name = models.CharField(_("材料名称"), max_length=200)
+    #: The English name from the guide the case was created under.
+    name_en = models.CharField(_("英文材料名称"), max_length=300, blank=True)
     required = models.BooleanField(_("必需"), default=True)
     #: A non-key material may be deferred (容缺).
     key = models.BooleanField(_("关键材料"), default=True)

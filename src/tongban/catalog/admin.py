@@ -68,6 +68,7 @@ class MaterialRequirementInline(admin.TabularInline):
         "source",
         "shared_resource",
         "description",
+        "description_en",
     )
 
 
@@ -133,11 +134,11 @@ class MatterAdmin(ImportExportModelAdmin):
                     ("legal_basis", "legal_basis_en"),
                     ("conditions", "conditions_en"),
                     ("legal_limit_days", "promised_limit_days"),
-                    ("fee", "fee_basis"),
+                    ("fee", "fee_basis", "fee_basis_en"),
                     ("max_visits", "online_depth"),
                     "channels",
                     "commitment_eligible",
-                    ("window_address", "consult_phone"),
+                    ("window_address", "window_address_en", "consult_phone"),
                 )
             },
         ),

@@ -138,6 +138,7 @@ class Matter(Bilingual, TimeStampedModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     fee_basis = models.CharField(_("收费依据"), max_length=300, blank=True)
+    fee_basis_en = models.CharField(_("英文收费依据"), max_length=500, blank=True)
     #: 最多跑几次: in-person visits the applicant needs at most (0 = none).
     max_visits = models.PositiveSmallIntegerField(
         _("最多跑几次"), default=1, validators=[MaxValueValidator(5)]
@@ -162,6 +163,7 @@ class Matter(Bilingual, TimeStampedModel):
     #: 告知承诺: may be approved on the applicant's written commitment.
     commitment_eligible = models.BooleanField(_("可告知承诺"), default=False)
     window_address = models.CharField(_("办理地点"), max_length=200, blank=True)
+    window_address_en = models.CharField(_("英文办理地点"), max_length=300, blank=True)
     consult_phone = models.CharField(_("咨询电话"), max_length=50, blank=True)
     is_active = models.BooleanField(_("在线"), default=True)
     #: Number of the latest published MatterVersion.
@@ -220,6 +222,7 @@ class MaterialRequirement(Bilingual, TimeStampedModel):
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="materials")
     code = models.SlugField(_("材料编码"), max_length=60)
     description = models.TextField(_("说明"), blank=True)
+    description_en = models.TextField(_("英文说明"), blank=True)
     required = models.BooleanField(_("必需"), default=True)
     #: 关键材料: a non-key material may be deferred (容缺受理).
     key = models.BooleanField(_("关键材料"), default=True)

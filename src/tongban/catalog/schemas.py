@@ -61,6 +61,7 @@ class GuideMaterialOut(Schema):
     name: str
     name_en: str = ""
     description: str = ""
+    description_en: str = ""
     required: bool
     key: bool
     copies: int
@@ -95,12 +96,14 @@ class MatterGuideOut(Schema):
     #: Fee in yuan as a decimal string ("0.00" = free of charge).
     fee: str
     fee_basis: str = ""
+    fee_basis_en: str = ""
     form_schema: dict[str, Any]
     process: str = ""
     certificate_type: RefOut | None = None
     commitment_eligible: bool = False
     keywords: str = ""
     window_address: str = ""
+    window_address_en: str = ""
     consult_phone: str = ""
     published_at: str | None = None
 

@@ -8,6 +8,7 @@ from tongban.portal import (
     views_data_access,
     views_evaluation,
     views_guidance,
+    views_my,
     views_themes,
 )
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("apply/theme/<slug:theme_code>/", views_themes.theme_apply, name="theme_apply"),
     path("apply/<slug:matter_code>/", views_cases.apply, name="apply"),
     path("my/cases/", views_cases.my_cases, name="my_cases"),
+    path("my/certificates/", views_my.my_certificates, name="my_certificates"),
+    path("my/notifications/", views_my.my_notifications, name="my_notifications"),
     path("my/cases/<int:case_id>/", views_cases.my_case, name="my_case"),
     path(
         "my/cases/<int:case_id>/materials/<int:material_id>/",

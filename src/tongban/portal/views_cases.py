@@ -11,13 +11,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from tongban.cases import selectors as cases_selectors
+from tongban.cases import selectors_my
 from tongban.cases import services as cases
 from tongban.cases.choices import (
     WITHDRAWABLE_STATUSES,
@@ -36,7 +39,7 @@ from tongban.catalog.jsonschema_form import (
     form_posted,
 )
 from tongban.catalog.models import Matter
-from tongban.core.errors import DomainError, FieldError
+from tongban.core.errors import DomainError, FieldError, ValidationFailed
 from tongban.core.files import private_file_response
 from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
@@ -61,6 +64,9 @@ from tongban.portal.case_pages import (
     request_user,
 )
 from tongban.portal.forms_cases import apply_attempt
+
+#: Cases shown per page of 我的办件.
+MY_PAGE_SIZE = 20
 
 # --- apply ---------------------------------------------------------------------------------
 
@@ -220,13 +226,27 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
-    rows = [
-        {"case": case, "tone": STATUS_TONE.get(case.status, "plain")}
-        for case in cases_selectors.case_list_for_applicant(user=user).select_related(
-            "matter", "department"
-        )
-    ]
-    return render(request, "portal/cases/list.html", {"rows": rows})
+    show, query = request.GET.get("show", ""), request.GET.get("q", "")
+    try:
+        cases = selectors_my.my_cases(user=user, show=show, query=query)
+    except ValidationFailed as exc:
+        context = {"rows": [], "show": "", "q": "", "filter_errors": exc.errors}
+        context["show_choices"] = my_case_filters()
+        return render(request, "portal/cases/list.html", context, status=400)
+    page = Paginator(cases.select_related("matter", "department"), MY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [{"case": case, "tone": STATUS_TONE.get(case.status, "plain")} for case in page]
+    context = {"rows": rows, "page": page, "show": show, "q": query.strip()}
+    context["show_choices"] = my_case_filters()
+    return render(request, "portal/cases/list.html", context)
+
+
+def my_case_filters() -> list[tuple[str, str]]:
+    """The choices of 我的办件's filter: groups first, then each status."""
+    groups = [("", _("全部")), ("open", pgettext("办件筛选", "办理中")), ("action", _("待我处理"))]
+    groups.append(("done", _("已结束")))
+    return groups + [(value, str(label)) for value, label in CaseStatus.choices]
 
 
 def open_supplement(case: Case) -> SupplementRequest | None:

@@ -38,6 +38,7 @@ from tongban.cases.rules import case_form_schema
 from tongban.cases.selectors_position import position_page_context
 from tongban.cases.services import joint_review, outputs, sla
 from tongban.catalog.forms import schema_field_title
+from tongban.catalog.jsonschema_form import choice_labelled
 from tongban.catalog.models import localized
 from tongban.core.errors import (
     Conflict,
@@ -253,9 +254,9 @@ def _display(value: Any) -> str:
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, list):
-        return "、".join(_display(v) for v in value)
+        return _("、").join(_display(v) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}：{_display(v)}" for k, v in value.items())
+        return _("；").join(f"{k}{_('：')}{_display(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -266,7 +267,8 @@ def case_form_rows(case: Case) -> list[dict[str, str]]:
     rows = []
     for key, spec in properties.items():
         title = schema_field_title(spec, key)
-        rows.append({"key": key, "title": title, "value": _display(data.get(key))})
+        value = choice_labelled(spec, data.get(key))
+        rows.append({"key": key, "title": title, "value": _display(value)})
     for key, value in data.items():
         if key not in properties:
             rows.append({"key": key, "title": key, "value": _display(value)})

@@ -194,6 +194,7 @@ def matter_case_create(
             case=case,
             requirement_code=item["code"],
             name=item.get("name") or item["code"],
+            name_en=item.get("name_en") or "",
             required=bool(item.get("required", True)),
             key=bool(item.get("key", True)),
             shared_resource=item.get("shared_resource") or "",

@@ -184,6 +184,7 @@ def theme_case_create(
                 case=child,
                 requirement_code=code,
                 name=item.get("name") or code,
+                name_en=item.get("name_en") or "",
                 required=bool(item.get("required", True)),
                 key=bool(item.get("key", True)),
                 shared_resource=item.get("shared_resource") or "",
@@ -201,6 +202,7 @@ def theme_case_create(
                 code,
                 {
                     "name": item.get("name") or code,
+                    "name_en": item.get("name_en") or "",
                     "required": False,
                     "key": False,
                     "shared_resource": "",

@@ -19,6 +19,7 @@ from tongban.catalog.jsonschema_form.schema import (
     MAX_ROWS,
     PREFIX,
     FormField,
+    choice_labelled,
     form_names,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_ROWS",
     "PREFIX",
     "FormField",
+    "choice_labelled",
     "form_errors_split",
     "form_fields",
     "form_names",

@@ -151,7 +151,7 @@ def _fill_checkboxes(item: FormField, spec: Mapping[str, Any], raw: Any) -> None
     item.choices = [Choice(choice_key(v), label) for v, label in choices]
     item.values = [choice_key(v) if not isinstance(v, str) else v for v in as_list(raw)]
     labels = {c.value: c.label for c in item.choices}
-    item.value = "、".join(labels.get(v, v) for v in item.values)
+    item.value = _("、").join(labels.get(v, v) for v in item.values)
 
 
 def _fill_lines(item: FormField, raw: Any) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tongban.catalog.services import form_field_order
@@ -159,20 +160,46 @@ def field_type(spec: Mapping[str, Any]) -> str:
 
 
 def field_choices(spec: Mapping[str, Any]) -> list[tuple[Any, str]]:
-    """(value, label) pairs from ``enum`` (+ ``x-enumNames``) or ``oneOf`` ``const``/``title``."""
+    """(value, label) pairs from ``enum`` (+ ``x-enumNames``) or ``oneOf`` ``const``/``title``.
+
+    Under English the labels come from ``x-enumNames-en`` (beside ``enum``) or an option's
+    ``x-title-en`` (in ``oneOf``) where the schema has them.
+    """
+    english = (get_language() or "").startswith("en")
     if isinstance(spec.get("enum"), list):
-        names = spec.get("x-enumNames")
         values = spec["enum"]
-        if isinstance(names, list) and len(names) == len(values):
-            return [(v, str(n)) for v, n in zip(values, names, strict=True)]
+        for key in ("x-enumNames-en", "x-enumNames") if english else ("x-enumNames",):
+            names = spec.get(key)
+            if isinstance(names, list) and len(names) == len(values):
+                return [(v, str(n)) for v, n in zip(values, names, strict=True)]
         return [(v, value_display(v)) for v in values]
     if isinstance(spec.get("oneOf"), list):
         return [
-            (option["const"], str(option.get("title") or value_display(option["const"])))
+            (
+                option["const"],
+                str(
+                    (english and option.get("x-title-en"))
+                    or option.get("title")
+                    or value_display(option["const"])
+                ),
+            )
             for option in spec["oneOf"]
             if isinstance(option, Mapping) and "const" in option
         ]
     return []
+
+
+def choice_labelled(spec: Any, value: Any) -> Any:
+    """A stored value with its choices replaced by their labels (a list item by item)."""
+    if not isinstance(spec, Mapping):
+        return value
+    if isinstance(value, list):
+        return [choice_labelled(spec.get("items"), v) for v in value]
+    if isinstance(value, str | int | bool):
+        for choice, label in field_choices(spec):
+            if choice == value and type(choice) is type(value):
+                return label
+    return value
 
 
 def value_display(value: Any) -> str:

@@ -59,6 +59,7 @@ _MATERIAL_FIELDS = {
     "source",
     "shared_resource",
     "description",
+    "description_en",
     "order",
 }
 
@@ -84,6 +85,7 @@ def matter_guide_snapshot(*, matter: Matter) -> dict[str, Any]:
             "name": m.name,
             "name_en": m.name_en,
             "description": m.description,
+            "description_en": m.description_en,
             "required": m.required,
             "key": m.key,
             "copies": m.copies,
@@ -117,6 +119,7 @@ def matter_guide_snapshot(*, matter: Matter) -> dict[str, Any]:
         "channels": list(matter.channels),
         "fee": _fee(matter.fee),
         "fee_basis": matter.fee_basis,
+        "fee_basis_en": matter.fee_basis_en,
         "form_schema": matter.form_schema,
         "process": matter.process,
         "process_params": matter.process_params,
@@ -124,6 +127,7 @@ def matter_guide_snapshot(*, matter: Matter) -> dict[str, Any]:
         "keywords": matter.keywords,
         "commitment_eligible": matter.commitment_eligible,
         "window_address": matter.window_address,
+        "window_address_en": matter.window_address_en,
         "consult_phone": matter.consult_phone,
     }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import template
 from django.http import QueryDict
 
+from tongban.cases.choices import ROUTE_REASONS_WITH_VALUES
 from tongban.catalog.models import localized as catalog_localized
+from tongban.core.i18n import stored_text
 
 register = template.Library()
 
@@ -14,6 +16,12 @@ register = template.Library()
 def localized(obj: object, field: str) -> str:
     """``{{ matter|localized:"summary" }}``: the English text under the English locale."""
     return catalog_localized(obj, field)
+
+
+@register.filter
+def route_reason(reason: str) -> str:
+    """``{{ case.route_reason|route_reason }}``: the reason in the reader's language."""
+    return stored_text(reason, ROUTE_REASONS_WITH_VALUES)
 
 
 @register.simple_tag

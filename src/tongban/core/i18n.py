@@ -1,0 +1,43 @@
+"""Texts stored in Chinese (our own messages, perhaps with values) read in the active language.
+
+Timeline steps and route reasons are written once, in Chinese, and read by people in either
+language. A stored text that is exactly one of our messages is translated as it is; one made from
+a message with values (``"已寄出（运单号%(no)s）"``) is recognised by the caller's patterns, its
+values translated where they are messages themselves, and the translated pattern filled again.
+Anything else (what a person typed) is shown as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from django.utils.translation import gettext
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@lru_cache(maxsize=256)
+def _pattern(message: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(message)
+    # split() alternates text and placeholder names: text, name, text, name, text …
+    regex = "".join(
+        f"(?P<{part}>.+?)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+def stored_text(text: str, patterns: Iterable[str] = ()) -> str:
+    """``text`` (stored in Chinese) in the active language, as far as it is our own words."""
+    if not text:
+        return text
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    for message in patterns:
+        match = _pattern(message).match(text)
+        if match is not None:
+            values = {name: gettext(value) for name, value in match.groupdict().items()}
+            return gettext(message) % values
+    return text

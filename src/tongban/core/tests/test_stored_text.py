@@ -1,0 +1,41 @@
+"""Texts stored in Chinese read back in the reader's language."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from tongban.cases.choices import ROUTE_REASONS_WITH_VALUES, TIMELINE_STEPS_WITH_VALUES
+from tongban.core.i18n import stored_text
+
+
+def test_a_message_of_ours_is_translated() -> None:
+    with translation.override("en"):
+        assert stored_text("提交申请") == "Submit application"
+    with translation.override("zh-hans"):
+        assert stored_text("提交申请") == "提交申请"
+
+
+def test_a_message_with_values_is_recognised_and_its_values_translated() -> None:
+    step = "审批路径：告知承诺（无不良信用记录）"
+    with translation.override("en"):
+        english = stored_text(step, TIMELINE_STEPS_WITH_VALUES)
+    assert english.startswith("Approval route: ")
+    assert "no bad credit record" in english
+    assert not any("\u4e00" <= c <= "\u9fff" for c in english)
+
+
+def test_what_a_person_typed_stays_as_it_was_written() -> None:
+    with translation.override("en"):
+        assert (
+            stored_text("请补充租赁合同第二页", TIMELINE_STEPS_WITH_VALUES)
+            == "请补充租赁合同第二页"
+        )
+        assert stored_text("") == ""
+
+
+def test_a_refusal_reason_keeps_its_legal_basis() -> None:
+    reason = "列入失信联合惩戒黑名单，依据《某某规定》实施联合惩戒"
+    with translation.override("en"):
+        english = stored_text(reason, ROUTE_REASONS_WITH_VALUES)
+    assert english.startswith("on the blacklist for joint punishment of dishonesty")
+    assert "《某某规定》" in english
