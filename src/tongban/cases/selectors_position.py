@@ -19,15 +19,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import Decision, SlaState, SupplementState, TaskKind, TaskState
-from tongban.cases.models import Case, Task
+from tongban.cases.models import Case, SupplementRequest, Task
 from tongban.cases.rules import case_guide
 from tongban.cases.selectors import case_get_for_user, user_is_staff_on_case
 from tongban.cases.services.joint_review import ENGINE_TASK as JOINT_REVIEW_NODE
@@ -125,11 +125,21 @@ class Position:
         )
 
 
-@lru_cache(maxsize=32)
-def _diagram(digest: str, source: str) -> Diagram:
-    # Keyed by the content digest: a stored version's XML never changes.
-    del digest
-    return diagram_read(source)
+#: Parsed diagrams by the version's content digest: a stored version's XML never changes, so
+#: the XML is read from its row and parsed once per process, not on every request.
+_DIAGRAMS: dict[str, Diagram] = {}
+_DIAGRAMS_MAX = 64
+
+
+def _diagram(definition_id: int, digest: str) -> Diagram:
+    diagram = _DIAGRAMS.get(digest)
+    if diagram is None:
+        source = ProcessDefinition.objects.values_list("source", flat=True).get(pk=definition_id)
+        diagram = diagram_read(source)
+        if len(_DIAGRAMS) >= _DIAGRAMS_MAX:
+            _DIAGRAMS.clear()  # many versions is rare: start again rather than track use
+        _DIAGRAMS[digest] = diagram
+    return diagram
 
 
 def _flow_in(diagram: Diagram, visit: NodeVisit, reached: set[str]) -> str | None:
@@ -153,7 +163,8 @@ def _person(user: User | None) -> str | None:
 
 
 def _task_sla(task: Task, case_sla: str, today: date) -> str:
-    if any(s.state == SupplementState.OPEN for s in task.supplements.all()):
+    # ``open_supplement`` is annotated by case_position (no query per task).
+    if getattr(task, "open_supplement", False):
         return SlaState.SUSPENDED
     if task.kind == TaskKind.JOINT_REVIEW and task.due_date is not None:
         # A reviewing department runs on its own due date, not the case's.
@@ -186,15 +197,23 @@ def case_position(*, user: User, case: Case, today: date | None = None) -> Posit
             recorded=False,
             as_staff=as_staff,
         )
-    definition = (
-        ProcessDefinition.objects.filter(instances__pk=case.process_id)
-        .only("name", "version", "digest", "source")
+    # One query for the instance's end state and its version (never the XML, nor the
+    # instance's serialised workflow state).
+    instance = (
+        ProcessInstance.objects.filter(pk=case.process_id)
+        .select_related("definition")
+        .only(
+            "completed",
+            "end_event",
+            "definition__name",
+            "definition__version",
+            "definition__digest",
+        )
         .get()
     )
-    instance_state = (
-        ProcessInstance.objects.filter(pk=case.process_id).values("completed", "end_event").get()
-    )
-    diagram = _diagram(definition.digest, definition.source)
+    definition = instance.definition
+    instance_state = {"completed": instance.completed, "end_event": instance.end_event}
+    diagram = _diagram(definition.pk, definition.digest)
     visits = list(
         NodeVisit.objects.filter(instance_id=case.process_id).order_by("entered_at", "pk")
     )
@@ -213,7 +232,11 @@ def case_position(*, user: User, case: Case, today: date | None = None) -> Posit
         t.engine_task_id: t
         for t in Task.objects.filter(case=case, engine_task_id__in=[v.task_id for v in visits])
         .select_related("department", "completed_by")
-        .prefetch_related("supplements")
+        .annotate(
+            open_supplement=Exists(
+                SupplementRequest.objects.filter(task=OuterRef("pk"), state=SupplementState.OPEN)
+            )
+        )
     }
     departments = {
         d.code: d
