@@ -26,6 +26,12 @@ from tongban.cases.choices import (
 from tongban.cases.models import Case, SupplementRequest
 from tongban.cases.rules import case_form_schema
 from tongban.cases.selectors_position import position_page_context
+from tongban.cases.selectors_promise import (
+    MaterialPromise,
+    case_material_sources,
+    matter_promises,
+    who_applies,
+)
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
 from tongban.catalog.jsonschema_form import (
@@ -35,6 +41,7 @@ from tongban.catalog.jsonschema_form import (
     form_parse,
     form_posted,
 )
+from tongban.catalog.choices import Audience
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError
 from tongban.core.files import private_file_response
@@ -109,6 +116,10 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
         return redirect("portal:my_case_edit", case_id=attempt.case.pk)
     errors = attempt.errors
     field_errors, other_errors = form_errors_split(errors)
+    if request.method == "GET" and enterprises and matter.audience == Audience.ENTERPRISE:
+        # An enterprise's matter: an agent applies for their enterprise unless they choose.
+        attempt.applicant_value = enterprises[0].uscc
+    promises = _apply_promises(matter, user, enterprises, attempt.applicant_value)
     context = {
         "matter": matter,
         "enterprises": enterprises,
@@ -117,12 +128,21 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
         "errors": [str(e.message) for e in other_errors],
         "has_errors": bool(errors),
         "idempotency_key": attempt.idempotency_key,
-        "materials": list(matter.materials.all()),
+        "promises": promises,
+        "uploads_asked": sum(1 for p in promises if p.asked),
         "guidance_id": guidance_id,
     }
     return render(
         request, "portal/cases/apply.html", context, status=UNPROCESSABLE if errors else 200
     )
+
+
+def _apply_promises(
+    matter: Matter, user: User, enterprises: list[Any], applicant_value: str
+) -> list[MaterialPromise]:
+    """Step 1's promise for who applies (the same rule as the guide and the draft)."""
+    enterprise = next((e for e in enterprises if e.uscc == applicant_value), None)
+    return matter_promises(matter=matter, who=who_applies(user=user, enterprise=enterprise))
 
 
 # --- the draft: form, uploads, submit ------------------------------------------------------
@@ -188,16 +208,20 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
             return redirect("portal:my_case_edit", case_id=case.pk)
     materials = list(case.materials.all())
     field_errors, other_errors = form_errors_split(errors)
+    made = case_material_sources(case)
+    rows = material_rows(materials, material_errors(other_errors, materials), made)
     context = {
         "case": case,
         "fields": form_fields(schema, data=shown, errors=field_errors),
-        "materials": material_rows(materials, material_errors(other_errors, materials)),
+        "materials": rows,
+        "uploads_asked": sum(1 for row in rows if row["asked"]),
         "errors": general_errors(other_errors, materials),
         "has_errors": bool(errors),
         "idempotency_key": uuid.uuid4().hex,
         "commitment_text": (
             case_routes.commitment_text(case=case)
-            if case.matter is not None and case.matter.commitment_eligible
+            if case.matter is not None
+            and (case.matter.commitment_eligible or "signed" in made.values())
             else ""
         ),
         "commitment_signed": request.POST.get("commitment_signed") == "on",

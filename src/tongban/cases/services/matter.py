@@ -23,7 +23,9 @@ from tongban.cases.choices import (
 from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
 from tongban.cases.services import deferral, routes
+from tongban.cases.selectors_promise import case_material_sources
 from tongban.cases.services.common import applicant_required, status_refused, timeline_add
+from tongban.cases.services.documents import case_documents_make, documents_missing
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.process import acceptance_deadline_iso, tasks_sync
 from tongban.cases.services.visits import visit_record
@@ -214,15 +216,20 @@ def matter_case_create(
 
 
 def materials_missing(case: Case) -> list[FieldError]:
-    """A field error for every required material neither provided nor deferred."""
+    """A field error for every required material neither provided nor deferred.
+
+    Generated documents and online-signed commitments are never asked as uploads: they are
+    made at submission (cases.services.documents).
+    """
     done = {MaterialStatus.PROVIDED, MaterialStatus.VERIFIED, MaterialStatus.DEFERRED}
+    made = case_material_sources(case)
     return [
         FieldError(
             field=f"materials.{m.requirement_code}",
             message=_("请提供材料“%(name)s”") % {"name": m.name},
         )
         for m in case.materials.all()
-        if m.required and m.status not in done
+        if m.required and m.status not in done and m.requirement_code not in made
     ]
 
 
@@ -245,6 +252,7 @@ def matter_case_submit(
     errors.extend(refused)
     # A refused deferral already names its material; "please provide" would hide why.
     errors.extend(e for e in materials_missing(case) if e.field not in {r.field for r in refused})
+    errors.extend(documents_missing(case, commitment))
     if errors:
         raise ValidationFailed(_("申请内容不完整，请补充后再提交"), errors=errors)
     # 信用分级分类审批 (cases.routes): refuses an unsigned commitment before anything changes.
@@ -265,6 +273,8 @@ def matter_case_submit(
     tasks_sync(case, step)
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)
     routes.case_route_timeline(case=case, now=now, actor=actor)
+    # The application form as filed and the signed commitment: made, never uploaded.
+    case_documents_make(case=case, actor=actor, now=now, commitment=commitment)
     deferral.deferral_timeline_note(case=case, at=now)
     if case.channel == Channel.WINDOW and case.parent_id is None:
         visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)

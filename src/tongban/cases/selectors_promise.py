@@ -1,0 +1,224 @@
+"""What an application asks the applicant to upload, and what it promises instead.
+
+One rule for the guide, both steps of an application and the submit check, so that
+none of them promises what another takes back: a material is
+
+* 免提交 (``shared``) when the exchange will supply it (``exchange.selectors.share_promises``:
+  the department may use the resource, and for a known applicant the record is there);
+* 系统生成 (``generated``) when the platform makes it from the form (申请书, as a PDF);
+* 在线签署 (``signed``) when the applicant signs it in the application (告知承诺书);
+* an upload otherwise — with the reason, when sharing was meant but cannot happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from tongban.cases.choices import ApplicantType
+from tongban.cases.models import Case
+from tongban.cases.rules import case_guide, is_theme_parent
+from tongban.catalog.choices import MaterialSource
+from tongban.catalog.models import Matter, MatterVersion, localized
+from tongban.exchange.selectors import SharePromise, share_promises
+from tongban.identity.models import Enterprise, Person, User
+
+#: How a material reaches the case.
+SHARED = "shared"
+GENERATED = "generated"
+SIGNED = "signed"
+UPLOAD = "upload"
+
+PROVISION_LABELS = {
+    SHARED: _("免提交（数据共享）"),
+    GENERATED: _("系统生成，无需上传"),
+    SIGNED: _("在线签署，无需上传"),
+    UPLOAD: _("需上传"),
+}
+
+#: Material sources the applicant never uploads.
+NOT_UPLOADED_SOURCES = {
+    MaterialSource.GENERATED.value: GENERATED,
+    MaterialSource.SIGNED_ONLINE.value: SIGNED,
+}
+
+
+@dataclass(frozen=True)
+class Who:
+    """The applicant a promise is made to; ``known=False`` is "anyone" (the guide)."""
+
+    known: bool
+    person_id_number: str | None = None
+    enterprise_uscc: str | None = None
+
+
+ANYONE = Who(known=False)
+
+
+@dataclass(frozen=True)
+class MaterialPromise:
+    code: str
+    name: str
+    required: bool
+    provision: str
+    #: The data resource meant to supply it ("" when none).
+    resource: str = ""
+    #: Why it is an upload although a resource was meant to supply it (plain words).
+    reason: str = ""
+    #: The same, for staff.
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(PROVISION_LABELS[self.provision])
+
+    @property
+    def asked(self) -> bool:
+        """Whether the applicant is asked to upload it (a required or optional upload)."""
+        return self.provision == UPLOAD
+
+
+def who_applies(*, user: User | None, enterprise: Enterprise | None = None) -> Who:
+    """The signed-in person (or their enterprise, as its agent) before a case exists."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANYONE
+    person = Person.objects.filter(user=user).values_list("id_number", flat=True).first()
+    return Who(
+        known=True,
+        person_id_number=person,
+        enterprise_uscc=enterprise.uscc if enterprise is not None else None,
+    )
+
+
+def case_who(case: Case) -> Who:
+    """The applicant of ``case``: an enterprise's person data is its agent's own."""
+    person = case.applicant_person
+    if person is None:
+        person = Person.objects.filter(user_id=case.applicant_user_id).first()
+    enterprise = (
+        case.applicant_enterprise if case.applicant_type == ApplicantType.ENTERPRISE else None
+    )
+    return Who(
+        known=True,
+        person_id_number=person.id_number if person is not None else None,
+        enterprise_uscc=enterprise.uscc if enterprise is not None else None,
+    )
+
+
+def _item(item: Any) -> Mapping[str, Any]:
+    return item if isinstance(item, Mapping) else {}
+
+
+def materials_promised(
+    *,
+    items: Iterable[Mapping[str, Any]],
+    department_id: int,
+    matter_id: int | None,
+    who: Who,
+) -> list[MaterialPromise]:
+    """The promise for each material of a guide (``items`` as the guide's ``materials``)."""
+    rows = [_item(i) for i in items]
+    shares: dict[str, SharePromise] = share_promises(
+        department_id=department_id,
+        matter_id=matter_id,
+        resource_codes=[str(r.get("shared_resource") or "") for r in rows],
+        applicant_known=who.known,
+        person=who.person_id_number,
+        enterprise=who.enterprise_uscc,
+    )
+    out: list[MaterialPromise] = []
+    for row in rows:
+        code = str(row.get("code") or "")
+        name = str(row.get("display_name") or row.get("name") or code)
+        required = bool(row.get("required", True))
+        fixed = NOT_UPLOADED_SOURCES.get(str(row.get("source") or ""))
+        resource = str(row.get("shared_resource") or "")
+        if fixed is not None:
+            out.append(MaterialPromise(code, name, required, fixed))
+            continue
+        share = shares.get(resource) if resource else None
+        if share is not None and share.shared:
+            out.append(MaterialPromise(code, name, required, SHARED, resource))
+        elif share is not None:
+            out.append(
+                MaterialPromise(code, name, required, UPLOAD, resource, share.reason, share.detail)
+            )
+        else:
+            out.append(MaterialPromise(code, name, required, UPLOAD))
+    return out
+
+
+def _matter_items(matter: Matter) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": m.code,
+            "name": m.name,
+            "display_name": localized(m, "name"),
+            "required": m.required,
+            "source": m.source,
+            "shared_resource": m.shared_resource,
+        }
+        for m in matter.materials.all()
+    ]
+
+
+def matter_promises(*, matter: Matter, who: Who = ANYONE) -> list[MaterialPromise]:
+    """The promise of a matter's current guide (the guide page and step 1 of applying)."""
+    return materials_promised(
+        items=_matter_items(matter),
+        department_id=matter.department_id,
+        matter_id=matter.pk,
+        who=who,
+    )
+
+
+def version_promises(*, version: MatterVersion, who: Who = ANYONE) -> list[MaterialPromise]:
+    """The promise of a published version of a matter's guide."""
+    guide = version.guide if isinstance(version.guide, dict) else {}
+    matter = version.matter
+    return materials_promised(
+        items=guide.get("materials") or [],
+        department_id=matter.department_id,
+        matter_id=matter.pk,
+        who=who,
+    )
+
+
+def case_promises(case: Case) -> list[MaterialPromise]:
+    """The promise for a matter case's applicant (a theme parent has none of its own)."""
+    if is_theme_parent(case) or case.matter is None or case.department_id is None:
+        return []
+    return materials_promised(
+        items=case_guide(case).get("materials") or [],
+        department_id=case.department_id,
+        matter_id=case.matter_id,
+        who=case_who(case),
+    )
+
+
+def case_material_sources(case: Case) -> dict[str, str]:
+    """Requirement code → how it is provided when not by upload or sharing (generated, signed).
+
+    A theme parent's material is generated (or signed) when every child asking for it makes
+    it so: the parent holds one row for the same code of several matters.
+    """
+    if not is_theme_parent(case):
+        out: dict[str, str] = {}
+        for item in case_guide(case).get("materials") or []:
+            fixed = NOT_UPLOADED_SOURCES.get(str(_item(item).get("source") or ""))
+            if fixed is not None:
+                out[str(item.get("code"))] = fixed
+        return out
+    seen: dict[str, set[str]] = {}
+    for child in Case.objects.filter(parent=case).select_related("matter_version"):
+        for item in case_guide(child).get("materials") or []:
+            row = _item(item)
+            seen.setdefault(str(row.get("code")), set()).add(
+                NOT_UPLOADED_SOURCES.get(str(row.get("source") or ""), UPLOAD)
+            )
+    return {
+        code: kinds.pop() for code, kinds in seen.items() if len(kinds) == 1 and UPLOAD not in kinds
+    }
