@@ -34,6 +34,7 @@ from tongban.cases.selectors_promise import (
 )
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
+from tongban.catalog.choices import Audience
 from tongban.catalog.jsonschema_form import (
     form_errors_split,
     form_fields,
@@ -41,7 +42,6 @@ from tongban.catalog.jsonschema_form import (
     form_parse,
     form_posted,
 )
-from tongban.catalog.choices import Audience
 from tongban.catalog.models import Matter
 from tongban.core.errors import DomainError, FieldError
 from tongban.core.files import private_file_response

@@ -22,8 +22,8 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
-from tongban.cases.services import deferral, routes
 from tongban.cases.selectors_promise import case_material_sources
+from tongban.cases.services import deferral, routes
 from tongban.cases.services.common import applicant_required, status_refused, timeline_add
 from tongban.cases.services.documents import case_documents_make, documents_missing
 from tongban.cases.services.notifications import notify_applicant
