@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +24,11 @@ from tongban.cases.rules import case_guide, is_theme_parent
 from tongban.catalog.choices import MaterialSource
 from tongban.catalog.models import Matter, MatterVersion, localized
 from tongban.exchange.selectors import SharePromise, share_promises
+from tongban.identity.masking import mask_id_number
 from tongban.identity.models import Enterprise, Person, User
+
+if TYPE_CHECKING:
+    from tongban.catalog.jsonschema_form.schema import FormField
 
 #: How a material reaches the case.
 SHARED = "shared"
@@ -222,3 +226,113 @@ def case_material_sources(case: Case) -> dict[str, str]:
     return {
         code: kinds.pop() for code, kinds in seen.items() if len(kinds) == 1 and UPLOAD not in kinds
     }
+
+
+# --- prefill: what the signed-in person and their enterprise already told us -----------------
+
+#: Schema keyword naming what fills a field: "person.name", "person.id_number",
+#: "person.phone", "enterprise.name", "enterprise.uscc", "enterprise.address",
+#: "enterprise.legal_representative".
+PREFILL_KEYWORD = "x-prefill"
+PREFILL_SOURCES = {"person": _("实名认证"), "enterprise": _("企业登记信息")}
+#: Values the applicant may not change: their own identity (the ID the account was verified
+#: with, the code of the enterprise they act for).
+LOCKED_PREFILLS = frozenset({"person.id_number", "enterprise.uscc"})
+_PERSON_ATTRS = {"name", "id_number", "phone", "address"}
+_ENTERPRISE_ATTRS = {"name", "uscc", "address", "legal_representative"}
+
+
+@dataclass(frozen=True)
+class Prefill:
+    name: str
+    value: str
+    source: str
+    locked: bool
+    #: What fills it ("person.id_number").
+    binding: str
+
+
+def form_prefill(
+    *, schema: Any, person: Person | None, enterprise: Enterprise | None
+) -> dict[str, Prefill]:
+    """Form field → the value identity knows for it (``x-prefill``), with its source.
+
+    ``person`` is the signed-in person (an enterprise's agent for an enterprise's case);
+    their ID number is locked only when they apply as themselves.
+    """
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    out: dict[str, Prefill] = {}
+    for name, spec in (properties or {}).items():
+        binding = spec.get(PREFILL_KEYWORD) if isinstance(spec, Mapping) else None
+        if not isinstance(binding, str) or "." not in binding:
+            continue
+        kind, attr = binding.split(".", 1)
+        if kind == "person" and person is not None and attr in _PERSON_ATTRS:
+            value = getattr(person, attr)
+            locked = binding in LOCKED_PREFILLS and enterprise is None
+        elif kind == "enterprise" and enterprise is not None and attr in _ENTERPRISE_ATTRS:
+            value = getattr(enterprise, attr)
+            locked = binding in LOCKED_PREFILLS
+        else:
+            continue
+        if value:
+            out[str(name)] = Prefill(
+                str(name), str(value), str(PREFILL_SOURCES[kind]), locked, binding
+            )
+    return out
+
+
+def case_prefill(case: Case, schema: Any) -> dict[str, Prefill]:
+    """``form_prefill`` for the applicant of ``case``."""
+    person = case.applicant_person or Person.objects.filter(user_id=case.applicant_user_id).first()
+    enterprise = (
+        case.applicant_enterprise if case.applicant_type == ApplicantType.ENTERPRISE else None
+    )
+    return form_prefill(schema=schema, person=person, enterprise=enterprise)
+
+
+def fields_mark(fields: list[FormField], prefill: Mapping[str, Prefill], form: Any) -> None:
+    """Mark the rendered inputs filled from identity with their source; lock the locked ones."""
+    data = form if isinstance(form, Mapping) else {}
+    for item in fields:
+        known = prefill.get(item.name)
+        if known is None:
+            continue
+        if str(data.get(item.name, "")) == known.value:
+            item.source = known.source
+        if known.locked:
+            item.locked = True
+            item.value = known.value
+            item.attrs = {**item.attrs, "readonly": "readonly"}
+
+
+@dataclass(frozen=True)
+class IdentityMismatch:
+    field: str
+    title: str
+    #: Masked: the form's value and the applicant's own.
+    form_value: str
+    own_value: str
+
+
+def identity_mismatches(case: Case, schema: Any) -> list[IdentityMismatch]:
+    """Fields that should hold the applicant's own identity but hold another valid one.
+
+    Shown to the clerk as a warning (the workbench case page): a walk-in's form, an agent's
+    or an older draft may carry somebody else's number.
+    """
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    form = case.form_data if isinstance(case.form_data, Mapping) else {}
+    prefill = case_prefill(case, schema)
+    out: list[IdentityMismatch] = []
+    for name, known in prefill.items():
+        if known.binding not in LOCKED_PREFILLS or not known.locked:
+            continue
+        value = form.get(name)
+        if isinstance(value, str) and value.strip() and value.strip().upper() != known.value:
+            spec = (properties or {}).get(name)
+            title = str(spec.get("title") or name) if isinstance(spec, Mapping) else name
+            out.append(
+                IdentityMismatch(name, title, mask_id_number(value), mask_id_number(known.value))
+            )
+    return out

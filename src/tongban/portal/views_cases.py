@@ -29,6 +29,9 @@ from tongban.cases.selectors_position import position_page_context
 from tongban.cases.selectors_promise import (
     MaterialPromise,
     case_material_sources,
+    case_prefill,
+    fields_mark,
+    form_prefill,
     matter_promises,
     who_applies,
 )
@@ -49,7 +52,7 @@ from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
 from tongban.evaluation import selectors as evaluation_selectors
-from tongban.identity.models import User
+from tongban.identity.models import Person, User
 from tongban.identity.selectors import user_enterprises
 from tongban.payments.choices import PaymentStatus
 from tongban.portal.case_pages import (
@@ -120,11 +123,21 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
         # An enterprise's matter: an agent applies for their enterprise unless they choose.
         attempt.applicant_value = enterprises[0].uscc
     promises = _apply_promises(matter, user, enterprises, attempt.applicant_value)
+    chosen = next((e for e in enterprises if e.uscc == attempt.applicant_value), None)
+    prefill = form_prefill(
+        schema=schema, person=Person.objects.filter(user=user).first(), enterprise=chosen
+    )
+    shown = dict(attempt.shown)
+    if request.method == "GET":
+        # 自动填写: what the person (or the enterprise they act for) already told us.
+        shown = {name: known.value for name, known in prefill.items()} | shown
+    fields = form_fields(schema, data=shown, errors=field_errors)
+    fields_mark(fields, prefill, shown)
     context = {
         "matter": matter,
         "enterprises": enterprises,
         "applicant_value": attempt.applicant_value,
-        "fields": form_fields(schema, data=attempt.shown, errors=field_errors),
+        "fields": fields,
         "errors": [str(e.message) for e in other_errors],
         "has_errors": bool(errors),
         "idempotency_key": attempt.idempotency_key,
@@ -210,9 +223,11 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     field_errors, other_errors = form_errors_split(errors)
     made = case_material_sources(case)
     rows = material_rows(materials, material_errors(other_errors, materials), made)
+    fields = form_fields(schema, data=shown, errors=field_errors)
+    fields_mark(fields, case_prefill(case, schema), shown)
     context = {
         "case": case,
-        "fields": form_fields(schema, data=shown, errors=field_errors),
+        "fields": fields,
         "materials": rows,
         "uploads_asked": sum(1 for row in rows if row["asked"]),
         "errors": general_errors(other_errors, materials),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tongban.cases import services
 from tongban.cases.choices import CaseStatus, MaterialOrigin, MaterialStatus, TimelineAction
 from tongban.cases.models import Case, CaseMaterial, TimelineEntry
+from tongban.cases.rules import case_form_schema
 from tongban.cases.selectors_promise import (
     ANYONE,
     GENERATED,
@@ -20,6 +21,7 @@ from tongban.cases.selectors_promise import (
     SIGNED,
     UPLOAD,
     case_promises,
+    identity_mismatches,
     matter_promises,
     who_applies,
 )
@@ -36,6 +38,7 @@ from tongban.exchange.models import (
     ShareGrant,
 )
 from tongban.exchange.selectors import share_promises
+from tongban.identity.masking import mask_id_number
 from tongban.identity.models import Person, User
 from tongban.identity.selectors import user_enterprises
 
@@ -92,7 +95,23 @@ def permit(departments: dict[str, Department], resources: Any) -> Matter:
             "form_schema": {
                 "type": "object",
                 "properties": {
-                    "id_number": {"type": "string", "title": "身份证号", "format": "resident-id"}
+                    "applicant_name": {
+                        "type": "string",
+                        "title": "申请人姓名",
+                        "x-prefill": "person.name",
+                    },
+                    "id_number": {
+                        "type": "string",
+                        "title": "身份证号",
+                        "format": "resident-id",
+                        "x-prefill": "person.id_number",
+                    },
+                    "contact_phone": {
+                        "type": "string",
+                        "title": "联系电话",
+                        "pattern": "^1[3-9]\\d{9}$",
+                        "x-prefill": "person.phone",
+                    },
                 },
             },
             "process": "standard_approval",
@@ -357,7 +376,7 @@ def test_a_forged_id_number_in_a_draft_is_refused_and_the_draft_unchanged(
         "field": "form.id_number",
         "message": f"身份证号：{message}",
     }
-    assert "id_number" not in Case.objects.get(pk=case.pk).form_data
+    assert Case.objects.get(pk=case.pk).form_data["id_number"] == case.form_data["id_number"]
 
 
 def test_a_credit_code_with_a_wrong_check_character_is_refused_in_the_demo_food_form(
@@ -455,3 +474,107 @@ def test_the_guides_named_in_the_issue_promise_and_deliver_the_same(
 
     assert len(guide) == shared
     assert case.materials.filter(origin=MaterialOrigin.SHARING).count() == shared
+
+
+# --- prefill from identity, the applicant's own ID locked, a different one flagged ---------
+
+
+def test_the_form_is_prefilled_from_the_signed_in_person_and_marked(
+    permit: Matter, applicant: User
+) -> None:
+    person = Person.objects.get(user=applicant)
+    person.phone = "13800000001"
+    person.save()
+
+    case = services.case_create(actor=applicant, matter_code="permit", form={})
+
+    assert case.form_data["applicant_name"] == person.name
+    assert case.form_data["id_number"] == person.id_number
+    assert case.form_data["contact_phone"] == "13800000001"
+    assert {"applicant_name", "id_number", "contact_phone"} <= set(case.prefilled_fields)
+
+
+def test_what_the_applicant_typed_wins_where_the_law_lets_them_change_it(
+    permit: Matter, applicant: User
+) -> None:
+    case = services.case_create(
+        actor=applicant, matter_code="permit", form={"contact_phone": "13900000002"}
+    )
+    services.case_update_form(actor=applicant, case=case, form={"applicant_name": "张三丰"})
+
+    case.refresh_from_db()
+    assert case.form_data["contact_phone"] == "13900000002"
+    assert case.form_data["applicant_name"] == "张三丰"
+
+
+OTHER_VALID_ID = "11010519491231002X"
+
+
+def test_the_applicants_own_id_number_cannot_be_changed_online(
+    permit: Matter, applicant: User, bearer: Any
+) -> None:
+    case = services.case_create(actor=applicant, matter_code="permit", form={})
+    own = case.form_data["id_number"]
+
+    response = Client().patch(
+        f"/api/v1/applications/{case.pk}",
+        data=json.dumps({"form": {"id_number": OTHER_VALID_ID}}),
+        content_type="application/json",
+        **bearer(applicant),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "form.id_number", "message": "身份证号：须与申请人的实名认证信息一致，不能修改"}
+    ]
+    assert Case.objects.get(pk=case.pk).form_data["id_number"] == own
+
+
+def test_an_outsider_cannot_change_somebody_elses_draft(
+    permit: Matter, applicant: User, outsider: User, bearer: Any
+) -> None:
+    case = services.case_create(actor=applicant, matter_code="permit", form={})
+
+    response = Client().patch(
+        f"/api/v1/applications/{case.pk}",
+        data=json.dumps({"form": {"applicant_name": "王五"}}),
+        content_type="application/json",
+        **bearer(outsider),
+    )
+
+    assert response.status_code in (403, 404)
+    assert Case.objects.get(pk=case.pk).form_data["applicant_name"] == "张三"
+
+
+def test_a_different_valid_id_on_a_case_is_flagged_to_the_clerk(
+    permit: Matter, applicant: User, clerk: User
+) -> None:
+    case = services.case_create(actor=applicant, matter_code="permit", form={})
+    for code in ("lease", "own", "open", "photo"):
+        services.material_upload(actor=applicant, case=case, requirement_code=code, file=_pdf())
+    services.case_submit(actor=applicant, case=case, commitment={"signed": True})
+    # A draft written before the lock, or typed at the counter: somebody else's number.
+    Case.objects.filter(pk=case.pk).update(
+        form_data={**case.form_data, "id_number": OTHER_VALID_ID}
+    )
+    case.refresh_from_db()
+    own = Person.objects.get(user=applicant).id_number
+
+    mismatches = identity_mismatches(case, case_form_schema(case))
+
+    assert [(m.field, m.form_value, m.own_value) for m in mismatches] == [
+        ("id_number", mask_id_number(OTHER_VALID_ID), mask_id_number(own))
+    ]
+    client = Client()
+    client.force_login(clerk)
+    response = client.get(f"/workbench/cases/{case.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-identity-mismatch="id_number"' in page
+    assert mask_id_number(OTHER_VALID_ID) in page
+
+
+def test_the_same_id_raises_no_warning(permit: Matter, applicant: User) -> None:
+    case = services.case_create(actor=applicant, matter_code="permit", form={})
+
+    assert identity_mismatches(case, case_form_schema(case)) == []
