@@ -22,7 +22,7 @@ from tongban.cases.choices import ApplicantType
 from tongban.cases.models import Case
 from tongban.cases.rules import case_guide, is_theme_parent
 from tongban.catalog.choices import MaterialSource
-from tongban.catalog.models import Matter, MatterVersion, localized
+from tongban.catalog.models import Matter, MatterVersion, Theme, localized
 from tongban.exchange.selectors import SharePromise, share_promises
 from tongban.identity.masking import mask_id_number
 from tongban.identity.models import Enterprise, Person, User
@@ -201,6 +201,47 @@ def case_promises(case: Case) -> list[MaterialPromise]:
         matter_id=case.matter_id,
         who=case_who(case),
     )
+
+
+def theme_promises(*, theme: Theme, who: Who = ANYONE) -> list[MaterialPromise]:
+    """The promise of a theme (一件事): each material once, as its parent case will ask it.
+
+    A material one matter of the theme produces (the business licence of company
+    registration) is not asked at all; another is shared, generated or signed only when
+    it is so for every matter asking it, as ``theme_materials_share`` fills the parent.
+    """
+    links = list(
+        theme.theme_matters.select_related("matter__certificate_type").order_by("stage", "order")
+    )
+    produced = {
+        link.matter.certificate_type.code
+        for link in links
+        if link.matter.certificate_type_id is not None
+    }
+    union: dict[str, list[MaterialPromise]] = {}
+    for link in links:
+        own = link.matter.certificate_type.code if link.matter.certificate_type_id else ""
+        for promise in matter_promises(matter=link.matter, who=who):
+            if promise.code in produced and promise.code != own:
+                continue
+            union.setdefault(promise.code, []).append(promise)
+    out: list[MaterialPromise] = []
+    for code, promises in union.items():
+        kinds = {p.provision for p in promises}
+        first = promises[0]
+        provision = kinds.pop() if len(kinds) == 1 else UPLOAD
+        reason = next((p.reason for p in promises if p.reason), "")
+        out.append(
+            MaterialPromise(
+                code,
+                first.name,
+                any(p.required for p in promises),
+                provision,
+                first.resource,
+                reason if provision == UPLOAD else "",
+            )
+        )
+    return out
 
 
 def case_material_sources(case: Case) -> dict[str, str]:

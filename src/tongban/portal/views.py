@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from tongban.cases.selectors_promise import SHARED, matter_promises
+from tongban.cases.selectors_promise import SHARED, matter_promises, theme_promises
 from tongban.catalog import selectors
 from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.forms import schema_field_title
@@ -147,7 +147,11 @@ def theme_detail(request: HttpRequest, code: str) -> HttpResponse:
         {"number": number, "links": list(group)}
         for number, group in groupby(links, key=lambda link: link.stage)
     ]
+    promises = theme_promises(theme=theme)
     context = {
+        "promises": promises,
+        "uploads_count": sum(1 for p in promises if p.asked),
+        "shared_count": sum(1 for p in promises if p.provision == SHARED),
         "theme": theme,
         "stages": stages,
         "matter_count": len(links),
