@@ -216,11 +216,12 @@ def theme_promises(*, theme: Theme, who: Who = ANYONE) -> list[MaterialPromise]:
     produced = {
         link.matter.certificate_type.code
         for link in links
-        if link.matter.certificate_type_id is not None
+        if link.matter.certificate_type is not None
     }
     union: dict[str, list[MaterialPromise]] = {}
     for link in links:
-        own = link.matter.certificate_type.code if link.matter.certificate_type_id else ""
+        certificate = link.matter.certificate_type
+        own = certificate.code if certificate is not None else ""
         for promise in matter_promises(matter=link.matter, who=who):
             if promise.code in produced and promise.code != own:
                 continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.utils.translation import get_language, gettext_noop
@@ -88,7 +88,10 @@ _PROBLEMS = {
 #: character and (for IDs) the birth date, not only the shape a ``pattern`` sees.
 RESIDENT_ID_FORMAT = "resident-id"
 USCC_FORMAT = "uscc"
-_NUMBER_PROBLEMS = {RESIDENT_ID_FORMAT: resident_id_problem, USCC_FORMAT: uscc_problem}
+_NUMBER_PROBLEMS: dict[str, Callable[[str], str | None]] = {
+    RESIDENT_ID_FORMAT: resident_id_problem,
+    USCC_FORMAT: uscc_problem,
+}
 
 FORMAT_CHECKER = FormatChecker(formats=())
 FORMAT_CHECKER.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
