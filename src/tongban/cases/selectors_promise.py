@@ -325,7 +325,10 @@ def form_prefill(
 
 
 def case_prefill(case: Case, schema: Any) -> dict[str, Prefill]:
-    """``form_prefill`` for the applicant of ``case``."""
+    """``form_prefill`` for the applicant of ``case`` (none for a theme: 开办企业 founds a new
+    enterprise, whose name and code are not the agent's enterprise's)."""
+    if case.theme_id is not None or case.parent_id is not None:
+        return {}
     person = case.applicant_person or Person.objects.filter(user_id=case.applicant_user_id).first()
     enterprise = (
         case.applicant_enterprise if case.applicant_type == ApplicantType.ENTERPRISE else None
