@@ -57,6 +57,8 @@ class MaterialOrigin(models.TextChoices):
     UPLOAD = "upload", _("申请人上传")
     SHARING = "sharing", _("数据共享")
     WINDOW = "window", _("窗口收取")
+    GENERATED = "generated", _("系统生成")
+    SIGNED = "signed", _("在线签署")
 
 
 class TaskKind(models.TextChoices):

@@ -46,6 +46,10 @@ class MaterialSource(models.TextChoices):
     GOVERNMENT = "government", _("政府部门核发")
     AGENCY = "agency", _("中介机构出具")
     OTHER = "other", _("其他")
+    #: 系统生成: made by the platform from the form data (申请书/申请表), never uploaded.
+    GENERATED = "generated", _("系统生成")
+    #: 在线签署: a commitment (告知承诺书) signed in the application, never uploaded.
+    SIGNED_ONLINE = "signed_online", _("在线签署")
 
 
 class ThemeChildFailure(models.TextChoices):

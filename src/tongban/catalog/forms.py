@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 
 from tongban.core.errors import FieldError
+from tongban.core.gbcodes import resident_id_problem, uscc_problem
 
 # A JSON-Schema annotation next to "title": the field's English title.
 TITLE_EN = "x-title-en"
@@ -83,6 +84,31 @@ _PROBLEMS = {
 }
 
 
+#: ``"format"`` values of identity numbers, checked wherever a form has them: the check
+#: character and (for IDs) the birth date, not only the shape a ``pattern`` sees.
+RESIDENT_ID_FORMAT = "resident-id"
+USCC_FORMAT = "uscc"
+_NUMBER_PROBLEMS: dict[str, Callable[[str], str | None]] = {
+    RESIDENT_ID_FORMAT: resident_id_problem,
+    USCC_FORMAT: uscc_problem,
+}
+
+FORMAT_CHECKER = FormatChecker(formats=())
+FORMAT_CHECKER.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
+for _format, _problem in _NUMBER_PROBLEMS.items():
+    FORMAT_CHECKER.checks(_format)(
+        lambda value, problem=_problem: not isinstance(value, str) or problem(value) is None
+    )
+
+
+def number_problem(fmt: Any, value: Any) -> str | None:
+    """Why ``value`` is not a valid number of the identity ``fmt`` (None: valid or not one)."""
+    check = _NUMBER_PROBLEMS.get(fmt) if isinstance(fmt, str) else None
+    if check is None or not isinstance(value, str):
+        return None
+    return check(value)
+
+
 def _schema_error_fields(err: SchemaValidationError) -> list[FieldError]:
     path = [str(p) for p in err.absolute_path]
     if err.validator == "required":
@@ -106,6 +132,14 @@ def _schema_error_fields(err: SchemaValidationError) -> list[FieldError]:
         ]
     problem = _PROBLEMS.get(str(err.validator), gettext_noop("内容不符合要求"))
     title = schema_field_title(err.schema, path[-1] if path else _("申请表"))
+    if err.validator == "format" and (why := number_problem(err.validator_value, err.instance)):
+        # GB 11643 / GB 32100: say what is wrong with the number (check digit, birth date …).
+        return [
+            FieldError(
+                field=".".join(["form", *path]),
+                message=_("%(title)s：%(problem)s") % {"title": title, "problem": why},
+            )
+        ]
     return [
         FieldError(
             field=".".join(["form", *path]),
@@ -117,7 +151,7 @@ def _schema_error_fields(err: SchemaValidationError) -> list[FieldError]:
 def form_errors(*, schema: Mapping[str, Any], form: Any, complete: bool) -> list[FieldError]:
     """Field errors of ``form`` against the matter's JSON Schema; ``complete`` checks required."""
     checked = dict(schema) if complete else _without_required(dict(schema))
-    validator = Draft202012Validator(checked, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(checked, format_checker=FORMAT_CHECKER)
     errors: list[FieldError] = []
     seen: set[str] = set()
     for err in sorted(validator.iter_errors(form), key=lambda e: [str(p) for p in e.path]):

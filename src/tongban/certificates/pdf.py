@@ -309,3 +309,53 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
         canvas.showPage()
         canvas.save()
     return buffer.getvalue()
+
+
+def form_document_pdf(
+    *, title: str, number: str, rows: list[tuple[str, str]], footer: list[str], author: str
+) -> bytes:
+    """A document generated from an application's data (申请书, 承诺书) as an A4 PDF.
+
+    Made by the platform from what the applicant filled in or signed, so it is never asked
+    as an upload; the rows flow over as many pages as they need.
+    """
+    text = "".join([title, number, *(a + b + "：" for a, b in rows), *footer])
+    buffer = io.BytesIO()
+    width, height = A4
+    label_x, value_x, value_width = 60.0, 200.0, width - 200 - 60
+    with _font(text) as font:
+        canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+        canvas.setTitle(f"{title} {number}")
+        canvas.setAuthor(author)
+        canvas.setSubject(title)
+        canvas.setFillColor(INK)
+        canvas.setFont(font, 20)
+        canvas.drawCentredString(width / 2, height - 80, title)
+        canvas.setFont(font, 10)
+        canvas.setFillColor(GREY)
+        canvas.drawRightString(width - 60, height - 105, number)
+        y = height - 140
+        for label, value in rows:
+            lines = _wrap(value, font, 11, value_width) or [""]
+            if y - 18 * len(lines) < 110:
+                canvas.showPage()
+                y = height - 70
+            canvas.setFont(font, 11)
+            canvas.setFillColor(GREY)
+            for i, part in enumerate(_wrap(f"{label}：", font, 11, value_x - label_x - 8)):
+                canvas.drawString(label_x, y - 18 * i, part)
+            canvas.setFillColor(INK)
+            for line in lines:
+                canvas.drawString(value_x, y, line)
+                y -= 18
+            y -= 6
+        canvas.setFont(font, 9)
+        canvas.setFillColor(GREY)
+        fy = 90.0
+        for line in footer:
+            for part in _wrap(line, font, 9, width - 120):
+                canvas.drawString(60, fy, part)
+                fy -= 13
+        canvas.showPage()
+        canvas.save()
+    return buffer.getvalue()

@@ -44,6 +44,8 @@ class District:
     resources: list[Row]
     #: ``{resource, subject, data}`` of the local registries.
     registry_records: list[Row]
+    #: Approved share grants: ``{resource, department, matter, reason}`` (conditional resources).
+    grants: list[Row]
     #: E-licences issued before the platform existed (imported into the library).
     elicences: list[Row]
     #: Credit records, as keyword arguments of ``credit_record_create``.
@@ -102,6 +104,7 @@ def district_read() -> District:
         enterprises=_rows("enterprises.yaml"),
         resources=_rows_by_department("resources", departments),
         registry_records=_rows_by_department("registries", departments),
+        grants=_rows("grants.yaml"),
         elicences=_rows("elicences.yaml"),
         credit_records=_rows("credit-records.yaml"),
         center=dict(data_file_read(DATA_DIR / "center.yaml") or {}),

@@ -19,6 +19,8 @@ from typing import Any, TextIO
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from tongban.catalog.models import Department, Matter, MatterVersion, Section, Theme
 from tongban.catalog.services import (
@@ -46,7 +48,10 @@ from tongban.demo.accounts import (
 )
 from tongban.demo.district import District, Row, district_read
 from tongban.exchange.catalogue import catalogue_upsert
+from tongban.exchange.choices import GrantStatus
+from tongban.exchange.models import ShareGrant
 from tongban.exchange.registries import elicences_import, registry_records_upsert
+from tongban.exchange.services import grant_decide, grant_request
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Agent, Enterprise, Person, User
 from tongban.identity.services import (
@@ -91,6 +96,8 @@ class DemoSummary:
     data_fields: int = 0
     data_departments: int = 0
     registry_records: int = 0
+    #: Approved share grants of conditional resources (the promises of 免提交 kept).
+    grants: int = 0
     #: The service center (issue 11): windows and matters on the negative list.
     windows: int = 0
     negative_list: int = 0
@@ -112,6 +119,7 @@ class DemoSummary:
             f"信息项 (data items): {self.data_fields}",
             f"提供数据的部门 (departments providing data): {self.data_departments}",
             f"登记记录 (registry records): {self.registry_records}",
+            f"共享授权 (share grants): {self.grants}",
             f"服务中心窗口 (center windows): {self.windows}",
             f"不进驻中心事项 (negative list): {self.negative_list}",
         ]
@@ -222,6 +230,9 @@ def demo_load(
     summary.data_departments = catalogue.departments
     summary.registry_records = catalogue.records
 
+    say(f"共享授权 (share grants): {len(district.grants)}")
+    summary.grants = demo_grants_load(district.grants)
+
     department_codes = [d["code"] for d in district.departments]
     summary.departments = Department.objects.filter(code__in=department_codes).count()
     summary.sections = Section.objects.count()
@@ -298,6 +309,36 @@ def demo_catalogue_load(district: District) -> DemoCatalogueSummary:
         changed=catalogue.changed
         or bool(records.created + records.updated + licences.created + licences.updated),
     )
+
+
+@transaction.atomic
+def demo_grants_load(grants: list[Row]) -> int:
+    """Approve the demo's share grants that are missing, as a department and a steward would.
+
+    Each is requested by the department's clerk and approved by the center admin through the
+    exchange's services; returns how many approved grants the demo now holds.
+    """
+    admin = User.objects.get(username="admin")
+    today = timezone.localdate()
+    held = 0
+    for item in grants:
+        live = ShareGrant.objects.filter(
+            resource__code=item["resource"],
+            department__code=item["department"],
+            matter__code=item.get("matter"),
+            status=GrantStatus.APPROVED,
+        ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        if not live.exists():
+            grant = grant_request(
+                actor=User.objects.get(username=f"{item['department']}-clerk"),
+                resource_code=item["resource"],
+                department_code=item["department"],
+                matter_code=item.get("matter"),
+                reason=item["reason"],
+            )
+            grant_decide(actor=admin, grant=grant, approve=True, note="演示区共享授权")
+        held += 1
+    return held
 
 
 def _accounts_ensure(district: District, say: Callable[[str], None]) -> int:

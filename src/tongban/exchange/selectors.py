@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.catalog.models import Department
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.exchange.audit import subject_key
-from tongban.exchange.choices import ShareType
-from tongban.exchange.models import AccessLog, DataField, DataResource
+from tongban.exchange.choices import GrantStatus, ShareType, SubjectKind
+from tongban.exchange.models import (
+    AccessLog,
+    DataField,
+    DataResource,
+    ProviderCircuit,
+    ShareGrant,
+)
+from tongban.exchange.providers import ProviderUnavailable, provider_for
 from tongban.identity.models import Person
 from tongban.identity.selectors import user_enterprises
 
@@ -149,3 +158,143 @@ def access_log_for_subject(*, user: Any) -> QuerySet[AccessLog]:
 def access_log_for_case(*, case: Any) -> QuerySet[AccessLog]:
     """The queries made for ``case``, in order (the caller checks who may see the case)."""
     return AccessLog.objects.filter(case=case).select_related("department").order_by("seq")
+
+
+# --- the promise of once-only (免提交) ------------------------------------------------------
+
+
+def share_denial(
+    *,
+    resource: DataResource,
+    department_id: int,
+    matter_code: str | None,
+    matter_id: int | None,
+) -> str | None:
+    """Why the department may not use ``resource`` (None when it may): the share type and grants."""
+    if resource.provider_id == department_id:
+        return None
+    if resource.share_type == ShareType.UNCONDITIONAL:
+        return None
+    if resource.share_type == ShareType.NONE:
+        return _("该数据资源不予共享，仅限提供部门使用")
+    today = timezone.localdate()
+    grants = ShareGrant.objects.filter(
+        resource_id=resource.pk, department_id=department_id, status=GrantStatus.APPROVED
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    # A matter-specific grant covers only that matter; a grant without one covers all.
+    matter_match = Q(matter__isnull=True)
+    if matter_code:
+        matter_match |= Q(matter__code=matter_code)
+    elif matter_id is not None:
+        matter_match |= Q(matter_id=matter_id)
+    if grants.filter(matter_match).exists():
+        return None
+    return _("本部门没有该有条件共享资源的有效授权，请先申请共享授权")
+
+
+@dataclass(frozen=True)
+class SharePromise:
+    """Whether the exchange will supply one resource to a matter (for an applicant, or anyone)."""
+
+    resource_code: str
+    shared: bool
+    #: Why not, in plain words for the applicant, who uploads instead ("" when shared).
+    reason: str = ""
+    #: Why not, for staff: the rule or the system that failed.
+    detail: str = ""
+
+
+def _subject_for(kind: str, person: str | None, enterprise: str | None) -> str | None:
+    value = enterprise if kind == SubjectKind.ENTERPRISE else person
+    return (value or "").strip().upper() or None
+
+
+def share_promises(
+    *,
+    department_id: int,
+    matter_id: int | None,
+    resource_codes: Iterable[str],
+    applicant_known: bool = False,
+    person: str | None = None,
+    enterprise: str | None = None,
+) -> dict[str, SharePromise]:
+    """The one rule of 免提交: whether each resource will be supplied for the department's matter.
+
+    A resource is promised when it is active and the department may use it (its own, an
+    unconditional one, or an approved, valid grant for the department or this matter).
+    For a known applicant (``applicant_known``; ``person`` is their resident ID, ``enterprise``
+    the USCC when they apply for one), the record must also be there and its provider up.
+    The guide asks for anyone; the application pages and the submit check for the applicant,
+    so none of them can promise what another one takes back.
+    """
+    codes = list(dict.fromkeys(c for c in resource_codes if c))
+    if not codes:
+        return {}
+    resources = {r.code: r for r in DataResource.objects.filter(code__in=codes, is_active=True)}
+    now = timezone.now()
+    open_circuits = set(
+        ProviderCircuit.objects.filter(resource_code__in=codes, open_until__gt=now).values_list(
+            "resource_code", flat=True
+        )
+    )
+    out: dict[str, SharePromise] = {}
+    for code in codes:
+        resource = resources.get(code)
+        if resource is None:
+            out[code] = SharePromise(
+                code,
+                False,
+                _("该材料暂不能通过数据共享获取，请上传"),
+                _("数据资源目录中没有该资源"),
+            )
+            continue
+        denial = share_denial(
+            resource=resource, department_id=department_id, matter_code=None, matter_id=matter_id
+        )
+        if denial is not None:
+            out[code] = SharePromise(code, False, _("该材料暂不能通过数据共享获取，请上传"), denial)
+            continue
+        if not applicant_known:
+            out[code] = SharePromise(code, True)
+            continue
+        out[code] = _promise_for_subject(
+            resource, _subject_for(resource.subject_kind, person, enterprise), open_circuits
+        )
+    return out
+
+
+def _promise_for_subject(
+    resource: DataResource, subject: str | None, open_circuits: set[str]
+) -> SharePromise:
+    code = resource.code
+    if subject is None:
+        return SharePromise(
+            code,
+            False,
+            _("以本次申请人的身份无法共享该材料，请上传"),
+            _("申请人类型与数据资源的查询主体不符"),
+        )
+    if code in open_circuits:
+        return SharePromise(
+            code,
+            False,
+            _("提供该数据的部门系统暂时无法访问，请上传"),
+            _("数据提供方暂不可用（熔断中）"),
+        )
+    try:
+        provider = provider_for(resource)
+    except ProviderUnavailable as exc:
+        return SharePromise(
+            code, False, _("提供该数据的部门系统暂时无法访问，请上传"), str(exc.detail)
+        )
+    has_record = getattr(provider, "has_record", None)
+    # A remote provider cannot be asked without a case to log the query against: it is
+    # promised, and a failure at the query itself still falls back to an upload.
+    if callable(has_record) and not has_record(resource=resource, subject=subject):
+        return SharePromise(
+            code,
+            False,
+            _("共享数据中没有您的这项记录，请上传"),
+            _("未查询到该对象的记录"),
+        )
+    return SharePromise(code, True)

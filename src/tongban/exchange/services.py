@@ -44,6 +44,7 @@ from tongban.exchange.choices import (
 )
 from tongban.exchange.models import AccessLog, DataField, DataResource, ELicence, ShareGrant
 from tongban.exchange.providers import ProviderUnavailable, provider_for
+from tongban.exchange.selectors import share_denial
 from tongban.identity.choices import StaffRole
 from tongban.identity.masking import mask_id_number
 from tongban.identity.models import User
@@ -82,35 +83,6 @@ class SharedRecord:
 
 
 # --- queries -------------------------------------------------------------------------------
-
-
-def _denial(
-    *,
-    resource: DataResource,
-    department_id: int,
-    matter_code: str | None,
-    matter_id: int | None,
-) -> str | None:
-    """Why the department may not use ``resource`` (None when it may)."""
-    if resource.provider_id == department_id:
-        return None
-    if resource.share_type == ShareType.UNCONDITIONAL:
-        return None
-    if resource.share_type == ShareType.NONE:
-        return _("该数据资源不予共享，仅限提供部门使用")
-    today = timezone.localdate()
-    grants = ShareGrant.objects.filter(
-        resource_id=resource.pk, department_id=department_id, status=GrantStatus.APPROVED
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-    # A matter-specific grant covers only that matter; a grant without one covers all.
-    matter_match = Q(matter__isnull=True)
-    if matter_code:
-        matter_match |= Q(matter__code=matter_code)
-    elif matter_id is not None:
-        matter_match |= Q(matter_id=matter_id)
-    if grants.filter(matter_match).exists():
-        return None
-    return _("本部门没有该有条件共享资源的有效授权，请先申请共享授权")
 
 
 def _log(
@@ -264,7 +236,7 @@ def exchange_query(
         log(AccessResult.NOT_FOUND, detail=message)
         raise NotFound(message)
 
-    denial = _denial(
+    denial = share_denial(
         resource=resource,
         department_id=department_id,
         matter_code=matter_code,

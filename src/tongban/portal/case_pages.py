@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from tongban.cases import selectors as cases_selectors
 from tongban.cases.choices import (
     CaseStatus,
+    MaterialOrigin,
     MaterialStatus,
 )
 from tongban.cases.models import Case, CaseMaterial
@@ -111,18 +112,29 @@ def posted_files(request: HttpRequest, allowed: set[str]) -> dict[str, UploadedF
 
 
 def material_rows(
-    materials: list[CaseMaterial], errors: dict[str, list[str]]
+    materials: list[CaseMaterial],
+    errors: dict[str, list[str]],
+    made: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    return [
-        {
-            "material": m,
-            "errors": errors.get(m.requirement_code, []),
-            "input_name": FILE_PREFIX + m.requirement_code,
-            "needs_upload": m.status in (MaterialStatus.MISSING, MaterialStatus.REJECTED),
-            "sha_short": m.sha256[:12],
-        }
-        for m in materials
-    ]
+    """One row per material; ``made`` (code → generated/signed) are made at submission."""
+    made = made or {}
+    rows = []
+    for m in materials:
+        provision = made.get(m.requirement_code, "")
+        needs_upload = m.status in (MaterialStatus.MISSING, MaterialStatus.REJECTED)
+        rows.append(
+            {
+                "material": m,
+                "errors": errors.get(m.requirement_code, []),
+                "input_name": FILE_PREFIX + m.requirement_code,
+                "needs_upload": needs_upload and not provision,
+                "sha_short": m.sha256[:12],
+                "provision": provision,
+                # What the applicant is asked to upload: neither shared nor made for them.
+                "asked": not provision and m.origin != MaterialOrigin.SHARING,
+            }
+        )
+    return rows
 
 
 def deferred_posted(request: HttpRequest, case: Case) -> list[dict[str, str]]:

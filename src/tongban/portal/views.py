@@ -14,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from tongban.cases.selectors_promise import SHARED, matter_promises, theme_promises
 from tongban.catalog import selectors
 from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.forms import schema_field_title
@@ -117,11 +118,16 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
     materials = list(matter.materials.all())
+    # 免提交 as the application will keep it: the one rule of cases.selectors_promise.
+    promises = matter_promises(matter=matter)
+    for material, promise in zip(materials, promises, strict=True):
+        material.promise = promise  # type: ignore[attr-defined]
     channel_labels = dict(Channel.choices)
     context = {
         "matter": matter,
         "materials": materials,
-        "shared_count": sum(1 for m in materials if m.shared_resource),
+        "shared_count": sum(1 for p in promises if p.provision == SHARED),
+        "uploads_count": sum(1 for p in promises if p.asked),
         "channels": [channel_labels.get(c, c) for c in matter.channels or []],
         "form_fields": _form_fields(matter.form_schema),
         "apply_url": _apply_url(matter.code),
@@ -141,7 +147,11 @@ def theme_detail(request: HttpRequest, code: str) -> HttpResponse:
         {"number": number, "links": list(group)}
         for number, group in groupby(links, key=lambda link: link.stage)
     ]
+    promises = theme_promises(theme=theme)
     context = {
+        "promises": promises,
+        "uploads_count": sum(1 for p in promises if p.asked),
+        "shared_count": sum(1 for p in promises if p.provision == SHARED),
         "theme": theme,
         "stages": stages,
         "matter_count": len(links),

@@ -29,8 +29,18 @@ from tongban.cases.choices import (
 from tongban.cases.models import Case, SupplementRequest
 from tongban.cases.rules import case_form_schema
 from tongban.cases.selectors_position import position_page_context
+from tongban.cases.selectors_promise import (
+    MaterialPromise,
+    case_material_sources,
+    case_prefill,
+    fields_mark,
+    form_prefill,
+    matter_promises,
+    who_applies,
+)
 from tongban.cases.services import deferral, joint_review, outputs, themes
 from tongban.cases.services import routes as case_routes
+from tongban.catalog.choices import Audience
 from tongban.catalog.jsonschema_form import (
     form_errors_split,
     form_fields,
@@ -45,7 +55,7 @@ from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
 from tongban.evaluation import selectors as evaluation_selectors
-from tongban.identity.models import User
+from tongban.identity.models import Person, User
 from tongban.identity.selectors import user_enterprises
 from tongban.payments.choices import PaymentStatus
 from tongban.portal.case_pages import (
@@ -115,20 +125,43 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
         return redirect("portal:my_case_edit", case_id=attempt.case.pk)
     errors = attempt.errors
     field_errors, other_errors = form_errors_split(errors)
+    if request.method == "GET" and enterprises and matter.audience == Audience.ENTERPRISE:
+        # An enterprise's matter: an agent applies for their enterprise unless they choose.
+        attempt.applicant_value = enterprises[0].uscc
+    promises = _apply_promises(matter, user, enterprises, attempt.applicant_value)
+    chosen = next((e for e in enterprises if e.uscc == attempt.applicant_value), None)
+    prefill = form_prefill(
+        schema=schema, person=Person.objects.filter(user=user).first(), enterprise=chosen
+    )
+    shown = dict(attempt.shown)
+    if request.method == "GET":
+        # 自动填写: what the person (or the enterprise they act for) already told us.
+        shown = {name: known.value for name, known in prefill.items()} | shown
+    fields = form_fields(schema, data=shown, errors=field_errors)
+    fields_mark(fields, prefill, shown)
     context = {
         "matter": matter,
         "enterprises": enterprises,
         "applicant_value": attempt.applicant_value,
-        "fields": form_fields(schema, data=attempt.shown, errors=field_errors),
+        "fields": fields,
         "errors": [str(e.message) for e in other_errors],
         "has_errors": bool(errors),
         "idempotency_key": attempt.idempotency_key,
-        "materials": list(matter.materials.all()),
+        "promises": promises,
+        "uploads_asked": sum(1 for p in promises if p.asked),
         "guidance_id": guidance_id,
     }
     return render(
         request, "portal/cases/apply.html", context, status=UNPROCESSABLE if errors else 200
     )
+
+
+def _apply_promises(
+    matter: Matter, user: User, enterprises: list[Any], applicant_value: str
+) -> list[MaterialPromise]:
+    """Step 1's promise for who applies (the same rule as the guide and the draft)."""
+    enterprise = next((e for e in enterprises if e.uscc == applicant_value), None)
+    return matter_promises(matter=matter, who=who_applies(user=user, enterprise=enterprise))
 
 
 # --- the draft: form, uploads, submit ------------------------------------------------------
@@ -194,16 +227,22 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
             return redirect("portal:my_case_edit", case_id=case.pk)
     materials = list(case.materials.all())
     field_errors, other_errors = form_errors_split(errors)
+    made = case_material_sources(case)
+    rows = material_rows(materials, material_errors(other_errors, materials), made)
+    fields = form_fields(schema, data=shown, errors=field_errors)
+    fields_mark(fields, case_prefill(case, schema), shown)
     context = {
         "case": case,
-        "fields": form_fields(schema, data=shown, errors=field_errors),
-        "materials": material_rows(materials, material_errors(other_errors, materials)),
+        "fields": fields,
+        "materials": rows,
+        "uploads_asked": sum(1 for row in rows if row["asked"]),
         "errors": general_errors(other_errors, materials),
         "has_errors": bool(errors),
         "idempotency_key": uuid.uuid4().hex,
         "commitment_text": (
             case_routes.commitment_text(case=case)
-            if case.matter is not None and case.matter.commitment_eligible
+            if case.matter is not None
+            and (case.matter.commitment_eligible or "signed" in made.values())
             else ""
         ),
         "commitment_signed": request.POST.get("commitment_signed") == "on",

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tongban.cases import services as cases
+from tongban.cases.selectors_promise import theme_promises, who_applies
 from tongban.catalog import selectors as catalog_selectors
+from tongban.catalog.choices import Audience
 from tongban.catalog.jsonschema_form import form_errors_split, form_fields
 from tongban.catalog.models import Theme
 from tongban.catalog.services import theme_form_schema
@@ -59,7 +61,13 @@ def theme_apply(request: HttpRequest, theme_code: str) -> HttpResponse:
     links = list(
         theme.theme_matters.select_related("matter__department").order_by("stage", "order")
     )
+    if request.method == "GET" and enterprises and theme.audience == Audience.ENTERPRISE:
+        attempt.applicant_value = enterprises[0].uscc
+    chosen = next((e for e in enterprises if e.uscc == attempt.applicant_value), None)
+    promises = theme_promises(theme=theme, who=who_applies(user=user, enterprise=chosen))
     context = {
+        "promises": promises,
+        "uploads_asked": sum(1 for p in promises if p.asked),
         "theme": theme,
         "links": links,
         "enterprises": enterprises,

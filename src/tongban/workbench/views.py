@@ -36,6 +36,7 @@ from tongban.cases.choices import (
 from tongban.cases.models import Case, CaseMaterial, Task
 from tongban.cases.rules import case_form_schema
 from tongban.cases.selectors_position import position_page_context
+from tongban.cases.selectors_promise import identity_mismatches
 from tongban.cases.services import joint_review, outputs, sla
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.jsonschema_form import choice_labelled
@@ -353,6 +354,8 @@ def render_case(
         "extension_form": (extension_form or ExtensionForm()) if may_extend else None,
         "applicant": _applicant(case),
         "form_rows": form_rows,
+        # A form that names somebody else where the applicant's own ID belongs: the clerk checks.
+        "identity_mismatches": identity_mismatches(case, case_form_schema(case)),
         "materials": materials,
         "timeline": case_selectors.case_timeline_for(user=request.user, case=case),
         "sla_state": sla_state,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.choices import FINAL_STATUSES, CaseStatus, MaterialOrigin
 from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.rules import case_form_schema, is_applicant, is_theme_parent
+from tongban.cases.selectors_promise import case_prefill
 from tongban.cases.services import deferral, outputs, themes
 from tongban.cases.services.common import applicant_required, case_lock, status_refused
 from tongban.cases.services.idempotency import (
@@ -31,7 +32,7 @@ from tongban.cases.services.materials import (
     supplement_open,
     supplement_requested_codes,
 )
-from tongban.cases.services.matter import matter_case_create, matter_case_submit
+from tongban.cases.services.matter import locked_changes, matter_case_create, matter_case_submit
 from tongban.cases.services.sharing import case_materials_share
 from tongban.cases.services.walk_in import window_clerk_required
 from tongban.catalog.choices import Channel
@@ -165,6 +166,10 @@ def case_update_form(*, actor: User, case: Case, form: dict[str, Any]) -> Case:
     merged = {**case.form_data, **form}
     merged = {k: v for k, v in merged.items() if v is not None}
     _form_check(case, merged, complete=False)
+    schema = case_form_schema(case)
+    locked = locked_changes(schema, form, case_prefill(case, schema), channel=case.channel)
+    if locked:
+        raise ValidationFailed(_("申请表填写有误"), errors=locked)
     case.form_data = merged
     case.save(update_fields=["form_data", "updated_at"])
     return case

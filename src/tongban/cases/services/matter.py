@@ -22,14 +22,16 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
+from tongban.cases.selectors_promise import Prefill, case_material_sources, form_prefill
 from tongban.cases.services import deferral, routes
 from tongban.cases.services.common import applicant_required, status_refused, timeline_add
+from tongban.cases.services.documents import case_documents_make, documents_missing
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.process import acceptance_deadline_iso, tasks_sync
 from tongban.cases.services.visits import visit_record
 from tongban.cases.services.walk_in import Applicant, walk_in_applicant
 from tongban.catalog.choices import Channel
-from tongban.catalog.forms import form_errors
+from tongban.catalog.forms import form_errors, schema_field_title
 from tongban.catalog.models import Matter, MatterVersion, Section
 from tongban.core.errors import FieldError, PermissionDenied, ValidationFailed
 from tongban.counter.rules import negative_list_check
@@ -170,9 +172,34 @@ def matter_case_create(
             form = {**(guidance.draft_form or {}), **form}
     guide = version.guide if isinstance(version.guide, dict) else {}
     schema = guide.get("form_schema") or {"type": "object", "properties": {}}
+    # What the signed-in person (or their enterprise) already told us fills the empty fields.
+    prefill = form_prefill(
+        schema=schema,
+        person=who.person or (who.agent if who.agent is not None else _person_of(actor, who)),
+        enterprise=who.enterprise,
+    )
     errors = form_errors(schema=schema, form=form, complete=False)
+    if isinstance(form, dict):
+        named = {e.field for e in errors}
+        errors += [
+            e
+            for e in locked_changes(schema, form, prefill, channel=channel)
+            if e.field not in named
+        ]
     if errors:
         raise ValidationFailed(_("申请表填写有误"), errors=errors)
+    prefilled: list[str] = []
+    if isinstance(form, dict):
+        properties = schema.get("properties") or {}
+        for name, known in prefill.items():
+            # A value the form's own rules refuse (a landline in a mobile field) is left out.
+            if form.get(name) in (None, "") and not form_errors(
+                schema={"type": "object", "properties": {name: properties.get(name) or {}}},
+                form={name: known.value},
+                complete=False,
+            ):
+                form = {**form, name: known.value}
+                prefilled.append(name)
 
     now = timezone.now()
     case = Case.objects.create(
@@ -182,6 +209,7 @@ def matter_case_create(
         **who.case_fields(),
         channel=channel,
         form_data=form,
+        prefilled_fields=prefilled,
         status=CaseStatus.DRAFT,
         guidance=guidance,
     )
@@ -214,16 +242,60 @@ def matter_case_create(
     return case
 
 
+def _person_of(actor: User, who: Applicant) -> Person | None:
+    # An enterprise's case online: the agent's own person data (name, phone).
+    if who.type == ApplicantType.ENTERPRISE and who.window is None:
+        return Person.objects.filter(user=actor).first()
+    return None
+
+
+def locked_changes(
+    schema: Mapping[str, Any],
+    form: Mapping[str, Any],
+    prefill: Mapping[str, Prefill],
+    *,
+    channel: str,
+) -> list[FieldError]:
+    """A field error for each locked value (the applicant's own ID) changed online.
+
+    At the counter the clerk types what the walk-in's papers say; a difference is shown
+    to staff as a warning instead (``identity_mismatches``).
+    """
+    if channel == Channel.WINDOW:
+        return []
+    properties = schema.get("properties") or {}
+    errors = []
+    for name, known in prefill.items():
+        value = form.get(name)
+        if not known.locked or value in (None, ""):
+            continue
+        if str(value).strip().upper() != known.value.upper():
+            title = schema_field_title(properties.get(name), name)
+            errors.append(
+                FieldError(
+                    field=f"form.{name}",
+                    message=_("%(title)s：须与申请人的%(source)s信息一致，不能修改")
+                    % {"title": title, "source": known.source},
+                )
+            )
+    return errors
+
+
 def materials_missing(case: Case) -> list[FieldError]:
-    """A field error for every required material neither provided nor deferred."""
+    """A field error for every required material neither provided nor deferred.
+
+    Generated documents and online-signed commitments are never asked as uploads: they are
+    made at submission (cases.services.documents).
+    """
     done = {MaterialStatus.PROVIDED, MaterialStatus.VERIFIED, MaterialStatus.DEFERRED}
+    made = case_material_sources(case)
     return [
         FieldError(
             field=f"materials.{m.requirement_code}",
             message=_("请提供材料“%(name)s”") % {"name": m.name},
         )
         for m in case.materials.all()
-        if m.required and m.status not in done
+        if m.required and m.status not in done and m.requirement_code not in made
     ]
 
 
@@ -246,6 +318,7 @@ def matter_case_submit(
     errors.extend(refused)
     # A refused deferral already names its material; "please provide" would hide why.
     errors.extend(e for e in materials_missing(case) if e.field not in {r.field for r in refused})
+    errors.extend(documents_missing(case, commitment))
     if errors:
         raise ValidationFailed(_("申请内容不完整，请补充后再提交"), errors=errors)
     # 信用分级分类审批 (cases.routes): refuses an unsigned commitment before anything changes.
@@ -266,6 +339,8 @@ def matter_case_submit(
     tasks_sync(case, step)
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)
     routes.case_route_timeline(case=case, now=now, actor=actor)
+    # The application form as filed and the signed commitment: made, never uploaded.
+    case_documents_make(case=case, actor=actor, now=now, commitment=commitment)
     deferral.deferral_timeline_note(case=case, at=now)
     if case.channel == Channel.WINDOW and case.parent_id is None:
         visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)

@@ -140,7 +140,9 @@ def case_route_timeline(*, case: Case, now: datetime, actor: User | None = None)
         department=case.department,
         public=True,
     )
-    if case.commitment_signed_at is not None:
+    # A commitment signed as a material of a case on another route is recorded with it
+    # (cases.services.documents).
+    if case.route == CreditRoute.COMMITMENT and case.commitment_signed_at is not None:
         timeline_add(
             case,
             at=now,

@@ -96,15 +96,20 @@ def _subject(case: Case, resource: DataResource) -> str | None:
     return person.id_number if person is not None else None
 
 
+def _not_shareable() -> str:
+    # The same words as the guide's promise (exchange.selectors.share_promises).
+    return _("该材料暂不能通过数据共享获取，请上传")
+
+
 def _ask(*, case: Case, actor: User | None, resource_code: str, purpose: str) -> _Answer:
     resource = DataResource.objects.filter(code=resource_code, is_active=True).first()
     if resource is None:
-        return _Answer(None, _("共享数据暂不可用，请上传"), _("数据资源目录中没有该资源"))
+        return _Answer(None, _not_shareable(), _("数据资源目录中没有该资源"))
     subject = _subject(case, resource)
     if subject is None:
         return _Answer(
             None,
-            _("本次申请无法共享该材料，请上传"),
+            _("以本次申请人的身份无法共享该材料，请上传"),
             _("申请人类型与数据资源的查询主体不符"),
         )
     assert case.department is not None and case.matter is not None
@@ -119,14 +124,14 @@ def _ask(*, case: Case, actor: User | None, resource_code: str, purpose: str) ->
             matter_code=case.matter.code,
         )
     except NotFound as exc:
-        return _Answer(None, _("共享数据中未查到相关记录，请上传"), str(exc.detail))
+        return _Answer(None, _("共享数据中没有您的这项记录，请上传"), str(exc.detail))
     except PermissionDenied as exc:
-        return _Answer(None, _("承办部门暂无权共享该数据，请上传"), str(exc.detail))
+        return _Answer(None, _not_shareable(), str(exc.detail))
     except ProviderUnavailable as exc:
-        return _Answer(None, _("共享数据暂不可用，请上传"), str(exc.detail))
+        return _Answer(None, _("提供该数据的部门系统暂时无法访问，请上传"), str(exc.detail))
     except DomainError as exc:
         # Any other refusal of the exchange: the material is asked for instead.
-        return _Answer(None, _("共享数据暂不可用，请上传"), str(exc.detail))
+        return _Answer(None, _("提供该数据的部门系统暂时无法访问，请上传"), str(exc.detail))
     return _Answer(record)
 
 

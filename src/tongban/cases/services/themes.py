@@ -30,6 +30,7 @@ from tongban.cases.choices import (
 from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import guide_certificate_type_code
 from tongban.cases.services.common import applicant_required, status_refused, timeline_add
+from tongban.cases.services.documents import documents_missing, theme_documents_mark
 from tongban.cases.services.matter import (
     applicant_resolve,
     case_number,
@@ -280,7 +281,7 @@ def theme_materials_sync(*, parent: Case) -> int:
     provided = {
         m.requirement_code: m
         for m in parent.materials.filter(status__in=PROVIDED_STATUSES).exclude(
-            origin=MaterialOrigin.SHARING
+            origin__in=(MaterialOrigin.SHARING, MaterialOrigin.GENERATED, MaterialOrigin.SIGNED)
         )
     }
     copied = 0
@@ -359,6 +360,7 @@ def theme_case_submit(
     theme = case.theme
     errors = theme_form_errors(theme=theme, form=case.form_data)
     errors.extend(materials_missing(case))
+    errors.extend(documents_missing(case, commitment))
     if errors:
         raise ValidationFailed(_("申请内容不完整，请补充后再提交"), errors=errors)
 
@@ -379,6 +381,7 @@ def theme_case_submit(
                 step=_("等待前序事项"),
                 comment=_("前一阶段的事项办结后自动提交"),
             )
+    theme_documents_mark(parent=case, now=now)
     case.submitted_at = now
     if isinstance(commitment, Mapping) and commitment.get("signed") is True:
         case.commitment_signed_at = now

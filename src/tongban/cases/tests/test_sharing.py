@@ -228,7 +228,7 @@ def test_a_provider_that_is_down_asks_for_an_upload_and_the_case_is_still_create
     assert Case.objects.filter(pk=case.pk, status=CaseStatus.DRAFT).exists()
     material = _material(case, "business-licence")
     assert material.status == MaterialStatus.MISSING
-    assert material.review_note == "共享数据暂不可用，请上传"
+    assert material.review_note == "提供该数据的部门系统暂时无法访问，请上传"
     assert AccessLog.objects.get(resource_code=LICENCE).result == AccessResult.UNAVAILABLE
     # Staff see why (the exchange's message); the applicant only the note on the material.
     staff_note = TimelineEntry.objects.get(case=case, action="sharing_failed")
@@ -291,7 +291,7 @@ def test_an_enterprise_without_a_registry_record_is_asked_to_upload(
 
     material = _material(case, "business-licence")
     assert material.status == MaterialStatus.MISSING
-    assert material.review_note == "共享数据中未查到相关记录，请上传"
+    assert material.review_note == "共享数据中没有您的这项记录，请上传"
     assert AccessLog.objects.get(resource_code=LICENCE).result == AccessResult.NOT_FOUND
 
 

@@ -44,7 +44,7 @@ FORMS: dict[str, dict[str, Any]] = {
         "seller_name": "李四",
         "seller_id_number": "110101199003074258",
         "buyer_name": "王五",
-        "buyer_id_number": "110101199003071234",
+        "buyer_id_number": "110101199003071233",
         "price": 3000000,
         "contact_phone": "13800138000",
         "is_first_home": True,

@@ -63,6 +63,10 @@ class FormField:
     attrs: dict[str, str] = field(default_factory=dict)
     #: "<resource>#<field>" when data sharing can fill the field (x-shared), else "".
     shared: str = ""
+    #: Where the value was filled from ("实名认证" …), shown next to it; "" when typed.
+    source: str = ""
+    #: The law does not let the applicant change it (their own ID number): shown read-only.
+    locked: bool = False
     #: The ticked values of a group of check boxes (widget "checkboxes").
     values: list[str] = field(default_factory=list)
     #: Column headings and rows of a table of records (widget "table").

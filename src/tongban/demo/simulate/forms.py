@@ -116,6 +116,10 @@ def _string(
         return (today + dt.timedelta(days=ahead)).isoformat()
     if prop.get("format") == "email":
         return f"user{rng.randint(1000, 99999)}@example.cn"
+    if prop.get("format") == "resident-id":
+        pattern = ID_NUMBER_PATTERN
+    elif prop.get("format") == "uscc":
+        pattern = USCC_PATTERN
     if pattern is not None:
         return _patterned(name, pattern, who=who, rng=rng)
     text = _text(name, who=who, today=today, rng=rng)

@@ -18,3 +18,7 @@ class LocalProvider:
             )[:1]
         )
         return dict(found[0]) if found and isinstance(found[0], dict) else None
+
+    def has_record(self, *, resource: DataResource, subject: str) -> bool:
+        """Whether the registry holds a record about ``subject`` (nothing of it is read)."""
+        return RegistryRecord.objects.filter(resource_id=resource.pk, subject=subject).exists()

@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from tongban.catalog import services as catalog
+from tongban.catalog.models import Department
+from tongban.exchange.choices import ShareType, SubjectKind
+from tongban.exchange.models import DataResource
 from tongban.portal.tests.center_fixtures import hall, hall_clock  # noqa: F401 - fixtures
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
@@ -194,6 +197,15 @@ def catalogue(db: None) -> None:
             {"matter": "food-business-licence", "stage": 2},
             {"matter": "drug-retail-licence", "stage": 2},
         ],
+    )
+    # The business licence the food licence's guide promises as 免提交: market's own register,
+    # so the promise holds (cases.selectors_promise).
+    DataResource.objects.create(
+        code="market.business-licence",
+        name="营业执照信息",
+        provider=Department.objects.get(code="market"),
+        share_type=ShareType.UNCONDITIONAL,
+        subject_kind=SubjectKind.ENTERPRISE,
     )
 
 
