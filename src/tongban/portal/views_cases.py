@@ -26,7 +26,7 @@ from tongban.cases.choices import (
 from tongban.cases.models import Case, SupplementRequest
 from tongban.cases.rules import case_form_schema
 from tongban.cases.selectors_position import position_page_context
-from tongban.cases.services import deferral, joint_review, outputs, themes
+from tongban.cases.services import deferral, joint_review, outputs, parties, themes
 from tongban.cases.services import routes as case_routes
 from tongban.catalog.jsonschema_form import (
     form_errors_split,
@@ -226,7 +226,17 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "matter", "department"
         )
     ]
-    return render(request, "portal/cases/list.html", {"rows": rows})
+    # 多方申请: applications in which the caller is named as another party (the buyer).
+    party_rows = [
+        {
+            "case": case,
+            "role": parties.party_role_label(party.role),
+            "confirmed": party.confirmed_at is not None,
+            "tone": STATUS_TONE.get(case.status, "plain"),
+        }
+        for case, party in parties.party_cases_for_user(user=user)
+    ]
+    return render(request, "portal/cases/list.html", {"rows": rows, "party_rows": party_rows})
 
 
 def open_supplement(case: Case) -> SupplementRequest | None:
