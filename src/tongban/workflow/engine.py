@@ -349,6 +349,9 @@ def _recent_key(instance: ProcessInstance) -> tuple[Any, ...]:
 def _workflow_to_change(instance: ProcessInstance) -> BpmnWorkflow:
     """The workflow of ``instance`` to change and save: kept from its last save here, or
     restored from its stored state."""
+    # Read the digest once (the manager's annotation when loaded with_digest()): the key,
+    # the restore and the keeping after the save all need it.
+    instance.definition_digest = _definition_digest(instance)  # type: ignore[attr-defined]
     with _recent_lock:
         workflow = _recent.pop(_recent_key(instance), None)
     return workflow if workflow is not None else workflow_restore(instance)
