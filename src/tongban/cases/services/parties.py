@@ -26,6 +26,7 @@ from tongban.cases.models import Case, CaseParty
 from tongban.cases.rules import case_form_schema, case_guide
 from tongban.cases.services.common import timeline_add
 from tongban.catalog.forms import schema_field_title
+from tongban.catalog.models import Matter
 from tongban.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from tongban.identity.models import Person, User
 from tongban.identity.validators import resident_id_problem
@@ -91,8 +92,15 @@ def object_open_case(case: Case) -> Case | None:
 
 
 def object_once_check(case: Case) -> None:
-    """Refuse a second open application for the same object, naming the open one (409)."""
+    """Refuse a second open application for the same object, naming the open one (409).
+
+    Two submissions for the same matter queue on its row (PostgreSQL), so that both cannot
+    pass the check at once; matters without ``unique_object`` take no lock.
+    """
     field = _params(case).get("unique_object")
+    if not isinstance(field, str) or case.matter_id is None:
+        return
+    Matter.objects.select_for_update().filter(pk=case.matter_id).values_list("pk").first()
     existing = object_open_case(case)
     if existing is None:
         return
