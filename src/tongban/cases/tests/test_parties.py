@@ -239,3 +239,27 @@ def test_a_duplicate_property_is_a_409_problem_over_http(
     response = api_client.post(f"/api/v1/applications/{second.pk}/submit", **bearer(applicant))
     assert response.status_code == 409
     assert str(first.case_no) in response.json()["detail"]
+
+
+def test_the_confirm_page_is_the_partys_only_and_reads_in_english(
+    transfer: Matter, applicant: User, buyer: User, outsider: User, client: Client
+) -> None:
+    case = submitted(applicant)
+    url = f"/my/cases/{case.pk}/confirm/"
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    client.force_login(buyer)
+    listing = client.get("/my/cases/").content.decode()
+    assert "需要您确认的申请" in listing and url in listing
+    page = client.get(url).content.decode()
+    assert "确认申请内容" in page and "买受人 赵六" in page
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    assert "Confirm the application" in english and "Buyer 赵六: " in english
+    assert "待确认" not in english
+    response = client.post(url)
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.SUBMITTED
+    again = client.post(url)  # the button is gone; a replayed POST is refused, nothing changes
+    assert again.status_code == 409
