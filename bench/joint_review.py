@@ -15,8 +15,12 @@ one reviewer each, and a matter whose ``process_params.reviewers`` lists them. T
 - each review completion on its own (task_complete of one department: restore the process,
   complete its instance, persist, mirror the tasks).
 
-Prints the median and p95 of one review completion, the median of the last review (the one
-that ends the multi-instance task and opens the decision), and the median whole case, per N.
+Prints the median and p95 of one review completion (wall clock) and its median CPU time
+(``time.process_time``, less moved by other work on a shared machine), the median of the last
+review (the one that ends the multi-instance task and opens the decision), and the median
+whole case, per N; then each N's single review against the first N's. Target (issue 14): a
+review at 40 departments costs at most 1.2× one at 10. Give sizes twice (``--sizes 10 40 10
+40``) to interleave runs when the machine is busy.
 """
 
 from __future__ import annotations
@@ -155,8 +159,8 @@ def _draft(cast: dict[str, Any], size: int) -> Any:
     return case
 
 
-def _one_case(cast: dict[str, Any], size: int) -> tuple[float, list[float]]:
-    """(whole case ms, [ms of each review completion in order])."""
+def _one_case(cast: dict[str, Any], size: int) -> tuple[float, list[float], list[float]]:
+    """(whole case ms, [ms of each review completion], [CPU ms of each review completion])."""
     from tongban.cases import services
     from tongban.cases.choices import TaskKind, TaskState
     from tongban.cases.models import Task
@@ -173,8 +177,10 @@ def _one_case(cast: dict[str, Any], size: int) -> tuple[float, list[float]]:
     )
     assert len(tasks) == size, (len(tasks), size)
     reviews = []
+    cpu = []
     for task in tasks:
         before = time.perf_counter()
+        before_cpu = time.process_time()
         services.task_complete(
             actor=cast["reviewers"][task.department.code],
             task=task,
@@ -182,12 +188,13 @@ def _one_case(cast: dict[str, Any], size: int) -> tuple[float, list[float]]:
             comment="同意",
         )
         reviews.append((time.perf_counter() - before) * 1000)
+        cpu.append((time.process_time() - before_cpu) * 1000)
     decide = Task.objects.get(case=case, kind=TaskKind.DECIDE, state=TaskState.OPEN)
     services.task_complete(actor=cast["approver"], task=decide, decision="approve")
     whole = (time.perf_counter() - started) * 1000
     case.refresh_from_db()
     assert case.decided_at is not None
-    return whole, reviews
+    return whole, reviews, cpu
 
 
 def main() -> int:
@@ -213,10 +220,12 @@ def main() -> int:
             wholes: list[float] = []
             reviews: list[float] = []
             lasts: list[float] = []
+            cpus: list[float] = []
             for number in range(args.cases):
-                whole, times = _one_case(cast, size)
+                whole, times, cpu = _one_case(cast, size)
                 wholes.append(whole)
                 reviews.extend(times)
+                cpus.extend(cpu)
                 lasts.append(times[-1])
                 print(f"  N={size}: 第 {number + 1}/{args.cases} 件 {whole:,.0f} ms", flush=True)
             rows.append(
@@ -226,19 +235,30 @@ def main() -> int:
                     _percentile(reviews, 0.95),
                     statistics.median(lasts),
                     statistics.median(wholes),
+                    statistics.median(cpus),
                 )
             )
 
     print()
-    header = ["N 部门", "单次审查 中位 ms", "单次审查 p95 ms", "最后一次审查 ms", "整件 中位 ms"]
+    header = [
+        "N 部门",
+        "单次审查 中位 ms",
+        "单次审查 p95 ms",
+        "单次审查 CPU 中位 ms",
+        "最后一次审查 ms",
+        "整件 中位 ms",
+    ]
     print("| " + " | ".join([*header, "整件 / N ms"]) + " |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    for size, median, p95, last, whole in rows:
-        cells = [str(size), f"{median:.1f}", f"{p95:.1f}", f"{last:.1f}", f"{whole:,.0f}"]
-        print("| " + " | ".join([*cells, f"{whole / size:.1f}"]) + " |")
-    base_size, base_median = rows[0][0], rows[0][1]
-    for size, median, *_rest in rows[1:]:
-        print(f"N {base_size}→{size} (×{size / base_size:g}): 单次审查 ×{median / base_median:.2f}")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for size, median, p95, last, whole, cpu in rows:
+        cells = [str(size), f"{median:.1f}", f"{p95:.1f}", f"{cpu:.1f}", f"{last:.1f}"]
+        print("| " + " | ".join([*cells, f"{whole:,.0f}", f"{whole / size:.1f}"]) + " |")
+    base_size, base_median, base_cpu = rows[0][0], rows[0][1], rows[0][5]
+    for size, median, *_rest, cpu in rows[1:]:
+        print(
+            f"N {base_size}→{size} (×{size / base_size:g}): 单次审查 ×{median / base_median:.2f}"
+            f"（CPU ×{cpu / base_cpu:.2f}）"
+        )
     return 0
 
 

@@ -90,7 +90,7 @@ def _run(iterations: int, profile: bool, database_url: str) -> int:
     # Raw SpiffWorkflow starts from the same workflow, serialized whole (spec included).
     serializer = BpmnWorkflowSerializer()
     sample = engine.process_start(name="standard_approval", data=data)
-    dumped = serializer.to_dict(engine._workflow_restore(sample.instance))
+    dumped = serializer.to_dict(engine.workflow_restore(sample.instance))
 
     # The two are measured alternately, so that load from other processes on the machine
     # hits both alike and the ratio stays meaningful.

@@ -7,6 +7,8 @@ class CaseStatus(models.TextChoices):
     """The statuses of CONTRACT.md; every change is a guarded transition in services."""
 
     DRAFT = "draft", _("草稿")
+    #: 多方申请: submitted by one party, waiting for the others to confirm their part.
+    AWAITING_PARTIES = "awaiting_parties", _("待其他当事人确认")
     SUBMITTED = "submitted", _("已提交")
     ACCEPTED = "accepted", _("已受理")
     SUPPLEMENT_REQUIRED = "supplement_required", _("待补正")
@@ -32,6 +34,7 @@ FINAL_STATUSES = frozenset(
 WITHDRAWABLE_STATUSES = frozenset(
     {
         CaseStatus.DRAFT,
+        CaseStatus.AWAITING_PARTIES,
         CaseStatus.SUBMITTED,
         CaseStatus.ACCEPTED,
         CaseStatus.SUPPLEMENT_REQUIRED,
@@ -152,6 +155,8 @@ class TimelineAction(models.TextChoices):
     SHARED = "shared", _("数据共享")
     SHARING_FAILED = "sharing_failed", _("数据共享未成功")
     SUBMITTED = "submitted", _("提交申请")
+    PARTIES_WAITING = "parties_waiting", _("等待其他当事人确认")
+    PARTY_CONFIRMED = "party_confirmed", _("当事人确认")
     ROUTE = "route", _("信用审批路径")
     COMMITMENT_SIGNED = "commitment_signed", _("签署告知承诺书")
     DEFERRED = "deferred", _("容缺受理")

@@ -409,3 +409,32 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+class CaseParty(TimeStampedModel):
+    """多方申请: another party of a case (e.g. the buyer of a property transfer) named by the
+    applicant, who confirms their part when signed in; the case waits until every one has."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    #: The matter's name for this party (process_params.parties[].role), e.g. "buyer".
+    role = models.CharField(_("当事人身份"), max_length=20)
+    name = models.CharField(_("姓名"), max_length=100)
+    #: 公民身份号码 (GB 11643), checked when named.
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="party_confirmations",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("办件当事人")
+        verbose_name_plural = _("办件当事人")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "id_number"], name="case_party_once")
+        ]
+        indexes = [models.Index(fields=["id_number"])]

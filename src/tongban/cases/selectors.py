@@ -218,9 +218,13 @@ def case_open_supplement(*, case: Case) -> SupplementRequest | None:
     return case.supplements.filter(state="open").order_by("-requested_at").first()
 
 
+#: Processes decided at the counter by one clerk: no review, no decision step after it.
+ONE_STEP_PROCESSES = frozenset({"instant", "filing"})
+
+
 def _is_instant(case: Case) -> bool:
     guide = case.matter_version.guide if case.matter_version else {}
-    return isinstance(guide, dict) and guide.get("process") == "instant"
+    return isinstance(guide, dict) and guide.get("process") in ONE_STEP_PROCESSES
 
 
 def case_steps(*, case: Case) -> list[StepView]:

@@ -31,6 +31,7 @@ UNPROCESSABLE = 422
 #: The colour family of each status badge (waiting, the applicant must act, good, bad).
 STATUS_TONE: dict[str, str] = {
     CaseStatus.DRAFT: "draft",
+    CaseStatus.AWAITING_PARTIES: "action",
     CaseStatus.SUBMITTED: "progress",
     CaseStatus.ACCEPTED: "progress",
     CaseStatus.UNDER_REVIEW: "progress",

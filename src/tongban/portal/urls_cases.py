@@ -35,6 +35,11 @@ urlpatterns = [
         views_case_actions.my_case_withdraw,
         name="my_case_withdraw",
     ),
+    path(
+        "my/cases/<int:case_id>/confirm/",
+        views_case_actions.my_case_confirm,
+        name="my_case_confirm",
+    ),
     path("my/cases/<int:case_id>/pay/", views_case_actions.my_case_pay, name="my_case_pay"),
     path(
         "my/cases/<int:case_id>/deferred/",

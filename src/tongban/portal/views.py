@@ -20,8 +20,10 @@ from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.services import theme_form_schema
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.identity.choices import StaffRole
 from tongban.identity.oidc import oidc_enabled
 from tongban.portal.forms import PortalAuthenticationForm
+from tongban.workflow.selectors import process_staff_steps
 
 #: How many matters the home page lists as hot services.
 HOT_SERVICES = 8
@@ -133,8 +135,18 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
         "apply_url": _apply_url(matter.code),
         # 不进驻中心负面清单: the counter's entry for this matter, or None.
         "negative": getattr(matter, "negative_list_entry", None),
+        "process_steps": _process_steps(matter),
     }
     return render(request, "portal/matter_detail.html", context)
+
+
+def _process_steps(matter: Any) -> list[dict[str, str]]:
+    """办理流程: the staff steps of the matter's process (one for a filing), with who acts."""
+    roles = dict(StaffRole.choices)
+    return [
+        {"label": step.label, "role": str(roles.get(step.role, step.role))}
+        for step in process_staff_steps(name=matter.process)
+    ]
 
 
 def theme_detail(request: HttpRequest, code: str) -> HttpResponse:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,9 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tongban.cases import services as cases
 from tongban.cases.choices import (
     WITHDRAWABLE_STATUSES,
+    CaseStatus,
 )
 from tongban.cases.rules import case_form_schema
-from tongban.cases.services import deferral, outputs
+from tongban.cases.services import deferral, outputs, parties
+from tongban.catalog.forms import schema_field_title
 from tongban.catalog.jsonschema_form import (
     form_parse,
     form_posted,
@@ -28,6 +30,7 @@ from tongban.delivery.choices import DeliveryMethod
 from tongban.payments.choices import PaymentStatus
 from tongban.portal.case_pages import (
     FILE_PREFIX,
+    STATUS_TONE,
     UNPROCESSABLE,
     errors_of,
     material_rows,
@@ -184,3 +187,53 @@ def my_case_delivery(request: HttpRequest, case_id: int) -> HttpResponse:
         _("领证方式已设为：%(method)s") % {"method": DeliveryMethod(method).label},
     )
     return redirect("portal:my_case", case_id=case.pk)
+
+
+# --- 多方申请: another party confirms their part ------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_case_confirm(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The buyer (or another named party) reads the application and confirms their part."""
+    user = request_user(request)
+    try:
+        case, party = parties.party_case_get(user=user, case_id=case_id)
+    except DomainError as exc:
+        raise Http404(str(exc.detail)) from exc
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            confirmed = cases.case_party_confirm(actor=user, case_id=case.pk)
+        except DomainError as exc:
+            error = str(exc.detail)
+            status = exc.status
+        else:
+            if confirmed.status == CaseStatus.AWAITING_PARTIES:
+                messages.success(request, _("您已确认，申请仍在等待其他当事人确认。"))
+            else:
+                messages.success(request, _("您已确认，各方当事人均已确认，申请已转入受理。"))
+            return redirect("portal:my_case_confirm", case_id=case.pk)
+        case, party = parties.party_case_get(user=user, case_id=case_id)
+    schema = case_form_schema(case)
+    properties = schema.get("properties") or {}
+    fields = [
+        {"title": schema_field_title(spec, key), "value": (case.form_data or {}).get(key)}
+        for key, spec in properties.items()
+        if isinstance(spec, dict) and (case.form_data or {}).get(key) not in (None, "", [])
+    ]
+    context = {
+        "case": case,
+        "party": party,
+        "party_role": parties.party_role_label(party.role),
+        "parties": [
+            {"role": parties.party_role_label(p.role), "name": p.name, "confirmed": p.confirmed_at}
+            for p in case.parties.all()
+        ],
+        "fields": fields,
+        "tone": STATUS_TONE.get(case.status, "plain"),
+        "error": error,
+        "can_confirm": party.confirmed_at is None and case.status == CaseStatus.AWAITING_PARTIES,
+    }
+    return render(request, "portal/cases/confirm.html", context, status=status)

@@ -38,7 +38,7 @@ from tongban.cases.selectors_promise import (
     matter_promises,
     who_applies,
 )
-from tongban.cases.services import deferral, joint_review, outputs, themes
+from tongban.cases.services import deferral, joint_review, outputs, parties, themes
 from tongban.cases.services import routes as case_routes
 from tongban.catalog.choices import Audience
 from tongban.catalog.jsonschema_form import (
@@ -276,8 +276,18 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = [{"case": case, "tone": STATUS_TONE.get(case.status, "plain")} for case in page]
+    # 多方申请: applications in which the caller is named as another party (the buyer).
+    party_rows = [
+        {
+            "case": case,
+            "role": parties.party_role_label(party.role),
+            "confirmed": party.confirmed_at is not None,
+            "tone": STATUS_TONE.get(case.status, "plain"),
+        }
+        for case, party in parties.party_cases_for_user(user=user)
+    ]
     context = {"rows": rows, "page": page, "show": show, "q": query.strip()}
-    context["show_choices"] = my_case_filters()
+    context.update(party_rows=party_rows, show_choices=my_case_filters())
     return render(request, "portal/cases/list.html", context)
 
 

@@ -61,6 +61,13 @@ BPMN_NAMES = (
     gettext_noop("补正后重新受理"),
     gettext_noop("补正后继续审查"),
     gettext_noop("提出审查意见"),
+    gettext_noop("备案"),
+    gettext_noop("备案登记"),
+    gettext_noop("是否予以备案"),
+    gettext_noop("予以备案"),
+    gettext_noop("不予备案"),
+    gettext_noop("备案完成"),
+    gettext_noop("补正后重新登记"),
 )
 
 
@@ -73,6 +80,8 @@ class Node:
     type: str
     #: The lane's name: a staff role code, or "applicant".
     lane: str
+    #: A gateway's default sequence flow ("" for none).
+    default: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,7 @@ def diagram_read(source: str | bytes) -> Diagram:
                 name=element.get("name") or "",
                 type=tag[0].upper() + tag[1:],
                 lane=lanes.get(ident, ""),
+                default=element.get("default") or "",
             )
     return Diagram(title=process.get("name") or "", nodes=nodes, flows=flows)
 
@@ -171,3 +181,35 @@ def label_pair(name: str, fallback: str = "") -> tuple[str, str]:
     with translation.override("en"):
         english = _(name)
     return name, english
+
+
+def main_path(diagram: Diagram) -> list[Node]:
+    """The nodes of the usual way through a process: from its start event, each gateway's
+    default flow (else its first), to the first end event reached.
+
+    The guide shows it as 办理流程: who acts, in which order, when nothing goes wrong.
+    """
+    start = next((n for n in diagram.nodes.values() if n.type == "StartEvent"), None)
+    if start is None:
+        return []
+    outgoing: dict[str, list[Flow]] = {}
+    for flow in diagram.flows:
+        outgoing.setdefault(flow.source, []).append(flow)
+    path: list[Node] = []
+    seen: set[str] = set()
+    node: Node | None = start
+    while node is not None and node.id not in seen:
+        seen.add(node.id)
+        path.append(node)
+        flows = outgoing.get(node.id, [])
+        if not flows or node.type == "EndEvent":
+            break
+        default = _default_flow(diagram, node.id)
+        flow = next((f for f in flows if f.id == default), flows[0])
+        node = diagram.nodes.get(flow.target)
+    return path
+
+
+def _default_flow(diagram: Diagram, node_id: str) -> str:
+    node = diagram.nodes.get(node_id)
+    return node.default if node is not None else ""

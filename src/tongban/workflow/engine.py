@@ -17,7 +17,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -323,6 +325,52 @@ def workflow_restore(instance: ProcessInstance) -> BpmnWorkflow:
     return workflow
 
 
+#: Workflows this process saved last, kept after their transaction committed, by
+#: (database, instance, version, saved at, spec digest): the next change of the same instance
+#: goes on from the object instead of restoring every task (a joint review has one per
+#: department) from the stored state. An entry is taken out when used, so a change that
+#: fails never leaves a half-changed workflow behind; a version saved elsewhere simply
+#: misses. Per process and small: a miss costs one restore.
+_RECENT_MAX = 32
+_recent: OrderedDict[tuple[Any, ...], BpmnWorkflow] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _recent_key(instance: ProcessInstance) -> tuple[Any, ...]:
+    return (
+        instance._state.db,
+        instance.pk,
+        instance.version,
+        instance.updated_at,
+        _definition_digest(instance),
+    )
+
+
+def _workflow_to_change(instance: ProcessInstance) -> BpmnWorkflow:
+    """The workflow of ``instance`` to change and save: kept from its last save here, or
+    restored from its stored state."""
+    # Read the digest once (the manager's annotation when loaded with_digest()): the key,
+    # the restore and the keeping after the save all need it.
+    instance.definition_digest = _definition_digest(instance)  # type: ignore[attr-defined]
+    with _recent_lock:
+        workflow = _recent.pop(_recent_key(instance), None)
+    return workflow if workflow is not None else workflow_restore(instance)
+
+
+def _recent_keep(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """Keep the just-saved ``workflow`` for the next change, once its transaction commits."""
+    key = _recent_key(instance)
+
+    def keep() -> None:
+        with _recent_lock:
+            _recent[key] = workflow
+            _recent.move_to_end(key)
+            while len(_recent) > _RECENT_MAX:
+                _recent.popitem(last=False)
+
+    transaction.on_commit(keep)
+
+
 def _workflow_state(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The serializer's to_dict minus 'spec'/'subprocess_specs' (never even converted)."""
     dct: dict[str, Any] = WorkflowConverter.to_dict(_workflow_converter, workflow)
@@ -550,7 +598,7 @@ def process_complete_task(
     *, instance: ProcessInstance, task_id: uuid.UUID, data: dict[str, Any]
 ) -> ProcessStep:
     """Complete the ready user task ``task_id`` with ``data`` merged into its data, and save."""
-    workflow = workflow_restore(instance)
+    workflow = _workflow_to_change(instance)
     task = workflow.tasks.get(task_id)
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         raise Conflict(_("该环节已处理或不存在"))
@@ -560,6 +608,7 @@ def process_complete_task(
     _run_engine(workflow)
     # One UPDATE statement: atomic on its own, and the caller's transaction wraps it anyway.
     _save(instance, workflow)
+    _recent_keep(instance, workflow)
     return _step(instance, workflow)
 
 

@@ -8,13 +8,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.workflow import engine
 from tongban.workflow.calendar import MAX_WORKING_DAYS, Due, Suspension, work_calendar
-from tongban.workflow.diagram import document_title
+from tongban.workflow.diagram import Node, diagram_read, document_title, main_path, node_label
 from tongban.workflow.models import CalendarYear, ProcessDefinition
 
 
@@ -188,3 +189,39 @@ def process_version_get(
             _("流程“%(name)s”没有第 %(version)s 版") % {"name": name, "version": version}
         )
     return found
+
+
+@dataclass(frozen=True)
+class ProcessStepView:
+    """One staff step of a process's usual way (办理流程 in the guide)."""
+
+    #: BPMN id of the user task.
+    node: str
+    #: Its name in the reader's language.
+    label: str
+    #: The staff role (lane) that acts: "clerk" | "reviewer" | "approver".
+    role: str
+
+
+@lru_cache(maxsize=32)
+def _main_path(digest: str, source: str) -> tuple[Node, ...]:
+    return tuple(main_path(diagram_read(source)))
+
+
+def process_staff_steps(*, name: str) -> list[ProcessStepView]:
+    """The staff steps of the version of process ``name`` in force, in order ([] when the
+    process is unknown): one for a filing (备案登记), three for a standard approval."""
+    try:
+        definition = engine.process_definition_get(name)
+    except ValidationFailed:
+        return []
+    source = (
+        ProcessDefinition.objects.values_list("source", flat=True).get(pk=definition.pk)
+        if "source" not in definition.__dict__
+        else definition.source
+    )
+    return [
+        ProcessStepView(node=node.id, label=node_label(node.name, node.id), role=node.lane)
+        for node in _main_path(definition.digest, source)
+        if node.type == "UserTask" and node.lane and node.lane != "applicant"
+    ]

@@ -28,7 +28,7 @@ from tongban.cases.schemas import (
     TaskOut,
     WithdrawIn,
 )
-from tongban.cases.services import joint_review, outputs, routes, themes
+from tongban.cases.services import joint_review, outputs, parties, routes, themes
 from tongban.catalog.models import localized
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.core.files import private_file_response
@@ -360,6 +360,40 @@ def application_withdraw(
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     services.case_withdraw(actor=user, case=case, reason=payload.reason if payload else "")
     return _fresh(request, case_id)
+
+
+@router.post("/applications/{case_id}/confirm", summary="当事人确认申请（多方申请）")
+def application_party_confirm(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """The signed-in buyer (or another named party) confirms their part of an application.
+
+    404 for anyone not named as a party of the case; 409 when they confirmed already or the
+    application no longer waits for them.
+    """
+    user = _user(request)
+    case = services.case_party_confirm(actor=user, case_id=case_id)
+    return party_case_out(user=user, case=case)
+
+
+def party_case_out(*, user: User, case: Case) -> dict[str, Any]:
+    """What a named party sees of an application: the matter, who applied, every party."""
+    return {
+        "id": case.pk,
+        "case_no": case.case_no,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "matter_name": localized(case.matter, "name") if case.matter else "",
+        "applicant_name": case.applicant_name,
+        "parties": [
+            {
+                "role": party.role,
+                "role_label": parties.party_role_label(party.role),
+                "name": party.name,
+                "confirmed": party.confirmed_at is not None,
+                "confirmed_at": party.confirmed_at,
+            }
+            for party in case.parties.all()
+        ],
+    }
 
 
 def _supplement_body(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]:

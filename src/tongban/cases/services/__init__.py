@@ -35,6 +35,7 @@ from tongban.cases.services.decide import (
     task_complete,
 )
 from tongban.cases.services.lifecycle import case_extend, case_timers_fire, case_withdraw
+from tongban.cases.services.matter import case_party_confirm
 from tongban.cases.services.outputs import (
     case_delivery_choose,
     case_outputs_summary,
@@ -57,6 +58,7 @@ __all__ = [
     "case_delivery_choose",
     "case_extend",
     "case_outputs_summary",
+    "case_party_confirm",
     "case_payment_order",
     "case_payment_request",
     "case_pickup_confirm",

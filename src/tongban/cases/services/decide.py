@@ -32,7 +32,12 @@ from tongban.cases.rules import case_form_schema
 from tongban.cases.services import inspection, joint_review, outputs, themes
 from tongban.cases.services.common import case_lock, status_refused, timeline_add
 from tongban.cases.services.notifications import notify_applicant
-from tongban.cases.services.process import sla_state_store, tasks_due_refresh, tasks_sync
+from tongban.cases.services.process import (
+    deadlines_of,
+    sla_state_store,
+    tasks_due_refresh,
+    tasks_sync,
+)
 from tongban.cases.services.sla import case_deadline_refresh
 from tongban.catalog.forms import schema_field_title
 from tongban.core.errors import (
@@ -306,6 +311,7 @@ def task_complete(
 ) -> Task:
     """Decide a task (受理/审查/决定) and move the case and its process on."""
     case = case_lock(task.case)
+    deadlines = deadlines_of(case)
     task = _task_locked(task)
     _task_open_check(actor, task)
     comment = (comment or "").strip()
@@ -365,7 +371,11 @@ def task_complete(
     themes.theme_child_refresh(child=case, now=now)
     case_deadline_refresh(case=case)
     tasks_sync(case, step)
-    tasks_due_refresh(case)
+    if deadlines_of(case) != deadlines:
+        # New rows got their due dates above; the open ones change only with the deadlines
+        # (a joint review's own 补正 is answered elsewhere), so one department's opinion
+        # does not touch the other departments' rows.
+        tasks_due_refresh(case)
     if decision == Decision.ACCEPT and case.decided_at == now:
         # Approved at acceptance (告知承诺 or on the spot): inspected afterwards (先证后查).
         inspection.case_inspection_open(case=case, now=now)

@@ -134,16 +134,24 @@ def review_days(case: Case) -> int:
 
 
 def review_due_date(
-    case: Case, task: Task | None = None, *, calendar: WorkCalendar | None = None
+    case: Case,
+    task: Task | None = None,
+    *,
+    calendar: WorkCalendar | None = None,
+    supplements: list[SupplementRequest] | None = None,
 ) -> date | None:
     """A reviewing department's due date: review_days working days after acceptance.
 
     The days that department's own 补正 waited for the applicant do not count, and it is
     never later than the case's own decision deadline (the lead still has to decide).
+    ``supplements`` are that department's own requests when the caller has read them already.
     """
     if case.accepted_at is None:
         return case.due_date
-    supplements = list(task.supplements.all()) if task is not None and task.pk is not None else []
+    if supplements is None:
+        supplements = (
+            list(task.supplements.all()) if task is not None and task.pk is not None else []
+        )
     due = (calendar or WorkCalendar()).add_working_days(
         shanghai_date(case.accepted_at),
         review_days(case),

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,11 +21,16 @@ from tongban.cases.choices import (
     NotificationEvent,
     TimelineAction,
 )
-from tongban.cases.models import Case, CaseMaterial, VisitKind
+from tongban.cases.models import Case, CaseMaterial, CaseParty, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
 from tongban.cases.selectors_promise import Prefill, case_material_sources, form_prefill
-from tongban.cases.services import deferral, routes
-from tongban.cases.services.common import applicant_required, status_refused, timeline_add
+from tongban.cases.services import deferral, parties, routes
+from tongban.cases.services.common import (
+    applicant_required,
+    case_lock,
+    status_refused,
+    timeline_add,
+)
 from tongban.cases.services.documents import case_documents_make, documents_missing
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.process import acceptance_deadline_iso, tasks_sync
@@ -33,7 +39,7 @@ from tongban.cases.services.walk_in import Applicant, walk_in_applicant
 from tongban.catalog.choices import Channel
 from tongban.catalog.forms import form_errors, schema_field_title
 from tongban.catalog.models import Matter, MatterVersion, Section
-from tongban.core.errors import FieldError, PermissionDenied, ValidationFailed
+from tongban.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from tongban.counter.rules import negative_list_check
 from tongban.counter.services import guidance_for_application, guidance_mark_used
 from tongban.identity import selectors as identity_selectors
@@ -321,10 +327,29 @@ def matter_case_submit(
     errors.extend(documents_missing(case, commitment))
     if errors:
         raise ValidationFailed(_("申请内容不完整，请补充后再提交"), errors=errors)
+    waiting: list[CaseParty] = []
+    if case.parent_id is None:  # a theme's children: the theme's own rules (not yet)
+        # One open application per object (the same property, the same company name).
+        parties.object_once_check(case)
+        # 多方申请: the other parties named in the form (checked here, stored with the case).
+        waiting = parties.parties_name(case=case)
     # 信用分级分类审批 (cases.routes): refuses an unsigned commitment before anything changes.
     route = routes.case_route_take(case=case, now=now, commitment=commitment)
     if route == CreditRoute.REFUSED:
         return case_refused_on_credit(case, actor, now)
+    if waiting:
+        parties.case_wait_for_parties(case=case, actor=actor, now=now, parties=waiting)
+        routes.case_route_timeline(case=case, now=now, actor=actor)
+        deferral.deferral_timeline_note(case=case, at=now)
+        return case
+    return case_process_start(case, actor, now, route=route)
+
+
+def case_process_start(
+    case: Case, actor: User, now: datetime, *, route: str, first: bool = True
+) -> Case:
+    """Start the process of a complete application (at submission, or when the last of its
+    parties confirmed: ``first`` False, its submission is on the timeline already)."""
     guide = case_guide(case)
     case.submitted_at = now
     deadline = acceptance_deadline_iso(case)
@@ -337,6 +362,8 @@ def matter_case_submit(
     case.status = CaseStatus.SUBMITTED
     case.save()
     tasks_sync(case, step)
+    if not first:
+        return case
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)
     routes.case_route_timeline(case=case, now=now, actor=actor)
     # The application form as filed and the signed commitment: made, never uploaded.
@@ -357,3 +384,36 @@ def case_refused_on_credit(case: Case, actor: User, now: datetime) -> Case:
     case.save()
     notify_applicant(case=case, event=NotificationEvent.REJECTED)
     return case
+
+
+@transaction.atomic
+def case_party_confirm(*, actor: User, case_id: int, now: datetime | None = None) -> Case:
+    """The signed-in party confirms their part; when the last one has, the process starts.
+
+    404 when the caller is not a party of the case, 409 when they have confirmed already or
+    the application no longer waits (withdrawn meanwhile).
+    """
+    from_row, party = parties.party_case_get(user=actor, case_id=case_id)
+    case = case_lock(from_row)
+    party = CaseParty.objects.select_for_update().get(pk=party.pk)
+    if party.confirmed_at is not None:
+        raise Conflict(_("您已确认过本申请，无需重复确认"))
+    if case.status != CaseStatus.AWAITING_PARTIES:
+        raise status_refused(case, _("确认"))
+    now = now or timezone.now()
+    party.confirmed_at = now
+    party.confirmed_by = actor
+    party.save(update_fields=["confirmed_at", "confirmed_by", "updated_at"])
+    timeline_add(
+        case,
+        at=now,
+        action=TimelineAction.PARTY_CONFIRMED,
+        step=_("当事人确认"),
+        actor=actor,
+        comment=_("%(role)s%(name)s已确认申请内容")
+        % {"role": parties.party_role_label(party.role), "name": party.name},
+    )
+    if case.parties.filter(confirmed_at__isnull=True).exists():
+        return case
+    # Every party has confirmed: the application is complete and goes on as any other.
+    return case_process_start(case, actor, now, route=case.route, first=False)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from django.utils import timezone
+
 from tongban.cases.choices import OUT_OF_PROCESS_TASK_KINDS, TaskKind, TaskState
-from tongban.cases.models import Case, Task
+from tongban.cases.models import Case, SupplementRequest, Task
 from tongban.cases.services import joint_review
 from tongban.cases.services.sla import case_acceptance_deadline, case_sla_state
 from tongban.catalog.models import Department
 from tongban.identity.choices import StaffRole
 from tongban.workflow import engine
-from tongban.workflow.calendar import due_datetime
+from tongban.workflow.calendar import WorkCalendar, due_datetime
 from tongban.workflow.models import ProcessInstance
 
 logger = logging.getLogger(__name__)
@@ -31,50 +33,104 @@ def task_due(case: Case, kind: str, task: Task | None = None) -> date | None:
 
 
 def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
-    """Mirror the ready staff tasks of the process as Task rows; cancel rows no longer ready."""
+    """Mirror the ready staff tasks of the process as Task rows; cancel rows no longer ready.
+
+    A fixed number of queries however many tasks are ready (a joint review has one per
+    reviewing department): the open rows and the known ones are read as ids, the rows no
+    longer ready are cancelled in one UPDATE and the new ones inserted in one INSERT.
+    """
     ready = {t.id: t for t in step.ready}
     # An inspection (先证后查) or a bad rating's follow-up has no process task.
-    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS):
-        if row.engine_task_id not in ready:
-            row.state = TaskState.CANCELLED
-            row.save(update_fields=["state", "updated_at"])
-    known = set(
-        case.tasks.filter(engine_task_id__in=list(ready)).values_list("engine_task_id", flat=True)
+    open_rows = (
+        case.tasks.filter(state=TaskState.OPEN)
+        .exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS)
+        .values_list("pk", "engine_task_id")
     )
-    created = []
-    for user_task in step.ready:
-        if user_task.lane == APPLICANT_LANE or user_task.id in known:
-            continue
+    gone = [pk for pk, engine_task_id in open_rows if engine_task_id not in ready]
+    if gone:
+        Task.objects.filter(pk__in=gone).update(
+            state=TaskState.CANCELLED, updated_at=timezone.now()
+        )
+    new = [t for t in step.ready if t.lane != APPLICANT_LANE]
+    if not new:
+        return []
+    known = set(
+        case.tasks.filter(engine_task_id__in=[t.id for t in new]).values_list(
+            "engine_task_id", flat=True
+        )
+    )
+    new = [t for t in new if t.id not in known]
+    codes = {str(code) for t in new if (code := (t.data or {}).get("department"))}
+    departments = {d.code: d for d in Department.objects.filter(code__in=codes)} if codes else {}
+    rows = []
+    dues: dict[str, date | None] = {}
+    for user_task in new:
         kind = joint_review.task_kind_for(user_task.name)
         if kind not in TaskKind.values or user_task.lane not in StaffRole.values:
             logger.warning("case %s: process task %s has no task kind", case.pk, user_task.name)
             continue
-        department = case.department
         code = (user_task.data or {}).get("department")
-        if code:
-            department = Department.objects.filter(code=code).first() or department
+        department = (departments.get(str(code)) if code else None) or case.department
         assert department is not None
-        created.append(
-            Task.objects.create(
+        if kind not in dues:  # a new row has no 补正 of its own yet: one due date per kind
+            dues[kind] = task_due(case, kind)
+        rows.append(
+            Task(
                 case=case,
                 kind=kind,
                 name=str(user_task.title or TaskKind(kind).label),
                 department=department,
                 role=user_task.lane,
                 engine_task_id=user_task.id,
-                due_date=task_due(case, kind),
+                due_date=dues[kind],
             )
         )
-    return created
+    return Task.objects.bulk_create(rows) if rows else []
+
+
+def deadlines_of(case: Case) -> tuple[object, ...]:
+    """What the due dates of a case's open tasks depend on, besides their own 补正."""
+    return (case.accepted_at, case.acceptance_due_date, case.due_date)
 
 
 def tasks_due_refresh(case: Case) -> None:
-    """Give every open task the due date its case's current deadlines imply."""
-    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS):
-        due = task_due(case, row.kind, row)
-        if row.due_date != due:
-            row.due_date = due
-            row.save(update_fields=["due_date", "updated_at"])
+    """Give every open task the due date its case's current deadlines imply.
+
+    A fixed number of queries however many tasks are open: the open rows (kind and due date)
+    in one query, the reviewing departments' own 补正 in one more, and one UPDATE per due
+    date that changed (none when nothing did). Departments whose 补正 history is the same
+    (usually: none) share one computation.
+    """
+    rows = list(
+        case.tasks.filter(state=TaskState.OPEN)
+        .exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS)
+        .values_list("pk", "kind", "due_date")
+    )
+    if not rows:
+        return
+    own: dict[int, list[SupplementRequest]] = {}
+    if case.accepted_at is not None and any(kind == TaskKind.JOINT_REVIEW for _, kind, _ in rows):
+        for request in SupplementRequest.objects.filter(case=case, task__isnull=False):
+            own.setdefault(request.task_id, []).append(request)  # type: ignore[arg-type]
+    calendar = WorkCalendar()
+    reviews: dict[tuple[object, ...], date | None] = {}
+    changed: dict[date | None, list[int]] = {}
+    for pk, kind, current in rows:
+        if kind == TaskKind.JOINT_REVIEW:
+            mine = own.get(pk, [])
+            key = tuple(sorted((r.state, r.requested_at, r.answered_at) for r in mine))
+            if key not in reviews:
+                reviews[key] = joint_review.review_due_date(
+                    case, calendar=calendar, supplements=mine
+                )
+            due = reviews[key]
+        else:
+            due = task_due(case, kind)
+        if due != current:
+            changed.setdefault(due, []).append(pk)
+    now = timezone.now()
+    for due, pks in changed.items():
+        Task.objects.filter(pk__in=pks).update(due_date=due, updated_at=now)
 
 
 def acceptance_deadline_iso(case: Case) -> str:

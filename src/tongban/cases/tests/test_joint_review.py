@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tongban.cases import services
 from tongban.cases.choices import CaseStatus, TaskKind, TaskState
@@ -498,3 +500,60 @@ def test_the_public_permit_list_is_empty_and_refuses_nothing_before_any_issue(
     assert page.status_code == 200
     assert 'id="no-permits"' in page.content.decode()
     assert api_client.post("/publicity/permits/").status_code == 405
+
+
+# --- cost per opinion ------------------------------------------------------------------------
+
+
+def _queries_of_one_opinion(size: int, applicant: User, enterprise: Enterprise) -> int:
+    reviewers = [f"bench-{size}-{n:02d}" for n in range(size)]
+    matter = joint_review_matter(reviewers, code=f"permit-{size}")
+    case = permit_accepted(applicant, enterprise, matter.code)
+    review_all(case, reviewers[:2])  # neither the first nor the last opinion
+    task = review_task(case, reviewers[2])
+    actor = staff(reviewers[2], StaffRole.REVIEWER)
+    with CaptureQueriesContext(connection) as queries:
+        services.task_complete(actor=actor, task=task, decision="pass", comment="符合要求")
+    # The other departments' rows were left alone: still open, their due dates untouched.
+    assert case.tasks.filter(kind=TaskKind.JOINT_REVIEW, state=TaskState.OPEN).count() == size - 3
+    return len(queries)
+
+
+def test_one_opinion_costs_the_same_queries_with_10_or_40_departments(
+    agent_user: User, enterprise: Enterprise
+) -> None:
+    assert _queries_of_one_opinion(10, agent_user, enterprise) == _queries_of_one_opinion(
+        40, agent_user, enterprise
+    )
+
+
+def test_a_departments_answered_supplement_moves_its_own_deadline_only(
+    departments: dict[str, Department], agent_user: User, enterprise: Enterprise
+) -> None:
+    matter = joint_review_matter(["fire", "water", "planning"], code="permit-2d", review_days=2)
+    case = permit_accepted(agent_user, enterprise, matter.code)
+    assert case.accepted_at is not None
+    services.task_complete(
+        actor=staff("planning", StaffRole.REVIEWER),
+        task=review_task(case, "planning"),
+        decision="request_supplement",
+        data={"items": [{"kind": "material", "code": "construction-contract"}]},
+    )
+    # Answered a week after it was sent: that week does not count for planning alone.
+    services.case_supplement_answer(
+        actor=agent_user,
+        case=Case.objects.get(pk=case.pk),
+        files={"construction-contract": pdf_file("监理合同.pdf")},
+        now=case.accepted_at + dt.timedelta(days=7),
+    )
+    case.refresh_from_db()
+    dues = dict(
+        case.tasks.filter(kind=TaskKind.JOINT_REVIEW, state=TaskState.OPEN).values_list(
+            "department__code", "due_date"
+        )
+    )
+    start = shanghai_date(case.accepted_at)
+    two_days = WorkCalendar().add_working_days(start, 2).due_date
+    assert dues["fire"] == dues["water"] == two_days
+    assert dues["planning"] == joint_review.review_due_date(case, review_task(case, "planning"))
+    assert dues["planning"] > two_days + dt.timedelta(days=6)

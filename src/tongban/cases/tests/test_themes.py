@@ -333,21 +333,24 @@ def test_a_denial_lets_the_others_go_on_when_the_theme_says_continue(
     parent = _applied(api_client, bearer, "open-company", _schema_form("open-company"))
     registration, seal, invoice = _children(parent["id"])
 
-    _decide_all(api_client, bearer, seal, deny=True)
+    # The seal filing is recorded by one clerk (process "filing"): the invoice is the one
+    # that can be denied by an approver.
+    _decide_all(api_client, bearer, invoice, deny=True)
     registration.refresh_from_db()
     assert registration.status == CaseStatus.SUBMITTED
     _decide_all(api_client, bearer, registration)
-    _decide_all(api_client, bearer, invoice)
+    _decide_all(api_client, bearer, seal)
 
     case = api_client.get(f"/api/v1/applications/{parent['id']}", **bearer(_user("citizen"))).json()
     assert case["status"] == CaseStatus.COMPLETED
     assert [c["status"] for c in case["children"]] == [
         CaseStatus.COMPLETED,
-        CaseStatus.DENIED,
         CaseStatus.COMPLETED,
+        CaseStatus.DENIED,
     ]
+    assert seal.tasks.count() == 1  # 备案登记 by one clerk
     assert any(
-        e["step"] == "公章刻制备案：不予许可" and "经营场所不符合要求" in e["comment"]
+        e["step"] == "发票申领：不予许可" and "经营场所不符合要求" in e["comment"]
         for e in case["timeline"]
     )
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from lxml import etree
 from SpiffWorkflow.bpmn.parser import BpmnValidator
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from tongban.core.errors import Conflict, ValidationFailed
 from tongban.workflow import engine
@@ -549,3 +550,92 @@ def test_a_joint_review_records_one_visit_per_department() -> None:
     left = NodeVisit.objects.get(instance=step.instance, task_id=first.id)
     assert left.left_at is not None and left.left_at >= left.entered_at
     assert NodeVisit.objects.filter(instance=step.instance, left_at__isnull=True).count() == 2
+
+
+# --- the workflow kept from the last save ------------------------------------------------------
+
+
+def _joint_review_accepted(reviewers: list[str]) -> ProcessStep:
+    step = process_start(name="joint_review", data={"reviewers": reviewers, "lead": "lead"})
+    [accept] = step.ready
+    return process_complete_task(
+        instance=step.instance, task_id=accept.id, data={"decision": "accept"}
+    )
+
+
+def test_the_next_change_goes_on_from_the_workflow_kept_after_the_commit(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    kept = _joint_review_accepted(["fire", "water", "greening"])
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = process_complete_task(
+            instance=_reload(kept), task_id=kept.ready[0].id, data={"decision": "pass"}
+        )
+    # The same path without the kept workflow: every step restored from the stored state.
+    fresh = _joint_review_accepted(["fire", "water", "greening"])
+    fresh = process_complete_task(
+        instance=_reload(fresh), task_id=fresh.ready[0].id, data={"decision": "pass"}
+    )
+
+    restores: list[int] = []
+    real_restore = engine.workflow_restore
+    monkeypatch.setattr(
+        engine, "workflow_restore", lambda i: restores.append(i.pk) or real_restore(i)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = process_complete_task(
+            instance=_reload(kept), task_id=kept.ready[0].id, data={"decision": "pass"}
+        )
+    assert restores == []  # went on from the kept object
+    fresh = process_complete_task(
+        instance=_reload(fresh), task_id=fresh.ready[0].id, data={"decision": "pass"}
+    )
+    assert restores == [fresh.instance.pk]
+    # Both paths lead to the same place, and what was saved restores to the same tasks.
+    assert [t.data["department"] for t in kept.ready] == ["greening"]
+    assert [t.data["department"] for t in fresh.ready] == ["greening"]
+    again = real_restore(_reload(kept))
+    assert [t.task_spec.bpmn_id for t in again.get_tasks(state=SpiffState.READY)] == [
+        "department_review"
+    ]
+    kept = process_complete_task(
+        instance=_reload(kept), task_id=kept.ready[0].id, data={"decision": "fail"}
+    )
+    assert [(t.name, t.data["department"]) for t in kept.ready] == [("decide", "lead")]
+
+
+def test_a_workflow_is_not_kept_when_its_transaction_rolls_back(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    step = _joint_review_accepted(["fire", "water"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        process_complete_task(
+            instance=_reload(step), task_id=step.ready[0].id, data={"decision": "pass"}
+        )
+    assert len(callbacks) == 1  # never run: the transaction did not commit
+    restores: list[int] = []
+    real_restore = engine.workflow_restore
+    monkeypatch.setattr(
+        engine, "workflow_restore", lambda i: restores.append(i.pk) or real_restore(i)
+    )
+    instance = _reload(step)
+    process_complete_task(instance=instance, task_id=step.ready[1].id, data={"decision": "pass"})
+    assert restores == [instance.pk]
+
+
+def test_a_failed_change_leaves_no_half_changed_workflow_behind(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    step = _joint_review_accepted(["fire", "water"])
+    with django_capture_on_commit_callbacks(execute=True):
+        step = process_complete_task(
+            instance=_reload(step), task_id=step.ready[0].id, data={"decision": "pass"}
+        )
+    instance = _reload(step)
+    with pytest.raises(Conflict):
+        process_complete_task(instance=instance, task_id=uuid.uuid4(), data={"decision": "pass"})
+    # The kept workflow was taken out; the next change restores and still works.
+    step = process_complete_task(
+        instance=_reload(step), task_id=step.ready[0].id, data={"decision": "pass"}
+    )
+    assert [t.name for t in step.ready] == ["decide"]
