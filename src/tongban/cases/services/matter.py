@@ -340,13 +340,21 @@ def matter_case_submit(
     if waiting:
         parties.case_wait_for_parties(case=case, actor=actor, now=now, parties=waiting)
         routes.case_route_timeline(case=case, now=now, actor=actor)
+        # The application form as filed and the signed commitment: made, never uploaded.
+        case_documents_make(case=case, actor=actor, now=now, commitment=commitment)
         deferral.deferral_timeline_note(case=case, at=now)
         return case
-    return case_process_start(case, actor, now, route=route)
+    return case_process_start(case, actor, now, route=route, commitment=commitment)
 
 
 def case_process_start(
-    case: Case, actor: User, now: datetime, *, route: str, first: bool = True
+    case: Case,
+    actor: User,
+    now: datetime,
+    *,
+    route: str,
+    first: bool = True,
+    commitment: Mapping[str, Any] | None = None,
 ) -> Case:
     """Start the process of a complete application (at submission, or when the last of its
     parties confirmed: ``first`` False, its submission is on the timeline already)."""
