@@ -48,7 +48,7 @@ def order_out(order: PaymentOrder) -> dict[str, Any]:
         "failure_reason": (
             failure_reason(order.failure_code) if order.status == PaymentStatus.FAILED else ""
         ),
-        "replaced_by": order.replaced_by.order_no if order.replaced_by_id else None,
+        "replaced_by": order.replaced_by.order_no if order.replaced_by is not None else None,
     }
 
 
