@@ -16,7 +16,7 @@ class CasesConfig(AppConfig):
         from tongban.certificates.hooks import certificate_reissued
         from tongban.core.periodic import register_periodic
         from tongban.delivery.hooks import parcel_delivered
-        from tongban.payments.hooks import order_paid
+        from tongban.payments.hooks import order_failed, order_paid
         from tongban.workflow.services import on_year_entered
 
         register_periodic(
@@ -28,5 +28,6 @@ class CasesConfig(AppConfig):
         on_year_entered(case_deadlines_recompute)
         # The result apps report back to the case they serve (they never import cases).
         order_paid.connect(outputs.case_payment_confirmed)
+        order_failed.connect(outputs.case_payment_failed)
         parcel_delivered.connect(outputs.case_delivery_confirmed)
         certificate_reissued.connect(themes.theme_certificate_reissued)

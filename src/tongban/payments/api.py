@@ -16,7 +16,7 @@ from tongban.core.problems import problem_response
 from tongban.identity.auth import signed_in
 from tongban.identity.models import User
 from tongban.payments import services
-from tongban.payments.choices import CallbackOutcome, PaymentStatus
+from tongban.payments.choices import CallbackOutcome, PaymentStatus, failure_reason
 from tongban.payments.models import PaymentOrder
 from tongban.payments.schemas import CallbackAck
 
@@ -44,6 +44,11 @@ def order_out(order: PaymentOrder) -> dict[str, Any]:
         "paid_at": order.paid_at,
         "refunded_amount": order.refunded_amount,
         "created_at": order.created_at,
+        "failure_code": order.failure_code,
+        "failure_reason": (
+            failure_reason(order.failure_code) if order.status == PaymentStatus.FAILED else ""
+        ),
+        "replaced_by": order.replaced_by.order_no if order.replaced_by is not None else None,
     }
 
 

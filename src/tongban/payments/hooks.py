@@ -19,3 +19,15 @@ class OrderPaid:
 
 #: Sent inside the transaction that marks the order paid.
 order_paid: Hook[OrderPaid] = Hook("payments.order_paid")
+
+
+@dataclass(frozen=True)
+class OrderFailed:
+    """A verified callback said the payment failed (``order.failure_code`` says why)."""
+
+    order: PaymentOrder
+    at: datetime
+
+
+#: Sent inside the transaction that marks the order failed, once per order.
+order_failed: Hook[OrderFailed] = Hook("payments.order_failed")

@@ -33,6 +33,17 @@ class PaymentOrder(TimeStampedModel):
     refunded_amount = models.DecimalField(
         _("已退款（元）"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
+    #: The gateway's code of why a payment failed (see ``payments.choices.FAILURE_REASONS``).
+    failure_code = models.CharField(_("失败原因代码"), max_length=40, blank=True)
+    #: The order that replaced this failed one (缴费重试): this one is never charged again.
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("取代它的缴款单"),
+    )
 
     class Meta:
         ordering = ["-created_at"]

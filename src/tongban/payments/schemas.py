@@ -19,6 +19,11 @@ class PaymentOrderOut(Schema):
     paid_at: datetime | None
     refunded_amount: Decimal
     created_at: datetime
+    #: Why a failed payment failed: the gateway's code and its plain words (else empty).
+    failure_code: str = ""
+    failure_reason: str = ""
+    #: The order that replaced this failed one (pay again), if any.
+    replaced_by: str | None = None
 
 
 class RefundIn(Schema):

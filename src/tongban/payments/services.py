@@ -36,7 +36,7 @@ from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.payments.choices import CallbackOutcome, PaymentStatus
-from tongban.payments.hooks import OrderPaid, order_paid
+from tongban.payments.hooks import OrderFailed, OrderPaid, order_failed, order_paid
 from tongban.payments.models import PaymentCallback, PaymentOrder, PaymentRefund
 from tongban.payments.providers import (
     CallbackData,
@@ -212,6 +212,10 @@ def payment_order_create(
             continue
     else:
         raise Conflict(_("缴款单号生成失败，请重试"))
+    # Paying again: the failed orders are replaced, and a late payment of one is refused.
+    PaymentOrder.objects.filter(
+        case=case, status=PaymentStatus.FAILED, replaced_by__isnull=True
+    ).exclude(pk=order.pk).update(replaced_by=order, updated_at=now)
     try:
         _order_open_at_provider(order, provider)
     except (ProviderUnavailable, ProviderRefused) as exc:
@@ -267,6 +271,15 @@ def _callback_decide(
             CallbackOutcome.REFUSED,
             f"金额不符：通知 {data.amount} 元，应缴 {order.amount} 元",
         )
+    if order.replaced_by_id is not None:
+        if data.status == "paid":
+            # Money taken for an order the applicant paid again: the bank must give it back.
+            logger.error(
+                "order %s was replaced by a new order but trade %s paid it: refund it",
+                order.order_no,
+                data.trade_no,
+            )
+        return CallbackOutcome.REFUSED, "缴款单已被新的缴款单取代，不再收款"
     if data.status == "paid":
         if order.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
             if order.provider_trade_no == data.trade_no:
@@ -290,8 +303,10 @@ def _callback_decide(
             return CallbackOutcome.REFUSED, "缴款单已不在待缴费状态，不接受失败通知"
         order.status = PaymentStatus.FAILED
         order.provider_trade_no = data.trade_no
-        order.save(update_fields=["status", "provider_trade_no", "updated_at"])
-        return CallbackOutcome.ACCEPTED, "支付失败"
+        order.failure_code = data.fail_code
+        order.save(update_fields=["status", "provider_trade_no", "failure_code", "updated_at"])
+        order_failed.send(OrderFailed(order=order, at=now))
+        return CallbackOutcome.ACCEPTED, f"支付失败：{data.fail_code or '未说明原因'}"
     return CallbackOutcome.REFUSED, f"未知的支付状态：{data.status}"[:300]
 
 
@@ -377,6 +392,7 @@ def payment_status_refresh(*, order: PaymentOrder) -> PaymentOrder:
         order.status = PaymentStatus.FAILED
         order.provider_trade_no = state.trade_no
         order.save(update_fields=["status", "provider_trade_no", "updated_at"])
+        order_failed.send(OrderFailed(order=order, at=timezone.now()))
     return order
 
 

@@ -415,6 +415,8 @@ def _outputs_context(
     return {
         "outputs": results,
         "pay_open": payment is not None and payment["status"] == PaymentStatus.PENDING,
+        # 重新缴费: a failed order is never charged again; paying again makes a new one.
+        "pay_again": payment is not None and payment["status"] == PaymentStatus.FAILED,
         "delivery_choosable": case.status in outputs.DELIVERY_CHOOSABLE or switch_to_post,
         # 统一出件: waiting at the output window, the licence may still be posted instead.
         "delivery_switch_to_post": switch_to_post,

@@ -19,7 +19,8 @@ The payer's browser opens ``GET /pay/<trade_ref>`` (a Chinese pay page with 确�
 failed) and a signed JSON callback ``{order_no, trade_no, amount, currency, status,
 nonce, timestamp}`` is POSTed to the order's notify_url, then the browser goes back to
 its return_url.  Failures and delays on demand, as query parameters of the pay page or
-``options`` at creation: ``fail=1`` (the payment fails), ``delay=N`` (seconds before the
+``options`` at creation: ``fail=1`` (the payment fails; its callback carries ``fail_code``,
+``BALANCE_NOT_ENOUGH`` unless ``fail_code=…`` names another), ``delay=N`` (seconds before the
 callback), ``duplicate=1`` (the callback is sent twice, with fresh nonces, as a gateway
 retrying would), ``wrong_amount=1`` (the callback claims another amount) and
 ``forge=1`` (the callback is signed with a wrong key).
@@ -55,7 +56,9 @@ CALLBACK_TIMEOUT = 5.0
 #: Longest delay on demand, in seconds (keeps a test or a demo bounded).
 MAX_DELAY = 30.0
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-OPTION_NAMES = ("fail", "delay", "duplicate", "wrong_amount", "forge")
+OPTION_NAMES = ("fail", "fail_code", "delay", "duplicate", "wrong_amount", "forge")
+#: The reason a failed payment gives when ``fail_code`` does not name one.
+DEFAULT_FAIL_CODE = "BALANCE_NOT_ENOUGH"
 
 
 def sign(secret: str, data: bytes) -> str:
@@ -78,6 +81,7 @@ class Trade:
     trade_no: str = ""
     paid_at: dt.datetime | None = None
     refunded: Decimal = Decimal("0")
+    fail_code: str = ""
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -143,6 +147,7 @@ class Bank:
             now = dt.datetime.now(tz=dt.UTC)
             if options.get("fail") == "1":
                 trade.status = "failed"
+                trade.fail_code = (options.get("fail_code") or DEFAULT_FAIL_CODE)[:40]
             else:
                 trade.status = "paid"
                 trade.paid_at = now
@@ -161,6 +166,8 @@ class Bank:
             "nonce": secrets.token_hex(16),
             "timestamp": int(time.time()),
         }
+        if trade.status == "failed":
+            body["fail_code"] = trade.fail_code
         return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
     def notify(self, trade: Trade, bodies: list[bytes], options: dict[str, str]) -> None:

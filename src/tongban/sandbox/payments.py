@@ -183,4 +183,5 @@ class SandboxProvider:
             nonce=str(data["nonce"]),
             timestamp=timestamp,
             currency=str(data.get("currency") or "CNY"),
+            fail_code=str(data.get("fail_code") or "")[:40],
         )

@@ -77,6 +77,7 @@ def _subjects() -> dict[str, str]:
         NotificationEvent.COMPLETED: _("办件%(case_no)s已办结"),
         NotificationEvent.WITHDRAWN: _("办件%(case_no)s已撤回"),
         NotificationEvent.PAYMENT_REQUIRED: _("办件%(case_no)s待缴费"),
+        NotificationEvent.PAYMENT_FAILED: _("办件%(case_no)s缴费未成功"),
         NotificationEvent.ISSUED: _("办件%(case_no)s已出证"),
         NotificationEvent.DEFERRAL_REMINDER: _("办件%(case_no)s容缺材料补交提醒"),
         NotificationEvent.DEFERRAL_OVERDUE: _("办件%(case_no)s容缺材料已逾期"),
@@ -113,6 +114,10 @@ def _body(case: Case, event: str, values: dict[str, str]) -> str:
         ),
         NotificationEvent.PAYMENT_REQUIRED: _(
             "您申请的“%(matter)s”（办件编号%(case_no)s）需缴纳费用，请登录“我的办件”在线缴费。"
+        ),
+        NotificationEvent.PAYMENT_FAILED: _(
+            "您申请的“%(matter)s”（办件编号%(case_no)s）缴费未成功，未扣款。"
+            "请登录“我的办件”重新缴费。"
         ),
         NotificationEvent.ISSUED: _(
             "您申请的“%(matter)s”（办件编号%(case_no)s）已出具电子证照，可在“我的办件”中下载。"

@@ -56,8 +56,8 @@ from tongban.delivery.services import delivery_address_clean, delivery_order_cre
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
-from tongban.payments.choices import PaymentStatus
-from tongban.payments.hooks import OrderPaid
+from tongban.payments.choices import PaymentStatus, failure_reason
+from tongban.payments.hooks import OrderFailed, OrderPaid
 from tongban.payments.models import PaymentOrder
 from tongban.payments.services import (
     PaymentProviderUnavailable,
@@ -201,6 +201,28 @@ def case_payment_confirmed(event: OrderPaid) -> None:
     if case.status == CaseStatus.APPROVED:
         _issue(case, now=now, events=events)
     _saved_and_told(case, now=now, events=events)
+
+
+def case_payment_failed(event: OrderFailed) -> None:
+    """The applicant's payment failed: the case says why, and the applicant is told to pay again.
+
+    The receiver of ``payments.hooks.order_failed``, in the transaction that marked it failed.
+    """
+    order, now = event.order, event.at
+    case = case_lock(order.case)
+    _timeline(
+        case,
+        at=now,
+        action=TimelineAction.PAYMENT_FAILED,
+        step=_("缴费失败"),
+        comment=_("缴款单号 %(no)s：%(reason)s")
+        % {"no": order.order_no, "reason": failure_reason(order.failure_code)},
+    )
+    notify_applicant(
+        case=case,
+        event=NotificationEvent.PAYMENT_FAILED,
+        detail=_("原因：%(reason)s") % {"reason": failure_reason(order.failure_code)},
+    )
 
 
 # --- issuing ---------------------------------------------------------------------------------
@@ -484,6 +506,10 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
             "status_label": order.get_status_display(),
             "pay_url": order.pay_url,
             "paid_at": order.paid_at,
+            # A failed payment says why, in the payer's words (the page offers to pay again).
+            "failure_reason": (
+                failure_reason(order.failure_code) if order.status == PaymentStatus.FAILED else ""
+            ),
         }
         if order is not None
         else None

@@ -65,6 +65,8 @@ class CallbackData:
     nonce: str
     timestamp: dt.datetime
     currency: str = "CNY"
+    #: Why a failed payment failed, the gateway's code (empty when paid or not said).
+    fail_code: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from tongban.catalog.models import Department, Matter
 from tongban.identity.models import User
 from tongban.payments.choices import CallbackOutcome, PaymentStatus
 from tongban.payments.models import PaymentCallback, PaymentOrder
-from tongban.payments.tests.conftest import Sandbox
+from tongban.payments.tests.conftest import SANDBOX_SECRET, Sandbox
 from tongban.payments.tests.factories import case_accepted, case_submitted, fee_matter
+from tongban.sandbox.payment_gateway import sign
 
 Bearer = Callable[[User], dict[str, str]]
 CALLBACK = "/api/v1/payments/callback/sandbox"
@@ -186,3 +187,92 @@ def test_the_sandbox_calls_back_into_the_running_app_and_the_case_moves_on(
     assert outcomes == [CallbackOutcome.ACCEPTED, CallbackOutcome.DUPLICATE]
     # cases.outputs recorded the payment once on the case's timeline
     assert TimelineEntry.objects.filter(case=paid_case, action="paid").count() == 1
+
+
+def _post_callback(api_client: Client, callback: dict[str, Any]) -> Any:
+    """Hand the gateway's signed callback to the callback endpoint, as the gateway would."""
+    headers = {
+        f"HTTP_{k.upper().replace('-', '_')}": v
+        for k, v in callback["headers"].items()
+        if k.lower() != "content-type"
+    }
+    return api_client.post(
+        CALLBACK, data=callback["body"], content_type="application/json", **headers
+    )
+
+
+@pytest.mark.django_db
+def test_a_failed_payment_says_why_and_paying_again_replaces_the_order(
+    api_client: Client, bearer: Bearer, applicant: User, case: Case, sandbox: Sandbox
+) -> None:
+    first = api_client.post(_url(case), **bearer(applicant)).json()
+    order = PaymentOrder.objects.get(order_no=first["order_no"])
+    assert sandbox.submit(order.pay_url, action="fail", fail_code="CARD_LIMIT").status == 303
+    [failed] = sandbox.callbacks(order.provider_ref)
+    assert json.loads(failed["body"])["fail_code"] == "CARD_LIMIT"
+    assert _post_callback(api_client, failed).status_code == 200
+
+    shown = api_client.get(_url(case), **bearer(applicant)).json()
+    assert shown["status"] == PaymentStatus.FAILED
+    assert shown["failure_code"] == "CARD_LIMIT"
+    assert shown["failure_reason"] == "超出银行卡支付限额"
+    assert shown["pay_url"] == ""
+    english = api_client.get(_url(case), HTTP_ACCEPT_LANGUAGE="en", **bearer(applicant)).json()
+    assert english["failure_reason"] == "The amount is over your bank card's payment limit"
+    # the applicant is told, with the reason, and the case's timeline says so
+    [sms] = case.notifications.filter(channel="sms", body__contains="缴费未成功")
+    assert "未扣款" in sms.body and "原因：超出银行卡支付限额" in sms.body
+    assert TimelineEntry.objects.filter(case=case, action="payment_failed").count() == 1
+
+    # 重新缴费: a new order; the failed one points at it
+    again = api_client.post(_url(case), **bearer(applicant))
+    assert again.status_code == 200
+    retry = again.json()
+    assert retry["order_no"] != order.order_no and retry["status"] == PaymentStatus.PENDING
+    assert retry["pay_url"]
+    order.refresh_from_db()
+    assert order.status == PaymentStatus.FAILED and order.replaced_by is not None
+    assert order.replaced_by.order_no == retry["order_no"]
+    # asking again gives the same new order, not a third one
+    assert api_client.post(_url(case), **bearer(applicant)).json()["order_no"] == retry["order_no"]
+    assert PaymentOrder.objects.filter(case=case).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_late_payment_of_a_replaced_order_is_refused_and_not_charged_twice(
+    api_client: Client, bearer: Bearer, applicant: User, case: Case, sandbox: Sandbox
+) -> None:
+    first = api_client.post(_url(case), **bearer(applicant)).json()
+    order = PaymentOrder.objects.get(order_no=first["order_no"])
+    sandbox.submit(order.pay_url, action="fail")
+    [failed] = sandbox.callbacks(order.provider_ref)
+    _post_callback(api_client, failed)
+    retry_no = api_client.post(_url(case), **bearer(applicant)).json()["order_no"]
+    retry = PaymentOrder.objects.get(order_no=retry_no)
+    assert sandbox.submit(retry.pay_url).status == 303
+    [paid] = sandbox.callbacks(retry.provider_ref)
+    assert _post_callback(api_client, paid).status_code == 200
+
+    # the gateway (or a forger with the key) reports the replaced order as paid after all
+    data = json.loads(failed["body"])
+    late = {**data, "status": "paid", "trade_no": "T-LATE", "nonce": "n-late"}
+    late["timestamp"] = int(time.time())
+    late.pop("fail_code")
+    body = json.dumps(late).encode()
+    answer = api_client.post(
+        CALLBACK,
+        data=body,
+        content_type="application/json",
+        HTTP_X_SANDBOX_SIGNATURE=sign(SANDBOX_SECRET, body),
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "缴款单已被新的缴款单取代，不再收款"
+    logged = PaymentCallback.objects.get(nonce="n-late")
+    assert logged.outcome == CallbackOutcome.REFUSED and logged.signature_valid
+    assert logged.order == order
+    order.refresh_from_db()
+    assert order.status == PaymentStatus.FAILED and order.paid_at is None
+    assert list(PaymentOrder.objects.filter(case=case, status=PaymentStatus.PAID)) == [retry]
+    assert TimelineEntry.objects.filter(case=case, action="paid").count() == 1
+    # the replaced order cannot be paid at the gateway either
+    assert sandbox.submit(order.pay_url).status == 409
