@@ -220,12 +220,20 @@ def _is_instant(case: Case) -> bool:
     return isinstance(guide, dict) and guide.get("process") == "instant"
 
 
-def case_steps(*, case: Case) -> list[StepView]:
-    """The steps done and to come, for the portal (提交 → 受理 → 审查 → 决定 → 办结)."""
-    completed = {
-        t.kind: t.completed_at
-        for t in case.tasks.filter(state=TaskState.COMPLETED).order_by("completed_at")
-    }
+def case_steps(*, case: Case, tasks: list[Task] | None = None) -> list[StepView]:
+    """The steps done and to come, for the portal (提交 → 受理 → 审查 → 决定 → 办结).
+
+    ``tasks`` are the case's tasks when the caller has read them already (any order).
+    """
+    if tasks is None:
+        done = list(case.tasks.filter(state=TaskState.COMPLETED).order_by("completed_at"))
+    else:
+        # As the query orders them: by completion, one without a time first (as SQLite does).
+        done = sorted(
+            (t for t in tasks if t.state == TaskState.COMPLETED),
+            key=lambda t: (t.completed_at is not None, t.completed_at or case.created_at),
+        )
+    completed = {t.kind: t.completed_at for t in done}
     status = case.status
     plan: list[tuple[str, str, datetime | None]] = [
         ("submit", _("提交"), case.submitted_at),

@@ -31,12 +31,21 @@ def status_refused(case: Case, action: str) -> InvalidStateChange:
 def case_lock(case: Case) -> Case:
     """The case re-read under a row lock (PostgreSQL; SQLite writes serially).
 
-    Its matter and department come in the same query: nearly every change reads them
-    (the timeline names the department, the guide and notifications the matter).
+    Its matter, matter version, department and applicant come in the same query: nearly
+    every change reads them (the timeline names the department, the guide of the version
+    gives the form, the process and the limits, the credit route and the notifications
+    read the applicant).
     """
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("matter", "department")
+        .select_related(
+            "matter",
+            "matter_version",
+            "department",
+            "applicant_user",
+            "applicant_person",
+            "applicant_enterprise",
+        )
         .get(pk=case.pk)
     )
 

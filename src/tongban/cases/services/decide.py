@@ -32,7 +32,7 @@ from tongban.cases.rules import case_form_schema
 from tongban.cases.services import inspection, joint_review, outputs, themes
 from tongban.cases.services.common import case_lock, status_refused, timeline_add
 from tongban.cases.services.notifications import notify_applicant
-from tongban.cases.services.process import sla_state_store, tasks_due_refresh, tasks_sync
+from tongban.cases.services.process import sla_state_store, tasks_sync
 from tongban.cases.services.sla import case_deadline_refresh
 from tongban.catalog.forms import schema_field_title
 from tongban.core.errors import (
@@ -364,14 +364,14 @@ def task_complete(
     case.save()
     themes.theme_child_refresh(child=case, now=now)
     case_deadline_refresh(case=case)
-    tasks_sync(case, step)
-    tasks_due_refresh(case)
+    tasks_sync(case, step, refresh_due=True)
     if decision == Decision.ACCEPT and case.decided_at == now:
         # Approved at acceptance (告知承诺 or on the spot): inspected afterwards (先证后查).
         inspection.case_inspection_open(case=case, now=now)
     sla_state_store(case)
     for event in events:
         notify_applicant(case=case, event=event)
+    task.case = case  # the locked case as this decision left it, for the caller's answer
     return task
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from django.db.models import Q
+
 from tongban.cases.choices import OUT_OF_PROCESS_TASK_KINDS, TaskKind, TaskState
 from tongban.cases.models import Case, Task
 from tongban.cases.services import joint_review
@@ -30,17 +32,25 @@ def task_due(case: Case, kind: str, task: Task | None = None) -> date | None:
     return case.acceptance_due_date if kind == TaskKind.ACCEPT else case.due_date
 
 
-def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
-    """Mirror the ready staff tasks of the process as Task rows; cancel rows no longer ready."""
+def tasks_sync(case: Case, step: engine.ProcessStep, *, refresh_due: bool = False) -> list[Task]:
+    """Mirror the ready staff tasks of the process as Task rows; cancel rows no longer ready.
+
+    ``refresh_due`` then gives every open task the due date the case's deadlines imply, as
+    ``tasks_due_refresh`` does, from the rows this read already.
+    """
     ready = {t.id: t for t in step.ready}
-    # An inspection (先证后查) or a bad rating's follow-up has no process task.
-    for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS):
-        if row.engine_task_id not in ready:
+    # One read: the open rows (to cancel those no longer ready) and those already mirrored.
+    rows = list(case.tasks.filter(Q(state=TaskState.OPEN) | Q(engine_task_id__in=list(ready))))
+    for row in rows:
+        # An inspection (先证后查) or a bad rating's follow-up has no process task.
+        if (
+            row.state == TaskState.OPEN
+            and row.kind not in OUT_OF_PROCESS_TASK_KINDS
+            and row.engine_task_id not in ready
+        ):
             row.state = TaskState.CANCELLED
             row.save(update_fields=["state", "updated_at"])
-    known = set(
-        case.tasks.filter(engine_task_id__in=list(ready)).values_list("engine_task_id", flat=True)
-    )
+    known = {row.engine_task_id for row in rows if row.engine_task_id in ready}
     created = []
     for user_task in step.ready:
         if user_task.lane == APPLICANT_LANE or user_task.id in known:
@@ -65,16 +75,25 @@ def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
                 due_date=task_due(case, kind),
             )
         )
+    if refresh_due:
+        still_open = [row for row in rows if row.state == TaskState.OPEN]
+        for row in still_open + created:
+            if row.kind not in OUT_OF_PROCESS_TASK_KINDS:
+                _due_store(case, row)
     return created
 
 
 def tasks_due_refresh(case: Case) -> None:
     """Give every open task the due date its case's current deadlines imply."""
     for row in case.tasks.filter(state=TaskState.OPEN).exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS):
-        due = task_due(case, row.kind, row)
-        if row.due_date != due:
-            row.due_date = due
-            row.save(update_fields=["due_date", "updated_at"])
+        _due_store(case, row)
+
+
+def _due_store(case: Case, row: Task) -> None:
+    due = task_due(case, row.kind, row)
+    if row.due_date != due:
+        row.due_date = due
+        row.save(update_fields=["due_date", "updated_at"])
 
 
 def acceptance_deadline_iso(case: Case) -> str:
