@@ -254,7 +254,7 @@ def material_upload(
     file: File[UploadedFile],
 ) -> Status[dict[str, Any]]:
     user = _user(request)
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    case = selectors.case_ref_for_user(user=user, case_id=case_id)
     material = services.material_upload(
         actor=user, case=case, requirement_code=requirement, file=file
     )
@@ -349,7 +349,7 @@ def application_submit(
     idempotency_key: str | None = Header(None, alias=IDEMPOTENCY_HEADER),
 ) -> dict[str, Any]:
     user = _user(request)
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    case = selectors.case_ref_for_user(user=user, case_id=case_id)
     payload = _submit_body(request)
     deferred = [item.dict() for item in payload.deferred]
     commitment = payload.commitment.dict() if payload.commitment else None

@@ -149,7 +149,8 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
     schema = guide.get("form_schema")
     properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
     shareable = any(
-        isinstance(item, dict) and item.get("shared_resource") for item in guide.get("materials") or []
+        isinstance(item, dict) and item.get("shared_resource")
+        for item in guide.get("materials") or []
     )
     if not shareable and not form_bindings(schema):
         return outcome  # the case's materials come from this guide: none of them is shared
