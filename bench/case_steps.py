@@ -3,6 +3,8 @@
 
     python bench/case_steps.py              (about 1 minute)
     python bench/case_steps.py --cases 100
+    python bench/case_steps.py --profile    (cProfile of each step, top functions)
+    python bench/case_steps.py --queries    (the SQL of each step of the last case)
 
 Migrates a temporary SQLite database, loads the demo district, then drives ``--cases``
 drainage-permit cases through the API with Django's test client (no network, no server):
@@ -62,7 +64,10 @@ def _setup(tmp: str) -> None:
     call_command("demo", "load", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
-def run(cases: int) -> int:
+def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int:
+    import cProfile
+    import pstats
+
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
     from django.test import Client
@@ -83,12 +88,20 @@ def run(cases: int) -> int:
     guide = client.get("/api/v1/matters/drainage-permit").json()
     form = bench_submit.form_for(guide["form_schema"], uscc=uscc)
     steps: dict[str, list[tuple[int, float]]] = {}
+    profiles: dict[str, cProfile.Profile] = {}
+    last_sql: dict[str, list[str]] = {}
 
     def step(name: str, call: Callable[[], Any]) -> Any:
+        profiler = profiles.setdefault(name, cProfile.Profile()) if profile else None
         with CaptureQueriesContext(connection) as queries:
             started = time.process_time()
+            if profiler is not None:
+                profiler.enable()
             answer = call()
+            if profiler is not None:
+                profiler.disable()
             spent = (time.process_time() - started) * 1000
+        last_sql[name] = [q["sql"] for q in queries.captured_queries]
         if answer.status_code >= 400:
             raise SystemExit(f"{name}: HTTP {answer.status_code} {answer.content[:300]!r}")
         steps.setdefault(name, []).append((len(queries), spent))
@@ -160,18 +173,32 @@ def run(cases: int) -> int:
         )
     print(f"\none case (sum of step minimums): {total_min:.1f} ms CPU")
     print(f"bare view minimum: {bare:.2f} ms; one case = {total_min / bare:.0f} bare views")
+    if show_queries:
+        for name, sql in last_sql.items():
+            print(f"\n--- {name}: {len(sql)} queries (last case)")
+            for number, text in enumerate(sql, 1):
+                print(f"{number:3d}. {text[:220]}")
+    for name, profiler in profiles.items():
+        if name == "bare view":
+            continue
+        print(f"\n--- {name}: cumulative time over {len(steps[name])} calls (profiled, slower)")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"tongban|ninja", 40)
+        print(f"--- {name}: own time (tottime), all code")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cases", type=int, default=60, help="cases to drive (default 60)")
+    parser.add_argument("--profile", action="store_true", help="cProfile each step")
+    parser.add_argument("--queries", action="store_true", help="print each step's SQL")
     args = parser.parse_args()
     if not 1 <= args.cases <= 1000:
         parser.error("--cases must be 1..1000")
     with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
         _setup(tmp)
-        return run(args.cases)
+        return run(args.cases, profile=args.profile, show_queries=args.queries)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,22 @@ def user_is_agent_of(*, user: User, uscc: str) -> bool:
     return _live_agencies(user=user).filter(enterprise__uscc=uscc.strip().upper()).exists()
 
 
+def user_agency_enterprise(*, user: User, uscc: str) -> Enterprise | None:
+    """The enterprise with credit code ``uscc`` if ``user`` may act for it today, else None.
+
+    One query where ``Enterprise`` by code and ``user_is_agent_of`` take two.
+    """
+    if not _signed_in(user):
+        return None
+    agency = (
+        _live_agencies(user=user)
+        .filter(enterprise__uscc=uscc.strip().upper())
+        .select_related("enterprise")
+        .first()
+    )
+    return agency.enterprise if agency is not None else None
+
+
 def user_is_agent_of_id(*, user: User, enterprise_id: int) -> bool:
     """Whether ``user`` may act today for the enterprise with this primary key."""
     if not _signed_in(user):
@@ -46,16 +62,49 @@ def user_is_agent_of_id(*, user: User, enterprise_id: int) -> bool:
     return _live_agencies(user=user).filter(enterprise_id=enterprise_id).exists()
 
 
+#: The attribute of a request's user object that holds its memo (see ``user_memo_start``).
+_MEMO = "_tongban_identity_memo"
+
+
+def user_memo_start(*, user: User) -> None:
+    """Remember the staff post and roles of ``user`` for as long as this object lives.
+
+    Called by the API's authentication on the user object it made for one request: a case
+    step asks "which post, which roles?" four or five times (access, the task's checks, the
+    answer), and the answer cannot change within the request. Objects that live longer
+    (a test's, a management command's) are not memoised, so a change of post is seen at once.
+    """
+    setattr(user, _MEMO, {})
+
+
+def _memo(user: User) -> dict[str, Any] | None:
+    memo: dict[str, Any] | None = getattr(user, _MEMO, None)
+    return memo
+
+
 def user_staff(*, user: User) -> StaffProfile | None:
     """The staff post of ``user`` (with its department), or None for a non-staff account."""
     if not _signed_in(user):
         return None
-    return StaffProfile.objects.select_related("department").filter(user=user).first()
+    memo = _memo(user)
+    if memo is not None and "staff" in memo:
+        staff: StaffProfile | None = memo["staff"]
+        return staff
+    staff = StaffProfile.objects.select_related("department").filter(user=user).first()
+    if memo is not None:
+        memo["staff"] = staff
+    return staff
 
 
 def user_roles(*, user: User) -> list[str]:
     """The staff roles of ``user`` (StaffRole values), in the order StaffRole lists them."""
     if not _signed_in(user) or user_staff(user=user) is None:
         return []
+    memo = _memo(user)
+    if memo is not None and "roles" in memo:
+        return list(memo["roles"])
     names = set(user.groups.filter(name__in=StaffRole.values).values_list("name", flat=True))
-    return [role for role in StaffRole.values if role in names]
+    roles = [role for role in StaffRole.values if role in names]
+    if memo is not None:
+        memo["roles"] = tuple(roles)
+    return roles

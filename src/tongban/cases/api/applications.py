@@ -88,8 +88,17 @@ def _applicant_out(case: Case) -> dict[str, str]:
 
 
 def case_out(*, user: User, case: Case) -> dict[str, Any]:
-    """The whole case as the caller may see it."""
-    supplement = selectors.case_open_supplement(case=case)
+    """The whole case as the caller may see it.
+
+    ``case`` is the one the operation already holds (with its matter, version and
+    department): the answer is built from it, never from a second read of the case.
+    """
+    # A draft has no tasks and no supplement request yet (both come after submission).
+    draft = case.status == CaseStatus.DRAFT
+    supplement = None if draft else selectors.case_open_supplement(case=case)
+    tasks = (
+        [] if draft else list(case.tasks.select_related("department").order_by("created_at", "id"))
+    )
     staff = identity_selectors.user_staff(user=user) is not None
     results = outputs.case_outputs_summary(case=case)
     return {
@@ -119,7 +128,8 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
         "outcome_reason": case.outcome_reason,
         **routes.case_route_out(case=case),
         "timeline": [vars(v) for v in selectors.case_timeline_for(user=user, case=case)],
-        "steps": [vars(v) for v in selectors.case_steps(case=case)],
+        # One read of the tasks serves the list and the steps (when review was completed).
+        "steps": [vars(v) for v in selectors.case_steps(case=case, tasks=tasks)],
         "tasks": [
             {
                 "id": t.pk,
@@ -131,7 +141,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
                 "due_date": t.due_date,
                 "decisions": selectors.task_decisions(t),
             }
-            for t in case.tasks.select_related("department").order_by("created_at", "id")
+            for t in tasks
         ],
         "supplement": {
             "id": supplement.pk,
@@ -211,7 +221,8 @@ def application_create(
         window_code=payload.window,
         ticket_number=payload.ticket,
     )
-    return Status(201, _fresh(request, case.pk))
+    # The case the service made (or the key's earlier one) is the answer: no second read.
+    return Status(201, case_out(user=_user(request), case=case))
 
 
 @router.get("/applications", response=list[CaseSummaryOut], summary="我的办件")
@@ -243,7 +254,7 @@ def material_upload(
     file: File[UploadedFile],
 ) -> Status[dict[str, Any]]:
     user = _user(request)
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    case = selectors.case_ref_for_user(user=user, case_id=case_id)
     material = services.material_upload(
         actor=user, case=case, requirement_code=requirement, file=file
     )
@@ -338,18 +349,19 @@ def application_submit(
     idempotency_key: str | None = Header(None, alias=IDEMPOTENCY_HEADER),
 ) -> dict[str, Any]:
     user = _user(request)
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    case = selectors.case_ref_for_user(user=user, case_id=case_id)
     payload = _submit_body(request)
     deferred = [item.dict() for item in payload.deferred]
     commitment = payload.commitment.dict() if payload.commitment else None
-    services.case_submit(
+    submitted = services.case_submit(
         actor=user,
         case=case,
         idempotency_key=idempotency_key,
         deferred=deferred or None,
         commitment=commitment,
     )
-    return _fresh(request, case_id)
+    # The locked case the service changed (or the key's earlier one) is the answer.
+    return case_out(user=user, case=submitted)
 
 
 @router.post("/applications/{case_id}/withdraw", response=CaseOut, summary="撤回申请")
@@ -455,14 +467,15 @@ def task_claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
 def task_complete(request: HttpRequest, task_id: int, payload: TaskCompleteIn) -> dict[str, Any]:
     user = _user(request)
     task = selectors.task_get_for_staff(user=user, task_id=task_id)
-    services.task_complete(
+    done = services.task_complete(
         actor=user,
         task=task,
         decision=payload.decision,
         comment=payload.comment,
         data=payload.data,
     )
-    return task_out(selectors.task_get_for_staff(user=user, task_id=task_id))
+    # The task as the service left it (with its case, matter and department): no second read.
+    return task_out(done)
 
 
 @router.post(

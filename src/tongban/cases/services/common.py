@@ -31,12 +31,15 @@ def status_refused(case: Case, action: str) -> InvalidStateChange:
 def case_lock(case: Case) -> Case:
     """The case re-read under a row lock (PostgreSQL; SQLite writes serially).
 
-    Its matter and department come in the same query: nearly every change reads them
-    (the timeline names the department, the guide and notifications the matter).
+    Its matter, matter version and department come in the same query: nearly every change
+    reads them (the timeline names the department, notifications the matter, the guide of
+    the version gives the form, the process and the limits). The applicant's rows are not
+    joined: measured, three more joined models cost an upload more than the separate
+    look-up costs the two steps that need them.
     """
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("matter", "department")
+        .select_related("matter", "matter_version", "department")
         .get(pk=case.pk)
     )
 

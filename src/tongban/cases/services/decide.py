@@ -382,6 +382,7 @@ def task_complete(
     sla_state_store(case)
     for event in events:
         notify_applicant(case=case, event=event)
+    task.case = case  # the locked case as this decision left it, for the caller's answer
     return task
 
 

@@ -43,7 +43,7 @@ from tongban.core.errors import Conflict, FieldError, PermissionDenied, Validati
 from tongban.counter.rules import negative_list_check
 from tongban.counter.services import guidance_for_application, guidance_mark_used
 from tongban.identity import selectors as identity_selectors
-from tongban.identity.models import Enterprise, Person, User
+from tongban.identity.models import Person, User
 from tongban.workflow import engine
 from tongban.workflow.calendar import SHANGHAI
 
@@ -91,8 +91,8 @@ def applicant_resolve(
                 _("请填写企业的统一社会信用代码"),
                 errors=[FieldError(field="applicant.uscc", message=_("必填"))],
             )
-        enterprise = Enterprise.objects.filter(uscc=uscc).first()
-        if enterprise is None or not identity_selectors.user_is_agent_of(user=actor, uscc=uscc):
+        enterprise = identity_selectors.user_agency_enterprise(user=actor, uscc=uscc)
+        if enterprise is None:
             raise PermissionDenied(_("您不是该企业的有效经办人，不能代其申请"))
         return Applicant(
             user=actor,
@@ -113,8 +113,20 @@ def matter_for_application(matter_code: str | None, channel: str) -> tuple[Matte
         raise ValidationFailed(
             _("请选择要申请的事项"), errors=[FieldError(field="matter", message=_("必填"))]
         )
+    # The latest published version with its matter in one query; the matter alone only when
+    # there is no version (to tell "no such matter" from "no guide yet").
+    version = (
+        MatterVersion.objects.select_related("matter__department", "matter__section")
+        .filter(matter__code=matter_code, matter__is_active=True)
+        .order_by("-version")
+        .first()
+    )
     matter = (
-        Matter.objects.select_related("department").filter(code=matter_code, is_active=True).first()
+        version.matter
+        if version is not None
+        else Matter.objects.select_related("department", "section")
+        .filter(code=matter_code, is_active=True)
+        .first()
     )
     if matter is None:
         raise ValidationFailed(
@@ -139,7 +151,6 @@ def matter_for_application(matter_code: str | None, channel: str) -> tuple[Matte
                 )
             ],
         )
-    version = matter.versions.order_by("-version").first()
     if version is None:
         raise ValidationFailed(
             _("该事项的办事指南尚未发布"),
@@ -342,9 +353,12 @@ def matter_case_submit(
         routes.case_route_timeline(case=case, now=now, actor=actor)
         # The application form as filed and the signed commitment: made, never uploaded.
         case_documents_make(case=case, actor=actor, now=now, commitment=commitment)
-        deferral.deferral_timeline_note(case=case, at=now)
+        if deferred:  # without a deferral asked for now, no material of a draft is deferred
+            deferral.deferral_timeline_note(case=case, at=now)
         return case
-    return case_process_start(case, actor, now, route=route, commitment=commitment)
+    return case_process_start(
+        case, actor, now, route=route, commitment=commitment, deferred=bool(deferred)
+    )
 
 
 def case_process_start(
@@ -355,6 +369,7 @@ def case_process_start(
     route: str,
     first: bool = True,
     commitment: Mapping[str, Any] | None = None,
+    deferred: bool = False,
 ) -> Case:
     """Start the process of a complete application (at submission, or when the last of its
     parties confirmed: ``first`` False, its submission is on the timeline already)."""
@@ -376,7 +391,8 @@ def case_process_start(
     routes.case_route_timeline(case=case, now=now, actor=actor)
     # The application form as filed and the signed commitment: made, never uploaded.
     case_documents_make(case=case, actor=actor, now=now, commitment=commitment)
-    deferral.deferral_timeline_note(case=case, at=now)
+    if deferred:  # without a deferral asked for now, no material of a draft is deferred
+        deferral.deferral_timeline_note(case=case, at=now)
     if case.channel == Channel.WINDOW and case.parent_id is None:
         visit_record(case=case, kind=VisitKind.WINDOW_SUBMISSION, actor=actor, now=now)
     return case

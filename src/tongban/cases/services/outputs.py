@@ -481,7 +481,18 @@ def certificate_pdf_url(number: str) -> str:
 
 
 def case_outputs_summary(*, case: Case) -> dict[str, Any]:
-    """Certificates, payment and delivery of a case, as the API and the pages show them."""
+    """Certificates, payment and delivery of a case, as the API and the pages show them.
+
+    A matter's case that is still a draft or waits for acceptance has none of them (the
+    payment order comes at acceptance at the earliest, the rest with the decision): they are
+    not looked up.
+    """
+    draft = (
+        case.matter_id is not None
+        and case.status in (CaseStatus.DRAFT, CaseStatus.SUBMITTED)
+        and case.accepted_at is None
+        and case.decided_at is None
+    )
     certificates = [
         {
             "number": c.number,
@@ -493,11 +504,19 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
             "pdf_url": certificate_pdf_url(c.number),
             "verify_url": certificate_verify_url(c.number),
         }
-        for c in Certificate.objects.filter(case=case)
-        .select_related("certificate_type")
-        .order_by("issued_at", "id")
+        for c in (
+            []
+            if draft
+            else Certificate.objects.filter(case=case)
+            .select_related("certificate_type")
+            .order_by("issued_at", "id")
+        )
     ]
-    order = PaymentOrder.objects.filter(case=case).order_by("-created_at", "-id").first()
+    order = (
+        None
+        if draft
+        else PaymentOrder.objects.filter(case=case).order_by("-created_at", "-id").first()
+    )
     payment = (
         {
             "order_no": order.order_no,
@@ -514,7 +533,7 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
         if order is not None
         else None
     )
-    parcel = DeliveryOrder.objects.filter(case=case).first()
+    parcel = None if draft else DeliveryOrder.objects.filter(case=case).first()
     delivery: dict[str, Any] = {
         "method": case.delivery_method,
         "method_label": _method_label(case.delivery_method),

@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator
 
 from tongban.cases.choices import ApplicantType, MaterialOrigin, MaterialStatus, TimelineAction
 from tongban.cases.models import Case, CaseMaterial
-from tongban.cases.services.common import timeline_add
+from tongban.cases.services.common import case_lock, timeline_add
 from tongban.catalog.models import localized
 from tongban.core.errors import DomainError, NotFound, PermissionDenied
 from tongban.exchange.choices import SubjectKind
@@ -153,6 +153,12 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
     guide = _guide(case)
     schema = guide.get("form_schema")
     properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    shareable = any(
+        isinstance(item, dict) and item.get("shared_resource")
+        for item in guide.get("materials") or []
+    )
+    if not shareable and not form_bindings(schema):
+        return outcome  # the case's materials come from this guide: none of them is shared
     materials = {
         m.requirement_code: m
         for m in CaseMaterial.objects.filter(case=case, status=MaterialStatus.MISSING)
@@ -196,7 +202,7 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
     outcome.log_seqs = [a.record.log_seq for a in answers.values() if a.record is not None]
 
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = case_lock(case)
         now = timezone.now()
         for material in CaseMaterial.objects.select_for_update().filter(
             pk__in=[m.pk for m in materials.values()], status=MaterialStatus.MISSING
@@ -240,8 +246,18 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
             locked.save(update_fields=["form_data", "prefilled_fields", "updated_at"])
 
         _timeline(locked, outcome, answers, materials, now)
-    case.refresh_from_db()
+    _case_take(case, locked)
     return outcome
+
+
+def _case_take(case: Case, locked: Case) -> None:
+    """Give the caller's object the row as sharing left it, keeping its loaded relations.
+
+    (``refresh_from_db`` would read the row again and drop the matter, version and
+    department the caller's answer is built from.)
+    """
+    for column in Case._meta.concrete_fields:
+        setattr(case, column.attname, getattr(locked, column.attname))
 
 
 def _timeline(

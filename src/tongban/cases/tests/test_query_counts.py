@@ -1,0 +1,147 @@
+"""The SQL a case costs, request by request: counted so that it cannot creep back.
+
+Each count is the queries of one API request through the test client (SQLite: a transaction
+is ``BEGIN``/``COMMIT``, a savepoint ``SAVEPOINT``/``RELEASE``; inside the test's own
+transaction the outer ones become savepoints too). The comment above each count lists what
+every query is for: a new query on this path has to be added there, with its reason.
+
+The second case of a run is the one counted: the first stores the release's process and
+decision files (once per database) and warms the per-process caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tongban.cases.tests.api_helpers import Headers, complete, create, open_task_id, upload
+from tongban.cases.tests.factories import pdf_file
+from tongban.catalog.models import Matter
+from tongban.identity.models import User
+
+pytestmark = pytest.mark.django_db
+
+MATERIALS = ("application-form", "pipe-network-map")
+
+
+def _counted(call: Callable[[], Any]) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        answer = call()
+    return answer, [q["sql"] for q in queries.captured_queries]
+
+
+def _case_path(client: Client, me: dict[str, str], clerk: dict[str, str]) -> dict[str, Any]:
+    """One case through create, uploads, submit, accept and reads: each step's SQL.
+
+    The answers built from what the operation held are checked against a fresh read.
+    """
+    steps: dict[str, Any] = {}
+    created, steps["create"] = _counted(lambda: create(client, me))
+    assert created.status_code == 201, created.json()
+    case = created.json()
+    url = f"/api/v1/applications/{case['id']}"
+    assert client.get(url, **me).json() == case
+    steps["upload"] = []
+    for code in MATERIALS:
+        uploaded, sql = _counted(lambda code=code: upload(client, me, case["id"], code, pdf_file()))
+        assert uploaded.status_code == 201, uploaded.json()
+        steps["upload"].append(sql)
+    submitted, steps["submit"] = _counted(lambda: client.post(f"{url}/submit", **me))
+    assert submitted.status_code == 200, submitted.json()
+    assert client.get(url, **me).json() == submitted.json()
+    task_id = open_task_id(client, clerk, case["case_no"])
+    accepted, steps["accept"] = _counted(
+        lambda: complete(client, clerk, task_id, {"decision": "accept"})
+    )
+    assert accepted.status_code == 200, accepted.json()
+    done = client.get("/api/v1/tasks?state=completed", **clerk).json()
+    fresh = next(t for t in done if t["id"] == task_id)
+    assert fresh == accepted.json()
+    assert accepted.json()["case_status"] == "under_review"
+    read, steps["get"] = _counted(lambda: client.get(url, **me))
+    assert read.status_code == 200
+    assert read.json()["status"] == "under_review"
+    read, steps["get_staff"] = _counted(lambda: client.get(url, **clerk))
+    assert read.status_code == 200
+    return steps
+
+
+def test_the_case_path_costs_the_queries_counted_here(
+    api_client: Client, bearer: Headers, applicant: User, clerk: User, drainage: Matter
+) -> None:
+    me, clerk_h = bearer(applicant), bearer(clerk)
+    _case_path(api_client, me, clerk_h)  # stores the release's definitions, warms caches
+    path_sql = _case_path(api_client, me, clerk_h)
+    _create_costs_twelve_queries(path_sql)
+    _an_upload_costs_seven_queries(path_sql)
+    _submit_costs_thirty_three_queries(path_sql)
+    _accept_costs_forty_queries(path_sql)
+    _reading_a_case_costs_ten_queries(path_sql)
+
+
+def _create_costs_twelve_queries(path_sql: dict[str, Any]) -> None:
+    # 1 the bearer token with its user (one join)
+    # 2 SAVEPOINT (the create's transaction; BEGIN outside a test)
+    # 3 the matter's latest published version with its matter, department and section
+    # 4 the applicant's person record
+    # 5 INSERT the case  6 UPDATE its case number (it is made of the new id)
+    # 7 INSERT the materials (one bulk insert)  8 INSERT the timeline entry "created"
+    # 9 RELEASE (COMMIT); no sharing look-up: nothing in this guide is shared
+    # the answer: 10 the caller's staff post (none), 11 materials, 12 timeline; a draft has
+    # no tasks, supplement, certificates, payment or parcel to look up
+    assert len(path_sql["create"]) == 12, path_sql["create"]
+
+
+def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
+    # 1 token  2 the access check on the case's owner columns only  3 SAVEPOINT
+    # 4 the case locked, with matter, version and department  5 the material row locked
+    # 6 UPDATE the material  7 RELEASE
+    for sql in path_sql["upload"]:
+        assert len(sql) == 7, sql
+
+
+def _submit_costs_thirty_three_queries(path_sql: dict[str, Any]) -> None:
+    # 1 token  2 access check (owner columns)  3 SAVEPOINT  4 the case locked (matter,
+    # version, department)  5 the materials (completeness)  6 the applicant's person
+    # (credit subject)  7 credit records  8 the credit route's decision table in force
+    # 9 supplements (suspensions of the acceptance limit)  10-11 the year's working-day
+    # calendar  12 SAVEPOINT  13 the process definition in force  14 INSERT the process
+    # instance  15 INSERT its first node visit  16 RELEASE  17 UPDATE the case
+    # 18 the case's tasks (open or already mirrored: one read)  19 INSERT the accept task
+    # 20 INSERT the timeline entry "submitted"; the statistics receiver: 21 the case with
+    # its dimensions  22 shared materials  23 data look-ups  24 SAVEPOINT  25 the day's
+    # rollup row  26 UPDATE it  27 RELEASE  28 RELEASE (COMMIT)
+    # the answer, from the locked case: 29 open supplement  30 tasks (list and steps)
+    # 31 the caller's staff post  32 materials  33 timeline (outputs: none before acceptance)
+    assert len(path_sql["submit"]) == 33, path_sql["submit"]
+
+
+def _accept_costs_forty_queries(path_sql: dict[str, Any]) -> None:
+    # 1 token  2 the clerk's staff post (read once for the whole request)  3 the task of
+    # the clerk's department  4 SAVEPOINT  5 the case locked  6 the task locked  7 the
+    # clerk's roles (once)  8 the process instance  9 UPDATE its state  10 INSERT the node
+    # visit  11-12 UPDATE the visits left (completed, cancelled)  13 UPDATE the task
+    # 14 INSERT the timeline entry "accepted"; the evaluation receiver: 15 an earlier
+    # invitation?  16 SAVEPOINT  17 INSERT the invitation  18 RELEASE  19 the applicant's
+    # user  20 person (phone)  21 INSERT the notification  22 INSERT its outbox task; the
+    # statistics receiver: 23 the case  24 SAVEPOINT  25 the rollup row  26 UPDATE
+    # 27 RELEASE  28 UPDATE the case  29 SAVEPOINT  30 supplements  31-32 the calendar
+    # 33 UPDATE the deadlines  34 RELEASE  35 the case's tasks (one read for sync and due
+    # dates)  36 INSERT the review task  37 supplements (SLA colour)  38 INSERT the
+    # "accepted" notification  39 its outbox task  40 RELEASE (COMMIT)
+    # the answer: the task the service completed, with its case: no query
+    assert len(path_sql["accept"]) == 40, path_sql["accept"]
+
+
+def _reading_a_case_costs_ten_queries(path_sql: dict[str, Any]) -> None:
+    # 1 token  2 the case with matter, version, department, enterprise  3 open supplement
+    # 4 tasks (list and steps: one read)  5 staff post  6 certificates  7 payment order
+    # 8 parcel  9 materials  10 timeline
+    assert len(path_sql["get"]) == 10, path_sql["get"]
+    # staff: + the department's task on the case (access), twice (access and timeline)
+    assert len(path_sql["get_staff"]) == 12, path_sql["get_staff"]
