@@ -79,8 +79,8 @@ def test_the_case_path_costs_the_queries_counted_here(
     path_sql = _case_path(api_client, me, clerk_h)
     _create_costs_twelve_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
-    _submit_costs_thirty_three_queries(path_sql)
-    _accept_costs_forty_queries(path_sql)
+    _submit_costs_thirty_four_queries(path_sql)
+    _accept_costs_forty_two_queries(path_sql)
     _reading_a_case_costs_ten_queries(path_sql)
 
 
@@ -105,23 +105,23 @@ def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
         assert len(sql) == 7, sql
 
 
-def _submit_costs_thirty_three_queries(path_sql: dict[str, Any]) -> None:
+def _submit_costs_thirty_four_queries(path_sql: dict[str, Any]) -> None:
     # 1 token  2 access check (owner columns)  3 SAVEPOINT  4 the case locked (matter,
     # version, department)  5 the materials (completeness)  6 the applicant's person
     # (credit subject)  7 credit records  8 the credit route's decision table in force
     # 9 supplements (suspensions of the acceptance limit)  10-11 the year's working-day
     # calendar  12 SAVEPOINT  13 the process definition in force  14 INSERT the process
     # instance  15 INSERT its first node visit  16 RELEASE  17 UPDATE the case
-    # 18 the case's tasks (open or already mirrored: one read)  19 INSERT the accept task
-    # 20 INSERT the timeline entry "submitted"; the statistics receiver: 21 the case with
-    # its dimensions  22 shared materials  23 data look-ups  24 SAVEPOINT  25 the day's
-    # rollup row  26 UPDATE it  27 RELEASE  28 RELEASE (COMMIT)
-    # the answer, from the locked case: 29 open supplement  30 tasks (list and steps)
-    # 31 the caller's staff post  32 materials  33 timeline (outputs: none before acceptance)
-    assert len(path_sql["submit"]) == 33, path_sql["submit"]
+    # 18 the case's open tasks  19 the ready ones already mirrored  20 INSERT the accept task
+    # 21 INSERT the timeline entry "submitted"; the statistics receiver: 22 the case with
+    # its dimensions  23 shared materials  24 data look-ups  25 SAVEPOINT  26 the day's
+    # rollup row  27 UPDATE it  28 RELEASE  29 RELEASE (COMMIT)
+    # the answer, from the locked case: 30 open supplement  31 tasks (list and steps)
+    # 32 the caller's staff post  33 materials  34 timeline (outputs: none before acceptance)
+    assert len(path_sql["submit"]) == 34, "\n".join(q[:150] for q in path_sql["submit"])
 
 
-def _accept_costs_forty_queries(path_sql: dict[str, Any]) -> None:
+def _accept_costs_forty_two_queries(path_sql: dict[str, Any]) -> None:
     # 1 token  2 the clerk's staff post (read once for the whole request)  3 the task of
     # the clerk's department  4 SAVEPOINT  5 the case locked  6 the task locked  7 the
     # clerk's roles (once)  8 the process instance  9 UPDATE its state  10 INSERT the node
@@ -131,11 +131,12 @@ def _accept_costs_forty_queries(path_sql: dict[str, Any]) -> None:
     # user  20 person (phone)  21 INSERT the notification  22 INSERT its outbox task; the
     # statistics receiver: 23 the case  24 SAVEPOINT  25 the rollup row  26 UPDATE
     # 27 RELEASE  28 UPDATE the case  29 SAVEPOINT  30 supplements  31-32 the calendar
-    # 33 UPDATE the deadlines  34 RELEASE  35 the case's tasks (one read for sync and due
-    # dates)  36 INSERT the review task  37 supplements (SLA colour)  38 INSERT the
-    # "accepted" notification  39 its outbox task  40 RELEASE (COMMIT)
+    # 33 UPDATE the deadlines  34 RELEASE  35 the case's open tasks  36 the ready ones already
+    # mirrored  37 INSERT the review task  38 the open tasks' due dates (the deadlines moved:
+    # none changes here)  39 supplements (SLA colour)  40 INSERT the "accepted" notification
+    # 41 its outbox task  42 RELEASE (COMMIT)
     # the answer: the task the service completed, with its case: no query
-    assert len(path_sql["accept"]) == 40, path_sql["accept"]
+    assert len(path_sql["accept"]) == 42, "\n".join(q[:130] for q in path_sql["accept"])
 
 
 def _reading_a_case_costs_ten_queries(path_sql: dict[str, Any]) -> None:
