@@ -299,6 +299,11 @@ SEARCH_MAX_QUERY_LENGTH = env_int("SEARCH_MAX_QUERY_LENGTH", 100)
 #: at once in this process and within this many seconds in the others (the cache is
 #: per process unless CACHE_BACKEND names a shared one).
 CATALOG_SEARCH_CACHE_SECONDS = env_int("CATALOG_SEARCH_CACHE_SECONDS", 30)
+#: Seconds a rendered guide (page body, API JSON) is kept in the cache (0 = off). The key holds
+#: the matter's published version and the guide epoch (catalog.GuideEpoch), read from the
+#: database on every request, so a change shows at once in every process; this only bounds
+#: the memory a rarely read guide occupies.
+GUIDE_CACHE_SECONDS = env_int("GUIDE_CACHE_SECONDS", 3600)
 
 CACHES = {
     "default": {
