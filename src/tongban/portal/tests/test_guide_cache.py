@@ -135,9 +135,10 @@ def test_english_and_chinese_have_their_own_cached_guide(client: Client) -> None
     assert "Materials" in english.content.decode() or "materials" in english.content.decode()
     assert chinese["ETag"] != english["ETag"]
     # Each from its own cache entry, again and again.
-    assert "Food Business Licence" in client.get(
-        PAGE, headers={"Accept-Language": "en"}
-    ).content.decode()
+    assert (
+        "Food Business Licence"
+        in client.get(PAGE, headers={"Accept-Language": "en"}).content.decode()
+    )
     assert "材料清单" in client.get(PAGE).content.decode()
     api_zh = client.get(API)
     api_en = client.get(API, headers={"Accept-Language": "en"})
