@@ -438,8 +438,23 @@ class Result:
 
 
 def _client_process(args: tuple[int, str, float, int]) -> tuple[int, int, list[float]]:
-    """One load process: ``threads`` connections requesting ``path`` until the deadline."""
+    """One load process: ``threads`` connections requesting ``path`` until the deadline.
+
+    A path ending in ``#304`` is asked with the ETag of its first answer (If-None-Match):
+    a client revalidating the copy it holds; 304 answers count.
+    """
     port, path, duration, threads = args
+    headers = {"Accept-Language": "zh-hans"}
+    expected = 200
+    if path.endswith("#304"):
+        path = path.removesuffix("#304")
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        probe.request("GET", path, headers=headers)
+        first = probe.getresponse()
+        first.read()
+        probe.close()
+        headers = {**headers, "If-None-Match": first.getheader("ETag") or '"none"'}
+        expected = 304
     deadline = time.monotonic() + duration
     lock = threading.Lock()
     totals = {"ok": 0, "errors": 0}
@@ -456,10 +471,10 @@ def _client_process(args: tuple[int, str, float, int]) -> tuple[int, int, list[f
             # "{n}" makes every request's URL new, so no cache can answer it.
             url = path.replace("{n}", f"{os.getpid()}x{threading.get_ident() % 9973}x{sent}")
             try:
-                conn.request("GET", url, headers={"Accept-Language": "zh-hans"})
+                conn.request("GET", url, headers=headers)
                 response = conn.getresponse()
                 response.read()
-                if response.status == 200:
+                if response.status == expected:
                     ok += 1
                     mine.append((time.perf_counter() - began) * 1000)
                 else:
@@ -623,11 +638,13 @@ def _run(args: argparse.Namespace, tmp: str) -> int:
                 "/api/v1/matters?q=" + urllib.parse.quote("开饭店 ") + "{n}",
             ),
             ("guide API", f"/api/v1/matters/{guide}"),
+            ("guide API, 304 (If-None-Match)", f"/api/v1/matters/{guide}#304"),
             ("guide page", f"/matters/{guide}/"),
+            ("guide page, 304 (If-None-Match)", f"/matters/{guide}/#304"),
         ]
         for name, path in targets:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", path.replace("{n}", "0"))
+            conn.request("GET", path.replace("{n}", "0").removesuffix("#304"))
             first = conn.getresponse()
             first.read()
             conn.close()

@@ -41,6 +41,9 @@ def _fast_password_hashing(settings: Any) -> None:
     # Tests roll their transactions back, so on-commit cache invalidation never runs;
     # the search cache has its own test that switches it on.
     settings.CATALOG_SEARCH_CACHE_SECONDS = 0
+    # Rolled-back tests reuse ids and epoch values: a cached guide of one test could answer
+    # another. The guide cache tests switch it on (and clear the cache) themselves.
+    settings.GUIDE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

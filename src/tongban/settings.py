@@ -299,6 +299,11 @@ SEARCH_MAX_QUERY_LENGTH = env_int("SEARCH_MAX_QUERY_LENGTH", 100)
 #: at once in this process and within this many seconds in the others (the cache is
 #: per process unless CACHE_BACKEND names a shared one).
 CATALOG_SEARCH_CACHE_SECONDS = env_int("CATALOG_SEARCH_CACHE_SECONDS", 30)
+#: Seconds a rendered guide (page body, API JSON) is kept in the cache (0 = off). The key holds
+#: the matter's published version and the guide epoch (catalog.GuideEpoch), read from the
+#: database on every request, so a change shows at once in every process; this only bounds
+#: the memory a rarely read guide occupies.
+GUIDE_CACHE_SECONDS = env_int("GUIDE_CACHE_SECONDS", 3600)
 
 CACHES = {
     "default": {
@@ -392,6 +397,11 @@ if not TONGBAN_SIGNING_SECRET:
 #: The algorithm new certificate signing keys use: ed25519 (RFC 8032) or sm2 (SM2 with SM3,
 #: GB/T 32918 / GM/T 0003). Switching starts a new key of that kind at the next issue; keys of
 #: both kinds coexist, so certificates signed before the switch keep verifying.
+#: Seconds a process signs with its memo of the active key before reading the key row again:
+#: a rotation or revocation made by another process (the ``tongban keys`` command) reaches the
+#: workers within this time; in the process that made it, at once. Verification reads the
+#: key's revocation on every check.
+CERTIFICATE_KEY_RECHECK_SECONDS = env_int("CERTIFICATE_KEY_RECHECK_SECONDS", 2)
 CERTIFICATE_SIGNATURE_ALGORITHM = env_str("CERTIFICATE_SIGNATURE_ALGORITHM", "ed25519").lower()
 if CERTIFICATE_SIGNATURE_ALGORITHM not in {"ed25519", "sm2"}:
     raise ImproperlyConfigured(

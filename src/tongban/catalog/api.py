@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from tongban.catalog import selectors
+from tongban.catalog.guides import guide_cache_get, guide_cache_set, guide_stamp
 from tongban.catalog.models import Department, Matter, Section, Theme
 from tongban.catalog.schemas import (
     DepartmentOut,
@@ -23,6 +28,7 @@ from tongban.catalog.schemas import (
 from tongban.catalog.search import search_cache_key
 from tongban.catalog.services import matter_guide_snapshot, theme_form_schema
 from tongban.core.boundary import MAX_PAGE
+from tongban.core.errors import NotFound
 
 router = Router(tags=["catalog"])
 
@@ -131,8 +137,39 @@ def matters(
 
 @router.get("/matters/{code}", response=MatterGuideOut, summary="办事指南")
 def matter_guide(request: HttpRequest, code: str) -> Any:
-    matter = selectors.matter_get(code=code)
-    return {**matter_guide_snapshot(matter=matter), "version": matter.version}
+    # Served by published version: one query reads the stamp; a client holding this version
+    # gets a 304, another client the JSON rendered once per version (catalog.guides).
+    stamp = guide_stamp(code=code)
+    if stamp is None:
+        raise NotFound(_("事项“%(code)s”不存在或已下线") % {"code": code})
+    etag = stamp.etag("api")
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(stamp.last_modified.timestamp()),
+        "Cache-Control": "public, no-cache",
+    }
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=int(stamp.last_modified.timestamp())
+    )
+    if not_modified is not None:
+        response: HttpResponse = not_modified
+    else:
+        key = stamp.key("api")
+        body = guide_cache_get(key)
+        if body is None:
+            matter = selectors.matter_get(code=code)
+            data = {**matter_guide_snapshot(matter=matter), "version": matter.version}
+            body = json.dumps(
+                MatterGuideOut.model_validate(data).model_dump(mode="json"),
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode()
+            guide_cache_set(key, body)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    for name, value in headers.items():
+        response.headers[name] = value
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
 
 
 @router.get(

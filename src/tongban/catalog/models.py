@@ -339,3 +339,22 @@ class SearchSynonym(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.term} → {self.expansions}"
+
+
+class GuideEpoch(models.Model):
+    """One row: a counter bumped whenever something a guide shows changes outside its matter's
+    publication (materials, departments, share grants, the negative list …).
+
+    Rendered guides are cached under (matter, published version, this counter, language …), so
+    every process sees a change at its next request: no process serves a stale guide.
+    """
+
+    value = models.PositiveBigIntegerField(_("计数"), default=0)
+    changed_at = models.DateTimeField(_("变更时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("指南缓存代次")
+        verbose_name_plural = _("指南缓存代次")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -21,3 +21,17 @@ class ExchangeConfig(AppConfig):
             every_seconds=settings.AUDIT_CHECKPOINT_SECONDS,
             callable_path="tongban.exchange.audit.audit_checkpoint_periodic",
         )
+
+        from django.db.models.signals import post_delete, post_save
+
+        from tongban.catalog.guides import guide_epoch_bump
+        from tongban.exchange.models import DataResource, ShareGrant
+
+        # Guides show these (免提交, 不进驻中心): a change must reach every cached guide.
+        for model in (DataResource, ShareGrant):
+            post_save.connect(
+                guide_epoch_bump, sender=model, dispatch_uid=f"guide-{model.__name__}"
+            )
+            post_delete.connect(
+                guide_epoch_bump, sender=model, dispatch_uid=f"guide-del-{model.__name__}"
+            )

@@ -9,15 +9,18 @@ from django.contrib.auth import views as auth_views
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.utils.http import urlencode
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.selectors_promise import SHARED, matter_promises, theme_promises
 from tongban.catalog import selectors
 from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.forms import schema_field_title
+from tongban.catalog.guides import GuideStamp, guide_cache_get, guide_cache_set, guide_stamp
 from tongban.catalog.services import theme_form_schema
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.identity.choices import StaffRole
@@ -115,6 +118,62 @@ def _parse_page(raw: str, errors: list[FieldError]) -> int:
 
 
 def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
+    # Served by published version (catalog.guides): one query reads the stamp; the guide body
+    # is rendered once per version, language and signed-in-or-not, and shared by everyone;
+    # the page around it (user menu, CSRF token) is rendered per request. A client that holds
+    # this very page gets a 304: the ETag covers the user, the CSRF cookie and the path too.
+    stamp = guide_stamp(code=code)
+    if stamp is None:
+        raise Http404(_("事项“%(code)s”不存在或已下线") % {"code": code})
+    signed_in = bool(request.user.is_authenticated)
+    etag = _guide_page_etag(request, stamp)
+    last_modified = stamp.last_modified
+    not_modified = get_conditional_response(
+        request,
+        etag=etag,
+        # If-Modified-Since alone (no ETag) is trusted for anonymous readers only.
+        last_modified=None if signed_in else int(last_modified.timestamp()),
+    )
+    if not_modified is not None:
+        response = not_modified
+    else:
+        key = stamp.key("page", signed_in)
+        cached = guide_cache_get(key)
+        if cached is None:
+            cached = _matter_guide_render(request, code)
+            guide_cache_set(key, cached)
+        title, body = cached
+        response = render(
+            request,
+            "portal/matter_page.html",
+            {"guide_title": title, "guide_html": mark_safe(body)},
+        )
+        # Rendering may have issued the CSRF cookie: the tag names the page as sent.
+        etag = _guide_page_etag(request, stamp)
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+    response.headers["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
+
+
+def _guide_page_etag(request: HttpRequest, stamp: GuideStamp) -> str:
+    """The page's tag: the guide's stamp, the reader (name in the menu), their CSRF secret (in
+    the page's forms) and the path (the language switch returns to it)."""
+    user = request.user
+    signed_in = bool(user.is_authenticated)
+    return stamp.etag(
+        "page",
+        user.pk if signed_in else None,
+        getattr(user, "first_name", ""),
+        user.get_username() if signed_in else "",
+        request.META.get("CSRF_COOKIE", ""),
+        request.get_full_path(),
+    )
+
+
+def _matter_guide_render(request: HttpRequest, code: str) -> tuple[str, str]:
+    """(title, HTML) of the guide body: the same for every reader of this version."""
     try:
         matter = selectors.matter_get(code=code)
     except NotFound as exc:
@@ -137,7 +196,8 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
         "negative": getattr(matter, "negative_list_entry", None),
         "process_steps": _process_steps(matter),
     }
-    return render(request, "portal/matter_detail.html", context)
+    body = render_to_string("portal/matter_detail.html", context, request=request)
+    return str(matter.display_name), str(body)
 
 
 def _process_steps(matter: Any) -> list[dict[str, str]]:

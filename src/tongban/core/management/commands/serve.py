@@ -62,6 +62,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=1, help="threads per worker (gthread when > 1)"
         )
+        parser.add_argument(
+            "--worker-class",
+            default=None,
+            help="gunicorn worker class (default: sync, or gthread when --threads > 1)",
+        )
         parser.add_argument("--timeout", type=int, default=60, help="worker timeout in seconds")
         parser.add_argument("--access-log", action="store_true", help="log every request to stdout")
 
@@ -86,6 +91,7 @@ class Command(BaseCommand):
                 "bind": bind,
                 "workers": options["workers"],
                 "threads": options["threads"],
+                "worker_class": options["worker_class"],
                 "timeout": options["timeout"],
                 "accesslog": "-" if options["access_log"] else None,
                 "errorlog": "-",

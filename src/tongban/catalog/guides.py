@@ -1,0 +1,133 @@
+"""Guides served by published version: the stamp a rendered guide is cached and validated under.
+
+A guide page or API answer depends on the matter's published version and on things edited
+outside a publication (its materials, department and section names, data-sharing grants and
+resources, the negative list). Publication bumps ``Matter.version``; every other change bumps
+the one-row :class:`~tongban.catalog.models.GuideEpoch` (post-save/post-delete receivers,
+connected by the apps that own those models, in the same transaction as the change). One query
+per request reads both, so every process sees a change at its next request while a rendered
+guide is reused across requests (Django cache) and revalidated by clients (ETag, 304).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from tongban.catalog.models import GuideEpoch, Matter, MatterVersion
+
+#: The one row of GuideEpoch.
+EPOCH_PK = 1
+#: Longest matter code looked up (the column's length): longer never matches, never queried.
+_CODE_MAX = Matter._meta.get_field("code").max_length or 64
+
+
+@dataclass(frozen=True)
+class GuideStamp:
+    """What one matter's rendered guide depends on, as read in one query."""
+
+    matter_id: int
+    code: str
+    version: int
+    updated_at: datetime
+    published_at: datetime | None
+    epoch: int
+    epoch_at: datetime | None
+
+    def key(self, *parts: object) -> str:
+        """A cache key for one rendering of this guide (``parts``: the view's own variants).
+
+        The language and today's date (share grants end on a date) are always part of it.
+        """
+        raw = repr(
+            (
+                self.matter_id,
+                self.code,
+                self.version,
+                self.updated_at.isoformat(),
+                self.epoch,
+                get_language(),
+                timezone.localdate().isoformat(),
+                *parts,
+            )
+        )
+        return "tongban:guide:" + hashlib.sha256(raw.encode()).hexdigest()
+
+    def etag(self, *parts: object) -> str:
+        """A strong ETag for one rendering (quoted, as the header carries it)."""
+        return '"' + self.key(*parts).rsplit(":", 1)[1][:40] + '"'
+
+    @property
+    def last_modified(self) -> datetime:
+        """When the guide last changed: its publication, a matter edit or an epoch bump."""
+        moments = [m for m in (self.published_at, self.updated_at, self.epoch_at) if m]
+        return max(moments)
+
+
+def guide_stamp(*, code: str) -> GuideStamp | None:
+    """The stamp of an active matter's guide, or None when there is no such matter."""
+    if not isinstance(code, str) or not code or len(code) > _CODE_MAX:
+        return None
+    epoch = GuideEpoch.objects.filter(pk=EPOCH_PK)
+    row = (
+        Matter.objects.filter(code=code, is_active=True)
+        .annotate(
+            published=Subquery(
+                MatterVersion.objects.filter(
+                    matter=OuterRef("pk"), version=OuterRef("version")
+                ).values("published_at")[:1]
+            ),
+            epoch_value=Subquery(epoch.values("value")[:1]),
+            epoch_changed=Subquery(epoch.values("changed_at")[:1]),
+        )
+        .values_list(
+            "pk", "code", "version", "updated_at", "published", "epoch_value", "epoch_changed"
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    pk, found_code, version, updated_at, published, epoch_value, epoch_changed = row
+    return GuideStamp(
+        matter_id=pk,
+        code=found_code,
+        version=version,
+        updated_at=updated_at,
+        published_at=published,
+        epoch=epoch_value or 0,
+        epoch_at=epoch_changed,
+    )
+
+
+def guide_epoch_bump(**_: Any) -> None:
+    """Count one change that guides may show (a signal receiver: takes any arguments)."""
+    now = timezone.now()
+    if GuideEpoch.objects.filter(pk=EPOCH_PK).update(value=F("value") + 1, changed_at=now):
+        return
+    try:
+        with transaction.atomic():
+            GuideEpoch.objects.create(pk=EPOCH_PK, value=1, changed_at=now)
+    except IntegrityError:
+        # Another process created the row meanwhile: count on it.
+        GuideEpoch.objects.filter(pk=EPOCH_PK).update(value=F("value") + 1, changed_at=now)
+
+
+def guide_cache_get(key: str) -> Any:
+    """A cached rendering, or None (also when the guide cache is off)."""
+    if not settings.GUIDE_CACHE_SECONDS:
+        return None
+    return cache.get(key)
+
+
+def guide_cache_set(key: str, value: Any) -> None:
+    if settings.GUIDE_CACHE_SECONDS:
+        cache.set(key, value, settings.GUIDE_CACHE_SECONDS)

@@ -1,0 +1,211 @@
+"""Guides served by published version: ETag/Last-Modified, 304s, the shared render cache and
+what invalidates it (a publication, an edit outside one, a grant), across processes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils.http import http_date
+
+from tongban.catalog.guides import guide_stamp
+from tongban.catalog.models import GuideEpoch, MaterialRequirement, Matter
+from tongban.catalog.services import matter_publish
+from tongban.counter.models import NegativeListEntry
+from tongban.exchange.choices import ShareType, SubjectKind
+from tongban.exchange.models import DataResource
+from tongban.identity import services as identity
+from tongban.portal.tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+PAGE = "/matters/food-business-licence/"
+API = "/api/v1/matters/food-business-licence"
+
+
+@pytest.fixture(autouse=True)
+def _guide_cache_on(settings: Any) -> Any:
+    settings.GUIDE_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _other_process() -> None:
+    """What another gunicorn worker would hold: nothing of this process's memory but the
+    shared database. (LocMemCache is per process: clearing it is switching processes.)"""
+    cache.clear()
+
+
+def _publish_shorter_limit() -> None:
+    matter = Matter.objects.get(code="food-business-licence")
+    matter.promised_limit_days = 3
+    matter.save()
+    matter_publish(matter=matter)
+
+
+@pytest.mark.parametrize("path", [PAGE, API])
+def test_a_client_holding_the_version_gets_a_304_and_a_new_version_a_200(
+    client: Client, path: str
+) -> None:
+    first = client.get(path)
+    assert first.status_code == 200
+    etag = first["ETag"]
+    assert etag.startswith('"') and not etag.startswith('W/"')
+    assert first["Last-Modified"]
+    assert "no-cache" in first["Cache-Control"]
+
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+    other = client.get(path, headers={"If-None-Match": '"not-this-one"'})
+    assert other.status_code == 200
+    assert other["ETag"] == etag
+
+    since = client.get(path, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert since.status_code == 304
+
+    _publish_shorter_limit()
+    after = client.get(path, headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after["ETag"] != etag
+    if path == API:
+        assert after.json()["promised_limit_days"] == 3
+        assert after.json()["version"] == 2
+    else:
+        assert "3 个工作日" in after.content.decode()
+
+
+def test_the_api_answer_is_the_guide_with_its_version(client: Client) -> None:
+    guide = client.get(API).json()
+    assert guide["code"] == "food-business-licence"
+    assert guide["version"] == 1
+    assert [m["code"] for m in guide["materials"]][:2] == ["application", "business-licence"]
+    # Served from the cache the second time: the same bytes.
+    assert client.get(API).content == client.get(API).content
+
+
+def test_an_unknown_or_odd_code_is_still_a_404(client: Client) -> None:
+    assert client.get("/api/v1/matters/no-such-matter").status_code == 404
+    assert client.get("/api/v1/matters/" + "x" * 500).status_code == 404
+    assert client.get("/matters/no-such-matter/").status_code == 404
+
+
+def test_a_signed_in_users_name_never_reaches_another_reader() -> None:
+    zhang, li, anonymous = Client(), Client(), Client()
+    zhang.force_login(identity.user_create(username="zs", password=PASSWORD, first_name="张三丰"))
+    li.force_login(identity.user_create(username="ls", password=PASSWORD, first_name="李四光"))
+
+    zhang_page = zhang.get(PAGE)
+    assert "张三丰" in zhang_page.content.decode()
+    li_page = li.get(PAGE).content.decode()
+    assert "李四光" in li_page and "张三丰" not in li_page
+    anonymous_page = anonymous.get(PAGE).content.decode()
+    assert "张三丰" not in anonymous_page and "李四光" not in anonymous_page
+    assert "登录后在线申请" in anonymous_page  # the anonymous body, not the signed-in one
+    assert "登录后在线申请" not in li_page
+
+    # Zhang's ETag is his: another reader presenting it gets the whole page, not a 304.
+    stolen = li.get(PAGE, headers={"If-None-Match": zhang_page["ETag"]})
+    assert stolen.status_code == 200
+    assert "张三丰" not in stolen.content.decode()
+    assert anonymous.get(PAGE, headers={"If-None-Match": zhang_page["ETag"]}).status_code == 200
+    assert "Cookie" in zhang_page["Vary"] and "private" in zhang_page["Cache-Control"]
+
+
+def test_a_signed_in_reader_is_not_answered_by_if_modified_since_alone() -> None:
+    user = identity.user_create(username="zs", password=PASSWORD, first_name="张三丰")
+    reader = Client()
+    last_modified = reader.get(PAGE)["Last-Modified"]
+    assert reader.get(PAGE, headers={"If-Modified-Since": last_modified}).status_code == 304
+    reader.force_login(user)
+    page = reader.get(PAGE, headers={"If-Modified-Since": last_modified})
+    assert page.status_code == 200 and "张三丰" in page.content.decode()
+
+
+def test_english_and_chinese_have_their_own_cached_guide(client: Client) -> None:
+    chinese = client.get(PAGE)
+    english = client.get(PAGE, headers={"Accept-Language": "en"})
+    assert "食品经营许可" in chinese.content.decode()
+    assert "Food Business Licence" in english.content.decode()
+    assert "Materials" in english.content.decode() or "materials" in english.content.decode()
+    assert chinese["ETag"] != english["ETag"]
+    # Each from its own cache entry, again and again.
+    assert (
+        "Food Business Licence"
+        in client.get(PAGE, headers={"Accept-Language": "en"}).content.decode()
+    )
+    assert "材料清单" in client.get(PAGE).content.decode()
+    api_zh = client.get(API)
+    api_en = client.get(API, headers={"Accept-Language": "en"})
+    assert api_zh["ETag"] != api_en["ETag"]
+    assert client.get(API, headers={"If-None-Match": api_zh["ETag"]}).status_code == 304
+
+
+def test_a_material_edit_without_publication_reaches_every_process(client: Client) -> None:
+    etag = client.get(PAGE)["ETag"]
+    api_etag = client.get(API)["ETag"]
+    material = MaterialRequirement.objects.get(matter__code="food-business-licence", code="layout")
+    material.name = "经营场所平面图（含设备布局）"
+    material.save()
+    # This process: the key changed with the epoch, so the cached render is not used.
+    page = client.get(PAGE, headers={"If-None-Match": etag})
+    assert page.status_code == 200 and "含设备布局" in page.content.decode()
+    assert client.get(API, headers={"If-None-Match": api_etag}).status_code == 200
+    _other_process()
+    assert "含设备布局" in client.get(PAGE).content.decode()
+
+
+def test_another_process_never_serves_a_stale_guide(client: Client) -> None:
+    # Process A renders and caches version 1.
+    v1 = client.get(PAGE)
+    # Process B publishes a new version; A's cache still holds version 1's render, and a
+    # change made with a queryset update (no signal) is seen through the version alone.
+    _publish_shorter_limit()
+    Matter.objects.filter(code="food-business-licence").update(window_address="新地址一号")
+    matter = Matter.objects.get(code="food-business-licence")
+    matter_publish(matter=matter)
+    # Process A's next request reads the stamp from the database: a new render.
+    v3 = client.get(PAGE, headers={"If-None-Match": v1["ETag"]})
+    assert v3.status_code == 200
+    assert "新地址一号" in v3.content.decode()
+    assert "3 个工作日" in v3.content.decode()
+
+
+def test_the_negative_list_and_a_data_resource_change_the_guide(client: Client) -> None:
+    before = client.get(PAGE)
+    assert "不进驻中心" not in before.content.decode()
+    matter = Matter.objects.get(code="food-business-licence")
+    entry = NegativeListEntry.objects.create(
+        matter=matter, reason="涉及现场核查", handled_at="市场监管局三楼"
+    )
+    page = client.get(PAGE, headers={"If-None-Match": before["ETag"]})
+    assert page.status_code == 200 and "市场监管局三楼" in page.content.decode()
+    entry.delete()
+    assert "市场监管局三楼" not in client.get(PAGE).content.decode()
+
+    epoch = guide_stamp(code="food-business-licence")
+    assert epoch is not None
+    DataResource.objects.create(
+        code="market.business-licence",
+        provider=matter.department,
+        name="营业执照信息",
+        share_type=ShareType.CONDITIONAL,
+        subject_kind=SubjectKind.ENTERPRISE,
+    )
+    bumped = guide_stamp(code="food-business-licence")
+    assert bumped is not None and bumped.epoch > epoch.epoch
+    assert bumped.etag("api") != epoch.etag("api")
+    assert GuideEpoch.objects.get().changed_at is not None
+
+
+def test_last_modified_is_the_publication_time(client: Client) -> None:
+    stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and stamp.published_at is not None
+    response = client.get(API)
+    assert response["Last-Modified"] == http_date(stamp.last_modified.timestamp())
+    assert stamp.last_modified >= stamp.published_at
