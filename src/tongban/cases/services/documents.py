@@ -22,6 +22,7 @@ from tongban.cases.selectors_promise import GENERATED, SIGNED, case_material_sou
 from tongban.cases.services import routes
 from tongban.cases.services.common import timeline_add
 from tongban.cases.services.materials import CheckedFile, material_store
+from tongban.catalog.models import localized
 from tongban.certificates.pdf import form_document_pdf
 from tongban.core.errors import FieldError
 from tongban.identity.masking import mask_id_number
@@ -37,8 +38,20 @@ def documents_missing(case: Case, commitment: Mapping[str, Any] | None) -> list[
     return [
         FieldError(
             field="commitment",
-            message=_("请阅读并勾选签署告知承诺书（在线签署，无需上传）"),
+            message=_("请阅读并勾选签署“%(matters)s”的告知承诺书（在线签署，无需上传）")
+            % {"matters": _("、").join(_signing_matters(case))},
         )
+    ]
+
+
+def _signing_matters(case: Case) -> list[str]:
+    """The matters whose commitment the submission must sign (a theme's: its children's)."""
+    if case.matter is not None:
+        return [localized(case.matter, "name")]
+    return [
+        localized(child.matter, "name")
+        for child in case.children.select_related("matter").order_by("id")
+        if child.matter is not None and SIGNED in case_material_sources(child).values()
     ]
 
 

@@ -69,6 +69,7 @@ from tongban.evaluation.services import (
     rating_request_rate,
 )
 from tongban.identity.models import User
+from tongban.identity.numbers import resident_id_make
 from tongban.payments.choices import PaymentStatus
 from tongban.payments.models import PaymentOrder
 from tongban.workflow.calendar import SHANGHAI
@@ -438,7 +439,12 @@ class Simulation:
         person = plan.person.person
         firm = plan.firm
         day = plan.at.astimezone(SHANGHAI).date()
-        other = plan.target.code in ("housing-transaction", "property-tax", "property-transfer")
+        other = plan.target.code in (
+            "housing-transaction",
+            "property-tax",
+            "property-transfer",
+            "property-registration",
+        )
         who = Who(
             name=person.name,
             id_number=person.id_number,
@@ -447,7 +453,14 @@ class Simulation:
             company_name=firm.enterprise.name if firm else "",
             uscc=firm.enterprise.uscc if firm else "",
             other_name=person.name if not other else f"{person.name[0]}某",
-            other_id_number=person.id_number,
+            # The other party of a sale is another person (the services refuse one ID twice).
+            other_id_number=person.id_number
+            if not other
+            else resident_id_make(
+                area="310114",
+                birth=dt.date(1960 + rng.randint(0, 40), rng.randint(1, 12), rng.randint(1, 28)),
+                sequence=rng.randint(1, 999),
+            ),
         )
         form = form_fill(target.schema, who=who, today=day, rng=rng)
         actor, at = plan.person.user, plan.at

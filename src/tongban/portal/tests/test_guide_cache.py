@@ -191,7 +191,7 @@ def test_the_negative_list_and_a_data_resource_change_the_guide(client: Client) 
     epoch = guide_stamp(code="food-business-licence")
     assert epoch is not None
     DataResource.objects.create(
-        code="market.business-licence",
+        code="market.guide-cache-probe",
         provider=matter.department,
         name="营业执照信息",
         share_type=ShareType.CONDITIONAL,
