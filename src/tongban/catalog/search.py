@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import jieba
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import Combinable
 
 from tongban.catalog.models import Matter, SearchSynonym, SearchToken, Theme
@@ -60,8 +60,6 @@ SYNONYM_BODY_HIT = 5
 EXACT_NAME_BONUS = 1000
 PHRASE_IN_NAME_BONUS = 200
 EXACT_KEYWORD_BONUS = 150
-#: A result below this share of the best score is noise (结婚登记 → 企业变更登记 on 登记 alone).
-RELATIVE_FLOOR = 0.2
 #: Most candidate rows ranked for one query (the catalogue holds hundreds to a few thousand).
 MAX_CANDIDATES = 2000
 
@@ -332,24 +330,26 @@ def _token_page(
     # Only active matters are indexed; other filters join the matter row.
     related = {f"matter__{k}": v for k, v in lookups.items() if k != "is_active"}
     hits = SearchToken.objects.filter(token__in=list(weighted), **related)
-    # One statement scores and sorts the candidates (narrow rows); the weak tail
-    # (a shared generic word only) is cut relative to the best, then paged.
+    # A matter matching only a piece of the query (登记 of 结婚登记) is noise once another
+    # matches the query whole or one of its other words (企业变更登记 for 结婚登记).
+    pieces = {t for t in parsed.terms if t != parsed.core and t in parsed.core}
+    whole = Max(
+        Case(
+            *(When(token=t, then=Value(1)) for t in weighted if t not in pieces),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+    # One statement scores and sorts the candidates (narrow rows); they are cut and paged here.
     rows = list(
         hits.values("matter_id", "sort_key")
-        .annotate(score=score)
+        .annotate(score=score, whole=whole)
         .order_by("-score", "sort_key")
-        .values_list("matter_id", "score")[:MAX_CANDIDATES]
+        .values_list("matter_id", "whole")[:MAX_CANDIDATES]
     )
-    kept = above_floor(rows)
-    return matters_in_order(kept[offset : offset + limit]), len(kept)
-
-
-def above_floor(rows: list[tuple[int, int]]) -> list[int]:
-    """Ids of the ranked (id, score) rows that score at least RELATIVE_FLOOR of the best."""
-    if not rows:
-        return []
-    floor = rows[0][1] * RELATIVE_FLOOR
-    return [pk for pk, points in rows if points >= floor]
+    if any(is_whole for _pk, is_whole in rows):
+        rows = [row for row in rows if row[1]]
+    return matters_in_order([pk for pk, _whole in rows[offset : offset + limit]]), len(rows)
 
 
 def matters_in_order(ids: list[int]) -> list[Matter]:
@@ -382,10 +382,9 @@ def _substring_page(
         queryset.filter(condition)
         .annotate(score=score)
         .order_by("-score", "department__order", "code")
-        .values_list("id", "score")[:MAX_CANDIDATES]
+        .values_list("id", flat=True)[:MAX_CANDIDATES]
     )
-    kept = above_floor(rows)
-    return matters_in_order(kept[offset : offset + limit]), len(kept)
+    return matters_in_order(rows[offset : offset + limit]), len(rows)
 
 
 # --- themes (一件事) ----------------------------------------------------------------------
@@ -436,8 +435,7 @@ def theme_search(
     scored.sort(key=lambda row: (-row[0], row[1], row[2]))
     if not scored:
         return []
-    floor = scored[0][0] * RELATIVE_FLOOR
-    return [row[3] for row in scored if row[0] >= floor]
+    return [row[3] for row in scored]
 
 
 # --- result cache ---------------------------------------------------------------------------
