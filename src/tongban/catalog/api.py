@@ -57,6 +57,20 @@ def _summary(matter: Matter) -> dict[str, Any]:
     }
 
 
+def _theme_hit(theme: Theme) -> dict[str, Any]:
+    return {
+        "code": theme.code,
+        "name": theme.name,
+        "name_en": theme.name_en,
+        "summary": theme.summary,
+        "summary_en": theme.summary_en,
+        "audience": theme.audience,
+        "section": _ref(theme.section),
+        "promised_limit_days": theme.promised_limit_days,
+        "max_visits": theme.max_visits,
+    }
+
+
 def _theme(theme: Theme) -> dict[str, Any]:
     return {
         "code": theme.code,
@@ -127,6 +141,15 @@ def matters(
             "pages": result.pages,
             "page_size": result.page_size,
             "query": result.query,
+            "themes": [_theme_hit(t) for t in result.themes],
+            "suggestions": (
+                {
+                    "sections": [_ref(s) for s in result.suggested_sections],
+                    "matters": [_summary(m) for m in result.suggested_matters],
+                }
+                if result.suggested_sections or result.suggested_matters
+                else None
+            ),
         }
         if key:
             cache.set(key, body, settings.CATALOG_SEARCH_CACHE_SECONDS)

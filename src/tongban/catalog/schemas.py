@@ -47,6 +47,27 @@ class MatterSummaryOut(Schema):
     commitment_eligible: bool
 
 
+class ThemeHitOut(Schema):
+    """A theme (一件事) found by a search; its guide is /api/v1/catalog/themes/{code}."""
+
+    code: str
+    name: str
+    name_en: str
+    summary: str
+    summary_en: str
+    audience: str
+    section: RefOut
+    promised_limit_days: int
+    max_visits: int
+
+
+class SearchSuggestionsOut(Schema):
+    """What to try when a search finds nothing: the sections and the most asked services."""
+
+    sections: list[RefOut]
+    matters: list[MatterSummaryOut]
+
+
 class MatterPageOut(Schema):
     items: list[MatterSummaryOut]
     total: int
@@ -54,6 +75,10 @@ class MatterPageOut(Schema):
     pages: int
     page_size: int
     query: str
+    #: Themes matching the query, best first, ranked before the matters (page 1 only).
+    themes: list[ThemeHitOut] = []
+    #: Filled only when the query found neither a matter nor a theme.
+    suggestions: SearchSuggestionsOut | None = None
 
 
 class GuideMaterialOut(Schema):

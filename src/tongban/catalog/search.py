@@ -8,6 +8,7 @@ columns, so only the page's matters are ever loaded whole.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -24,15 +25,17 @@ from typing import TYPE_CHECKING, Any
 import jieba
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import Combinable
 
-from tongban.catalog.models import Matter, SearchSynonym, SearchToken
+from tongban.catalog.models import Matter, SearchSynonym, SearchToken, Theme
 
 if TYPE_CHECKING:
     from tongban.catalog.models import MaterialRequirement
 
 USER_DICT = Path(__file__).resolve().parent / "data" / "userdict.txt"
+#: The reviewed table of everyday words → catalogue words (see ADR 0004).
+SYNONYM_FILE = Path(__file__).resolve().parent / "data" / "synonyms.txt"
 
 #: Words that say nothing about which service is wanted ("我要办理…", "怎么申请…").
 _STOP_WORDS_TEXT = """
@@ -57,6 +60,8 @@ SYNONYM_BODY_HIT = 5
 EXACT_NAME_BONUS = 1000
 PHRASE_IN_NAME_BONUS = 200
 EXACT_KEYWORD_BONUS = 150
+#: Most candidate rows ranked for one query (the catalogue holds hundreds to a few thousand).
+MAX_CANDIDATES = 2000
 
 _dictionary_lock = threading.Lock()
 _dictionary_loaded = False
@@ -73,6 +78,21 @@ def _ensure_dictionary() -> None:
             jieba.setLogLevel(logging.WARNING)
             jieba.load_userdict(str(USER_DICT))
             _dictionary_loaded = True
+
+
+@functools.cache
+def file_synonyms() -> dict[str, tuple[str, ...]]:
+    """The reviewed synonym table of ``data/synonyms.txt``, read once per process."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in SYNONYM_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or ":" not in line:
+            continue
+        term, _sep, expansions = line.partition(":")
+        words = tuple(split_keywords(expansions))
+        if normalize(term) and words:
+            table[normalize(term)] = tuple(_unique([*table.get(normalize(term), ()), *words]))
+    return table
 
 
 def normalize(text: str) -> str:
@@ -191,7 +211,8 @@ def parse_query(query: str) -> ParsedQuery:
     if core not in terms and len(terms) > 1:
         terms.insert(0, core)
     lookups = _unique([normalized, core, *tokens])
-    expansions: list[str] = []
+    table = file_synonyms()
+    expansions: list[str] = [w for term in lookups for w in table.get(term, ())]
     for synonym in SearchSynonym.objects.filter(term__in=lookups).only("expansions"):
         expansions.extend(split_keywords(synonym.expansions))
     synonym_terms = [t for t in _unique(expansions) if t not in terms]
@@ -309,18 +330,26 @@ def _token_page(
     # Only active matters are indexed; other filters join the matter row.
     related = {f"matter__{k}": v for k, v in lookups.items() if k != "is_active"}
     hits = SearchToken.objects.filter(token__in=list(weighted), **related)
-    # One statement scores, sorts, pages and counts (a window over the groups).
+    # A matter matching only a piece of the query (登记 of 结婚登记) is noise once another
+    # matches the query whole or one of its other words (企业变更登记 for 结婚登记).
+    pieces = {t for t in parsed.terms if t != parsed.core and t in parsed.core}
+    whole = Max(
+        Case(
+            *(When(token=t, then=Value(1)) for t in weighted if t not in pieces),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+    # One statement scores and sorts the candidates (narrow rows); they are cut and paged here.
     rows = list(
         hits.values("matter_id", "sort_key")
-        .annotate(score=score)
-        .annotate(total=Window(Count("*")))
+        .annotate(score=score, whole=whole)
         .order_by("-score", "sort_key")
-        .values_list("matter_id", "total")[offset : offset + limit]
+        .values_list("matter_id", "whole")[:MAX_CANDIDATES]
     )
-    if rows:
-        return matters_in_order([pk for pk, _total in rows]), int(rows[0][1])
-    total = hits.values("matter_id").distinct().count() if offset else 0
-    return [], total
+    if any(is_whole for _pk, is_whole in rows):
+        rows = [row for row in rows if row[1]]
+    return matters_in_order([pk for pk, _whole in rows[offset : offset + limit]]), len(rows)
 
 
 def matters_in_order(ids: list[int]) -> list[Matter]:
@@ -351,14 +380,62 @@ def _substring_page(
     score = reduce(lambda a, b: a + b, parts)
     rows = list(
         queryset.filter(condition)
-        .annotate(score=score, total=Window(Count("id")))
+        .annotate(score=score)
         .order_by("-score", "department__order", "code")
-        .values_list("id", "total")[offset : offset + limit]
+        .values_list("id", flat=True)[:MAX_CANDIDATES]
     )
-    if rows:
-        return matters_in_order([pk for pk, _total in rows]), int(rows[0][1])
-    total = queryset.filter(condition).count() if offset else 0
-    return [], total
+    return matters_in_order(rows[offset : offset + limit]), len(rows)
+
+
+# --- themes (一件事) ----------------------------------------------------------------------
+
+
+def theme_score(parsed: ParsedQuery, *, names: list[str], keywords: list[str]) -> int:
+    """Points of one theme for a parsed query; 0 when it does not match.
+
+    A theme is a result only when the query names it: the whole query is its name or one of
+    its keywords, or lies inside one, or a synonym of the query is its name or a keyword
+    (开饭店 → 开办餐饮店). A shared word (登记, 许可, 公司) alone never lists a theme, so a
+    theme ranked first is one the citizen asked for."""
+    core = parsed.core
+    if core in names:
+        return EXACT_NAME_BONUS
+    if core in keywords:
+        return EXACT_KEYWORD_BONUS + KEYWORD_HIT
+    if len(core) > 1 and any(core in name for name in names):
+        return PHRASE_IN_NAME_BONUS
+    if len(core) > 1 and any(core in kw for kw in keywords):
+        return EXACT_KEYWORD_BONUS
+    if any(term in names or term in keywords for term in parsed.synonym_terms):
+        return SYNONYM_NAME_HIT
+    return 0
+
+
+def theme_search(
+    query: str, *, audience: str | None = None, section_id: int | None = None
+) -> list[Theme]:
+    """Active themes the query names, best first (one query over the few themes)."""
+    parsed = parse_query(query)
+    if not parsed.all_terms:
+        return []
+    themes = Theme.objects.filter(is_active=True).select_related("section")
+    if audience:
+        themes = themes.filter(audience__in=sorted({audience, "both"}))
+    if section_id:
+        themes = themes.filter(section_id=section_id)
+    loaded = list(themes.order_by("order", "code"))
+    if not loaded:
+        return []
+    scored = []
+    for theme in loaded:
+        names = [n for n in (normalize(theme.name), normalize(theme.name_en)) if n]
+        points = theme_score(parsed, names=names, keywords=split_keywords(theme.keywords))
+        if points:
+            scored.append((points, theme.order, theme.code, theme))
+    scored.sort(key=lambda row: (-row[0], row[1], row[2]))
+    if not scored:
+        return []
+    return [row[3] for row in scored]
 
 
 # --- result cache ---------------------------------------------------------------------------

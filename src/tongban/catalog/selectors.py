@@ -22,7 +22,7 @@ from tongban.catalog.models import (
     Theme,
     ThemeMatter,
 )
-from tongban.catalog.search import matters_in_order, search_cache_key, search_page
+from tongban.catalog.search import matters_in_order, search_cache_key, search_page, theme_search
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 
 MAX_PAGE_SIZE = 100
@@ -37,6 +37,11 @@ class SearchPage:
     page_size: int
     query: str = ""
     filters: dict[str, str] = field(default_factory=dict)
+    #: Themes (一件事) matching the query, best first; shown before the matters (page 1 only).
+    themes: list[Theme] = field(default_factory=list)
+    #: When a query finds nothing: the sections and the most asked services to try instead.
+    suggested_sections: list[Section] = field(default_factory=list)
+    suggested_matters: list[Matter] = field(default_factory=list)
 
 
 def _active_matters() -> QuerySet[Matter]:
@@ -130,11 +135,16 @@ def matter_search(
     key = search_cache_key(query, sorted(lookups.items()), page, page_size)
     cached = cache.get(key) if key else None
     if cached is not None:
-        items, total = cached
+        items, total, themes, suggested = cached
     else:
         items, total = _matter_page(lookups, query, page, page_size)
+        themes = []
+        # Themes have no department or online depth of their own: only the plain query finds them.
+        if query and page == 1 and not department and not online_depth:
+            themes = theme_search(query, audience=audience, section_id=section_id)
+        suggested = search_suggestions() if query and not total and not themes else ([], [])
         if key:
-            cache.set(key, (items, total), settings.CATALOG_SEARCH_CACHE_SECONDS)
+            cache.set(key, (items, total, themes, suggested), settings.CATALOG_SEARCH_CACHE_SECONDS)
     pages = (total + page_size - 1) // page_size
     return SearchPage(
         items=items,
@@ -144,7 +154,28 @@ def matter_search(
         page_size=page_size,
         query=query,
         filters=filters,
+        themes=themes,
+        suggested_sections=suggested[0],
+        suggested_matters=suggested[1],
     )
+
+
+#: How many services a search that found nothing suggests.
+SUGGESTED_SERVICES = 8
+
+
+def search_suggestions() -> tuple[list[Section], list[Matter]]:
+    """The sections and the most asked services, offered when a search finds nothing.
+
+    "Most asked" is the catalogue's own order of its popular matters: the first active matters
+    by department order, the same list the home page shows as hot services."""
+    sections = list(section_list())
+    ids = list(
+        _active_matters()
+        .order_by("department__order", "code")
+        .values_list("id", flat=True)[:SUGGESTED_SERVICES]
+    )
+    return sections, matters_in_order(ids)
 
 
 def _matter_page(

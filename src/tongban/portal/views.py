@@ -75,7 +75,7 @@ def search(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             errors = list(exc.errors) or [FieldError("q", exc.detail)]
         else:
-            _with_negative_list(result.items)
+            _with_negative_list([*result.items, *result.suggested_matters])
     context: dict[str, Any] = {
         "params": params,
         "result": result,
