@@ -229,6 +229,9 @@ def check(ack_path: str, sms_path: str, out: str) -> None:
     stuck = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"])
     for row in stuck[:10]:
         problems.append(f"task {row.task_path} {row.id} still {row.status}")
+    claimed_again = sum(
+        1 for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) if len(ids) > 1
+    )
     failed = DBTaskResult.objects.filter(status="FAILED")
     for row in failed[:10]:
         problems.append(f"task {row.task_path} {row.id} FAILED: {row.exception_class_path}")
@@ -269,6 +272,7 @@ def check(ack_path: str, sms_path: str, out: str) -> None:
         ),
         "tasks": dict(statuses),
         "tasks_stuck": stuck.count(),
+        "tasks_claimed_again": claimed_again,
         "tasks_failed": failed.count(),
         "sms_outbox": sum(outbox.values()),
         "sms_sent": sum(sent_lines.values()),
@@ -673,6 +677,31 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: floa
     raise SystemExit(f"{url} was not ready within {timeout:.0f} s ({seen})")
 
 
+def _wait_running_task(database_url: str, worker_id: str, *, seconds: float) -> str:
+    """The id of a task ``worker_id`` is running, as soon as there is one ("" after ``seconds``)."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT id, task_path FROM django_tasks_db_dbtaskresult "
+                "WHERE status = 'RUNNING' AND worker_ids @> %s::jsonb LIMIT 1",
+                (json.dumps([worker_id]),),
+            ).fetchone()
+            if row:
+                return f"{row[1].rsplit('.', 1)[-1]} {row[0]}"
+            time.sleep(0.002)
+    return ""
+
+
+def _answers(base: str) -> str:
+    try:
+        return str(requests.get(f"{base}/api/v1/departments", timeout=10).status_code)
+    except requests.RequestException as exc:
+        return type(exc).__name__
+
+
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -758,8 +787,13 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
     )
     serve_argv = [*TONGBAN, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
     server = procs.start("serve", serve_argv, prod_env)
-    worker_argv = [*TONGBAN, "worker", "--interval", "0.2"]
-    workers = [procs.start(f"worker{i}", worker_argv, prod_env) for i in (1, 2)]
+
+    def worker_argv(worker_id: str) -> list[str]:
+        return [*TONGBAN, "worker", "--interval", "0.2", "--worker-id", worker_id]
+
+    workers = [
+        procs.start(f"worker{i}", worker_argv(f"bench-worker-{i}"), prod_env) for i in (1, 2)
+    ]
     base = f"http://127.0.0.1:{port}"
     _wait_http(f"{base}/api/v1/departments", server, tmp / "serve.log")
     for i, worker in enumerate(workers, 1):
@@ -816,12 +850,18 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
                 now = _children(state["server"].pid)
                 say(f"gunicorn workers now {now} (the master forked a new one)")
             at(0.30)
+            # The tongban worker: killed while it runs a task (claimed, not yet finished), the
+            # hardest moment; polled in the database by the worker id it was started with.
             victim_worker = state["workers"][0]
+            caught = _wait_running_task(dev_env["DATABASE_URL"], "bench-worker-1", seconds=20)
             os.kill(victim_worker.pid, signal.SIGKILL)
             victim_worker.wait()
-            say(f"kill -9 tongban worker {victim_worker.pid}")
+            say(
+                f"kill -9 tongban worker {victim_worker.pid} "
+                + (f"while it ran task {caught}" if caught else "(no task running at that moment)")
+            )
             time.sleep(10)
-            state["workers"][0] = procs.start("worker1", worker_argv, prod_env)
+            state["workers"][0] = procs.start("worker1", worker_argv("bench-worker-1b"), prod_env)
             say(f"tongban worker restarted as {state['workers'][0].pid}")
             at(0.55)
             master = state["server"]
@@ -829,13 +869,28 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
             os.kill(master.pid, signal.SIGKILL)
             master.wait()
             say(f"kill -9 gunicorn master {master.pid} (workers {old})")
-            limit = time.monotonic() + 60
+            time.sleep(10)
+            serving = [p for p in old if _alive(p)]
+            say(
+                f"10 s later its workers {serving} are alive and still answering: "
+                f"{_answers(base)} (orphans, unsupervised)"
+            )
+            # What systemd does when the main process of a service dies (KillMode=control-group):
+            # the rest of the group goes too. SIGTERM: each orphan finishes its request first.
+            for pid in serving:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            limit = time.monotonic() + 40
             while any(_alive(p) for p in old) and time.monotonic() < limit:
-                time.sleep(0.1)
-            say("its workers have exited: " + str(not any(_alive(p) for p in old)))
+                time.sleep(0.05)
+            down = time.monotonic()
+            say(f"SIGTERM to the orphans; all exited: {not any(_alive(p) for p in old)}")
             state["server"] = procs.start("serve", serve_argv, prod_env)
             _wait_http(f"{base}/api/v1/departments", state["server"], tmp / "serve.log")
-            say(f"tongban serve restarted (master {state['server'].pid})")
+            say(
+                f"tongban serve restarted (master {state['server'].pid}); "
+                f"no server for {time.monotonic() - down:.1f} s"
+            )
 
         killer = threading.Thread(target=faults, daemon=True)
         killer.start()
@@ -946,7 +1001,8 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
     print(f"cases by status: {verdict['statuses']}; payments confirmed: {verdict['orders_paid']}")
     print(
         f"background tasks: {verdict['tasks']}; stuck: {verdict['tasks_stuck']}, "
-        f"failed: {verdict['tasks_failed']}"
+        f"failed: {verdict['tasks_failed']}, run by a second worker after the first died: "
+        f"{verdict.get('tasks_claimed_again', 0)}"
     )
     print(
         f"SMS: outbox {verdict['sms_outbox']}, sent {verdict['sms_sent']}, duplicated "
