@@ -685,7 +685,7 @@ def _wait_running_task(database_url: str, worker_id: str, *, seconds: float) -> 
     with psycopg.connect(database_url, autocommit=True) as conn:
         while time.monotonic() < deadline:
             row = conn.execute(
-                "SELECT id, task_path FROM django_tasks_db_dbtaskresult "
+                "SELECT id, task_path FROM django_tasks_database_dbtaskresult "
                 "WHERE status = 'RUNNING' AND worker_ids @> %s::jsonb LIMIT 1",
                 (json.dumps([worker_id]),),
             ).fetchone()
@@ -714,6 +714,8 @@ def _django_step(argv: list[str], env: dict[str, str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A SIGTERM (the wrapper stopping) still stops every process this run started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     tmp = Path(tempfile.mkdtemp(prefix="tongban-bench-load-"))
     procs = Procs(tmp)
     try:
