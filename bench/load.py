@@ -991,8 +991,8 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
         for line in events:
             print(line)
         print(
-            f"requests that met a dead server: {sum(stats.outages.values())} "
-            f"({dict(stats.outages)}), all retried"
+            f"connection attempts refused or reset (no server): {sum(stats.outages.values())} "
+            f"({dict(stats.outages)}); each retried every 0.5 s until answered"
         )
     print()
     print(
