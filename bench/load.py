@@ -34,8 +34,10 @@ Prints per kind: requests, errors, p50/p95/p99 ms, req/s; the baseline; the load
 PASS when no request failed and the check holds, else FAIL (exit 1).
 
 ``--kill`` adds faults during the run: ``kill -9`` of one gunicorn worker (the master forks a new
-one), of one ``tongban worker`` (restarted 10 s later), and of the gunicorn master (its workers
-notice and exit; ``tongban serve`` is started again). Requests that die with a connection are
+one), of one ``tongban worker`` in the moment it runs a task (restarted 10 s later), and of the
+gunicorn master (its sync workers go on serving: they look for their parent only when no
+connection waits; after 10 s the bench stops them with SIGTERM, as systemd would stop the rest of
+the service, and starts ``tongban serve`` again). Requests that die with a connection are
 retried by the client with the same Idempotency-Key; only answers with a 2xx count as
 acknowledged. Connection failures during the outage are counted apart, not as errors.
 """
