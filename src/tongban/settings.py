@@ -331,6 +331,11 @@ if not 0 < SLA_WARNING_SHARE <= 1:
 DEFERRAL_MAX_WORKING_DAYS = env_int("TONGBAN_DEFERRAL_MAX_WORKING_DAYS", 10)
 #: Seconds between two SLA sweeps run by `tongban worker`.
 SLA_SWEEP_SECONDS = env_int("TONGBAN_SLA_SWEEP_SECONDS", 60)
+#: A `tongban worker` silent this many seconds is dead: a task it left running is queued again
+#: (tongban.core.workers; a worker beats every 5 s). Checked every third of this time.
+TASK_WORKER_DEAD_SECONDS = env_int("TONGBAN_TASK_WORKER_DEAD_SECONDS", 30)
+if TASK_WORKER_DEAD_SECONDS < 15:
+    raise ImproperlyConfigured("TONGBAN_TASK_WORKER_DEAD_SECONDS must be at least 15")
 #: SMS provider: a code of tongban.cases.sms.sms_providers ("log" writes to the log,
 #: "outbox" keeps messages in the notification outbox only) or a plugged-in one.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "log")

@@ -32,3 +32,22 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaskWorker(models.Model):
+    """A running ``tongban worker`` and its last heartbeat (``tongban.core.workers``).
+
+    ``worker_id`` is the id the worker writes into ``DBTaskResult.worker_ids`` when it claims a
+    task; a task still RUNNING under a worker whose heartbeat has stopped is put back on the queue.
+    """
+
+    worker_id = models.CharField(_("工作进程"), max_length=64, unique=True)
+    started_at = models.DateTimeField(_("启动时间"), auto_now_add=True)
+    beat_at = models.DateTimeField(_("心跳时间"))
+
+    class Meta:
+        verbose_name = _("后台工作进程")
+        verbose_name_plural = _("后台工作进程")
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -16,6 +16,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from tongban.core.periodic import periodic_enqueue_due, periodic_job_sync, registered_periodic
+from tongban.core.workers import WORKER_HEARTBEAT_SECONDS, worker_beat, worker_stopped
 
 logger = logging.getLogger("tongban.worker")
 
@@ -39,6 +40,30 @@ class PeriodicScheduler(threading.Thread):
                 except DatabaseError as exc:
                     logger.warning("periodic scheduler skipped a tick: %s", exc)
                 self.stopped.wait(self.tick)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class Heartbeat(threading.Thread):
+    """Records every few seconds that this worker is alive (``tongban.core.workers``)."""
+
+    def __init__(self, *, worker_id: str, every: float = WORKER_HEARTBEAT_SECONDS) -> None:
+        super().__init__(name="tongban-heartbeat", daemon=True)
+        self.worker_id = worker_id
+        self.every = every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                close_old_connections()
+                try:
+                    worker_beat(worker_id=self.worker_id)
+                except DatabaseError as exc:
+                    logger.warning("heartbeat skipped: %s", exc)
         finally:
             connection.close()
 
@@ -72,7 +97,12 @@ class Command(DbWorkerCommand):
         specs = [] if no_periodic else registered_periodic()
         for spec in specs:
             periodic_job_sync(spec=spec)
+        worker_id: str = options["worker_id"]
+        # Alive before the first claim: a task this worker runs is never taken for an orphan.
+        worker_beat(worker_id=worker_id)
         connection.close()
+        heartbeat = Heartbeat(worker_id=worker_id)
+        heartbeat.start()
         self.stdout.write(
             f"worker started, {len(specs)} periodic jobs"
             + (f" ({', '.join(s.name for s in specs)})" if specs else "")
@@ -87,6 +117,12 @@ class Command(DbWorkerCommand):
             if scheduler is not None:
                 scheduler.stop()
                 scheduler.join(timeout=5)
+            heartbeat.stop()
+            heartbeat.join(timeout=5)
+            try:
+                worker_stopped(worker_id=worker_id)
+            except DatabaseError as exc:
+                logger.warning("could not remove the heartbeat of %s: %s", worker_id, exc)
             self.stdout.write("worker stopped")
 
     def _say(self, message: str) -> None:
