@@ -131,6 +131,22 @@ def test_apply_refuses_a_bad_phone_and_saves_nothing(matter: Any, signed_in: Cli
     assert Case.objects.count() == 0
 
 
+def test_the_error_summary_links_to_each_field_with_an_error(
+    matter: Any, signed_in: Client
+) -> None:
+    response = signed_in.post(
+        f"/apply/{MATTER_CODE}/", {**GOOD_FORM, "form.phone": "12345", "action": "continue"}
+    )
+    html = response.content.decode()
+    summary = html[
+        html.index('id="form-errors"') : html.index("</div>", html.index('id="form-errors"'))
+    ]
+    # GOV.UK pattern: never an empty summary; each error a link to its input.
+    assert '<a href="#f-phone">' in summary
+    assert 'id="f-phone"' in html
+    assert Case.objects.count() == 0
+
+
 def test_apply_refuses_text_in_a_number_field_and_saves_nothing(
     matter: Any, signed_in: Client
 ) -> None:

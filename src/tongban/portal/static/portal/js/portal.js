@@ -20,4 +20,13 @@
 
   document.addEventListener("htmx:responseError", showRequestError);
   document.addEventListener("htmx:sendError", showRequestError);
+
+  // A form sent back with errors: the summary at its top takes the focus (GOV.UK
+  // pattern), so a screen reader reads it first; its links lead to each field.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("form-errors");
+    if (summary) {
+      summary.focus();
+    }
+  });
 })();
