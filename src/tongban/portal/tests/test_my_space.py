@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tongban.cases.choices import CaseStatus, NotificationChannel
 from tongban.cases.models import Case, Notification
@@ -146,3 +147,20 @@ def test_the_pages_read_in_english(issued: Case, agent_user: User) -> None:
     assert "My licences" in client.get("/my/certificates/").content.decode()
     assert "Notifications" in client.get("/my/notifications/").content.decode()
     assert "Case status" in client.get("/my/cases/").content.decode()
+
+
+def test_the_applicant_downloads_the_receipt_of_a_submitted_case(
+    issued: Case, agent_user: User, applicant: User
+) -> None:
+    Case.objects.filter(pk=issued.pk).update(submitted_at=timezone.now())
+    url = f"/my/cases/{issued.pk}/receipt.pdf"
+    client = _client(agent_user)
+    assert f'href="{url}"' in client.get(f"/my/cases/{issued.pk}/").content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert response["Cache-Control"] == "private, no-store"
+    # Somebody else's case, or one not submitted yet: there is no receipt to see.
+    assert _client(applicant).get(url).status_code == 404
+    Case.objects.filter(pk=issued.pk).update(status=CaseStatus.DRAFT, submitted_at=None)
+    assert client.get(url).status_code == 404
