@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tongban.catalog.models import Department
 from tongban.catalog.services import section_upsert
+from tongban.certificates.signing import signing_keys_forget
 from tongban.counter.models import Window, WindowAssignment
 from tongban.identity import services
 from tongban.identity.choices import StaffRole
@@ -44,6 +45,13 @@ def _fast_password_hashing(settings: Any) -> None:
     # Rolled-back tests reuse ids and epoch values: a cached guide of one test could answer
     # another. The guide cache tests switch it on (and clear the cache) themselves.
     settings.GUIDE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _no_signing_key_from_another_test() -> None:
+    # A process remembers its active signing key for a moment; a test's database is emptied
+    # after it (and keys made again with the same ids), so no test may start with that memo.
+    signing_keys_forget()
 
 
 @pytest.fixture(autouse=True)
