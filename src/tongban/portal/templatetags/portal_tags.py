@@ -19,6 +19,12 @@ def localized(obj: object, field: str) -> str:
 
 
 @register.filter
+def stored(text: str) -> str:
+    """``{{ task.name|stored }}``: a text the system stored in Chinese, in the reader's language."""
+    return stored_text(text)
+
+
+@register.filter
 def route_reason(reason: str) -> str:
     """``{{ case.route_reason|route_reason }}``: the reason in the reader's language."""
     return stored_text(reason, ROUTE_REASONS_WITH_VALUES)
