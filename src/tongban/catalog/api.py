@@ -73,15 +73,7 @@ def _theme_hit(theme: Theme) -> dict[str, Any]:
 
 def _theme(theme: Theme) -> dict[str, Any]:
     return {
-        "code": theme.code,
-        "name": theme.name,
-        "name_en": theme.name_en,
-        "summary": theme.summary,
-        "summary_en": theme.summary_en,
-        "audience": theme.audience,
-        "section": _ref(theme.section),
-        "promised_limit_days": theme.promised_limit_days,
-        "max_visits": theme.max_visits,
+        **_theme_hit(theme),
         "combined_certificate_type": _ref(theme.combined_certificate_type),
         "matters": [
             {

@@ -104,7 +104,8 @@ def canonical(payload: dict[str, Any]) -> bytes:
                 payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True
             ).encode("utf-8")
         except UnicodeEncodeError:
-            pass  # a lone surrogate: rfc8785 refuses it with its own error
+            # A lone surrogate is not UTF-8: the general serializer refuses it with its error.
+            return rfc8785.dumps(payload)
     return rfc8785.dumps(payload)
 
 
