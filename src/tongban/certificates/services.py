@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -366,18 +367,23 @@ def certificate_verify_payload(*, payload: dict[str, Any], signature: str) -> Ve
 def _key_and_certificate(key_id: str, number: Any) -> tuple[Any, ...] | None:
     """(public key, algorithm, revoked?, certificate status, valid until) in one query; the
     certificate's columns are None when no certificate has that number."""
-    key_table = connection.ops.quote_name(SigningKey._meta.db_table)
-    certificate_table = connection.ops.quote_name(Certificate._meta.db_table)
-    # Table names from the models, values as parameters: nothing of the caller's is spliced.
-    sql = (
-        "SELECT k.public_key, k.algorithm, k.revoked_at IS NOT NULL, c.status, c.valid_until"  # noqa: S608
-        f" FROM {key_table} k LEFT JOIN {certificate_table} c ON c.number = %s"
-        " WHERE k.key_id = %s"
-    )
+    sql = _key_and_certificate_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [number if _a_number(number) else "", key_id])
         found = cursor.fetchone()
     return tuple(found) if found is not None else None
+
+
+@lru_cache(maxsize=4)
+def _key_and_certificate_sql(vendor: str) -> str:
+    key_table = connection.ops.quote_name(SigningKey._meta.db_table)
+    certificate_table = connection.ops.quote_name(Certificate._meta.db_table)
+    # Table names from the models, values as parameters: nothing of the caller's is spliced.
+    return (
+        "SELECT k.public_key, k.algorithm, k.revoked_at IS NOT NULL, c.status, c.valid_until"  # noqa: S608
+        f" FROM {key_table} k LEFT JOIN {certificate_table} c ON c.number = %s"
+        " WHERE k.key_id = %s"
+    )
 
 
 def _a_number(value: Any) -> bool:
@@ -395,8 +401,8 @@ def certificate_status(certificate: Certificate, *, today: dt.date | None = None
 def _status_of(status: str, valid_until: dt.date | None, today: dt.date | None = None) -> str:
     if status == CertificateStatus.REVOKED:
         return CertificateStatus.REVOKED
-    today = today or timezone.localdate()
-    if valid_until is not None and valid_until < today:
+    # The date is read only for a licence that has a 有效期至 (verification is a hot path).
+    if valid_until is not None and valid_until < (today or timezone.localdate()):
         return "expired"
     return CertificateStatus.VALID
 

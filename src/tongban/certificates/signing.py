@@ -114,21 +114,41 @@ _SAFE_INT = 2**53 - 1
 
 
 def _plain(value: Any, depth: int) -> bool:
-    """Whether ``value`` holds only what the fast path serialises exactly like JCS."""
-    if value is None or value is True or value is False or type(value) is str:
-        return True
-    if type(value) is int:
-        return -_SAFE_INT <= value <= _SAFE_INT
-    if depth > 32:
-        return False
-    if type(value) is dict:
-        return all(
-            type(k) is str and (k.isascii() or max(k) <= "\uffff") and _plain(v, depth + 1)
-            for k, v in value.items()
-        )
-    if type(value) is list:
-        return all(_plain(v, depth + 1) for v in value)
-    return False
+    """Whether ``value`` holds only what the fast path serialises exactly like JCS.
+
+    Iterative (a stack of containers with their depth): it runs on every signature checked.
+    """
+    stack: list[tuple[Any, int]] = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            values = item.values()
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                    return False
+        elif kind is list:
+            values = item
+        elif item is None or kind is str or kind is bool:
+            continue
+        elif kind is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return False
+            continue
+        else:
+            return False
+        if level > 32:
+            return False
+        for child in values:
+            child_kind = type(child)
+            if child_kind is str or child is None or child_kind is bool:
+                continue
+            if child_kind is int:
+                if not -_SAFE_INT <= child <= _SAFE_INT:
+                    return False
+                continue
+            stack.append((child, level + 1))
+    return True
 
 
 @lru_cache(maxsize=4)
