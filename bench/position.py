@@ -252,6 +252,10 @@ def run(cases: int, seed_cases: int, repeat: int) -> int:
         ):
             applicant = Client()
             applicant.force_login(User.objects.get(pk=user_id))
+            # A test client builds its handler (the middleware chain: WhiteNoise scans every
+            # static file then, ~65 ms) on its first request; a server process does it once.
+            warm = applicant.get(f"/api/v1/applications/{case_id}/position")
+            assert warm.status_code == 200, (case_id, warm.status_code)
             applicants.append((applicant, case_id))
 
         def one_position() -> Any:
