@@ -11,7 +11,8 @@ password (production refuses the published one; ``--setup``). The run, with prod
 (``TONGBAN_ENV=production``, a random SECRET_KEY, TONGBAN_SIGNING_SECRET and a 43-character
 AUDIT_CHECKPOINT_KEY, DEBUG off, ALLOWED_HOSTS=127.0.0.1):
 
-- ``tongban serve --workers 2`` (gunicorn sync workers) and two ``tongban worker`` processes;
+- ``tongban serve --workers 2`` (gunicorn sync workers; ``--threads N`` for gthread) and two
+  ``tongban worker`` processes;
 - the sandbox bank (``python -m tongban.sandbox.payment_gateway``, its own process) reached
   through ``bench/load_plugins.py`` — production refuses the sandbox plugin module itself — and
   SMS written to a file by the ``benchfile`` provider of the same module;
@@ -789,7 +790,18 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
         ],
         bank_env,
     )
-    serve_argv = [*TONGBAN, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    serve_argv = [
+        *TONGBAN,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--threads",
+        str(args.threads),
+    ]
     server = procs.start("serve", serve_argv, prod_env)
 
     def worker_argv(worker_id: str) -> list[str]:
@@ -922,7 +934,18 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
     bare_env = {**dev_env}
     bare_server = procs.start(
         "bare",
-        [*TONGBAN, "serve", "--host", "127.0.0.1", "--port", str(bare_port), "--workers", "2"],
+        [
+            *TONGBAN,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(bare_port),
+            "--workers",
+            "2",
+            "--threads",
+            str(args.threads),
+        ],
         bare_env,
     )
     _wait_http(f"http://127.0.0.1:{bare_port}/bench/bare/", bare_server, tmp / "bare.log")
@@ -942,8 +965,9 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
     # --- report ---
     print()
     print(
-        f"{args.clients} clients, {args.seconds:.0f} s, production settings, gunicorn 2 sync "
-        f"workers + 2 tongban workers, PostgreSQL, {os.cpu_count()} cores shared with the clients"
+        f"{args.clients} clients, {args.seconds:.0f} s, production settings, gunicorn 2 "
+        + ("sync workers" if args.threads == 1 else f"gthread workers × {args.threads} threads")
+        + f" + 2 tongban workers, PostgreSQL, {os.cpu_count()} cores shared with the clients"
     )
     print(
         f"load average before / after the mix: {load_before[0]:.1f} / {load_after[0]:.1f} "
@@ -1042,6 +1066,12 @@ def main() -> int:
         "--baseline-seconds", type=float, default=15.0, help="bare-view run (default 15)"
     )
     parser.add_argument("--kill", action="store_true", help="kill -9 processes during the run")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (default 1: sync workers, `tongban serve`'s default)",
+    )
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     parser.add_argument("--check", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
@@ -1054,6 +1084,8 @@ def main() -> int:
         return 0
     if not 4 <= args.clients <= 400 or not 10 <= args.seconds <= 900:
         parser.error("--clients must be 4..400, --seconds 10..900")
+    if not 1 <= args.threads <= 64:
+        parser.error("--threads must be 1..64")
     if not 1 <= args.baseline_seconds <= 60:
         parser.error("--baseline-seconds must be 1..60")
     if args.inner:

@@ -181,6 +181,12 @@ def test_serve_refuses_zero_workers() -> None:
         call_command("serve", "--workers", "0")
 
 
+@pytest.mark.parametrize("threads", ["0", "65"])
+def test_serve_refuses_a_thread_count_out_of_range(threads: str) -> None:
+    with pytest.raises(CommandError, match="threads"):
+        call_command("serve", "--threads", threads)
+
+
 def test_serve_refuses_to_start_in_production_with_problems(
     settings: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

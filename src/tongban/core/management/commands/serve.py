@@ -59,8 +59,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
+        # Sync workers by default: under the mixed load they serve 30% more than gthread 2×4;
+        # slow uploads are the reverse proxy's to buffer (docs/adr/0014-serving.md).
         parser.add_argument(
-            "--threads", type=int, default=1, help="threads per worker (gthread when > 1)"
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", "1")),
+            help="threads per worker (default: $WEB_THREADS or 1 = sync; gthread when > 1)",
         )
         parser.add_argument(
             "--worker-class",
@@ -76,6 +81,8 @@ class Command(BaseCommand):
             raise CommandError(f"port must be between 1 and 65535, got {port}")
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
+        if not 1 <= options["threads"] <= 64:
+            raise CommandError("--threads must be between 1 and 64")
         if settings.PRODUCTION:
             self._refuse_unsafe_production()
             self._collect_static_if_empty()
@@ -84,7 +91,10 @@ class Command(BaseCommand):
         bind = (
             f"[{options['host']}]:{port}" if ":" in options["host"] else f"{options['host']}:{port}"
         )
-        self.stdout.write(f"serving on http://{bind} with {options['workers']} workers")
+        self.stdout.write(
+            f"serving on http://{bind} with {options['workers']} workers"
+            f" × {options['threads']} threads"
+        )
         self.stdout.flush()
         TongbanApplication(
             {
