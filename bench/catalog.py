@@ -454,6 +454,15 @@ def _client_process(args: tuple[int, str, float, int]) -> tuple[int, int, list[f
         first.read()
         probe.close()
         headers = {**headers, "If-None-Match": first.getheader("ETag") or '"none"'}
+        # A browser sends back the cookies of the page it holds (the page's tag covers its
+        # CSRF secret): without them every answer is a new page, never a 304.
+        cookies = [
+            value.split(";", 1)[0]
+            for name, value in first.getheaders()
+            if name.lower() == "set-cookie"
+        ]
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
         expected = 304
     deadline = time.monotonic() + duration
     lock = threading.Lock()
