@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import SlaState
@@ -47,10 +47,14 @@ from tongban.identity.models import StaffProfile, User
 from tongban.stats.selectors import Period, filters_resolve, limit_check, percentiles
 from tongban.workflow import diagram as bpmn_diagram
 from tongban.workflow.calendar import SHANGHAI, WorkCalendar
-from tongban.workflow.models import NodeVisit, ProcessDefinition
+from tongban.workflow.models import NodeVisit, NodeVisitDay, ProcessDefinition, ProcessInstance
+from tongban.workflow.rollup import REACHED, visit_days_rebuild
 
 #: The longest period a heat map covers (a year and a month, so "the last 12 months" fits).
 MAX_PERIOD_DAYS = 400
+#: Periods up to this many days also count distinct cases (from the visits themselves); longer
+#: ones give visits only (the rollup counts visits), docs/heatmap.md.
+DISTINCT_MAX_DAYS = 92
 #: The lane of the applicant's own steps: a visit there is a supplement loop (补正).
 SUPPLEMENT_LANE = "applicant"
 #: The elements of a BPMN file the heat map draws on.
@@ -230,16 +234,18 @@ def _visits(definition_ids: list[int], department: Department | None) -> QuerySe
 def _version_row(
     definition: ProcessDefinition,
     diagram: Diagram,
-    passed: dict[str, dict[str, int]],
+    passed: dict[str, dict[str, int | None]],
     dwell: dict[str, list[tuple[int, int]]],
     waiting: dict[str, dict[str, Any]],
     flows: list[dict[str, Any]],
-    repeat_supplement_cases: int,
+    repeat_supplement_cases: int | None,
 ) -> dict[str, Any]:
     seen = set(passed) | set(waiting) | set(dwell)
     nodes = []
     for node in [*diagram.names, *sorted(seen - set(diagram.names))]:
-        p = passed.get(node, {"cases": 0, "visits": 0})
+        # Distinct cases are counted for short periods only (repeat cases None otherwise).
+        counted = repeat_supplement_cases is not None
+        p = passed.get(node) or {"cases": 0 if counted else None, "visits": 0}
         w = waiting.get(node, {"cases": 0, "visits": 0, "since": None})
         median, p90 = percentiles(dwell.get(node, []))
         nodes.append(
@@ -307,24 +313,34 @@ def process_heatmap(
     ids = [d.pk for d in chosen]
     visits = _visits(ids, dept)
     left = visits.filter(left_at__gte=start, left_at__lt=end, cancelled=False)
-
-    passed: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
-    for r in (
-        left.values("definition_id", "node")
-        .annotate(cases=Count("instance_id", distinct=True), visits=Count("id"))
-        .order_by()
-    ):
-        passed[r["definition_id"]][r["node"]] = {"cases": r["cases"], "visits": r["visits"]}
-
-    pairs = list(
-        left.annotate(
-            entered=TruncDate("entered_at", tzinfo=SHANGHAI),
-            left=TruncDate("left_at", tzinfo=SHANGHAI),
-        )
-        .values("definition_id", "node", "entered", "left")
-        .annotate(n=Count("id"))
-        .order_by()
+    # Passes, dwell and flows from the daily rollup (workflow.rollup): a few rows per node and
+    # day, however many visits. Distinct cases need the visits themselves: counted for short
+    # periods only (docs/heatmap.md).
+    days = NodeVisitDay.objects.filter(definition_id__in=ids)
+    if dept is not None:
+        days = days.filter(department=dept.code)
+    left_days = days.filter(left_on__gte=period.start, left_on__lte=period.end).exclude(
+        left_on=REACHED
     )
+    distinct = (period.end - period.start).days + 1 <= DISTINCT_MAX_DAYS
+
+    passed: dict[int, dict[str, dict[str, int | None]]] = defaultdict(dict)
+    for r in left_days.values("definition_id", "node").annotate(visits=Sum("visits")).order_by():
+        passed[r["definition_id"]][r["node"]] = {"cases": None, "visits": r["visits"]}
+    if distinct:
+        for r in (
+            left.values("definition_id", "node")
+            .annotate(cases=Count("instance_id", distinct=True))
+            .order_by()
+        ):
+            passed[r["definition_id"]].setdefault(r["node"], {"visits": 0})["cases"] = r["cases"]
+
+    pairs = [
+        {**r, "entered": r["reached_on"], "left": r["left_on"]}
+        for r in left_days.values("definition_id", "node", "reached_on", "left_on")
+        .annotate(n=Sum("visits"))
+        .order_by()
+    ]
     dwell: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(dict)
     for (definition_id, node), buckets in _dwell_buckets(pairs, WorkCalendar()).items():
         dwell[definition_id][node] = buckets
@@ -344,16 +360,26 @@ def process_heatmap(
             "since": r["since"],
         }
 
+    flow_cases: dict[tuple[int, str, str], int] = {}
+    if distinct:
+        for r in (
+            visits.filter(entered_at__gte=start, entered_at__lt=end)
+            .exclude(from_node="")
+            .values("definition_id", "from_node", "node")
+            .annotate(cases=Count("instance_id", distinct=True))
+            .order_by()
+        ):
+            flow_cases[(r["definition_id"], r["from_node"], r["node"])] = r["cases"]
     flow_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     diagrams = {
         pk: diagram_read(source)
         for pk, source in ProcessDefinition.objects.filter(pk__in=ids).values_list("pk", "source")
     }
     for r in (
-        visits.filter(entered_at__gte=start, entered_at__lt=end)
+        days.filter(left_on=REACHED, reached_on__gte=period.start, reached_on__lte=period.end)
         .exclude(from_node="")
         .values("definition_id", "from_node", "node")
-        .annotate(visits=Count("id"), cases=Count("instance_id", distinct=True))
+        .annotate(visits=Sum("visits"))
         .order_by("definition_id", "from_node", "node")
     ):
         diagram = diagrams[r["definition_id"]]
@@ -363,7 +389,11 @@ def process_heatmap(
                 "from_node": r["from_node"],
                 "to_node": r["node"],
                 "visits": r["visits"],
-                "cases": r["cases"],
+                "cases": (
+                    flow_cases.get((r["definition_id"], r["from_node"], r["node"]), 0)
+                    if distinct
+                    else None
+                ),
             }
         )
 
@@ -371,15 +401,15 @@ def process_heatmap(
     for definition in chosen:
         diagram = diagrams[definition.pk]
         supplement_nodes = [n for n, lane in diagram.lanes.items() if lane == SUPPLEMENT_LANE]
-        repeat = (
+        repeat: int | None = (
             left.filter(definition_id=definition.pk, node__in=supplement_nodes)
             .values("instance_id")
             .annotate(n=Count("id"))
             .filter(n__gt=1)
             .order_by()
             .count()
-            if supplement_nodes
-            else 0
+            if supplement_nodes and distinct
+            else (0 if distinct else None)
         )
         versions.append(
             _version_row(
@@ -400,6 +430,31 @@ def process_heatmap(
         "available_versions": [d.version for d in available],
         "versions": versions,
     }
+
+
+# --- the daily rollup ------------------------------------------------------------------------
+
+
+def heatmap_rebuild(*, name: str | None = None) -> int:
+    """Recompute the daily rollup of node visits (all processes, or process ``name``).
+
+    Instances started before they recorded their department get their case's first; then the
+    rollup is computed from the visits (workflow.rollup). Returns the rows written.
+    """
+    if name is not None and not _NAME.match(name):
+        raise ValidationFailed(_("流程名称无效"), errors=[FieldError("process", _("流程名称无效"))])
+    instances = ProcessInstance.objects.filter(department="")
+    definitions = None
+    if name is not None:
+        definitions = list(ProcessDefinition.objects.filter(name=name).values_list("pk", flat=True))
+        instances = instances.filter(definition_id__in=definitions)
+    instances.update(
+        department=Coalesce(
+            Subquery(Case.objects.filter(process=OuterRef("pk")).values("department__code")[:1]),
+            Value(""),
+        )
+    )
+    return visit_days_rebuild(definition_ids=definitions)
 
 
 # --- the cases waiting at a node -------------------------------------------------------------

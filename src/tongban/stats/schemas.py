@@ -103,7 +103,9 @@ class HeatmapNodeOut(Schema):
     name: str = Field(description="环节名称（按界面语言）")
     type: str = Field(description="BPMN 类型，如 UserTask、ExclusiveGateway")
     lane: str
-    passed_cases: int = Field(description="期间内离开该环节的办件数（去重）")
+    passed_cases: int | None = Field(
+        description="期间内离开该环节的办件数（去重；期间超过92天时不去重统计，为 null）"
+    )
     passed_visits: int = Field(description="期间内离开该环节的次数（回退重入各计一次）")
     waiting_cases: int = Field(description="当前停留在该环节的办件数")
     waiting_visits: int
@@ -117,13 +119,15 @@ class HeatmapFlowOut(Schema):
     from_node: str
     to_node: str
     visits: int = Field(description="期间内经过该连线的次数")
-    cases: int
+    cases: int | None = Field(description="经过该连线的办件数（去重；期间超过92天时为 null）")
 
 
 class HeatmapSupplementOut(Schema):
     nodes: list[str] = Field(description="申请人泳道（补正）的环节")
     visits: int = Field(description="期间内补正次数")
-    repeat_cases: int = Field(description="期间内补正两次及以上的办件数")
+    repeat_cases: int | None = Field(
+        description="期间内补正两次及以上的办件数（期间超过92天时为 null）"
+    )
 
 
 class HeatmapVersionOut(Schema):

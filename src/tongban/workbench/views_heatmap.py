@@ -100,7 +100,13 @@ def process_heatmap(request: StaffRequest, name: str) -> HttpResponse:
         (n["waiting_cases"] for n in shown["nodes"] if n["type"] != "BoundaryEvent"), default=0
     )
     top_dwell = max((n["median_working_days"] or 0 for n in shown["nodes"]), default=0)
-    top_passed = max((n["passed_cases"] for n in shown["nodes"]), default=0)
+    # Over long periods the heat map counts visits only (passed_cases None): colour by those.
+    counts_cases = shown["supplement"]["repeat_cases"] is not None
+
+    def passed(n: dict[str, Any]) -> int:
+        return int(n["passed_cases"] if counts_cases else n["passed_visits"])
+
+    top_passed = max((passed(n) for n in shown["nodes"]), default=0)
     base = {
         "from": figures["from"].isoformat(),
         "to": figures["to"].isoformat(),
@@ -115,7 +121,7 @@ def process_heatmap(request: StaffRequest, name: str) -> HttpResponse:
             {
                 "id": n["node"],
                 "name": n["name"],
-                "passed": n["passed_cases"],
+                "passed": passed(n),
                 "type": n["type"],
                 # A boundary timer "waits" beside its task: the case waits at the task.
                 "waiting": 0 if n["type"] == "BoundaryEvent" else n["waiting_cases"],
@@ -126,7 +132,7 @@ def process_heatmap(request: StaffRequest, name: str) -> HttpResponse:
                     if n["type"] == "BoundaryEvent"
                     else _level(n["waiting_cases"], top_waiting),
                     "dwell": _level(n["median_working_days"], top_dwell),
-                    "passed": _level(n["passed_cases"], top_passed),
+                    "passed": _level(passed(n), top_passed),
                 },
             }
             for n in shown["nodes"]
@@ -152,6 +158,8 @@ def process_heatmap(request: StaffRequest, name: str) -> HttpResponse:
             ],
             "node_query": urlencode(base),
             "levels": range(1, LEVELS + 1),
+            "counts_cases": counts_cases,
+            "distinct_max_days": stats_heatmap.DISTINCT_MAX_DAYS,
         }
     )
     if node:

@@ -19,7 +19,7 @@ import hashlib
 import re
 import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +56,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
+from tongban.workflow import rollup
 from tongban.workflow.choices import DefinitionKind, DefinitionStatus
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
 
@@ -533,21 +534,57 @@ def _visits_record(
             )
         elif was_reached and not was_left and task.state & _LEFT:
             (cancelled if task.state & TaskState.CANCELLED else left).append(task.id)
+    days: Counter[rollup.DayKey] = Counter()
     if reached:
         NodeVisit.objects.bulk_create(reached)
+        today = rollup.shanghai_day(now)
+        for visit in reached:
+            key = (
+                instance.definition_id,
+                visit.node,
+                visit.from_node,
+                visit.department or instance.department,
+                today,
+            )
+            days[rollup.DayKey(*key, rollup.REACHED)] += 1
+            if visit.left_at is not None and not visit.cancelled:
+                days[rollup.DayKey(*key, today)] += 1
     if left:
-        _visits_leave(instance, left, now)
+        _visits_leave(instance, left, now, days=days)
     if cancelled:
         _visits_leave(instance, cancelled, now, cancelled=True)
+    # The heat map's daily rollup, in this same transaction (workflow.rollup).
+    rollup.visit_days_add(days)
 
 
 def _visits_leave(
-    instance: ProcessInstance, task_ids: list[uuid.UUID], now: datetime, *, cancelled: bool = False
+    instance: ProcessInstance,
+    task_ids: list[uuid.UUID],
+    now: datetime,
+    *,
+    cancelled: bool = False,
+    days: Counter[rollup.DayKey] | None = None,
 ) -> None:
-    # One UPDATE, nothing read first: it follows the instance's own UPDATE within microseconds.
-    NodeVisit.objects.filter(instance=instance, task_id__in=task_ids, left_at__isnull=True).update(
-        left_at=now, cancelled=cancelled
+    open_visits = NodeVisit.objects.filter(
+        instance=instance, task_id__in=task_ids, left_at__isnull=True
     )
+    if days is not None:
+        # What the rollup counts of a visit leaving: its node, flow, department and day reached.
+        today = rollup.shanghai_day(now)
+        for node, from_node, department, entered_at in open_visits.values_list(
+            "node", "from_node", "department", "entered_at"
+        ):
+            days[
+                rollup.DayKey(
+                    instance.definition_id,
+                    node,
+                    from_node,
+                    department or instance.department,
+                    rollup.shanghai_day(entered_at),
+                    today,
+                )
+            ] += 1
+    open_visits.update(left_at=now, cancelled=cancelled)
 
 
 @contextmanager
@@ -573,8 +610,12 @@ def _run_engine(workflow: BpmnWorkflow) -> None:
 
 
 @transaction.atomic
-def process_start(*, name: str, data: dict[str, Any]) -> ProcessStep:
-    """Start process ``name`` with ``data`` as its variables and save the new instance."""
+def process_start(*, name: str, data: dict[str, Any], department: str = "") -> ProcessStep:
+    """Start process ``name`` with ``data`` as its variables and save the new instance.
+
+    ``department``: the code of the department it runs for (the heat map counts its visits
+    there, workflow.rollup).
+    """
     definition = process_definition_get(name)
     spec, subprocess_specs = _spec_restore(definition.digest)
     workflow = BpmnWorkflow(spec, subprocess_specs)
@@ -589,6 +630,7 @@ def process_start(*, name: str, data: dict[str, Any]) -> ProcessStep:
         completed=completed,
         end_event=end_event_of(workflow) if completed else "",
         next_timer_at=None if completed else _next_timer_at(workflow),
+        department=department[:40],
     )
     _visits_record(instance, workflow, None)
     return _step(instance, workflow)
@@ -744,6 +786,9 @@ def visits_backfill(*, instance: ProcessInstance) -> int:
     a timer interrupted). Idempotent: an instance that has visits is left alone, and a row
     written meanwhile by another run is not written twice. Returns the rows written.
     """
+    # Two runs on one instance wait for each other here, so the rows and their rollup counts
+    # are written once.
+    ProcessInstance.objects.select_for_update().filter(pk=instance.pk).values_list("pk").first()
     if NodeVisit.objects.filter(instance=instance).exists():
         return 0
     workflow = workflow_restore(instance)
@@ -780,4 +825,17 @@ def visits_backfill(*, instance: ProcessInstance) -> int:
             )
         )
     NodeVisit.objects.bulk_create(rows, ignore_conflicts=True)
+    days: Counter[rollup.DayKey] = Counter()
+    for visit in rows:
+        key = (
+            instance.definition_id,
+            visit.node,
+            visit.from_node,
+            visit.department or instance.department,
+            rollup.shanghai_day(visit.entered_at),
+        )
+        days[rollup.DayKey(*key, rollup.REACHED)] += 1
+        if visit.left_at is not None and not visit.cancelled:
+            days[rollup.DayKey(*key, rollup.shanghai_day(visit.left_at))] += 1
+    rollup.visit_days_add(days)
     return len(rows)

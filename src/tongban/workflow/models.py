@@ -167,6 +167,9 @@ class ProcessInstance(models.Model):
     end_event = models.CharField(max_length=60, blank=True)
     #: Earliest pending timer; the SLA sweep refreshes instances whose timer is due.
     next_timer_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    #: The department the process runs for (the case's), given at start: the heat map's daily
+    #: rollup (NodeVisitDay) counts a visit under it unless the visit names its own department.
+    department = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -246,3 +249,45 @@ class NodeVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance_id} {self.node} {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+class NodeVisitDay(models.Model):
+    """The heat map's daily rollup of node visits (docs/heatmap.md).
+
+    Per process version, node, the flow's source node, department (the visit's own, else the
+    instance's) and Shanghai day, how many visits **reached** the node that day (a row whose
+    ``left_on`` is :data:`~tongban.workflow.rollup.REACHED`), and how many of those reached on
+    ``reached_on`` **left** it on ``left_on`` (not cancelled). Kept by the engine in the
+    transaction that writes the visits (an upsert adding to ``visits``: never a lost count);
+    ``tongban heatmap_rebuild`` recomputes it from the visits. Dwell in working days is computed
+    when read, from (reached_on, left_on) through the calendar, so a calendar change needs no
+    rebuild.
+    """
+
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.CASCADE, related_name="visit_days"
+    )
+    node = models.CharField(max_length=60)
+    from_node = models.CharField(max_length=60, blank=True)
+    department = models.CharField(max_length=40, blank=True)
+    reached_on = models.DateField()
+    #: The day the visits left the node; REACHED (9999-12-31) on the rows counting arrivals.
+    left_on = models.DateField()
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("环节日汇总")
+        verbose_name_plural = _("环节日汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["definition", "node", "from_node", "department", "reached_on", "left_on"],
+                name="workflow_nodevisitday_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["definition", "left_on"], name="workflow_nodevisitday_left"),
+            models.Index(fields=["definition", "reached_on"], name="workflow_nodevisitday_reached"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition_id} {self.node} {self.reached_on}→{self.left_on}: {self.visits}"

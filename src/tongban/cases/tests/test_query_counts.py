@@ -79,8 +79,8 @@ def test_the_case_path_costs_the_queries_counted_here(
     path_sql = _case_path(api_client, me, clerk_h)
     _create_costs_twelve_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
-    _submit_costs_thirty_four_queries(path_sql)
-    _accept_costs_forty_two_queries(path_sql)
+    _submit_costs_thirty_five_queries(path_sql)
+    _accept_costs_forty_four_queries(path_sql)
     _reading_a_case_costs_ten_queries(path_sql)
 
 
@@ -105,38 +105,40 @@ def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
         assert len(sql) == 7, sql
 
 
-def _submit_costs_thirty_four_queries(path_sql: dict[str, Any]) -> None:
+def _submit_costs_thirty_five_queries(path_sql: dict[str, Any]) -> None:
     # 1 token  2 access check (owner columns)  3 SAVEPOINT  4 the case locked (matter,
     # version, department)  5 the materials (completeness)  6 the applicant's person
     # (credit subject)  7 credit records  8 the credit route's decision table in force
     # 9 supplements (suspensions of the acceptance limit)  10-11 the year's working-day
     # calendar  12 SAVEPOINT  13 the process definition in force  14 INSERT the process
-    # instance  15 INSERT its first node visit  16 RELEASE  17 UPDATE the case
-    # 18 the case's open tasks  19 the ready ones already mirrored  20 INSERT the accept task
-    # 21 INSERT the timeline entry "submitted"; the statistics receiver: 22 the case with
-    # its dimensions  23 shared materials  24 data look-ups  25 SAVEPOINT  26 the day's
-    # rollup row  27 UPDATE it  28 RELEASE  29 RELEASE (COMMIT)
-    # the answer, from the locked case: 30 open supplement  31 tasks (list and steps)
-    # 32 the caller's staff post  33 materials  34 timeline (outputs: none before acceptance)
-    assert len(path_sql["submit"]) == 34, "\n".join(q[:150] for q in path_sql["submit"])
+    # instance  15 INSERT its first node visits  16 the heat map's daily rollup (one upsert)
+    # 17 RELEASE  18 UPDATE the case
+    # 19 the case's open tasks  20 the ready ones already mirrored  21 INSERT the accept task
+    # 22 INSERT the timeline entry "submitted"; the statistics receiver: 23 the case with
+    # its dimensions  24 shared materials  25 data look-ups  26 SAVEPOINT  27 the day's
+    # rollup row  28 UPDATE it  29 RELEASE  30 RELEASE (COMMIT)
+    # the answer, from the locked case: 31 open supplement  32 tasks (list and steps)
+    # 33 the caller's staff post  34 materials  35 timeline (outputs: none before acceptance)
+    assert len(path_sql["submit"]) == 35, "\n".join(q[:150] for q in path_sql["submit"])
 
 
-def _accept_costs_forty_two_queries(path_sql: dict[str, Any]) -> None:
+def _accept_costs_forty_four_queries(path_sql: dict[str, Any]) -> None:
     # 1 token  2 the clerk's staff post (read once for the whole request)  3 the task of
     # the clerk's department  4 SAVEPOINT  5 the case locked  6 the task locked  7 the
     # clerk's roles (once)  8 the process instance  9 UPDATE its state  10 INSERT the node
-    # visit  11-12 UPDATE the visits left (completed, cancelled)  13 UPDATE the task
-    # 14 INSERT the timeline entry "accepted"; the evaluation receiver: 15 an earlier
-    # invitation?  16 SAVEPOINT  17 INSERT the invitation  18 RELEASE  19 the applicant's
-    # user  20 person (phone)  21 INSERT the notification  22 INSERT its outbox task; the
-    # statistics receiver: 23 the case  24 SAVEPOINT  25 the rollup row  26 UPDATE
-    # 27 RELEASE  28 UPDATE the case  29 SAVEPOINT  30 supplements  31-32 the calendar
-    # 33 UPDATE the deadlines  34 RELEASE  35 the case's open tasks  36 the ready ones already
-    # mirrored  37 INSERT the review task  38 the open tasks' due dates (the deadlines moved:
-    # none changes here)  39 supplements (SLA colour)  40 INSERT the "accepted" notification
-    # 41 its outbox task  42 RELEASE (COMMIT)
+    # visit  11 the visits leaving (day reached and flow, for the heat map's rollup)
+    # 12-13 UPDATE the visits left (completed, cancelled)  14 the rollup (one upsert)
+    # 15 UPDATE the task  16 INSERT the timeline entry "accepted"; the evaluation receiver:
+    # 17 an earlier invitation?  18 SAVEPOINT  19 INSERT the invitation  20 RELEASE  21 the
+    # applicant's user  22 person (phone)  23 INSERT the notification  24 INSERT its outbox
+    # task; the statistics receiver: 25 the case  26 SAVEPOINT  27 the rollup row  28 UPDATE
+    # 29 RELEASE  30 UPDATE the case  31 SAVEPOINT  32 supplements  33-34 the calendar
+    # 35 UPDATE the deadlines  36 RELEASE  37 the case's open tasks  38 the ready ones already
+    # mirrored  39 INSERT the review task  40 the open tasks' due dates (the deadlines moved:
+    # none changes here)  41 supplements (SLA colour)  42 INSERT the "accepted" notification
+    # 43 its outbox task  44 RELEASE (COMMIT)
     # the answer: the task the service completed, with its case: no query
-    assert len(path_sql["accept"]) == 42, "\n".join(q[:130] for q in path_sql["accept"])
+    assert len(path_sql["accept"]) == 44, "\n".join(q[:130] for q in path_sql["accept"])
 
 
 def _reading_a_case_costs_ten_queries(path_sql: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -22,6 +23,7 @@ from tongban.stats.selectors import Period
 from tongban.workflow.calendar import SHANGHAI
 from tongban.workflow.engine import process_definition_get
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
+from tongban.workflow.rollup import visit_days_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,9 @@ class Recorder:
 
     def case(self, definition: ProcessDefinition, department: Department) -> ProcessInstance:
         self.count += 1
-        instance = ProcessInstance.objects.create(definition=definition, state={})
+        instance = ProcessInstance.objects.create(
+            definition=definition, state={}, department=department.code
+        )
         Case.objects.create(
             case_no=f"HM-{self.count:04d}",
             applicant_user=self.applicant,
@@ -65,7 +69,8 @@ class Recorder:
         node_type: str = "UserTask",
         cancelled: bool = False,
     ) -> NodeVisit:
-        return NodeVisit.objects.create(
+        # Written directly, not by the engine: the daily rollup is rebuilt after each visit.
+        visit = NodeVisit.objects.create(
             instance=instance,
             definition_id=instance.definition_id,
             task_id=uuid.uuid4(),
@@ -78,6 +83,8 @@ class Recorder:
             left_at=left,
             cancelled=cancelled,
         )
+        visit_days_rebuild(definition_ids=[instance.definition_id])
+        return visit
 
 
 @pytest.fixture
@@ -166,6 +173,32 @@ def test_it_counts_passes_waits_and_working_day_dwell_per_node(
     assert _node(v1, "decide")["passed_cases"] == 0
     v2 = heatmap["versions"][1]
     assert _node(v2, "accept")["passed_cases"] == 1
+
+
+def test_over_a_long_period_it_counts_visits_from_the_rollup_and_no_distinct_cases(
+    recorded: ProcessDefinition, center_admin: User
+) -> None:
+    """Beyond 92 days the heat map reads the daily rollup only: the same visits, dwell and
+    flows as the month, distinct cases not counted (None), and no raw-visit scan for them."""
+    long = Period(start=dt.date(2026, 7, 1), end=dt.date(2026, 11, 30))
+    month = process_heatmap(user=center_admin, name="standard_approval", period=OCTOBER)
+    year = process_heatmap(user=center_admin, name="standard_approval", period=long)
+    short, wide = month["versions"][0], year["versions"][0]
+    accept = _node(wide, "accept")
+    assert accept["passed_cases"] is None
+    assert accept["passed_visits"] == 5
+    assert accept["median_working_days"] == _node(short, "accept")["median_working_days"]
+    assert accept["waiting_cases"] == 1
+    assert wide["supplement"]["repeat_cases"] is None
+    assert wide["supplement"]["visits"] == short["supplement"]["visits"] == 2
+    assert all(f["cases"] is None for f in wide["flows"])
+    # Every flow entered in the period, 30 September included (October leaves it out).
+    raw = Counter(
+        NodeVisit.objects.filter(definition=recorded)
+        .exclude(from_node="")
+        .values_list("from_node", "node")
+    )
+    assert {(f["from_node"], f["to_node"]): f["visits"] for f in wide["flows"]} == raw
 
 
 def test_dwell_counts_working_days_across_a_holiday_and_a_make_up_day(
