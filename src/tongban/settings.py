@@ -336,7 +336,7 @@ SLA_SWEEP_SECONDS = env_int("TONGBAN_SLA_SWEEP_SECONDS", 60)
 TASK_WORKER_DEAD_SECONDS = env_int("TONGBAN_TASK_WORKER_DEAD_SECONDS", 30)
 if TASK_WORKER_DEAD_SECONDS < 15:
     raise ImproperlyConfigured("TONGBAN_TASK_WORKER_DEAD_SECONDS must be at least 15")
-#: SMS provider: a code of tongban.cases.sms.sms_providers ("log" writes to the log,
+#: SMS provider: a code of tongban.core.sms.sms_providers ("log" writes to the log,
 #: "outbox" keeps messages in the notification outbox only) or a plugged-in one.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "log")
 #: Attempts to send one notification before it is marked failed.
