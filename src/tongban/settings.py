@@ -222,6 +222,16 @@ AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
 #: cool-off, as the sign-in lockout counts them.
 MICRO_QUERY_FAILURE_LIMIT = env_int("MICRO_QUERY_FAILURE_LIMIT", 5)
 MICRO_QUERY_COOLOFF_MINUTES = env_int("MICRO_QUERY_COOLOFF_MINUTES", 15)
+#: One-time SMS codes of self-registration and password reset (identity/services_accounts.py):
+#: how long a code is valid, wrong tries before it is void, the wait before another code to
+#: the same mobile, codes per mobile per hour, and codes asked from one client IP per hour.
+PHONE_CODE_MINUTES = env_int("PHONE_CODE_MINUTES", 10)
+PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
+PHONE_CODE_RESEND_SECONDS = env_int("PHONE_CODE_RESEND_SECONDS", 60)
+PHONE_CODE_PER_PHONE_HOUR = env_int("PHONE_CODE_PER_PHONE_HOUR", 5)
+PHONE_CODE_PER_IP_HOUR = env_int("PHONE_CODE_PER_IP_HOUR", 20)
+#: Wrong codes from one client IP (across challenges) before a cool-off of an hour.
+PHONE_CODE_WRONG_PER_IP_HOUR = env_int("PHONE_CODE_WRONG_PER_IP_HOUR", 20)
 
 # Chinese first; English is the complete second locale.
 LANGUAGE_CODE = "zh-hans"
