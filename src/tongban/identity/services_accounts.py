@@ -178,11 +178,10 @@ def _send_gate(*, phone: str, client: str) -> None:
     if last is not None:
         wait = last + dt.timedelta(seconds=settings.PHONE_CODE_RESEND_SECONDS) - now
         if wait.total_seconds() > 0:
-            raise TooManyAttempts(
-                _("验证码已发送，请在 %(seconds)d 秒后重新获取")
-                % {"seconds": max(1, int(wait.total_seconds()) + 1)},
-                errors=[FieldError("phone", _("验证码已发送，请稍后再重新获取"))],
-            )
+            message = _("验证码已发送，请在 %(seconds)d 秒后重新获取") % {
+                "seconds": max(1, int(wait.total_seconds()) + 1)
+            }
+            raise TooManyAttempts(message, errors=[FieldError("phone", message)])
     if recent.count() >= settings.PHONE_CODE_PER_PHONE_HOUR:
         message = _("该手机号获取验证码次数过多，请一小时后再试")
         raise TooManyAttempts(message, errors=[FieldError("phone", message)])
