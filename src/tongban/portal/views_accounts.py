@@ -75,9 +75,13 @@ _FIELDS: dict[str, list[tuple[str, Any, str, str, str, Any]]] = {
         ("password2", gettext_lazy("再次输入新密码"), "password", "new-password", "", ""),
     ],
 }
+#: A new account has no old password: its labels say "choose", not "new".
+_REGISTER_LABELS = {"password": gettext_lazy("设置密码"), "password2": gettext_lazy("再次输入密码")}
 
 
-def _fields(step: str, values: dict[str, str], errors: list[FieldError]) -> list[dict[str, Any]]:
+def _fields(
+    step: str, values: dict[str, str], errors: list[FieldError], *, purpose: str
+) -> list[dict[str, Any]]:
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(error.field, []).append(str(error.message))
@@ -85,7 +89,7 @@ def _fields(step: str, values: dict[str, str], errors: list[FieldError]) -> list
         {
             "name": name,
             "input_id": f"id_{name}",
-            "label": label,
+            "label": _REGISTER_LABELS.get(name, label) if purpose == REGISTER else label,
             "type": kind,
             "autocomplete": autocomplete,
             "inputmode": inputmode,
@@ -108,7 +112,7 @@ def _page(
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     errors = list(error.errors) if error is not None else []
-    fields = _fields(step, values, errors)
+    fields = _fields(step, values, errors, purpose=purpose)
     known = {f["name"] for f in fields}
     # A refusal without a field of this page (throttled, SMS down) is said at the top.
     general = [str(e.message) for e in errors if e.field not in known]
@@ -198,29 +202,32 @@ def _verify(request: HttpRequest, *, purpose: str) -> HttpResponse:
     pending = request.session.get(purpose)
     if not isinstance(pending, dict) or "challenge" not in pending:
         return redirect(f"portal:{purpose}")
-    page = {
-        "template": "registration/phone_code_verify.html",
-        "purpose": purpose,
-        "step": "verify",
-        "extra": {
-            "phone_masked": pending["phone_masked"],
-            "minutes": settings.PHONE_CODE_MINUTES,
-        },
-    }
+
+    def page(values: dict[str, str], error: DomainError | None = None) -> HttpResponse:
+        return _page(
+            request,
+            template="registration/phone_code_verify.html",
+            purpose=purpose,
+            step="verify",
+            values=values,
+            error=error,
+            extra={"phone_masked": pending["phone_masked"], "minutes": settings.PHONE_CODE_MINUTES},
+        )
+
     if request.method != "POST":
-        return _page(request, values={}, **page)
+        return page({})
     if request.POST.get("action") == "resend":
         try:
             _send(request, purpose=purpose, values=pending["values"])
         except DomainError as error:
-            return _page(request, values={}, error=error, **page)
+            return page({}, error)
         messages.info(request, _("新的验证码已发送，之前的验证码不再有效"))
         return redirect(f"portal:{purpose}_verify")
     values = _posted(request, ["code", "password", "password2"])
     if values["password"] != values["password2"]:
         mismatch = _("两次输入的密码不一致")
         refused = ValidationFailed(mismatch, errors=[FieldError("password2", mismatch)])
-        return _page(request, values=values, error=refused, **page)
+        return page(values, refused)
     complete = (
         accounts.registration_complete if purpose == REGISTER else accounts.password_reset_complete
     )
@@ -232,7 +239,7 @@ def _verify(request: HttpRequest, *, purpose: str) -> HttpResponse:
             password=values["password"],
         )
     except DomainError as error:
-        return _page(request, values=values, error=error, **page)
+        return page(values, error)
     del request.session[purpose]
     if purpose == REGISTER:
         login(request, user, backend=SESSION_BACKEND)

@@ -16,7 +16,7 @@ from tongban.identity.choices import PhoneCodePurpose
 from tongban.identity.models import ApiToken, Person, PhoneCode, User
 from tongban.identity.services import api_token_create_for, person_create
 from tongban.identity.tests.factories import make_person, make_resident_id, make_staff, make_user
-from tongban.identity.tests.sms_outbox import SmsOutbox, sms_outbox  # noqa: F401  (fixture)
+from tongban.identity.tests.sms_outbox import SmsOutbox
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from tongban.identity import services_accounts as accounts
 from tongban.identity.models import Person, PhoneCode, User
 from tongban.identity.services import person_create
 from tongban.identity.tests.factories import make_person, make_resident_id, make_user
-from tongban.identity.tests.sms_outbox import SmsOutbox, sms_outbox  # noqa: F401  (fixture)
+from tongban.identity.tests.sms_outbox import SmsOutbox
 
 pytestmark = pytest.mark.django_db
 
