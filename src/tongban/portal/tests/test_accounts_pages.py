@@ -261,3 +261,26 @@ def test_the_pages_read_in_english(client: Client, sms_outbox: SmsOutbox) -> Non
     assert "Register" in page and "ID number" in page
     response = client.post("/register/", {**STEP_1, "phone": "123"})
     assert "mainland" in response.content.decode()
+
+
+def test_a_locked_out_citizen_resets_the_password_and_signs_in_at_once(
+    client: Client, sms_outbox: SmsOutbox, settings: Any
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    user = make_user(username="wangxm")
+    person_create(name="王小明", id_number=ID_NUMBER, user=user, phone=PHONE)
+    for _ in range(3):
+        client.post("/login/", {"username": "wangxm", "password": "wrong"})
+    locked = client.post("/login/", {"username": "wangxm", "password": "wrong"})
+    assert locked.status_code == 429
+    assert 'href="/password-reset/"' in locked.content.decode()
+
+    client.post("/password-reset/", {"id_number": ID_NUMBER, "phone": PHONE})
+    client.post(
+        "/password-reset/verify/",
+        {"code": sms_outbox.last_code(PHONE), "password": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    signed_in = client.post("/login/", {"username": "wangxm", "password": NEW_PASSWORD})
+
+    assert signed_in.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
