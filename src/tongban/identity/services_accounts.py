@@ -28,7 +28,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -168,10 +168,23 @@ def _registration_check(*, name: str, id_number: str, phone: str) -> Person | No
 
 
 def _send_gate(*, phone: str, client: str) -> None:
-    """Refuse a send too soon after the last one to ``phone`` or over the hourly limits."""
+    """Refuse a send from an address over its hourly limit, or too soon to ``phone``."""
     _send_throttle().check(
         client=client, message=_("获取验证码过于频繁，请在 %(minutes)d 分钟后再试")
     )
+    _phone_gate(phone=phone)
+
+
+def _phone_gate(*, phone: str, lock: bool = False) -> None:
+    """Refuse a send too soon after the last code to ``phone`` or over its hourly limit.
+
+    With ``lock`` (inside the sending transaction) the mobile is locked first, until the
+    transaction ends, so requests racing for a code to it pass one at a time and each sees the
+    code the one before it wrote (PostgreSQL; SQLite has one writer at a time anyway).
+    """
+    if lock and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"phone-code:{phone}"])
     now = timezone.now()
     recent = PhoneCode.objects.filter(phone=phone, created_at__gt=now - dt.timedelta(hours=1))
     last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
@@ -201,6 +214,7 @@ def _code_send(
     now = timezone.now()
     expires_at = now + dt.timedelta(minutes=settings.PHONE_CODE_MINUTES)
     with transaction.atomic():
+        _phone_gate(phone=phone, lock=True)
         # Only the newest code to a mobile works: an older SMS read late cannot be used.
         PhoneCode.objects.filter(
             phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now
