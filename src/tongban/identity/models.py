@@ -131,7 +131,8 @@ class PhoneCode(TimeStampedModel):
     #: HMAC (SECRET_KEY) of challenge and code: six digits cannot be read back from it.
     code_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField(_("过期时间"))
-    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    #: Tries of the code so far (the right one included); at PHONE_CODE_MAX_ATTEMPTS it is void.
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
     #: Registration: who registers (the account is created only once the code is verified).
     name = models.CharField(_("姓名"), max_length=50, blank=True)

@@ -325,11 +325,15 @@ def _code_check(*, purpose: str, challenge: str, code: str, client: str) -> Phon
         raise _refuse("code", _("验证码已使用，请重新获取"))
     if row.expires_at <= timezone.now():
         raise _refuse("code", _("验证码已过期或已被新的验证码取代，请重新获取"))
-    if row.attempts >= settings.PHONE_CODE_MAX_ATTEMPTS:
+    # Every try takes one of the code's tries before the comparison, in one conditional
+    # UPDATE: guesses sent all at once cannot get more tries than allowed. It commits on its
+    # own (not atomic here): the refusal that follows must not roll the count back.
+    taken = PhoneCode.objects.filter(
+        pk=row.pk, attempts__lt=settings.PHONE_CODE_MAX_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if not taken:
         raise _refuse("code", _("验证码错误次数过多，请重新获取"))
     if not constant_time_compare(_code_hash(challenge, code), row.code_hash):
-        # Committed on its own: the refusal that follows must not roll the count back.
-        PhoneCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
         _wrong_code_throttle().fail(client=client)
         left = settings.PHONE_CODE_MAX_ATTEMPTS - row.attempts - 1
         if left <= 0:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from tongban.core.errors import TooManyAttempts
+from tongban.core.errors import TooManyAttempts, ValidationFailed
 from tongban.identity import services_accounts as accounts
 from tongban.identity.models import PhoneCode
 from tongban.identity.tests.factories import make_resident_id
@@ -59,3 +59,29 @@ def test_eight_requests_for_a_code_to_one_mobile_at_once_send_one(sms_outbox: Sm
     assert len(sent) == 1, outcomes
     assert len(refused) == 7 and all(isinstance(o, TooManyAttempts) for o in refused), refused
     assert PhoneCode.objects.count() == 1 and len(sms_outbox.sent) == 1
+
+
+def test_twelve_guesses_at_once_get_no_more_than_the_allowed_tries(
+    sms_outbox: SmsOutbox, settings: Any
+) -> None:
+    settings.PHONE_CODE_WRONG_PER_IP_HOUR = 100
+    sent = accounts.registration_code_send(
+        client="203.0.113.1", name="王小明", id_number=make_resident_id(seq=78), phone="13912345678"
+    )
+    code = sms_outbox.last_code("13912345678")
+    guesses = [f"{(int(code) + i + 1) % 10**6:06d}" for i in range(12)]
+
+    outcomes = _together(
+        12,
+        lambda i: accounts.registration_complete(
+            client="203.0.113.1", challenge=sent.challenge, code=guesses[i], password="Jiading-2026"
+        ),
+    )
+
+    assert all(isinstance(o, ValidationFailed) for o in outcomes), outcomes
+    assert PhoneCode.objects.get().attempts == settings.PHONE_CODE_MAX_ATTEMPTS
+    # The right code is refused now: the tries are used up.
+    with pytest.raises(ValidationFailed, match="错误次数过多"):
+        accounts.registration_complete(
+            client="203.0.113.1", challenge=sent.challenge, code=code, password="Jiading-2026"
+        )
