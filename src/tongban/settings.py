@@ -223,7 +223,7 @@ AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
 MICRO_QUERY_FAILURE_LIMIT = env_int("MICRO_QUERY_FAILURE_LIMIT", 5)
 MICRO_QUERY_COOLOFF_MINUTES = env_int("MICRO_QUERY_COOLOFF_MINUTES", 15)
 #: One-time SMS codes of self-registration and password reset (identity/services_accounts.py):
-#: how long a code is valid, wrong tries before it is void, the wait before another code to
+#: how long a code is valid, tries before it is void, the wait before another code to
 #: the same mobile, codes per mobile per hour, and codes asked from one client IP per hour.
 PHONE_CODE_MINUTES = env_int("PHONE_CODE_MINUTES", 10)
 PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)

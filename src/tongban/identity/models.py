@@ -121,7 +121,7 @@ class PhoneCode(TimeStampedModel):
 
     Only a keyed hash of the code is kept, bound to a random challenge the client holds; the
     code is used once, voided by a newer code to the same mobile, and dead after
-    ``PHONE_CODE_MAX_ATTEMPTS`` wrong tries or ``PHONE_CODE_MINUTES``.
+    ``PHONE_CODE_MAX_ATTEMPTS`` tries or ``PHONE_CODE_MINUTES``.
     """
 
     purpose = models.CharField(_("用途"), max_length=20, choices=PhoneCodePurpose.choices)

@@ -4,7 +4,7 @@ Two steps each.  The first checks who asks (name, resident ID, mainland mobile) 
 6-digit code to the mobile through the configured SMS provider (``core.sms``); it returns a
 random challenge the client keeps.  The second takes challenge, code and the password: the
 account is created (or its password set) only then.  A code is stored as a keyed hash, is
-used once, dies after ``PHONE_CODE_MINUTES`` or ``PHONE_CODE_MAX_ATTEMPTS`` wrong tries, and
+used once, dies after ``PHONE_CODE_MINUTES`` or ``PHONE_CODE_MAX_ATTEMPTS`` tries, and
 a newer code to the same mobile voids it.  Sending is throttled per mobile (a wait between
 codes and a number per hour, counted from the code rows, so every process sees them) and
 per client IP (``identity.throttle``, in the shared cache), as are wrong codes per IP.
