@@ -19,7 +19,7 @@ import os
 import uuid
 
 import tongban.sandbox.payments  # noqa: F401  (registers the payment provider "sandbox")
-from tongban.cases.sms import SmsError, sms_providers
+from tongban.core.sms import SmsError, sms_providers
 
 
 @sms_providers.register("benchfile")

@@ -222,6 +222,16 @@ AXES_LOCKOUT_CALLABLE = "tongban.identity.views.lockout_response"
 #: cool-off, as the sign-in lockout counts them.
 MICRO_QUERY_FAILURE_LIMIT = env_int("MICRO_QUERY_FAILURE_LIMIT", 5)
 MICRO_QUERY_COOLOFF_MINUTES = env_int("MICRO_QUERY_COOLOFF_MINUTES", 15)
+#: One-time SMS codes of self-registration and password reset (identity/services_accounts.py):
+#: how long a code is valid, tries before it is void, the wait before another code to
+#: the same mobile, codes per mobile per hour, and codes asked from one client IP per hour.
+PHONE_CODE_MINUTES = env_int("PHONE_CODE_MINUTES", 10)
+PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
+PHONE_CODE_RESEND_SECONDS = env_int("PHONE_CODE_RESEND_SECONDS", 60)
+PHONE_CODE_PER_PHONE_HOUR = env_int("PHONE_CODE_PER_PHONE_HOUR", 5)
+PHONE_CODE_PER_IP_HOUR = env_int("PHONE_CODE_PER_IP_HOUR", 20)
+#: Wrong codes from one client IP (across challenges) before a cool-off of an hour.
+PHONE_CODE_WRONG_PER_IP_HOUR = env_int("PHONE_CODE_WRONG_PER_IP_HOUR", 20)
 
 # Chinese first; English is the complete second locale.
 LANGUAGE_CODE = "zh-hans"
@@ -336,7 +346,7 @@ SLA_SWEEP_SECONDS = env_int("TONGBAN_SLA_SWEEP_SECONDS", 60)
 TASK_WORKER_DEAD_SECONDS = env_int("TONGBAN_TASK_WORKER_DEAD_SECONDS", 30)
 if TASK_WORKER_DEAD_SECONDS < 15:
     raise ImproperlyConfigured("TONGBAN_TASK_WORKER_DEAD_SECONDS must be at least 15")
-#: SMS provider: a code of tongban.cases.sms.sms_providers ("log" writes to the log,
+#: SMS provider: a code of tongban.core.sms.sms_providers ("log" writes to the log,
 #: "outbox" keeps messages in the notification outbox only) or a plugged-in one.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "log")
 #: Attempts to send one notification before it is marked failed.

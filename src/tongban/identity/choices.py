@@ -16,3 +16,10 @@ class StaffRole(models.TextChoices):
 class Gender(models.TextChoices):
     MALE = "male", _("男")
     FEMALE = "female", _("女")
+
+
+class PhoneCodePurpose(models.TextChoices):
+    """What a one-time SMS code confirms."""
+
+    REGISTER = "register", _("注册账户")
+    PASSWORD_RESET = "password_reset", _("找回密码")

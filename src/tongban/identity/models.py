@@ -5,8 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.models import TimeStampedModel
-from tongban.identity.choices import Gender
-from tongban.identity.masking import mask_id_number
+from tongban.identity.choices import Gender, PhoneCodePurpose
+from tongban.identity.masking import mask_id_number, mask_phone
 from tongban.identity.validators import validate_resident_id, validate_uscc
 
 
@@ -114,3 +114,38 @@ class ApiToken(TimeStampedModel):
     class Meta:
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
+
+
+class PhoneCode(TimeStampedModel):
+    """A one-time code sent by SMS to confirm a mobile (self-registration, password reset).
+
+    Only a keyed hash of the code is kept, bound to a random challenge the client holds; the
+    code is used once, voided by a newer code to the same mobile, and dead after
+    ``PHONE_CODE_MAX_ATTEMPTS`` tries or ``PHONE_CODE_MINUTES``.
+    """
+
+    purpose = models.CharField(_("用途"), max_length=20, choices=PhoneCodePurpose.choices)
+    #: SHA-256 of the challenge token handed to the client with the code.
+    challenge_hash = models.CharField(max_length=64, unique=True)
+    phone = models.CharField(_("手机号"), max_length=20, db_index=True)
+    #: HMAC (SECRET_KEY) of challenge and code: six digits cannot be read back from it.
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(_("过期时间"))
+    #: Tries of the code so far (the right one included); at PHONE_CODE_MAX_ATTEMPTS it is void.
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    #: Registration: who registers (the account is created only once the code is verified).
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    #: Password reset: the account whose password the code lets the holder set.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="phone_codes"
+    )
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["phone", "created_at"], name="phonecode_phone_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {mask_phone(self.phone)}"

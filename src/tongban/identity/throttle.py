@@ -38,13 +38,15 @@ class FailureThrottle:
         digest = hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:32]
         return f"throttle:{self.scope}:{digest}"
 
-    def check(self, *, client: str) -> None:
-        """Raise TooManyAttempts (429) while ``client`` is over the limit."""
+    def check(self, *, client: str, message: str = "") -> None:
+        """Raise TooManyAttempts (429) while ``client`` is over the limit.
+
+        ``message`` (with ``%(minutes)d``) says what was refused; by default a failed query.
+        """
         if int(cache.get(self._key(client), 0)) >= self.limit:
             minutes = max(1, math.ceil(self.cool_off_seconds / 60))
-            raise TooManyAttempts(
-                _("查询失败次数过多，请在 %(minutes)d 分钟后再试") % {"minutes": minutes},
-            )
+            template = message or _("查询失败次数过多，请在 %(minutes)d 分钟后再试")
+            raise TooManyAttempts(template % {"minutes": minutes})
 
     def fail(self, *, client: str) -> None:
         """Count one failure of ``client``; the period starts at its first failure."""

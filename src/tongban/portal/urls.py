@@ -1,6 +1,13 @@
 from django.urls import include, path
 
-from tongban.portal import views, views_data, views_oidc, views_publicity, views_stats
+from tongban.portal import (
+    views,
+    views_accounts,
+    views_data,
+    views_oidc,
+    views_publicity,
+    views_stats,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -17,6 +24,14 @@ urlpatterns = [
     path("login/oidc/", views_oidc.oidc_start, name="oidc_start"),
     path("login/oidc/callback/", views_oidc.oidc_callback, name="oidc_callback"),
     path("logout/", views_oidc.PortalLogoutView.as_view(), name="logout"),
+    path("register/", views_accounts.register, name="register"),
+    path("register/verify/", views_accounts.register_verify, name="register_verify"),
+    path("password-reset/", views_accounts.password_reset, name="password_reset"),
+    path(
+        "password-reset/verify/",
+        views_accounts.password_reset_verify,
+        name="password_reset_verify",
+    ),
     # Applying and "my cases" (issue 3) live in their own module.
     path("", include("tongban.portal.urls_cases")),
     # The service center's hall pages and the micro-portal (issue 11).

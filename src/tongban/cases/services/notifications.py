@@ -20,7 +20,7 @@ from django_tasks import task
 from tongban.cases.choices import NotificationChannel, NotificationEvent, NotificationStatus
 from tongban.cases.models import Case, Notification, SupplementRequest
 from tongban.cases.rules import case_deferred_materials
-from tongban.cases.sms import sms_provider
+from tongban.core.sms import sms_provider
 from tongban.core.tasks import enqueue_with_transaction
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User

@@ -19,8 +19,8 @@ from tongban.cases.services.notifications import (
     notify_applicant,
     notify_center_admins,
 )
-from tongban.cases.sms import LogSmsProvider, OutboxOnlySmsProvider, SmsError, sms_provider
 from tongban.cases.tests.test_sla import at, case_make, supplement_make
+from tongban.core.sms import LogSmsProvider, OutboxOnlySmsProvider, SmsError, sms_provider
 from tongban.identity.models import User
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

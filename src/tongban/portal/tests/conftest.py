@@ -13,6 +13,7 @@ from tongban.catalog import services as catalog
 from tongban.catalog.models import Department
 from tongban.exchange.choices import ShareType, SubjectKind
 from tongban.exchange.models import DataResource
+from tongban.identity.tests.sms_outbox import sms_outbox  # noqa: F401 - fixture
 from tongban.portal.tests.center_fixtures import hall, hall_clock  # noqa: F401 - fixtures
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would

@@ -5,6 +5,10 @@ in ``settings.TONGBAN_PLUGINS`` and is built without arguments (it reads its cre
 from settings/the environment in ``__init__``); ``settings.SMS_PROVIDER`` names the code.
 Built in: ``log`` (development: the message goes to the log) and ``outbox`` (no gateway:
 the message stays readable in the notification outbox only).
+
+The interface lives in ``core`` (it was ``tongban.cases.sms``) because both the case
+notification outbox (``cases``) and the one-time codes of sign-up and password reset
+(``identity``, below ``cases``) send through it; the outbox itself stays in ``cases``.
 """
 
 from __future__ import annotations
@@ -55,12 +59,18 @@ class OutboxOnlySmsProvider:
         return f"outbox-{uuid.uuid4().hex[:16]}"
 
 
+#: The module's old dotted path: a SMS_PROVIDER set to a class path under it keeps working.
+_MOVED_FROM = "tongban.cases.sms."
+
+
 def sms_provider() -> SmsProvider:
     """The provider settings.SMS_PROVIDER names (a code; a dotted class path is still accepted)."""
     name = str(settings.SMS_PROVIDER)
     if name in sms_providers or "." not in name:
         return sms_providers.configured()
     # Before the registry, SMS_PROVIDER was a dotted class path; such settings keep working.
+    if name.startswith(_MOVED_FROM):
+        name = f"{__name__}.{name.removeprefix(_MOVED_FROM)}"
     try:
         provider_class = import_string(name)
     except ImportError as exc:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tongban.cases.sms import LogSmsProvider, OutboxOnlySmsProvider, sms_provider, sms_providers
+from tongban.core.sms import LogSmsProvider, OutboxOnlySmsProvider, sms_provider, sms_providers
 
 
 def test_the_log_provider_is_the_default() -> None:
@@ -33,3 +33,11 @@ def test_an_unknown_sms_provider_is_refused_naming_the_known_ones(settings: Any)
 def test_a_second_provider_under_a_built_in_code_is_refused() -> None:
     with pytest.raises(ImproperlyConfigured, match="already registered"):
         sms_providers.register("log", LogSmsProvider)
+
+
+def test_a_class_path_under_the_old_module_still_names_its_provider(settings: Any) -> None:
+    # The interface moved from tongban.cases.sms; a district's SMS_PROVIDER set to the old
+    # class path keeps working.
+    settings.SMS_PROVIDER = "tongban.cases.sms.OutboxOnlySmsProvider"
+
+    assert isinstance(sms_provider(), OutboxOnlySmsProvider)
