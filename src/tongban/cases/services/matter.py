@@ -380,7 +380,7 @@ def case_process_start(
     step = engine.process_start(
         name=str(guide.get("process") or "standard_approval"),
         data={**params, "acceptance_deadline": deadline, "case_no": case.case_no, "route": route},
-        department=case.department.code,
+        department=case.department.code if case.department is not None else "",
     )
     case.process = step.instance
     case.status = CaseStatus.SUBMITTED
