@@ -522,6 +522,12 @@ PAYMENT_SANDBOX_SECRET = env_secret(
 )
 #: Seconds a payment callback stays valid: older ones (or as far in the future) are replays.
 PAYMENT_CALLBACK_MAX_AGE_SECONDS = env_int("PAYMENT_CALLBACK_MAX_AGE_SECONDS", 600)
+#: Minutes an order may stay unpaid: then it expires (支付超时未完成) and the payer pays again.
+PAYMENT_ORDER_TTL_MINUTES = env_int("PAYMENT_ORDER_TTL_MINUTES", 30)
+#: Seconds after which a pending order is looked up at its provider (a lost callback).
+PAYMENT_REFRESH_AFTER_SECONDS = env_int("PAYMENT_REFRESH_AFTER_SECONDS", 120)
+#: How often the worker runs the payments sweep (lost callbacks, expiry).
+PAYMENT_SWEEP_SECONDS = env_int("PAYMENT_SWEEP_SECONDS", 60)
 
 # Unified identity (统一身份认证): citizens and enterprise agents sign in through the city's
 # OpenID Connect provider (docs/unified-identity.md). Empty OIDC_ISSUER: no button, local

@@ -182,7 +182,11 @@ def payment_order_create(
     """
     if amount <= 0:
         raise Conflict(_("该事项不收费，无需缴费"))
+    now = now or timezone.now()
     existing = payment_order_existing(case=case)
+    if existing is not None and _order_expire_if_due(existing, now=now):
+        # Unpaid past its time (the provider says so): it failed as expired; a new one follows.
+        existing = None
     if existing is None and before_create is not None:
         # The caller's rule for a new order (may the case pay now?); it raises to refuse.
         before_create()
@@ -194,7 +198,6 @@ def payment_order_create(
             except (ProviderUnavailable, ProviderRefused) as exc:
                 logger.warning("order %s not opened at the provider: %s", existing.order_no, exc)
         return existing
-    now = now or timezone.now()
     name = localized(case.matter, "name") if case.matter_id else _("办件")
     for _attempt in range(3):
         try:
@@ -394,6 +397,99 @@ def payment_status_refresh(*, order: PaymentOrder) -> PaymentOrder:
         order.save(update_fields=["status", "provider_trade_no", "updated_at"])
         order_failed.send(OrderFailed(order=order, at=timezone.now()))
     return order
+
+
+# --- expiry and lost callbacks ---------------------------------------------------------------
+
+#: The gateway code an expired order fails with (``choices.FAILURE_REASONS``: 支付超时未完成).
+EXPIRED = "EXPIRED"
+
+
+def _order_due(order: PaymentOrder, now: dt.datetime) -> bool:
+    ttl = dt.timedelta(minutes=settings.PAYMENT_ORDER_TTL_MINUTES)
+    return order.status == PaymentStatus.PENDING and order.created_at <= now - ttl
+
+
+def _order_expire_if_due(order: PaymentOrder, *, now: dt.datetime) -> bool:
+    """Expire ``order`` if it is pending past its time and the provider has no payment for it.
+
+    The provider is asked first (a lost callback is applied, never expired over): an order it
+    cannot be asked about stays pending until it can. Returns whether the order expired.
+    """
+    if not _order_due(order, now):
+        return False
+    if order.provider_ref:
+        try:
+            order = payment_status_refresh(order=order)
+        except PaymentProviderUnavailable:
+            return False
+    return payment_order_expire(order=order, now=now)
+
+
+@transaction.atomic
+def payment_order_expire(*, order: PaymentOrder, now: dt.datetime | None = None) -> bool:
+    """Mark a pending order past its time as failed (支付超时未完成); the case is told.
+
+    The payer pays again with a new order, which replaces this one: a payment of this one
+    arriving later is then refused and flagged for refund (``_callback_decide``).
+    """
+    now = now or timezone.now()
+    order = (
+        PaymentOrder.objects.select_for_update(of=("self",)).select_related("case").get(pk=order.pk)
+    )
+    if not _order_due(order, now):
+        return False
+    order.status = PaymentStatus.FAILED
+    order.failure_code = EXPIRED
+    order.save(update_fields=["status", "failure_code", "updated_at"])
+    order_failed.send(OrderFailed(order=order, at=now))
+    return True
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    paid: int = 0
+    expired: int = 0
+    unavailable: int = 0
+
+
+def payment_orders_sweep(*, now: dt.datetime | None = None, batch: int = 100) -> SweepReport:
+    """The periodic repair of pending orders (``payments-sweep``): each pending order older
+    than ``PAYMENT_REFRESH_AFTER_SECONDS`` is looked up at its provider (a callback lost while
+    no web process ran is applied), and one past ``PAYMENT_ORDER_TTL_MINUTES`` expires.
+    Oldest first, ``batch`` at most per run; running it twice changes nothing the second time.
+    """
+    now = now or timezone.now()
+    report = SweepReport()
+    quiet = now - dt.timedelta(seconds=settings.PAYMENT_REFRESH_AFTER_SECONDS)
+    for order in PaymentOrder.objects.filter(
+        status=PaymentStatus.PENDING, created_at__lte=quiet
+    ).order_by("created_at", "id")[:batch]:
+        report.checked += 1
+        if order.provider_ref:
+            try:
+                order = payment_status_refresh(order=order)
+            except PaymentProviderUnavailable:
+                report.unavailable += 1
+                continue
+            if order.status == PaymentStatus.PAID:
+                report.paid += 1
+                continue
+        if payment_order_expire(order=order, now=now):
+            report.expired += 1
+    return report
+
+
+def payment_orders_sweep_periodic() -> dict[str, int]:
+    """The periodic job ``payments-sweep`` (registered in PaymentsConfig.ready)."""
+    report = payment_orders_sweep()
+    return {
+        "checked": report.checked,
+        "paid": report.paid,
+        "expired": report.expired,
+        "unavailable": report.unavailable,
+    }
 
 
 def _may_refund(actor: User, order: PaymentOrder) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -9,12 +10,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tongban.cases.models import Case, TimelineEntry
 from tongban.catalog.models import Department, Matter
 from tongban.identity.models import User
 from tongban.payments.choices import CallbackOutcome, PaymentStatus
 from tongban.payments.models import PaymentCallback, PaymentOrder
+from tongban.payments.services import payment_orders_sweep
 from tongban.payments.tests.conftest import SANDBOX_SECRET, Sandbox
 from tongban.payments.tests.factories import case_accepted, case_submitted, fee_matter
 from tongban.sandbox.payment_gateway import sign
@@ -276,3 +279,27 @@ def test_a_late_payment_of_a_replaced_order_is_refused_and_not_charged_twice(
     assert TimelineEntry.objects.filter(case=case, action="paid").count() == 1
     # the replaced order cannot be paid at the gateway either
     assert sandbox.submit(order.pay_url).status == 409
+
+
+@pytest.mark.django_db
+def test_an_expired_order_says_so_and_paying_again_opens_a_new_one(
+    api_client: Client, bearer: Bearer, applicant: User, case: Case, settings: Any
+) -> None:
+    settings.PAYMENT_ORDER_TTL_MINUTES = 30
+    first = api_client.post(_url(case), **bearer(applicant)).json()
+    PaymentOrder.objects.filter(order_no=first["order_no"]).update(
+        created_at=timezone.now() - dt.timedelta(minutes=31)
+    )
+    assert payment_orders_sweep().expired == 1
+    shown = api_client.get(_url(case), **bearer(applicant)).json()
+    assert (shown["status"], shown["failure_code"]) == (PaymentStatus.FAILED, "EXPIRED")
+    assert shown["failure_reason"] == "支付超时未完成"
+    english = api_client.get(_url(case), HTTP_ACCEPT_LANGUAGE="en", **bearer(applicant)).json()
+    assert english["failure_reason"] and english["failure_reason"] != "支付超时未完成"
+    retry = api_client.post(_url(case), **bearer(applicant)).json()
+    assert retry["order_no"] != first["order_no"] and retry["status"] == PaymentStatus.PENDING
+    # Someone else still cannot pay it, and nothing changes for them.
+    outsider = User.objects.create_user(username="outsider-expiry", password="x-pass-2026-long")
+    before = PaymentOrder.objects.count()
+    assert api_client.post(_url(case), **bearer(outsider)).status_code in (403, 404)
+    assert PaymentOrder.objects.count() == before
