@@ -410,6 +410,20 @@ def _order_due(order: PaymentOrder, now: dt.datetime) -> bool:
     return order.status == PaymentStatus.PENDING and order.created_at <= now - ttl
 
 
+def _provider_view(order: PaymentOrder) -> PaymentOrder | None:
+    """``order`` after asking its provider (a payment found there is applied), or None when the
+    provider cannot be asked. A provider that answers but refuses the look-up (it has no such
+    trade) holds no payment of it: the order is returned as it is."""
+    if not order.provider_ref:
+        return order  # never opened at the provider: nobody can have paid it
+    try:
+        return payment_status_refresh(order=order)
+    except PaymentProviderUnavailable as exc:
+        if isinstance(exc.__cause__, ProviderRefused):
+            return order
+        return None
+
+
 def _order_expire_if_due(order: PaymentOrder, *, now: dt.datetime) -> bool:
     """Expire ``order`` if it is pending past its time and the provider has no payment for it.
 
@@ -418,12 +432,8 @@ def _order_expire_if_due(order: PaymentOrder, *, now: dt.datetime) -> bool:
     """
     if not _order_due(order, now):
         return False
-    if order.provider_ref:
-        try:
-            order = payment_status_refresh(order=order)
-        except PaymentProviderUnavailable:
-            return False
-    return payment_order_expire(order=order, now=now)
+    seen = _provider_view(order)
+    return seen is not None and payment_order_expire(order=seen, now=now)
 
 
 @transaction.atomic
@@ -463,21 +473,25 @@ def payment_orders_sweep(*, now: dt.datetime | None = None, batch: int = 100) ->
     now = now or timezone.now()
     report = SweepReport()
     quiet = now - dt.timedelta(seconds=settings.PAYMENT_REFRESH_AFTER_SECONDS)
+    # Least recently looked at first: an order whose provider cannot answer goes to the back
+    # of the line (its updated_at is touched), so it never holds up the others.
     for order in PaymentOrder.objects.filter(
         status=PaymentStatus.PENDING, created_at__lte=quiet
-    ).order_by("created_at", "id")[:batch]:
+    ).order_by("updated_at", "id")[:batch]:
         report.checked += 1
-        if order.provider_ref:
-            try:
-                order = payment_status_refresh(order=order)
-            except PaymentProviderUnavailable:
-                report.unavailable += 1
-                continue
-            if order.status == PaymentStatus.PAID:
-                report.paid += 1
-                continue
-        if payment_order_expire(order=order, now=now):
+        seen = _provider_view(order)
+        if seen is None:
+            report.unavailable += 1
+            PaymentOrder.objects.filter(pk=order.pk).update(updated_at=now)
+            continue
+        if seen.status == PaymentStatus.PAID:
+            report.paid += 1
+        elif payment_order_expire(order=seen, now=now):
             report.expired += 1
+        else:
+            PaymentOrder.objects.filter(pk=order.pk, status=PaymentStatus.PENDING).update(
+                updated_at=now
+            )
     return report
 
 

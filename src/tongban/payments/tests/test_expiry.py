@@ -126,3 +126,34 @@ def test_the_sweep_reads_a_bounded_batch_oldest_first(order: PaymentOrder, setti
     assert report.checked == 0
     order.refresh_from_db()
     assert order.status == PaymentStatus.PENDING
+
+
+def test_an_order_the_provider_does_not_know_expires_when_due(
+    order: PaymentOrder, settings: Any
+) -> None:
+    """The bank answers that it has no such trade (it lost it, or never had it): nothing can
+    have been paid, so the order expires instead of being asked about for ever."""
+    settings.PAYMENT_ORDER_TTL_MINUTES = 30
+    PaymentOrder.objects.filter(pk=order.pk).update(provider_ref="no-such-trade")
+    report = services.payment_orders_sweep(now=_later(31))
+    assert (report.unavailable, report.expired) == (0, 1)
+
+
+def test_an_order_whose_provider_is_down_goes_to_the_back_of_the_line(
+    sandbox: Sandbox, matter: Matter, applicant: User, clerk: User, settings: Any
+) -> None:
+    settings.PAYMENT_ORDER_TTL_MINUTES = 30
+    first = case_payment_order(
+        actor=applicant, case=case_accepted(applicant=applicant, clerk=clerk)
+    )
+    second = case_payment_order(
+        actor=applicant, case=case_accepted(applicant=applicant, clerk=clerk)
+    )
+    settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
+    seen = []
+    for minutes in (31, 32):
+        before = {o.pk: o.updated_at for o in PaymentOrder.objects.all()}
+        assert services.payment_orders_sweep(now=_later(minutes), batch=1).unavailable == 1
+        after = {o.pk: o.updated_at for o in PaymentOrder.objects.all()}
+        seen += [pk for pk in after if after[pk] != before[pk]]
+    assert sorted(seen) == sorted([first.pk, second.pk])
