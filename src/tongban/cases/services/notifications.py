@@ -34,7 +34,8 @@ RETRY_DELAY_SECONDS = 60
 APPLICANT_EVENTS = tuple(NotificationEvent.values)
 
 
-def _matter_name(case: Case) -> str:
+def matter_name(case: Case) -> str:
+    """What a message calls the case: its matter's or theme's name (the district's language)."""
     if case.matter is not None:
         return case.matter.name
     if case.theme is not None:
@@ -139,7 +140,7 @@ def _texts(case: Case, event: str) -> tuple[str, str]:
     """(subject, body) of ``event`` in the primary language."""
     values = {
         "case_no": case.case_no or str(case),
-        "matter": _matter_name(case),
+        "matter": matter_name(case),
         "due": case.due_date.isoformat() if case.due_date else "",
         "reason": case.outcome_reason or _("详见办件详情"),
     }
@@ -207,6 +208,24 @@ def notify_applicant(*, case: Case, event: str, detail: str = "") -> list[Notifi
             )
         )
     return _queue(rows)
+
+
+def notify_phone(*, case: Case, phone: str, subject: str, body: str) -> list[Notification]:
+    """Queue one SMS about ``case`` to someone other than its applicant (another party of a
+    multi-party application); texts already in the district's language."""
+    if not phone:
+        return []
+    return _queue(
+        [
+            Notification(
+                case=case,
+                channel=NotificationChannel.SMS,
+                recipient=phone,
+                subject=subject,
+                body=_("【通办】") + body,
+            )
+        ]
+    )
 
 
 def notify_center_admins(*, subject: str, body: str) -> list[Notification]:

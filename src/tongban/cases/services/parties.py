@@ -18,6 +18,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,9 +27,11 @@ from tongban.cases.choices import FINAL_STATUSES, CaseStatus, TimelineAction
 from tongban.cases.models import Case, CaseParty
 from tongban.cases.rules import case_form_schema, case_guide
 from tongban.cases.services.common import timeline_add
+from tongban.cases.services.notifications import matter_name, notify_phone
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import Matter
 from tongban.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from tongban.identity.masking import mask_name
 from tongban.identity.models import Person, User
 from tongban.identity.validators import resident_id_problem
 
@@ -180,7 +184,35 @@ def case_wait_for_parties(
         step=_("等待其他当事人确认"),
         comment=_("待%(names)s登录确认后，申请转入受理") % {"names": _names(parties)},
     )
+    _parties_tell(case, parties)
     return case
+
+
+def _parties_tell(case: Case, parties: list[CaseParty]) -> None:
+    """Each party waited for who has a mobile on record is sent an SMS asking them to confirm:
+    the case number and what to do; the applicant's name masked, nothing else of theirs."""
+    phones = dict(
+        Person.objects.filter(id_number__in=[p.id_number for p in parties])
+        .exclude(phone="")
+        .values_list("id_number", "phone")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        for party in parties:
+            notify_phone(
+                case=case,
+                phone=phones.get(party.id_number, ""),
+                subject=_("请确认申请"),
+                body=_(
+                    "%(applicant)s提交了“%(matter)s”申请（办件编号%(case_no)s），列您为%(role)s。"
+                    "请登录通办，在“我的办件”中核对并确认，确认后申请转入受理。"
+                )
+                % {
+                    "applicant": mask_name(case.applicant_name),
+                    "matter": matter_name(case),
+                    "case_no": case.case_no,
+                    "role": party_role_label(party.role),
+                },
+            )
 
 
 # --- the other party ---------------------------------------------------------------------------

@@ -11,14 +11,15 @@ from django.test import Client
 
 from tongban.cases import services
 from tongban.cases.choices import CaseStatus, TaskKind, TaskState, TimelineAction
-from tongban.cases.models import Case, CaseParty, Task, TimelineEntry
+from tongban.cases.models import Case, CaseParty, Notification, Task, TimelineEntry
 from tongban.cases.services import parties
 from tongban.catalog.models import Department, Matter
 from tongban.catalog.services import matter_upsert, section_upsert
 from tongban.conftest import APPLICANT_ID_NUMBER, CAST_PASSWORD
 from tongban.core.errors import Conflict, NotFound, ValidationFailed
 from tongban.identity import services as identity_services
-from tongban.identity.models import User
+from tongban.identity.masking import mask_name
+from tongban.identity.models import Person, User
 from tongban.identity.numbers import resident_id_make
 
 BUYER_ID = resident_id_make(area="310104", birth=dt.date(1990, 5, 6), sequence=23)
@@ -134,6 +135,34 @@ def test_the_case_waits_for_the_buyer_then_goes_on_as_any_other(
     actions = list(case.timeline.order_by("id").values_list("action", flat=True))
     assert actions.count(TimelineAction.SUBMITTED) == 1
     assert TimelineAction.PARTY_CONFIRMED in actions
+
+
+def test_the_buyer_is_sent_an_sms_to_confirm_without_the_sellers_personal_data(
+    transfer: Matter, applicant: User, buyer: User
+) -> None:
+    case = submitted(applicant)
+    [sms] = Notification.objects.filter(case=case, channel="sms", recipient="13600001111")
+    assert case.case_no in sms.body and "不动产转移登记" in sms.body
+    assert "买受人" in sms.body and "我的办件" in sms.body
+    # The seller is named masked; their ID number and phone are not in it.
+    assert mask_name(case.applicant_name) in sms.body
+    assert case.applicant_name not in sms.body or len(case.applicant_name) == 1
+    person = applicant.person
+    assert person.id_number not in sms.body
+    assert not person.phone or person.phone not in sms.body
+    # Confirming sends nothing more to the buyer about it.
+    services.case_party_confirm(actor=buyer, case_id=case.pk)
+    assert Notification.objects.filter(case=case, recipient="13600001111").count() == 1
+
+
+def test_a_party_without_a_mobile_on_record_is_not_sent_anything(
+    transfer: Matter, applicant: User, buyer: User
+) -> None:
+    Person.objects.filter(id_number=BUYER_ID).update(phone="")
+    case = submitted(applicant)
+    assert not Notification.objects.filter(case=case).exclude(
+        recipient__in=[applicant.email, applicant.phone, getattr(applicant.person, "phone", "")]
+    ).exists()
 
 
 def test_confirming_twice_is_a_conflict_and_changes_nothing(
