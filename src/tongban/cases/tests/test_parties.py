@@ -160,9 +160,13 @@ def test_a_party_without_a_mobile_on_record_is_not_sent_anything(
 ) -> None:
     Person.objects.filter(id_number=BUYER_ID).update(phone="")
     case = submitted(applicant)
-    assert not Notification.objects.filter(case=case).exclude(
-        recipient__in=[applicant.email, applicant.phone, getattr(applicant.person, "phone", "")]
-    ).exists()
+    assert (
+        not Notification.objects.filter(case=case)
+        .exclude(
+            recipient__in=[applicant.email, applicant.phone, getattr(applicant.person, "phone", "")]
+        )
+        .exists()
+    )
 
 
 def test_confirming_twice_is_a_conflict_and_changes_nothing(
