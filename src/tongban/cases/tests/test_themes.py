@@ -31,7 +31,6 @@ FORMS: dict[str, dict[str, Any]] = {
         "contact_phone": "13800138000",
         "seal_types": ["公章", "财务专用章"],
         "seal_maker": "嘉定刻章社",
-        "delivery_method": "快递送达",
         "taxpayer_type": "小规模纳税人",
         "invoice_types": ["数电发票（普通发票）"],
         "invoice_monthly_limit": 10,
@@ -48,7 +47,6 @@ FORMS: dict[str, dict[str, Any]] = {
         "price": 3000000,
         "contact_phone": "13800138000",
         "is_first_home": True,
-        "delivery_method": "窗口领取",
     },
     "food-drug-licence": {
         "business_name": "上海嘉通大药房有限公司",

@@ -22,6 +22,10 @@ ModelT = TypeVar("ModelT", bound=models.Model)
 # --- form schema ---------------------------------------------------------------------------
 
 
+#: The case's own delivery choice (Case.delivery_method): never a field of a matter's form.
+RESERVED_DELIVERY_FIELD = "delivery_method"
+
+
 def form_schema_check(*, schema: Any, field: str = "form_schema") -> None:
     """Refuse anything but a valid JSON Schema (draft 2020-12) describing an object."""
     if not isinstance(schema, dict):
@@ -40,6 +44,14 @@ def form_schema_check(*, schema: Any, field: str = "form_schema") -> None:
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         raise schema_refused(field, _("表单结构必须包含 properties 对象，列出表单的各个字段"))
+    if RESERVED_DELIVERY_FIELD in properties:
+        # Delivery is chosen once, on the case (in the application and on its page), and the
+        # same choice is shown everywhere: a form field would be a second, disagreeing answer.
+        raise schema_refused(
+            field,
+            _("表单不能包含领证方式字段 %(name)s：领证方式在办件上选择一次")
+            % {"name": RESERVED_DELIVERY_FIELD},
+        )
     order = schema.get("x-order", [])
     if not isinstance(order, list) or not all(isinstance(k, str) for k in order):
         raise schema_refused(field, _("表单结构的 x-order 必须是字段名的列表"))

@@ -41,6 +41,11 @@ def basics() -> None:
         ({"type": "object"}, "properties"),
         ({"type": "object", "properties": {"a": {"type": 5}}}, "properties.a.type"),
         ({"type": "object", "properties": {}, "required": ["name"]}, "name"),
+        # Delivery is chosen once, on the case: a form field would be a second answer.
+        (
+            {"type": "object", "properties": {"delivery_method": {"type": "string"}}},
+            "delivery_method",
+        ),
     ],
 )
 def test_form_schema_check_refuses_a_broken_schema(schema: object, fragment: str) -> None:

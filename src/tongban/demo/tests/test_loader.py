@@ -221,7 +221,6 @@ def test_a_form_schema_refuses_a_wrong_mobile_number(loaded: DemoSummary) -> Non
         "id_number": DISTRICT.people[1]["id_number"],
         "residential_address": "上海市嘉定区安亭镇",
         "contact_phone": "15921873356",
-        "delivery_method": "快递送达",
         "basis": "合法稳定住所",
     }
     assert list(validator.iter_errors(good)) == []

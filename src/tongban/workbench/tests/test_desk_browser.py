@@ -118,7 +118,6 @@ def test_a_walk_in_gets_a_residence_permit_through_the_front_and_back_office(
         # The same JSON-Schema form as the portal, the paper scanned, pick-up chosen.
         for name, value in FORM.items():
             page.locator(f"[name='form.{name}']").fill(value)
-        page.locator("[name='form.delivery_method']").select_option("窗口领取")
         page.locator("[name='form.basis']").select_option("合法稳定住所")
         page.locator("input[name=delivery_method][value=pickup]").check()
         file_inputs = page.locator("input[type=file]")
