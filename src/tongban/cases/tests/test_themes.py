@@ -11,6 +11,7 @@ from django.test import Client
 from tongban.cases.choices import CaseStatus, MaterialStatus, TaskState
 from tongban.cases.models import Case, CaseMaterial, Task
 from tongban.cases.tests.factories import pdf_file
+from tongban.cases.tests.outputs_helpers import ADDRESS
 from tongban.certificates.models import Certificate
 from tongban.identity.models import User
 from tongban.workflow.calendar import WorkCalendar
@@ -368,3 +369,39 @@ def test_withdrawing_the_theme_withdraws_its_children(
     assert response.status_code == 200, response.json()
     assert {c.status for c in _children(parent["id"])} == {CaseStatus.WITHDRAWN}
     assert not Task.objects.filter(case__parent_id=parent["id"], state=TaskState.OPEN).exists()
+
+
+def test_a_themes_delivery_is_chosen_once_and_every_child_shows_it(
+    demo: None, api_client: Client, bearer: Headers
+) -> None:
+    """The applicant chooses post once, on the theme; each matter's result goes the same way,
+    and after the results are handed over the choice can no longer change."""
+    headers = bearer(_user("citizen"))
+    created = _create(
+        api_client, headers, {"theme": "open-company", "form": _schema_form("open-company")}
+    ).json()
+    chosen = api_client.post(
+        f"/api/v1/applications/{created['id']}/delivery",
+        {"method": "post", "address": ADDRESS},
+        content_type="application/json",
+        **headers,
+    )
+    assert chosen.status_code == 200, chosen.json()
+    _upload_missing(api_client, headers, created)
+    parent = _submit(api_client, headers, created["id"]).json()
+    assert parent["delivery"]["method"] == "post"
+    for child in _children(parent["id"]):
+        shown = api_client.get(f"/api/v1/applications/{child.pk}/delivery", **headers).json()
+        assert shown["method"] == "post", child.matter_id
+        assert child.delivery_address["district"] == "嘉定区"
+    for child in _children(parent["id"]):
+        _decide_all(api_client, bearer, child)
+    # Every result issued and posted: choosing again is refused, nothing changes.
+    late = api_client.post(
+        f"/api/v1/applications/{parent['id']}/delivery",
+        {"method": "pickup"},
+        content_type="application/json",
+        **headers,
+    )
+    assert late.status_code in (409, 422), late.json()
+    assert {c.delivery_method for c in _children(parent["id"])} == {"post"}
