@@ -537,18 +537,7 @@ def _visits_record(
     days: Counter[rollup.DayKey] = Counter()
     if reached:
         NodeVisit.objects.bulk_create(reached)
-        today = rollup.shanghai_day(now)
-        for visit in reached:
-            key = (
-                instance.definition_id,
-                visit.node,
-                visit.from_node,
-                visit.department or instance.department,
-                today,
-            )
-            days[rollup.DayKey(*key, rollup.REACHED)] += 1
-            if visit.left_at is not None and not visit.cancelled:
-                days[rollup.DayKey(*key, today)] += 1
+        days = rollup.visit_days_of(reached, department=instance.department)
     if left:
         _visits_leave(instance, left, now, days=days)
     if cancelled:
@@ -825,17 +814,6 @@ def visits_backfill(*, instance: ProcessInstance) -> int:
             )
         )
     NodeVisit.objects.bulk_create(rows, ignore_conflicts=True)
-    days: Counter[rollup.DayKey] = Counter()
-    for visit in rows:
-        key = (
-            instance.definition_id,
-            visit.node,
-            visit.from_node,
-            visit.department or instance.department,
-            rollup.shanghai_day(visit.entered_at),
-        )
-        days[rollup.DayKey(*key, rollup.REACHED)] += 1
-        if visit.left_at is not None and not visit.cancelled:
-            days[rollup.DayKey(*key, rollup.shanghai_day(visit.left_at))] += 1
+    days = rollup.visit_days_of(rows, department=instance.department)
     rollup.visit_days_add(days)
     return len(rows)

@@ -42,6 +42,25 @@ def shanghai_day(moment: datetime) -> date:
     return timezone.localtime(moment, SHANGHAI).date()
 
 
+def visit_days_of(visits: Iterable[NodeVisit], *, department: str) -> Counter[DayKey]:
+    """What the rollup counts of ``visits`` as they are now: each reached the node on the day
+    it entered; each left (not cancelled) also counts on the day it left. ``department``: the
+    instance's, for visits that name none."""
+    counts: Counter[DayKey] = Counter()
+    for visit in visits:
+        key = (
+            visit.definition_id,
+            visit.node,
+            visit.from_node,
+            visit.department or department,
+            shanghai_day(visit.entered_at),
+        )
+        counts[DayKey(*key, REACHED)] += 1
+        if visit.left_at is not None and not visit.cancelled:
+            counts[DayKey(*key, shanghai_day(visit.left_at))] += 1
+    return counts
+
+
 def visit_days_add(counts: Counter[DayKey]) -> None:
     """Add ``counts`` to the rollup: one upsert per batch, summing on conflict."""
     rows = sorted((key, n) for key, n in counts.items() if n)
@@ -105,37 +124,22 @@ def visit_days_rebuild(*, definition_ids: Iterable[int] | None = None) -> int:
         left=TruncDate("left_at", tzinfo=SHANGHAI),
     )
     counts: Counter[DayKey] = Counter()
-    for row in (
-        grouped.values("definition_id", "node", "from_node", "dept", "reached")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        counts[
-            DayKey(
+    # Arrivals (every visit, on the day reached), then departures (left, not cancelled).
+    arrivals = grouped.values("definition_id", "node", "from_node", "dept", "reached")
+    departures = grouped.filter(Q(left_at__isnull=False), cancelled=False).values(
+        "definition_id", "node", "from_node", "dept", "reached", "left"
+    )
+    for rows in (arrivals, departures):
+        for row in rows.annotate(n=Count("id")).order_by():
+            key = DayKey(
                 row["definition_id"],
                 row["node"],
                 row["from_node"],
                 row["dept"],
                 row["reached"],
-                REACHED,
+                row.get("left", REACHED),
             )
-        ] += row["n"]
-    for row in (
-        grouped.filter(Q(left_at__isnull=False), cancelled=False)
-        .values("definition_id", "node", "from_node", "dept", "reached", "left")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        counts[
-            DayKey(
-                row["definition_id"],
-                row["node"],
-                row["from_node"],
-                row["dept"],
-                row["reached"],
-                row["left"],
-            )
-        ] += row["n"]
+            counts[key] += row["n"]
     with transaction.atomic():
         days.delete()
         NodeVisitDay.objects.bulk_create(
