@@ -37,6 +37,7 @@ from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
 from tongban.cases.models import Case
+from tongban.cases.services import case_create
 from tongban.certificates.models import Certificate
 from tongban.counter.models import Ticket
 from tongban.demo.loader import demo_load
@@ -311,6 +312,10 @@ def _starts() -> dict[str, tuple[str | None, list[str]]]:
     if ticket is not None:
         public.append(f"/center/tickets/{ticket.number}/")
     staff = ["/workbench/", "/workbench/cases/", f"/workbench/cases/{case.pk}/"]
+    # 检查您的答案: an empty draft (its error summary) and one complete but for its uploads.
+    citizen = User.objects.get(username="citizen")
+    empty = case_create(actor=citizen, matter_code="residence-permit", form={})
+    food = case_create(actor=citizen, matter_code="food-business-licence", form={})
     return {
         "outsider": (None, public),
         "applicant": (
@@ -325,7 +330,15 @@ def _starts() -> dict[str, tuple[str | None, list[str]]]:
                 "/apply/residence-permit/",
             ],
         ),
-        "citizen": ("citizen", ["/my/cases/", "/apply/food-business-licence/"]),
+        "citizen": (
+            "citizen",
+            [
+                "/my/cases/",
+                "/apply/food-business-licence/",
+                f"/my/cases/{empty.pk}/check/",
+                f"/my/cases/{food.pk}/check/",
+            ],
+        ),
         "agent": ("agent", ["/my/cases/", "/my/certificates/", "/apply/theme/open-restaurant/"]),
         "market clerk": ("market-clerk", staff),
         "center clerk": (
