@@ -40,8 +40,8 @@ from tongban.cases.selectors_promise import (
     who_applies,
 )
 from tongban.cases.services import deferral, joint_review, outputs, parties, themes
-from tongban.cases.services.matter import submit_problems
 from tongban.cases.services import routes as case_routes
+from tongban.cases.services.matter import submit_problems
 from tongban.catalog.choices import Audience
 from tongban.catalog.jsonschema_form import (
     form_errors_split,

@@ -316,7 +316,9 @@ def materials_missing(case: Case) -> list[FieldError]:
     ]
 
 
-def submit_problems(*, case: Case, deferred_codes: frozenset[str] = frozenset()) -> list[FieldError]:
+def submit_problems(
+    *, case: Case, deferred_codes: frozenset[str] = frozenset()
+) -> list[FieldError]:
     """What submitting the draft would refuse now: form answers and materials (a read).
 
     The check-your-answers page shows these before its submit button; ``deferred_codes`` are
@@ -324,7 +326,9 @@ def submit_problems(*, case: Case, deferred_codes: frozenset[str] = frozenset())
     """
     errors = form_errors(schema=case_form_schema(case), form=case.form_data, complete=True)
     return errors + [
-        e for e in materials_missing(case) if e.field.removeprefix("materials.") not in deferred_codes
+        e
+        for e in materials_missing(case)
+        if e.field.removeprefix("materials.") not in deferred_codes
     ]
 
 

@@ -15,9 +15,9 @@ import pytest
 from tongban.cases.models import Case
 from tongban.conftest import CAST_PASSWORD
 from tongban.identity.models import User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import MATTER_CODE, PDF_BYTES, sign_permit_matter
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP, MOBILE
-from tongban.portal.tests.browser_steps import submit_through_check
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -328,7 +328,12 @@ def test_the_check_page_shows_every_answer_and_material_with_change_links(
     case = _draft(applicant)
     signed_in.post(
         f"/my/cases/{case.pk}/edit/",
-        {**GOOD_FORM, "action": "check", "file.application": _pdf(), "file.design": _pdf("效果图.pdf")},
+        {
+            **GOOD_FORM,
+            "action": "check",
+            "file.application": _pdf(),
+            "file.design": _pdf("效果图.pdf"),
+        },
     )
     response = signed_in.get(f"/my/cases/{case.pk}/check/")
     assert response.status_code == 200
@@ -353,7 +358,12 @@ def test_submit_from_the_check_page_starts_the_case(
     case = _draft(applicant)
     signed_in.post(
         f"/my/cases/{case.pk}/edit/",
-        {**GOOD_FORM, "action": "check", "file.application": _pdf(), "file.design": _pdf("效果图.pdf")},
+        {
+            **GOOD_FORM,
+            "action": "check",
+            "file.application": _pdf(),
+            "file.design": _pdf("效果图.pdf"),
+        },
     )
     other = Client()
     other.force_login(outsider)

@@ -25,9 +25,9 @@ from tongban.cases.models import Case
 from tongban.catalog import services as catalog
 from tongban.conftest import CAST_PASSWORD
 from tongban.identity.models import User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import FORM_SCHEMA, PDF_BYTES
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
-from tongban.portal.tests.browser_steps import submit_through_check
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -17,8 +17,8 @@ from tongban.cases.models import Case
 from tongban.cases.tests.test_parties import TRANSFER, buyer_user, transfer_form, transfer_matter
 from tongban.conftest import CAST_PASSWORD
 from tongban.identity.models import User
-from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP, MOBILE
 from tongban.portal.tests.browser_steps import submit_through_check
+from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP, MOBILE
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

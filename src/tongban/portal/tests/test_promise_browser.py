@@ -19,9 +19,9 @@ from tongban.cases.choices import CaseStatus, MaterialOrigin
 from tongban.cases.models import Case
 from tongban.demo.accounts import DEMO_PASSWORD
 from tongban.demo.loader import demo_load
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import PDF_BYTES
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
-from tongban.portal.tests.browser_steps import submit_through_check
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

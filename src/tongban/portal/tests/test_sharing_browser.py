@@ -21,9 +21,9 @@ from tongban.conftest import CAST_PASSWORD, ENTERPRISE_USCC
 from tongban.exchange.choices import ShareType, SubjectKind
 from tongban.exchange.models import AccessLog, DataField, DataResource, RegistryRecord
 from tongban.identity.models import Enterprise, User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import PDF_BYTES
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
-from tongban.portal.tests.browser_steps import submit_through_check
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -17,8 +17,8 @@ from tongban.cases.choices import CaseStatus, TaskState
 from tongban.cases.models import Case, Task
 from tongban.certificates.models import Certificate
 from tongban.identity.models import User
-from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
 from tongban.portal.tests.browser_steps import submit_through_check
+from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
