@@ -332,8 +332,11 @@ def _check_context(
         code = error.field.removeprefix("materials.")
         material = next((m for m in materials if m.requirement_code == code), None)
         if error.field.startswith("materials.") and material is not None:
-            # The material's name in the reader's language (the service's message is Chinese).
-            text = _("请提供材料“%(name)s”") % {"name": localized(material, "name")}
+            # "Please provide" names the material in the reader's language; another reason
+            # (a refused 容缺 date) is shown as the service gave it.
+            text = str(error.message)
+            if text == _("请提供材料“%(name)s”") % {"name": material.name}:
+                text = _("请提供材料“%(name)s”") % {"name": localized(material, "name")}
             summary.append({"text": text, "href": f"{edit}#{FILE_PREFIX}{code}"})
             continue
         elif name in labels:
