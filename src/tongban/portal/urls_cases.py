@@ -25,6 +25,7 @@ urlpatterns = [
         name="my_case_material",
     ),
     path("my/cases/<int:case_id>/edit/", views_cases.my_case_edit, name="my_case_edit"),
+    path("my/cases/<int:case_id>/check/", views_cases.my_case_check, name="my_case_check"),
     path("my/cases/<int:case_id>/receipt.pdf", views_my.my_case_receipt, name="my_case_receipt"),
     path(
         "my/cases/<int:case_id>/supplement/",

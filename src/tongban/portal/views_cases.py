@@ -12,8 +12,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -40,6 +41,7 @@ from tongban.cases.selectors_promise import (
 )
 from tongban.cases.services import deferral, joint_review, outputs, parties, themes
 from tongban.cases.services import routes as case_routes
+from tongban.cases.services.matter import submit_problems
 from tongban.catalog.choices import Audience
 from tongban.catalog.jsonschema_form import (
     form_errors_split,
@@ -48,7 +50,7 @@ from tongban.catalog.jsonschema_form import (
     form_parse,
     form_posted,
 )
-from tongban.catalog.models import Matter
+from tongban.catalog.models import Matter, localized
 from tongban.core.errors import DomainError, FieldError, ValidationFailed
 from tongban.core.files import private_file_response
 from tongban.counter.models import GuidanceRequest
@@ -200,25 +202,9 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                     errors += [
                         FieldError(f"{FILE_PREFIX}{code}", str(e.message)) for e in errors_of(exc)
                     ]
-        if not errors and action == "submit":
-            try:
-                case = cases.case_submit(
-                    actor=user,
-                    case=case,
-                    idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
-                    # 告知承诺: the checkbox signs the commitment text shown above it.
-                    commitment={"signed": request.POST.get("commitment_signed") == "on"},
-                    deferred=deferred_posted(request, case) or None,
-                )
-            except DomainError as exc:
-                errors = errors_of(exc)
-            else:
-                messages.success(
-                    request,
-                    _("申请已提交，办件编号 %(no)s。受理结果将以短信或邮件通知您。")
-                    % {"no": case.case_no},
-                )
-                return redirect("portal:my_case", case_id=case.pk)
+        if not errors and (action == "check" or request.POST.get("return") == "check"):
+            # 检查并提交: the submit button is on the check page only.
+            return redirect(check_url(case, request))
         if not errors:
             if action == "upload":
                 messages.success(request, _("材料已上传。"))
@@ -238,7 +224,6 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
         "uploads_asked": sum(1 for row in rows if row["asked"]),
         "errors": general_errors(other_errors, materials),
         "has_errors": bool(errors),
-        "idempotency_key": uuid.uuid4().hex,
         "commitment_text": (
             case_routes.commitment_text(case=case)
             if case.matter is not None
@@ -246,6 +231,7 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
             else ""
         ),
         "commitment_signed": request.POST.get("commitment_signed") == "on",
+        "return_to": "check" if request.GET.get("return") == "check" else "",
         # 容缺受理: non-key materials may be promised for a date up to this one.
         "deferral_latest": deferral.deferral_latest_date(today=timezone.localdate()),
         "deferral_posted": {
@@ -257,6 +243,153 @@ def my_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request, "portal/cases/edit.html", context, status=UNPROCESSABLE if errors else 200
     )
+
+
+def check_url(case: Case, request: HttpRequest) -> str:
+    """The check page, carrying the draft page's 容缺 dates and commitment tick."""
+    query = QueryDict(mutable=True)
+    for item in deferred_posted(request, case):
+        query[DEFER_PREFIX + item["requirement"]] = item["until"]
+    if request.POST.get("commitment_signed") == "on":
+        query["commitment_signed"] = "on"
+    url = reverse("portal:my_case_check", args=[case.pk])
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_case_check(request: HttpRequest, case_id: int) -> HttpResponse:
+    """检查您的答案: every answer and material with a 修改 link, then the one submit button."""
+    case = own_case_or_404(request, case_id)
+    if case.status != CaseStatus.DRAFT:
+        return redirect("portal:my_case", case_id=case.pk)
+    user = request_user(request)
+    source = request.POST if request.method == "POST" else request.GET
+    deferred = [
+        {"requirement": m.requirement_code, "until": until}
+        for m in case.materials.all()
+        if (until := (source.get(DEFER_PREFIX + m.requirement_code) or "").strip()[:10])
+    ]
+    # What would be refused now: shown with links, and no submit button until fixed.
+    blocking = submit_problems(
+        case=case, deferred_codes=frozenset(d["requirement"] for d in deferred)
+    )
+    errors: list[FieldError] = []
+    if request.method == "POST" and not blocking:
+        try:
+            case = cases.case_submit(
+                actor=user,
+                case=case,
+                idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
+                # 告知承诺: the checkbox signs the commitment text shown above it.
+                commitment={"signed": request.POST.get("commitment_signed") == "on"},
+                deferred=deferred or None,
+            )
+        except DomainError as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(
+                request,
+                _("申请已提交，办件编号 %(no)s。受理结果将以短信或邮件通知您。")
+                % {"no": case.case_no},
+            )
+            return redirect("portal:my_case", case_id=case.pk)
+    errors = errors or blocking
+    context = _check_context(case, errors, deferred)
+    context["commitment_signed"] = source.get("commitment_signed") == "on"
+    context["submittable"] = not blocking
+    # A refused submission is 422; the page itself lists what is missing with a 200.
+    refused = request.method == "POST" and bool(errors)
+    return render(
+        request, "portal/cases/check.html", context, status=UNPROCESSABLE if refused else 200
+    )
+
+
+def _check_context(
+    case: Case, errors: list[FieldError], deferred: list[dict[str, str]]
+) -> dict[str, Any]:
+    schema = case_form_schema(case)
+    edit = reverse("portal:my_case_edit", args=[case.pk]) + "?return=check"
+    fields = form_fields(schema, data=case.form_data)
+    fields_mark(fields, case_prefill(case, schema), case.form_data)
+    labels = {f.name: f for f in fields}
+    answers = [
+        {
+            "label": f.label,
+            "text": _answer_text(f),
+            "source": f.source,
+            "change": f"{edit}#{f.input_id}",
+            "name": f.name,
+        }
+        for f in fields
+    ]
+    materials = list(case.materials.all())
+    made = case_material_sources(case)
+    until = {d["requirement"]: d["until"] for d in deferred}
+    summary: list[dict[str, str]] = []
+    for error in errors:
+        name = error.field.removeprefix("form.").split(".")[0].split("[")[0]
+        code = error.field.removeprefix("materials.")
+        material = next((m for m in materials if m.requirement_code == code), None)
+        if error.field.startswith("materials.") and material is not None:
+            # "Please provide" names the material in the reader's language; another reason
+            # (a refused 容缺 date) is shown as the service gave it.
+            text = str(error.message)
+            if text == _("请提供材料“%(name)s”") % {"name": material.name}:
+                text = _("请提供材料“%(name)s”") % {"name": localized(material, "name")}
+            summary.append({"text": text, "href": f"{edit}#{FILE_PREFIX}{code}"})
+            continue
+        elif name in labels:
+            href = f"{edit}#{labels[name].input_id}"
+            label = labels[name].label
+            text = _("%(label)s：%(message)s") % {"label": label, "message": error.message}
+            summary.append({"text": text, "href": href})
+            continue
+        elif error.field == "commitment":
+            href = "#commitment"
+        else:
+            href = f"{edit}#materials" if error.field.startswith("materials") else edit
+        summary.append({"text": str(error.message), "href": href})
+    matter = case.matter
+    return {
+        "case": case,
+        "answers": answers,
+        "materials": [
+            {
+                "material": m,
+                "provision": made.get(m.requirement_code, ""),
+                "until": until.get(m.requirement_code, ""),
+                "change": f"{edit}#{FILE_PREFIX}{m.requirement_code}",
+            }
+            for m in materials
+        ],
+        "deferred": deferred,
+        "summary": summary,
+        "edit_url": edit,
+        "fee": getattr(matter, "fee", None),
+        "promised_days": getattr(matter, "promised_limit_days", None),
+        "delivery": case.get_delivery_method_display() if case.delivery_method else "",
+        "idempotency_key": uuid.uuid4().hex,
+        "commitment_text": (
+            case_routes.commitment_text(case=case)
+            if matter is not None and (matter.commitment_eligible or "signed" in made.values())
+            else ""
+        ),
+    }
+
+
+def _answer_text(field: Any) -> str:
+    """What the applicant answered, as they read it (a choice's label, 是/否)."""
+    if field.widget == "checkbox":
+        return str(_("是") if field.checked else _("否"))
+    if field.rows:
+        return str(_("%(n)s 行") % {"n": len(field.rows)})
+    if field.values:
+        names = {c.value: c.label for c in field.choices}
+        return "、".join(str(names.get(v, v)) for v in field.values)
+    if field.choices:
+        return str(next((c.label for c in field.choices if c.value == field.value), field.value))
+    return str(field.value)
 
 
 # --- 我的办件 ------------------------------------------------------------------------------

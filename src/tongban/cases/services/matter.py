@@ -316,6 +316,22 @@ def materials_missing(case: Case) -> list[FieldError]:
     ]
 
 
+def submit_problems(
+    *, case: Case, deferred_codes: frozenset[str] = frozenset()
+) -> list[FieldError]:
+    """What submitting the draft would refuse now: form answers and materials (a read).
+
+    The check-your-answers page shows these before its submit button; ``deferred_codes`` are
+    the materials the applicant chose to deliver later (容缺), checked again at submission.
+    """
+    errors = form_errors(schema=case_form_schema(case), form=case.form_data, complete=True)
+    return errors + [
+        e
+        for e in materials_missing(case)
+        if e.field.removeprefix("materials.") not in deferred_codes
+    ]
+
+
 def matter_case_submit(
     case: Case,
     actor: User,

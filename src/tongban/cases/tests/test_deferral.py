@@ -336,16 +336,22 @@ def test_the_draft_page_offers_deferral_and_the_case_page_takes_the_late_materia
     assert 'name="defer.pipe-network-map"' not in page
 
     too_far = (deferral.deferral_latest_date(today=_today()) + dt.timedelta(days=1)).isoformat()
-    refused = client.post(
+    # The draft page carries the promised date to the check page, which submits it.
+    onward = client.post(
         f"/my/cases/{case.pk}/edit/",
-        {"action": "submit", "defer.quality-report": too_far, **_form_post()},
+        {"action": "check", "defer.quality-report": too_far, **_form_post()},
     )
+    assert onward["Location"] == f"/my/cases/{case.pk}/check/?defer.quality-report={too_far}"
+    check = client.get(onward["Location"])
+    assert 'name="defer.quality-report"' in check.content.decode()
+    refused = client.post(f"/my/cases/{case.pk}/check/", {"defer.quality-report": too_far})
     assert refused.status_code == 422
     assert "补交期限" in refused.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
 
     response = client.post(
-        f"/my/cases/{case.pk}/edit/",
-        {"action": "submit", "defer.quality-report": _until().isoformat(), **_form_post()},
+        f"/my/cases/{case.pk}/check/", {"defer.quality-report": _until().isoformat()}
     )
     assert response.status_code == 302, response.content.decode()
     case.refresh_from_db()

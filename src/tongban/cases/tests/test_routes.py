@@ -270,16 +270,21 @@ def test_the_portal_shows_the_commitment_and_submits_only_when_it_is_ticked(
     form = {
         "form.project_name": "示范园区污水纳管",
         "form.discharge_volume": "120",
-        "action": "submit",
+        "action": "check",
     }
+    # The tick on the draft page is carried to the check page, where it is signed.
+    onward = client.post(url, {**form, "commitment_signed": "on"})
+    check = reverse("portal:my_case_check", args=[case.pk])
+    assert onward["Location"] == f"{check}?commitment_signed=on"
+    assert 'name="commitment_signed" checked' in client.get(onward["Location"]).content.decode()
 
-    unsigned = client.post(url, form)
+    unsigned = client.post(check, {})
     assert unsigned.status_code == 422
     assert "请签署告知承诺书" in unsigned.content.decode()
     case.refresh_from_db()
     assert case.status == CaseStatus.DRAFT
 
-    signed = client.post(url, {**form, "commitment_signed": "on"})
+    signed = client.post(check, {"commitment_signed": "on"})
     assert signed.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.route) == (CaseStatus.SUBMITTED, CreditRoute.COMMITMENT)

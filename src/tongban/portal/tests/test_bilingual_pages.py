@@ -37,6 +37,7 @@ from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
 from tongban.cases.models import Case
+from tongban.cases.services import case_create
 from tongban.certificates.models import Certificate
 from tongban.counter.models import Ticket
 from tongban.demo.loader import demo_load
@@ -376,6 +377,40 @@ def test_every_page_reads_in_english_and_in_chinese(district: None) -> None:
     problems += [f"Chinese page {u}: {t}" for u, t in sorted(chinese)]
     if problems:
         pytest.fail(f"{len(problems)} texts in the other language:\n" + "\n".join(problems))
+
+
+def test_the_check_page_reads_in_english_and_in_chinese(district: None) -> None:
+    """检查您的答案 of fresh drafts (an empty one: its error summary), read like the crawl.
+
+    Read on its own, not crawled: a fresh draft's other pages show the data-sharing notes
+    stored in Chinese (cases.services.sharing), a leak outside this page.
+    """
+    citizen = User.objects.get(username="citizen")
+    agent = User.objects.get(username="agent")
+    drafts = [
+        (citizen, case_create(actor=citizen, matter_code="residence-permit", form={})),
+        (agent, case_create(actor=agent, matter_code="food-business-licence", form={})),
+    ]
+    corpus, messages = data_corpus(), english_messages()
+    problems = []
+    for user, draft in drafts:
+        client = _signed_in(user.username)
+        url = f"/my/cases/{draft.pk}/check/"
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = client.get(url)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        chinese = client.get(url)
+        assert english.status_code == chinese.status_code == 200
+        assert "Check your answers" in english.content.decode()
+        assert ">Change<span" in english.content.decode()
+        assert "检查您的答案" in chinese.content.decode()
+        problems += [
+            f"English {url}: {t}" for t in leaks_in_english(english.content.decode(), corpus)
+        ]
+        problems += [
+            f"Chinese {url}: {t}" for t in leaks_in_chinese(chinese.content.decode(), messages)
+        ]
+    assert problems == []
 
 
 def test_the_reader_skips_chinese_marked_as_chinese_and_scripts() -> None:

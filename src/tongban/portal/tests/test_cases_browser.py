@@ -15,6 +15,7 @@ import pytest
 from tongban.cases.models import Case
 from tongban.conftest import CAST_PASSWORD
 from tongban.identity.models import User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import MATTER_CODE, PDF_BYTES, sign_permit_matter
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP, MOBILE
 
@@ -133,7 +134,7 @@ def test_a_citizen_applies_and_the_department_approves(
         expect(application).to_contain_text("设置申请书.pdf")
         _shot(page, f"{name}-3-materials")
 
-        page.get_by_role("button", name="提交申请").click()
+        submit_through_check(page)
         page.wait_for_url(f"**/my/cases/{case.pk}/")
         expect(page.locator("#case-status")).to_have_text("已提交")
         expect(page.locator(".step-current .step-title")).to_have_text("受理")

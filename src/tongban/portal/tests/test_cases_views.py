@@ -249,7 +249,7 @@ def test_edit_refuses_a_bad_value_and_keeps_the_draft(
     case = _draft(applicant)
     response = signed_in.post(
         f"/my/cases/{case.pk}/edit/",
-        {**GOOD_FORM, "form.phone": "call me", "action": "submit", "file.application": _pdf()},
+        {**GOOD_FORM, "form.phone": "call me", "action": "check", "file.application": _pdf()},
     )
     assert response.status_code == 422
     assert "联系电话：格式不正确" in response.content.decode()
@@ -260,61 +260,125 @@ def test_edit_refuses_a_bad_value_and_keeps_the_draft(
     assert case.materials.get(requirement_code="application").status == MaterialStatus.MISSING
 
 
-def test_submit_lists_the_missing_material(matter: Any, signed_in: Client, applicant: User) -> None:
+def test_the_draft_page_submits_nothing_it_leads_to_the_check_page(
+    matter: Any, signed_in: Client, applicant: User
+) -> None:
     case = _draft(applicant)
-    response = signed_in.post(
-        f"/my/cases/{case.pk}/edit/",
-        {**GOOD_FORM, "action": "submit", "file.application": _pdf()},
-    )
-    assert response.status_code == 422
-    html = response.content.decode()
-    item = html.split('data-material="design"', 1)[1].split("</li>", 1)[0]
-    assert "请提供材料“招牌设计效果图”" in item
+    everything = {**GOOD_FORM, "file.application": _pdf(), "file.design": _pdf("效果图.pdf")}
+    edit = f"/my/cases/{case.pk}/edit/"
+    assert "提交申请" not in signed_in.get(edit).content.decode()
+    # The old submit action only saves: the submit button is on the check page only.
+    saved = signed_in.post(edit, {**everything, "action": "submit"})
+    assert saved.status_code == 302 and saved["Location"] == edit
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+    onward = signed_in.post(edit, {**GOOD_FORM, "action": "check"})
+    assert onward["Location"] == f"/my/cases/{case.pk}/check/"
     case.refresh_from_db()
     assert case.status == CaseStatus.DRAFT
 
 
-def test_submit_lists_a_missing_required_field(
+def test_the_check_page_lists_the_missing_material_with_a_link_and_no_button(
+    matter: Any, signed_in: Client, applicant: User
+) -> None:
+    case = _draft(applicant)
+    signed_in.post(
+        f"/my/cases/{case.pk}/edit/",
+        {**GOOD_FORM, "action": "check", "file.application": _pdf()},
+    )
+    response = signed_in.get(f"/my/cases/{case.pk}/check/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = html.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert f'href="/my/cases/{case.pk}/edit/?return=check#file.design"' in summary
+    assert "请提供材料“招牌设计效果图”" in summary
+    assert 'value="submit"' not in html
+    # Posting anyway submits nothing.
+    refused = signed_in.post(f"/my/cases/{case.pk}/check/", {})
+    assert refused.status_code == 422
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+
+
+def test_the_check_page_lists_a_missing_required_field(
     matter: Any, signed_in: Client, applicant: User
 ) -> None:
     case = cases.case_create(actor=applicant, matter_code=MATTER_CODE, form={"shop_name": "面馆"})
-    response = signed_in.post(
+    signed_in.post(
         f"/my/cases/{case.pk}/edit/",
         {
             "form.shop_name": "面馆",
-            "action": "submit",
+            "action": "check",
             "file.application": _pdf(),
             "file.design": _pdf("效果图.pdf"),
         },
     )
-    assert response.status_code == 422
-    assert "联系电话：必填" in response.content.decode()
+    response = signed_in.get(f"/my/cases/{case.pk}/check/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "联系电话：必填" in html
+    assert f'href="/my/cases/{case.pk}/edit/?return=check#f-phone"' in html
     case.refresh_from_db()
     assert case.status == CaseStatus.DRAFT
 
 
-def test_submit_with_everything_starts_the_case(
+def test_the_check_page_shows_every_answer_and_material_with_change_links(
     matter: Any, signed_in: Client, applicant: User
 ) -> None:
     case = _draft(applicant)
-    response = signed_in.post(
+    signed_in.post(
         f"/my/cases/{case.pk}/edit/",
         {
             **GOOD_FORM,
-            "action": "submit",
+            "action": "check",
             "file.application": _pdf(),
             "file.design": _pdf("效果图.pdf"),
         },
-        follow=True,
     )
+    response = signed_in.get(f"/my/cases/{case.pk}/check/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    phone = html.split('data-answer="phone"', 1)[1].split("</div>", 1)[0]
+    assert "13800001234" in phone
+    assert f"/my/cases/{case.pk}/edit/?return=check#f-phone" in phone
+    design = html.split('data-material="design"', 1)[1].split("</div>", 1)[0]
+    assert "效果图.pdf" in design
+    assert 'value="submit"' in html
+    # A change made through a 修改 link comes back to the check page.
+    back = signed_in.post(
+        f"/my/cases/{case.pk}/edit/", {**GOOD_FORM, "form.phone": "13900002222", "return": "check"}
+    )
+    assert back["Location"] == f"/my/cases/{case.pk}/check/"
+    assert "13900002222" in signed_in.get(back["Location"]).content.decode()
+
+
+def test_submit_from_the_check_page_starts_the_case(
+    matter: Any, signed_in: Client, applicant: User, outsider: User
+) -> None:
+    case = _draft(applicant)
+    signed_in.post(
+        f"/my/cases/{case.pk}/edit/",
+        {
+            **GOOD_FORM,
+            "action": "check",
+            "file.application": _pdf(),
+            "file.design": _pdf("效果图.pdf"),
+        },
+    )
+    other = Client()
+    other.force_login(outsider)
+    assert other.get(f"/my/cases/{case.pk}/check/").status_code == 404
+    assert other.post(f"/my/cases/{case.pk}/check/", {}).status_code == 404
+    response = signed_in.post(f"/my/cases/{case.pk}/check/", {}, follow=True)
     assert response.redirect_chain[-1][0] == f"/my/cases/{case.pk}/"
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED
     html = response.content.decode()
     assert "申请已提交" in html and case.case_no in html
     assert 'class="step step-current" aria-current="step"' in html
-    # A submitted case is no longer edited: the edit page leads to the case.
+    # A submitted case is no longer edited or checked: both pages lead to the case.
     assert signed_in.get(f"/my/cases/{case.pk}/edit/")["Location"] == f"/my/cases/{case.pk}/"
+    assert signed_in.get(f"/my/cases/{case.pk}/check/")["Location"] == f"/my/cases/{case.pk}/"
 
 
 # --- 我的办件 and the case page ------------------------------------------------------------

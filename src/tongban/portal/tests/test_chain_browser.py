@@ -25,6 +25,7 @@ from tongban.cases.models import Case
 from tongban.catalog import services as catalog
 from tongban.conftest import CAST_PASSWORD
 from tongban.identity.models import User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import FORM_SCHEMA, PDF_BYTES
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
 
@@ -199,7 +200,7 @@ def test_the_whole_chain_ends_completed_with_zero_visits_and_a_valid_certificate
         case = Case.objects.get()
         page.set_input_files("input[name='file.application']", str(pdf))
         page.set_input_files("input[name='file.design']", str(pdf))
-        page.get_by_role("button", name="提交申请").click()
+        submit_through_check(page)
         page.wait_for_url(f"**/my/cases/{case.pk}/")
         expect(page.locator("#case-status")).to_have_text("已提交")
 

@@ -17,6 +17,7 @@ from tongban.cases.models import Case
 from tongban.cases.tests.test_parties import TRANSFER, buyer_user, transfer_form, transfer_matter
 from tongban.conftest import CAST_PASSWORD
 from tongban.identity.models import User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP, MOBILE
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -65,7 +66,7 @@ def test_the_seller_applies_and_the_buyer_confirms(
         browser, VIEWPORTS[viewport], base, applicant, f"/my/cases/{draft.pk}/edit/"
     )
     try:
-        seller.get_by_role("button", name="提交申请").click()
+        submit_through_check(seller)
         seller.wait_for_url(f"**/my/cases/{draft.pk}/")
         expect(seller.locator("#case-status")).to_have_text("待其他当事人确认")
         expect(seller.get_by_text("待买受人赵六登录确认后，申请转入受理")).to_be_visible()

@@ -19,6 +19,7 @@ from tongban.cases.choices import CaseStatus, MaterialOrigin
 from tongban.cases.models import Case
 from tongban.demo.accounts import DEMO_PASSWORD
 from tongban.demo.loader import demo_load
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import PDF_BYTES
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
 
@@ -160,7 +161,7 @@ def test_a_food_licence_on_commitment_is_submitted_without_uploading_the_form_or
         )
     page.locator("input[name='commitment_signed']").check()
     _shot(page, "food-submit-phone")
-    page.get_by_role("button", name="提交申请").click()
+    submit_through_check(page)
     page.wait_for_url("**/my/cases/*/")
     _shot(page, "food-submitted-phone")
 

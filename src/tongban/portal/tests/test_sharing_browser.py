@@ -21,6 +21,7 @@ from tongban.conftest import CAST_PASSWORD, ENTERPRISE_USCC
 from tongban.exchange.choices import ShareType, SubjectKind
 from tongban.exchange.models import AccessLog, DataField, DataResource, RegistryRecord
 from tongban.identity.models import Enterprise, User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.cases_fixtures import PDF_BYTES
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
 
@@ -164,7 +165,7 @@ def test_an_applicant_sees_what_sharing_spares_them_and_who_used_their_data(
     page.locator("#file\\.application-form").set_input_files(
         {"name": "申请书.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
     )
-    page.get_by_role("button", name="提交申请").click()
+    submit_through_check(page)
     page.wait_for_url(f"**/my/cases/{case.pk}/")
     expect(page.locator("#prefilled-note")).to_contain_text("经营者名称")
     _shot(page, "case")

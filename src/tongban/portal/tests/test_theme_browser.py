@@ -17,6 +17,7 @@ from tongban.cases.choices import CaseStatus, TaskState
 from tongban.cases.models import Case, Task
 from tongban.certificates.models import Certificate
 from tongban.identity.models import User
+from tongban.portal.tests.browser_steps import submit_through_check
 from tongban.portal.tests.conftest import ARTIFACTS, DESKTOP
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -100,7 +101,7 @@ def test_open_company_is_one_form_and_gives_three_results(
         for index in range(file_inputs.count()):
             file_inputs.nth(index).set_input_files(str(pdf))
         _shot(page, "materials")
-        page.get_by_role("button", name="提交申请").click()
+        submit_through_check(page)
         page.wait_for_url(f"**/my/cases/{parent.pk}/")
         expect(page.locator("[data-theme-children] li")).to_have_count(3)
         expect(page.locator("[data-child='seal-engraving']")).to_contain_text("公安分局")
