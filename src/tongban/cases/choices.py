@@ -237,3 +237,11 @@ CREDIT_ROUTE_REASONS = (
 )
 #: Route reasons written from a message with values.
 ROUTE_REASONS_WITH_VALUES = (gettext_noop("%(reason)s，依据%(bases)s实施联合惩戒"),)
+#: The data-sharing note of a case's timeline (cases.services.sharing), parts joined by "；".
+SHARING_NOTES_WITH_VALUES = (
+    gettext_noop("已通过数据共享获取 %(n)s 项材料，无需提交：%(names)s"),
+    gettext_noop("已预填 %(n)s 项申请信息"),
+    gettext_noop("%(n)s 项材料暂无法共享，请上传：%(names)s"),
+)
+#: Every stored timeline comment made from a message with values.
+TIMELINE_COMMENTS_WITH_VALUES = ROUTE_REASONS_WITH_VALUES + SHARING_NOTES_WITH_VALUES

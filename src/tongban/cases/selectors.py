@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongban.cases.choices import (
     DECISIONS_BY_KIND,
-    ROUTE_REASONS_WITH_VALUES,
+    TIMELINE_COMMENTS_WITH_VALUES,
     TIMELINE_STEPS_WITH_VALUES,
     ApplicantType,
     CaseStatus,
@@ -30,7 +30,7 @@ from tongban.cases.models import Case, SupplementRequest, Task, TimelineEntry
 from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import localized
 from tongban.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from tongban.core.i18n import stored_text
+from tongban.core.i18n import stored_parts, stored_text
 from tongban.counter.models import Ticket
 from tongban.counter.selectors import is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod
@@ -231,7 +231,7 @@ def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
             action=entry.action,
             step=stored_text(entry.step, TIMELINE_STEPS_WITH_VALUES),
             department=localized(entry.department, "name") if entry.department else "",
-            comment=stored_text(entry.comment, ROUTE_REASONS_WITH_VALUES),
+            comment=stored_parts(entry.comment, TIMELINE_COMMENTS_WITH_VALUES),
             actor=_actor_name(entry.actor) if as_staff else None,
         )
         for entry in entries

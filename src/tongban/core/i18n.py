@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -41,3 +41,16 @@ def stored_text(text: str, patterns: Iterable[str] = ()) -> str:
             values = {name: gettext(value) for name, value in match.groupdict().items()}
             return gettext(message) % values
     return text
+
+
+#: The separator of a stored text made of several of our messages (a timeline comment).
+PART_SEPARATOR = "；"
+
+
+def stored_parts(text: str, patterns: Iterable[str] = ()) -> str:
+    """``text`` made of parts joined by "；", each read as :func:`stored_text`."""
+    if PART_SEPARATOR not in text:
+        return stored_text(text, patterns)
+    parts = [stored_text(part, patterns) for part in text.split(PART_SEPARATOR)]
+    chinese = (get_language() or "zh").startswith("zh")
+    return (PART_SEPARATOR if chinese else "; ").join(parts)

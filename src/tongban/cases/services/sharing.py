@@ -28,6 +28,7 @@ from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.services.common import case_lock, timeline_add
 from tongban.catalog.models import localized
 from tongban.core.errors import DomainError, NotFound, PermissionDenied
+from tongban.core.i18n import PART_SEPARATOR
 from tongban.exchange.choices import SubjectKind
 from tongban.exchange.models import DataResource
 from tongban.exchange.services import ProviderUnavailable, SharedRecord, exchange_query
@@ -293,7 +294,7 @@ def _timeline(
             action=TimelineAction.SHARED,
             step=_("数据共享"),
             department=case.department,
-            comment="；".join(parts),
+            comment=PART_SEPARATOR.join(parts),
         )
     problems = [
         f"{code}：{a.detail}" for code, a in answers.items() if a.record is None and a.detail

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from tongban.cases.choices import ROUTE_REASONS_WITH_VALUES, TIMELINE_STEPS_WITH_VALUES
-from tongban.core.i18n import stored_text
+from tongban.cases.choices import (
+    ROUTE_REASONS_WITH_VALUES,
+    TIMELINE_COMMENTS_WITH_VALUES,
+    TIMELINE_STEPS_WITH_VALUES,
+)
+from tongban.core.i18n import stored_parts, stored_text
 
 
 def test_a_message_of_ours_is_translated() -> None:
@@ -39,3 +43,15 @@ def test_a_refusal_reason_keeps_its_legal_basis() -> None:
         english = stored_text(reason, ROUTE_REASONS_WITH_VALUES)
     assert english.startswith("on the blacklist for joint punishment of dishonesty")
     assert "《某某规定》" in english
+
+
+def test_a_data_sharing_note_of_several_parts_reads_in_english() -> None:
+    note = "已通过数据共享获取 2 项材料，无需提交：营业执照、身份证；已预填 3 项申请信息"
+    with translation.override("en"):
+        english = stored_parts(note, TIMELINE_COMMENTS_WITH_VALUES)
+    assert english == (
+        "Materials obtained through data sharing (no need to submit): 2: 营业执照、身份证; "
+        "Application information pre-filled: 3 items"
+    )
+    with translation.override("zh-hans"):
+        assert stored_parts(note, TIMELINE_COMMENTS_WITH_VALUES) == note
