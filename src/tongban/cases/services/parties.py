@@ -126,10 +126,12 @@ def object_once_check(case: Case) -> None:
             # A theme's matter: the applicant knows the theme's number.
             number = Case.objects.filter(pk=existing.parent_id).values_list("case_no", flat=True)[0]
         field = str(_params(case).get("unique_object"))
-        raise Conflict(
-            _("该%(object)s已有办理中的申请（办件编号 %(case_no)s），不能重复申请")
-            % {"object": _field_title(case, field), "case_no": number}
-        )
+        detail = _("该%(object)s已有办理中的申请（办件编号 %(case_no)s），不能重复申请") % {
+            "object": _field_title(case, field),
+            "case_no": number,
+        }
+        # Named on its field too, so that a page can link the applicant to it.
+        raise Conflict(detail, errors=[FieldError(field=f"form.{field}", message=detail)])
     case.object_key = key
     Case.objects.filter(pk=case.pk).update(object_key=key)
 
