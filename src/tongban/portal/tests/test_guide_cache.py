@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client
 from django.utils.http import http_date
 
@@ -209,3 +210,91 @@ def test_last_modified_is_the_publication_time(client: Client) -> None:
     response = client.get(API)
     assert response["Last-Modified"] == http_date(stamp.last_modified.timestamp())
     assert stamp.last_modified >= stamp.published_at
+
+
+# --- what a guide request costs: queries, and the connection's health check ------------------
+
+
+@pytest.mark.parametrize("path", [PAGE, API])
+def test_a_304_costs_one_query_and_a_cached_guide_one_query(
+    client: Client, path: str, django_assert_num_queries: Any
+) -> None:
+    etag = client.get(path)["ETag"]  # renders and caches the guide
+    with django_assert_num_queries(1):  # the stamp
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    with django_assert_num_queries(1):  # the stamp; the body from the cache
+        assert client.get(path).status_code == 200
+
+
+def test_a_guide_api_answer_rendered_anew_has_a_fixed_number_of_queries(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    # The stamp, the matter with its department and section, its materials.
+    with django_assert_num_queries(3):
+        assert client.get(API).status_code == 200
+
+
+@pytest.fixture
+def checked_connection(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A reused connection whose health check is due (as at a request's first query), with
+    ``is_usable`` (Django's `SELECT 1`) recorded."""
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    checks: list[str] = []
+    real_is_usable = db.is_usable
+
+    def is_usable() -> bool:
+        checks.append("SELECT 1")
+        return bool(real_is_usable())
+
+    monkeypatch.setattr(db, "is_usable", is_usable)
+    db.ensure_connection()
+    monkeypatch.setattr(db, "health_check_enabled", True)
+    db.health_check_done = False
+    return checks
+
+
+def test_the_stamp_query_is_the_requests_health_check(checked_connection: list[str]) -> None:
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and stamp.code == "food-business-licence"
+    assert checked_connection == []  # no `SELECT 1` round trip of its own
+    assert db.health_check_done
+
+
+def test_a_broken_connection_is_replaced_and_the_stamp_read_again(
+    checked_connection: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    failures = iter([OperationalError("server closed the connection unexpectedly")])
+
+    def broken_once(execute: Any, sql: str, *args: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return execute(sql, *args)
+
+    monkeypatch.setattr(db, "is_usable", lambda: checked_connection.append("check"))
+    closed: list[bool] = []
+    real_close = db.close
+
+    def close() -> None:
+        closed.append(True)
+        real_close()
+
+    monkeypatch.setattr(db, "close", close)
+    with db.execute_wrapper(broken_once):
+        stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and stamp.code == "food-business-licence"
+    assert checked_connection == ["check"] and closed == [True]
+
+
+def test_an_error_on_a_usable_connection_is_not_retried(
+    checked_connection: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(execute: Any, sql: str, *args: Any) -> Any:
+        raise OperationalError("canceling statement due to statement timeout")
+
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    with db.execute_wrapper(failing), pytest.raises(OperationalError):
+        guide_stamp(code="food-business-licence")
+    assert checked_connection == ["SELECT 1"]  # looked at, found usable, the error raised
