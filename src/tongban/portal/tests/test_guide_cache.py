@@ -3,6 +3,7 @@ what invalidates it (a publication, an edit outside one, a grant), across proces
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tongban.exchange.choices import ShareType, SubjectKind
 from tongban.exchange.models import DataResource
 from tongban.identity import services as identity
 from tongban.portal.tests.conftest import PASSWORD
+from tongban.portal.views import CSRF_PLACEHOLDER
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -298,3 +300,67 @@ def test_an_error_on_a_usable_connection_is_not_retried(
     with db.execute_wrapper(failing), pytest.raises(OperationalError):
         guide_stamp(code="food-business-licence")
     assert checked_connection == ["SELECT 1"]  # looked at, found usable, the error raised
+
+
+# --- the anonymous page rendered once, each reader's CSRF token put in -------------------------
+
+_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _token(response: Any) -> str:
+    tokens = _TOKEN.findall(response.content.decode())
+    assert len(set(tokens)) == 1, tokens
+    return str(tokens[0])
+
+
+def test_every_anonymous_reader_gets_the_cached_page_with_their_own_csrf_token() -> None:
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    one = first.get(PAGE)
+    two = second.get(PAGE)
+    assert one.status_code == two.status_code == 200
+    assert "portal/matter_page.html" in [t.name for t in one.templates]
+    assert two.templates == []  # the whole page from the cache: no template rendered
+    assert CSRF_PLACEHOLDER not in two.content.decode()
+    token_one, token_two = _token(one), _token(two)
+    assert token_one != token_two
+    # The same page around the tokens.
+    assert _TOKEN.sub("", one.content.decode()) == _TOKEN.sub("", two.content.decode())
+    assert "csrftoken" in one.cookies and "csrftoken" in two.cookies
+    # Each token works with its reader's cookie (the language switch), not with another's.
+    switch = {"language": "en", "next": PAGE}
+    assert (
+        second.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": token_one}).status_code
+        == 403
+    )
+    assert (
+        second.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": token_two}).status_code
+        == 302
+    )
+    # A reader coming back with their cookie keeps their secret in the page's token.
+    again = first.get(PAGE)
+    assert again.templates == []
+    assert (
+        first.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": _token(again)}).status_code
+        == 302
+    )
+
+
+def test_a_page_asked_with_a_query_string_is_rendered_for_it() -> None:
+    reader = Client()
+    reader.get(PAGE)
+    odd = reader.get(PAGE + "?from=search")
+    assert odd.status_code == 200
+    assert "portal/matter_page.html" in [t.name for t in odd.templates]
+    assert 'value="/matters/food-business-licence/?from=search"' in odd.content.decode()
+    assert CSRF_PLACEHOLDER not in odd.content.decode()
+    plain = reader.get(PAGE).content.decode()
+    assert 'value="/matters/food-business-licence/"' in plain and "from=search" not in plain
+
+
+def test_a_signed_in_reader_never_gets_the_anonymous_page() -> None:
+    Client().get(PAGE)  # the anonymous page is cached
+    reader = Client()
+    reader.force_login(identity.user_create(username="zs", password=PASSWORD, first_name="张三丰"))
+    page = reader.get(PAGE)
+    assert page.templates  # rendered for them
+    assert "张三丰" in page.content.decode() and "登录后在线申请" not in page.content.decode()
