@@ -22,6 +22,7 @@ from tongban.cases.choices import (
     TIMELINE_STEPS_WITH_VALUES,
     ApplicantType,
     CaseStatus,
+    SupplementState,
     TaskKind,
     TaskState,
     TimelineAction,
@@ -207,6 +208,25 @@ def task_get_for_staff(*, user: User, task_id: int) -> Task:
     return task
 
 
+def task_ref_for_staff(*, user: User, task_id: int) -> Task:
+    """``task_get_for_staff`` for a handler whose service locks and reads the task itself.
+
+    The same department check and the same NotFound, on the task's key columns only (and
+    its case's id, for the service's lock): the task and its case are read whole once, under
+    the service's locks. Any other field read from it costs a query of its own.
+    """
+    task = (
+        _staff_tasks(user)
+        .filter(pk=task_id)
+        .select_related("case")
+        .only("id", "case_id", "department_id", "case__id")
+        .first()
+    )
+    if task is None:
+        raise NotFound(_("待办不存在"))
+    return task
+
+
 def user_is_staff_on_case(*, user: User, case: Case) -> bool:
     """Whether the caller sees ``case`` as staff of a department that has or had a task on it."""
     profile = identity_selectors.user_staff(user=user) if _signed_in(user) else None
@@ -240,7 +260,11 @@ def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
 
 def case_open_supplement(*, case: Case) -> SupplementRequest | None:
     """The supplement request the applicant still has to answer, if any."""
-    return case.supplements.filter(state="open").order_by("-requested_at").first()
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "supplements" in cache:  # read by the operation that holds the case
+        open_ones = [s for s in cache["supplements"] if s.state == SupplementState.OPEN]
+        return max(open_ones, key=lambda s: s.requested_at, default=None)
+    return case.supplements.filter(state=SupplementState.OPEN).order_by("-requested_at").first()
 
 
 #: Processes decided at the counter by one clerk: no review, no decision step after it.

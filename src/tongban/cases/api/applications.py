@@ -466,7 +466,9 @@ def task_claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
 @router.post("/tasks/{task_id}/complete", response=TaskOut, summary="办理待办", tags=["tasks"])
 def task_complete(request: HttpRequest, task_id: int, payload: TaskCompleteIn) -> dict[str, Any]:
     user = _user(request)
-    task = selectors.task_get_for_staff(user=user, task_id=task_id)
+    # The department's check on the key columns: the service reads the task and its case
+    # whole, once, under its locks.
+    task = selectors.task_ref_for_staff(user=user, task_id=task_id)
     done = services.task_complete(
         actor=user,
         task=task,

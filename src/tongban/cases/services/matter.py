@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -391,6 +392,8 @@ def case_process_start(
     parties confirmed: ``first`` False, its submission is on the timeline already)."""
     guide = case_guide(case)
     case.submitted_at = now
+    # Read once: the acceptance deadline skips them, the answer shows the open one.
+    prefetch_related_objects([case], "supplements")
     deadline = acceptance_deadline_iso(case)
     params = guide.get("process_params") or {}
     step = engine.process_start(
@@ -401,7 +404,7 @@ def case_process_start(
     case.process = step.instance
     case.status = CaseStatus.SUBMITTED
     case.save()
-    tasks_sync(case, step)
+    tasks_sync(case, step, started=True)
     if not first:
         return case
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)
