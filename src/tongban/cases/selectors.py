@@ -258,6 +258,18 @@ def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
     ]
 
 
+def case_tasks_listed(*, case: Case) -> list[Task]:
+    """The case's tasks with their departments, oldest first (as the case page lists them).
+
+    The rows the operation holding the case has just made when it says they are all of them
+    (a process started by this step), else one read.
+    """
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "tasks" in cache:
+        return sorted(cache["tasks"], key=lambda t: (t.created_at, t.pk))
+    return list(case.tasks.select_related("department").order_by("created_at", "id"))
+
+
 def case_open_supplement(*, case: Case) -> SupplementRequest | None:
     """The supplement request the applicant still has to answer, if any."""
     cache = getattr(case, "_prefetched_objects_cache", {})

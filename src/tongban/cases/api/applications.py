@@ -96,9 +96,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
     # A draft has no tasks and no supplement request yet (both come after submission).
     draft = case.status == CaseStatus.DRAFT
     supplement = None if draft else selectors.case_open_supplement(case=case)
-    tasks = (
-        [] if draft else list(case.tasks.select_related("department").order_by("created_at", "id"))
-    )
+    tasks = [] if draft else selectors.case_tasks_listed(case=case)
     staff = identity_selectors.user_staff(user=user) is not None
     results = outputs.case_outputs_summary(case=case)
     return {

@@ -404,7 +404,9 @@ def case_process_start(
     case.process = step.instance
     case.status = CaseStatus.SUBMITTED
     case.save()
-    tasks_sync(case, step, started=True)
+    created = tasks_sync(case, step, started=True)
+    # A process started now: its first tasks are all the case's tasks (the answer lists them).
+    case.__dict__.setdefault("_prefetched_objects_cache", {})["tasks"] = created
     if not first:
         return case
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)

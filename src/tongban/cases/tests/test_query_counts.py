@@ -79,7 +79,7 @@ def test_the_case_path_costs_the_queries_counted_here(
     path_sql = _case_path(api_client, me, clerk_h)
     _create_costs_eleven_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
-    _submit_costs_twenty_seven_queries(path_sql)
+    _submit_costs_twenty_six_queries(path_sql)
     _accept_costs_thirty_three_queries(path_sql)
     _reading_a_case_costs_nine_queries(path_sql)
 
@@ -105,7 +105,7 @@ def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
         assert len(sql) == 7, sql
 
 
-def _submit_costs_twenty_seven_queries(path_sql: dict[str, Any]) -> None:
+def _submit_costs_twenty_six_queries(path_sql: dict[str, Any]) -> None:
     # 1 token (with the staff post)  2 access check (owner columns)  3 SAVEPOINT  4 the case
     # locked (matter, version, department)  5 the materials (completeness)  6 the applicant's
     # person (credit subject)  7 credit records  8 the credit route's decision table in force
@@ -116,9 +116,9 @@ def _submit_costs_twenty_seven_queries(path_sql: dict[str, Any]) -> None:
     # started now has no task rows to compare with)  20 INSERT the timeline entry "submitted";
     # the statistics receiver, on the case the step holds: 21 shared materials  22 data
     # look-ups  23 the day's rollup row (one upsert)  24 RELEASE (COMMIT)
-    # the answer, from the locked case: 25 tasks (list and steps)  26 materials  27 timeline
-    # (outputs: none before acceptance; the open supplement from 9; the post from 1)
-    assert len(path_sql["submit"]) == 27, "\n".join(q[:150] for q in path_sql["submit"])
+    # the answer, from the locked case: 25 materials  26 timeline (the tasks are the ones
+    # made at 19; outputs: none before acceptance; the open supplement from 9; the post from 1)
+    assert len(path_sql["submit"]) == 26, "\n".join(q[:150] for q in path_sql["submit"])
 
 
 def _accept_costs_thirty_three_queries(path_sql: dict[str, Any]) -> None:
