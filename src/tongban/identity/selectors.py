@@ -76,7 +76,7 @@ def user_memo_start(*, user: User) -> None:
     """
     memo: dict[str, Any] = {}
     # A user read with its post joined (the bearer token's query) needs no second read.
-    if User.staff_profile.is_cached(user):  # type: ignore[attr-defined]
+    if User.staff_profile.is_cached(user):
         memo["staff"] = getattr(user, "staff_profile", None)
     setattr(user, _MEMO, memo)
 

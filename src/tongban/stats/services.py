@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, PositiveIntegerField
+from django.db.models import F, Field, PositiveIntegerField
 
 from tongban.cases.hooks import CaseEvent, VisitRecorded
 from tongban.cases.models import Case
@@ -72,9 +72,9 @@ def _daily_add(day: date, dims: Dims, counters: Mapping[str, int]) -> None:
         **dims.fields(),
         **{name: int(counters.get(name, 0)) for name in _DAILY_COUNTERS},
     }
-    columns = [quote(meta.get_field(name).column) for name in values]  # type: ignore[union-attr]
+    columns = [quote(_column(name)) for name in values]
     table = quote(meta.db_table)
-    added = [quote(meta.get_field(name).column) for name in counters]  # type: ignore[union-attr]
+    added = [quote(_column(name)) for name in counters]
     action = (
         "DO UPDATE SET " + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in added)
         if added
@@ -88,6 +88,12 @@ def _daily_add(day: date, dims: Dims, counters: Mapping[str, int]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, list(values.values()))
+
+
+def _column(name: str) -> str:
+    field = DailyRollup._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return field.column
 
 
 # Inside the case step's transaction (the receivers): no savepoint of its own, a failure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date
 
 from django.db.models import Q
@@ -46,7 +47,7 @@ def tasks_sync(
     that stay get the due dates they now imply (``tasks_due_refresh``) from the same read.
     """
     ready = {t.id: t for t in step.ready}
-    rows: list[tuple[int, str | None, str, str, date | None]] = (
+    rows: list[tuple[int, uuid.UUID | None, str, str, date | None]] = (
         []
         if started
         else list(
