@@ -258,23 +258,42 @@ def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
     ]
 
 
+#: Rows an operation read or made of the case it returns, for the answer built from it.
+_HANDED = "_tongban_handed_to_answer"
+
+
+def case_hand_to_answer(case: Case, **rows: list[Any]) -> None:
+    """Hand ``rows`` (all of the case's ``tasks`` or ``supplements``) to the answer.
+
+    Kept beside Django's caches, never in them: the answer (``case_out``) takes each list
+    once, so a later read of the same object, or of its related managers, goes to the
+    database.
+    """
+    case.__dict__.setdefault(_HANDED, {}).update(rows)
+
+
+def _handed(case: Case, name: str) -> list[Any] | None:
+    rows: list[Any] | None = case.__dict__.get(_HANDED, {}).pop(name, None)
+    return rows
+
+
 def case_tasks_listed(*, case: Case) -> list[Task]:
     """The case's tasks with their departments, oldest first (as the case page lists them).
 
-    The rows the operation holding the case has just made when it says they are all of them
-    (a process started by this step), else one read.
+    The rows the operation holding the case handed over (a process started by this step
+    made all of them), else one read.
     """
-    cache = getattr(case, "_prefetched_objects_cache", {})
-    if "tasks" in cache:
-        return sorted(cache["tasks"], key=lambda t: (t.created_at, t.pk))
+    handed = _handed(case, "tasks")
+    if handed is not None:
+        return sorted(handed, key=lambda t: (t.created_at, t.pk))
     return list(case.tasks.select_related("department").order_by("created_at", "id"))
 
 
 def case_open_supplement(*, case: Case) -> SupplementRequest | None:
     """The supplement request the applicant still has to answer, if any."""
-    cache = getattr(case, "_prefetched_objects_cache", {})
-    if "supplements" in cache:  # read by the operation that holds the case
-        open_ones = [s for s in cache["supplements"] if s.state == SupplementState.OPEN]
+    handed = _handed(case, "supplements")
+    if handed is not None:  # read by the operation that holds the case
+        open_ones = [s for s in handed if s.state == SupplementState.OPEN]
         return max(open_ones, key=lambda s: s.requested_at, default=None)
     return case.supplements.filter(state=SupplementState.OPEN).order_by("-requested_at").first()
 

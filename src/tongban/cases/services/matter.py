@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, CaseParty, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
+from tongban.cases.selectors import case_hand_to_answer
 from tongban.cases.selectors_promise import Prefill, case_material_sources, form_prefill
 from tongban.cases.services import deferral, parties, routes
 from tongban.cases.services.common import (
@@ -393,8 +393,8 @@ def case_process_start(
     guide = case_guide(case)
     case.submitted_at = now
     # Read once: the acceptance deadline skips them, the answer shows the open one.
-    prefetch_related_objects([case], "supplements")
-    deadline = acceptance_deadline_iso(case)
+    supplements = list(case.supplements.all())
+    deadline = acceptance_deadline_iso(case, supplements=supplements)
     params = guide.get("process_params") or {}
     step = engine.process_start(
         name=str(guide.get("process") or "standard_approval"),
@@ -406,7 +406,7 @@ def case_process_start(
     case.save()
     created = tasks_sync(case, step, started=True)
     # A process started now: its first tasks are all the case's tasks (the answer lists them).
-    case.__dict__.setdefault("_prefetched_objects_cache", {})["tasks"] = created
+    case_hand_to_answer(case, tasks=created, supplements=supplements)
     if not first:
         return case
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)

@@ -151,9 +151,12 @@ def _due_refresh(case: Case, rows: list[tuple[int, str, date | None]]) -> None:
         Task.objects.filter(pk__in=pks).update(due_date=due, updated_at=now)
 
 
-def acceptance_deadline_iso(case: Case) -> str:
-    """Set the acceptance deadline on the case and return it as the process timer reads it."""
-    due = case_acceptance_deadline(case=case)
+def acceptance_deadline_iso(
+    case: Case, *, supplements: list[SupplementRequest] | None = None
+) -> str:
+    """Set the acceptance deadline on the case and return it as the process timer reads it
+    (``supplements``: all of the case's, when the caller has read them)."""
+    due = case_acceptance_deadline(case=case, supplements=supplements)
     case.acceptance_due_date = due.due_date
     return due_datetime(due).isoformat()
 

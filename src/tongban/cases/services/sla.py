@@ -97,7 +97,11 @@ def case_limit_days(*, case: Case) -> int:
 
 
 def case_acceptance_deadline(
-    *, case: Case, calendar: WorkCalendar | None = None, today: date | None = None
+    *,
+    case: Case,
+    calendar: WorkCalendar | None = None,
+    today: date | None = None,
+    supplements: Iterable[SupplementRequest] | None = None,
 ) -> Due:
     """The last day to decide on acceptance: 5 working days after the submission date."""
     if case.submitted_at is None:
@@ -106,7 +110,7 @@ def case_acceptance_deadline(
     return calendar.add_working_days(
         shanghai_date(case.submitted_at),
         ACCEPTANCE_LIMIT_DAYS,
-        suspended=case_suspensions(case=case, today=today),
+        suspended=case_suspensions(case=case, today=today, supplements=supplements),
     )
 
 
