@@ -17,10 +17,16 @@ from tongban.core.hooks import Hook
 
 @dataclass(frozen=True)
 class CaseEvent:
-    """One timeline entry was written for ``case`` (``entry.action`` is a ``TimelineAction``)."""
+    """One timeline entry was written for ``case`` (``entry.action`` is a ``TimelineAction``).
+
+    ``case``, when given, is the object the operation holds (its matter, version and
+    department loaded), as the step has changed it so far — fields may be set that the step
+    saves after the entry. A receiver reads what it needs from it instead of the database.
+    """
 
     case_id: int
     entry: TimelineEntry
+    case: Case | None = None
 
 
 @dataclass(frozen=True)

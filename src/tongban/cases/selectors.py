@@ -23,6 +23,7 @@ from tongban.cases.choices import (
     TIMELINE_STEPS_WITH_VALUES,
     ApplicantType,
     CaseStatus,
+    SupplementState,
     TaskKind,
     TaskState,
     TimelineAction,
@@ -208,6 +209,25 @@ def task_get_for_staff(*, user: User, task_id: int) -> Task:
     return task
 
 
+def task_ref_for_staff(*, user: User, task_id: int) -> Task:
+    """``task_get_for_staff`` for a handler whose service locks and reads the task itself.
+
+    The same department check and the same NotFound, on the task's key columns only (and
+    its case's id, for the service's lock): the task and its case are read whole once, under
+    the service's locks. Any other field read from it costs a query of its own.
+    """
+    task = (
+        _staff_tasks(user)
+        .filter(pk=task_id)
+        .select_related("case")
+        .only("id", "case_id", "department_id", "case__id")
+        .first()
+    )
+    if task is None:
+        raise NotFound(_("待办不存在"))
+    return task
+
+
 def user_is_staff_on_case(*, user: User, case: Case) -> bool:
     """Whether the caller sees ``case`` as staff of a department that has or had a task on it."""
     profile = identity_selectors.user_staff(user=user) if _signed_in(user) else None
@@ -245,9 +265,44 @@ def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
     ]
 
 
+#: Rows an operation read or made of the case it returns, for the answer built from it.
+_HANDED = "_tongban_handed_to_answer"
+
+
+def case_hand_to_answer(case: Case, **rows: list[Any]) -> None:
+    """Hand ``rows`` (all of the case's ``tasks`` or ``supplements``) to the answer.
+
+    Kept beside Django's caches, never in them: the answer (``case_out``) takes each list
+    once, so a later read of the same object, or of its related managers, goes to the
+    database.
+    """
+    case.__dict__.setdefault(_HANDED, {}).update(rows)
+
+
+def _handed(case: Case, name: str) -> list[Any] | None:
+    rows: list[Any] | None = case.__dict__.get(_HANDED, {}).pop(name, None)
+    return rows
+
+
+def case_tasks_listed(*, case: Case) -> list[Task]:
+    """The case's tasks with their departments, oldest first (as the case page lists them).
+
+    The rows the operation holding the case handed over (a process started by this step
+    made all of them), else one read.
+    """
+    handed = _handed(case, "tasks")
+    if handed is not None:
+        return sorted(handed, key=lambda t: (t.created_at, t.pk))
+    return list(case.tasks.select_related("department").order_by("created_at", "id"))
+
+
 def case_open_supplement(*, case: Case) -> SupplementRequest | None:
     """The supplement request the applicant still has to answer, if any."""
-    return case.supplements.filter(state="open").order_by("-requested_at").first()
+    handed = _handed(case, "supplements")
+    if handed is not None:  # read by the operation that holds the case
+        open_ones = [s for s in handed if s.state == SupplementState.OPEN]
+        return max(open_ones, key=lambda s: s.requested_at, default=None)
+    return case.supplements.filter(state=SupplementState.OPEN).order_by("-requested_at").first()
 
 
 #: Processes decided at the counter by one clerk: no review, no decision step after it.

@@ -74,7 +74,11 @@ def user_memo_start(*, user: User) -> None:
     answer), and the answer cannot change within the request. Objects that live longer
     (a test's, a management command's) are not memoised, so a change of post is seen at once.
     """
-    setattr(user, _MEMO, {})
+    memo: dict[str, Any] = {}
+    # A user read with its post joined (the bearer token's query) needs no second read.
+    if User.staff_profile.is_cached(user):
+        memo["staff"] = getattr(user, "staff_profile", None)
+    setattr(user, _MEMO, memo)
 
 
 def _memo(user: User) -> dict[str, Any] | None:

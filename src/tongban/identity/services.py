@@ -311,8 +311,10 @@ def api_token_user(*, token: str) -> User | None:
     """The active user a live bearer token belongs to, or None."""
     if not token:
         return None
+    # The staff post (if any) and its department come with the user: every staff request
+    # asks for them (user_memo_start keeps them for the request).
     found = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user__staff_profile__department")
         .filter(
             token_hash=_token_hash(token),
             expires_at__gt=timezone.now(),

@@ -4,16 +4,20 @@
 ``stats_visit_recorded`` to ``visit_recorded``.  Both run inside the transaction of
 the step that caused the event, so a rollup commits or rolls back with the case.
 An event whose action counts nothing returns before any query; one that counts
-reads the case (with its matter, theme and parent) once, asks ``LiveFacts`` what it
-needs, and adds to one or two ``DailyRollup`` rows (and a ``DurationHistogram``
-bucket for a decision) with ``UPDATE … SET n = n + k``, so concurrent cases in the
-same bucket both count.
+takes the case the step holds (or reads it, with its matter, theme and parent, once),
+asks ``LiveFacts`` what it needs, and adds to one or two ``DailyRollup`` rows (and a
+``DurationHistogram`` bucket for a decision) with ``UPDATE … SET n = n + k``, so
+concurrent cases in the same bucket both count.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Field, PositiveIntegerField
 
 from tongban.cases.hooks import CaseEvent, VisitRecorded
 from tongban.cases.models import Case
@@ -47,7 +51,54 @@ def _parent_dims(case: Case) -> Dims | None:
     return case_dims(case.parent)
 
 
-@transaction.atomic
+#: The counters of a daily row (every one starts at 0 in a new row).
+_DAILY_COUNTERS = tuple(
+    f.name for f in DailyRollup._meta.concrete_fields if isinstance(f, PositiveIntegerField)
+)
+
+
+def _daily_add(day: date, dims: Dims, counters: Mapping[str, int]) -> None:
+    """Add ``counters`` to the day's row of ``dims`` in one statement, creating it if new.
+
+    ``INSERT … ON CONFLICT (day, key) DO UPDATE SET n = n + excluded.n`` (PostgreSQL and
+    SQLite): no read first, no savepoint, and two cases counting into a new row at the same
+    moment both count (the second insert becomes an update).
+    """
+    meta = DailyRollup._meta
+    quote = connection.ops.quote_name
+    values: dict[str, Any] = {
+        "day": connection.ops.adapt_datefield_value(day),
+        "key": dims.key,
+        **dims.fields(),
+        **{name: int(counters.get(name, 0)) for name in _DAILY_COUNTERS},
+    }
+    columns = [quote(_column(name)) for name in values]
+    table = quote(meta.db_table)
+    added = [quote(_column(name)) for name in counters]
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in added)
+        if added
+        else "DO NOTHING"
+    )
+    # Table and column names from the model; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608
+        f" VALUES ({', '.join(['%s'] * len(columns))})"
+        f" ON CONFLICT ({quote('day')}, {quote('key')}) {action}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(values.values()))
+
+
+def _column(name: str) -> str:
+    field = DailyRollup._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return field.column
+
+
+# Inside the case step's transaction (the receivers): no savepoint of its own, a failure
+# fails the step, as a failure of the step's own writes does.
+@transaction.atomic(savepoint=False)
 def rollup_counts_apply(
     *, counts: Counts, definition_id: int | None = None, department_id: int | None = None
 ) -> None:
@@ -57,12 +108,7 @@ def rollup_counts_apply(
     on) too, when the case has a process.
     """
     for day, dims, counters in counts.rollups:
-        row, _created = DailyRollup.objects.get_or_create(
-            day=day, key=dims.key, defaults=dims.fields()
-        )
-        DailyRollup.objects.filter(pk=row.pk).update(
-            **{name: F(name) + n for name, n in counters.items()}
-        )
+        _daily_add(day, dims, counters)
     for month, dims, days in counts.durations:
         bucket, _created = DurationHistogram.objects.get_or_create(
             month=month, key=dims.histogram_key, days=days, defaults=dims.histogram_fields()
@@ -95,7 +141,8 @@ def stats_case_event(event: CaseEvent) -> None:
     """The receiver of ``cases.hooks.case_event``: count one timeline entry."""
     if event.entry.action not in COUNTED_ACTIONS:
         return
-    case = _case_read(event.case_id)
+    # The case as the step holds it (no second read); by id when the sender has none.
+    case = event.case if event.case is not None else _case_read(event.case_id)
     facts = LiveFacts()
     counts = event_counts(case, event.entry, facts, WorkCalendar(), _parent_dims(case))
     definition_id = facts.definition_of(case) if counts.decisions else None

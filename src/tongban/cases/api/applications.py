@@ -96,9 +96,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
     # A draft has no tasks and no supplement request yet (both come after submission).
     draft = case.status == CaseStatus.DRAFT
     supplement = None if draft else selectors.case_open_supplement(case=case)
-    tasks = (
-        [] if draft else list(case.tasks.select_related("department").order_by("created_at", "id"))
-    )
+    tasks = [] if draft else selectors.case_tasks_listed(case=case)
     staff = identity_selectors.user_staff(user=user) is not None
     results = outputs.case_outputs_summary(case=case)
     return {
@@ -466,7 +464,9 @@ def task_claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
 @router.post("/tasks/{task_id}/complete", response=TaskOut, summary="办理待办", tags=["tasks"])
 def task_complete(request: HttpRequest, task_id: int, payload: TaskCompleteIn) -> dict[str, Any]:
     user = _user(request)
-    task = selectors.task_get_for_staff(user=user, task_id=task_id)
+    # The department's check on the key columns: the service reads the task and its case
+    # whole, once, under its locks.
+    task = selectors.task_ref_for_staff(user=user, task_id=task_id)
     done = services.task_complete(
         actor=user,
         task=task,

@@ -66,7 +66,7 @@ def timeline_add(
         comment=comment,
         public=public,
     )
-    case_event.send(CaseEvent(case_id=case.pk, entry=entry))
+    case_event.send(CaseEvent(case_id=case.pk, entry=entry, case=case))
     return entry
 
 

@@ -32,13 +32,8 @@ from tongban.cases.rules import case_form_schema
 from tongban.cases.services import inspection, joint_review, outputs, themes
 from tongban.cases.services.common import case_lock, status_refused, timeline_add
 from tongban.cases.services.notifications import notify_applicant
-from tongban.cases.services.process import (
-    deadlines_of,
-    sla_state_store,
-    tasks_due_refresh,
-    tasks_sync,
-)
-from tongban.cases.services.sla import case_deadline_refresh
+from tongban.cases.services.process import deadlines_of, sla_state_store, tasks_sync
+from tongban.cases.services.sla import case_deadlines_set
 from tongban.catalog.forms import schema_field_title
 from tongban.core.errors import (
     Conflict,
@@ -52,6 +47,7 @@ from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow import engine
+from tongban.workflow.calendar import WorkCalendar
 from tongban.workflow.models import ProcessInstance
 
 
@@ -367,19 +363,21 @@ def task_complete(
     if step.completed and step.end_event == "approved" and not already:
         _case_approved(case, now=now, events=events)
 
+    # The decision's 补正 (if any) is written: one read serves the deadlines and the colour,
+    # and the deadlines are saved with the decision (one UPDATE of the case).
+    supplements = list(case.supplements.all())
+    calendar = WorkCalendar()
+    case_deadlines_set(case=case, supplements=supplements, calendar=calendar)
     case.save()
     themes.theme_child_refresh(child=case, now=now)
-    case_deadline_refresh(case=case)
-    tasks_sync(case, step)
-    if deadlines_of(case) != deadlines:
-        # New rows got their due dates above; the open ones change only with the deadlines
-        # (a joint review's own 补正 is answered elsewhere), so one department's opinion
-        # does not touch the other departments' rows.
-        tasks_due_refresh(case)
+    # New rows get their due dates here; the open ones change only with the deadlines
+    # (a joint review's own 补正 is answered elsewhere), so one department's opinion
+    # does not touch the other departments' rows.
+    tasks_sync(case, step, refresh_due=deadlines_of(case) != deadlines)
     if decision == Decision.ACCEPT and case.decided_at == now:
         # Approved at acceptance (告知承诺 or on the spot): inspected afterwards (先证后查).
         inspection.case_inspection_open(case=case, now=now)
-    sla_state_store(case)
+    sla_state_store(case, supplements=supplements, calendar=calendar)
     for event in events:
         notify_applicant(case=case, event=event)
     task.case = case  # the locked case as this decision left it, for the caller's answer

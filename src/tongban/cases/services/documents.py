@@ -112,7 +112,6 @@ def case_documents_make(
         )
     }
     matter_name = case.matter.name if case.matter is not None else ""
-    signer, signer_id = _signer(case, actor)
     local = now.astimezone(SHANGHAI)
     made: list[str] = []
     for code, kind in sources.items():
@@ -135,6 +134,7 @@ def case_documents_make(
             _store(material, pdf, f"{code}.pdf", now, MaterialOrigin.GENERATED)
         elif kind == SIGNED and routes.commitment_signed(commitment):
             text = case.commitment_text or routes.commitment_text(case=case)
+            signer, signer_id = _signer(case, actor)
             signed = [
                 ("承诺内容", text),
                 ("签署人", f"{signer}（{signer_id}）" if signer_id else signer),

@@ -23,6 +23,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, CaseParty, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
+from tongban.cases.selectors import case_hand_to_answer
 from tongban.cases.selectors_promise import Prefill, case_material_sources, form_prefill
 from tongban.cases.services import deferral, parties, routes
 from tongban.cases.services.common import (
@@ -391,7 +392,9 @@ def case_process_start(
     parties confirmed: ``first`` False, its submission is on the timeline already)."""
     guide = case_guide(case)
     case.submitted_at = now
-    deadline = acceptance_deadline_iso(case)
+    # Read once: the acceptance deadline skips them, the answer shows the open one.
+    supplements = list(case.supplements.all())
+    deadline = acceptance_deadline_iso(case, supplements=supplements)
     params = guide.get("process_params") or {}
     step = engine.process_start(
         name=str(guide.get("process") or "standard_approval"),
@@ -401,7 +404,9 @@ def case_process_start(
     case.process = step.instance
     case.status = CaseStatus.SUBMITTED
     case.save()
-    tasks_sync(case, step)
+    created = tasks_sync(case, step, started=True)
+    # A process started now: its first tasks are all the case's tasks (the answer lists them).
+    case_hand_to_answer(case, tasks=created, supplements=supplements)
     if not first:
         return case
     timeline_add(case, at=now, action=TimelineAction.SUBMITTED, step=_("提交申请"), actor=actor)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 
 from tongban.cases.choices import OUT_OF_PROCESS_TASK_KINDS, TaskKind, TaskState
@@ -32,37 +34,49 @@ def task_due(case: Case, kind: str, task: Task | None = None) -> date | None:
     return case.acceptance_due_date if kind == TaskKind.ACCEPT else case.due_date
 
 
-def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
+def tasks_sync(
+    case: Case, step: engine.ProcessStep, *, started: bool = False, refresh_due: bool = False
+) -> list[Task]:
     """Mirror the ready staff tasks of the process as Task rows; cancel rows no longer ready.
 
     A fixed number of queries however many tasks are ready (a joint review has one per
-    reviewing department): the open rows and the known ones are read as ids, the rows no
-    longer ready are cancelled in one UPDATE and the new ones inserted in one INSERT.
+    reviewing department): the open rows and those already mirrored are read in one query,
+    the rows no longer ready are cancelled in one UPDATE and the new ones inserted in one
+    INSERT. ``started``: the process was started by this step, so no row of it can exist
+    yet and nothing is read. ``refresh_due``: the case's deadlines moved, so the open rows
+    that stay get the due dates they now imply (``tasks_due_refresh``) from the same read.
     """
     ready = {t.id: t for t in step.ready}
-    # An inspection (先证后查) or a bad rating's follow-up has no process task.
-    open_rows = (
-        case.tasks.filter(state=TaskState.OPEN)
-        .exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS)
-        .values_list("pk", "engine_task_id")
+    rows: list[tuple[int, uuid.UUID | None, str, str, date | None]] = (
+        []
+        if started
+        else list(
+            case.tasks.filter(
+                # An inspection (先证后查) or a bad rating's follow-up has no process task.
+                Q(state=TaskState.OPEN) & ~Q(kind__in=OUT_OF_PROCESS_TASK_KINDS)
+                | Q(engine_task_id__in=list(ready))
+            ).values_list("pk", "engine_task_id", "state", "kind", "due_date")
+        )
     )
-    gone = [pk for pk, engine_task_id in open_rows if engine_task_id not in ready]
+    open_rows = [
+        row for row in rows if row[2] == TaskState.OPEN and row[3] not in OUT_OF_PROCESS_TASK_KINDS
+    ]
+    gone = [row[0] for row in open_rows if row[1] not in ready]
     if gone:
         Task.objects.filter(pk__in=gone).update(
             state=TaskState.CANCELLED, updated_at=timezone.now()
         )
-    new = [t for t in step.ready if t.lane != APPLICANT_LANE]
+    if refresh_due:
+        # New rows get their due dates below from the deadlines as they are now.
+        kept = [(pk, kind, due) for pk, _task_id, _state, kind, due in open_rows if pk not in gone]
+        _due_refresh(case, kept)
+    known = {row[1] for row in rows if row[1] in ready}
+    new = [t for t in step.ready if t.lane != APPLICANT_LANE and t.id not in known]
     if not new:
         return []
-    known = set(
-        case.tasks.filter(engine_task_id__in=[t.id for t in new]).values_list(
-            "engine_task_id", flat=True
-        )
-    )
-    new = [t for t in new if t.id not in known]
     codes = {str(code) for t in new if (code := (t.data or {}).get("department"))}
     departments = {d.code: d for d in Department.objects.filter(code__in=codes)} if codes else {}
-    rows = []
+    created = []
     dues: dict[str, date | None] = {}
     for user_task in new:
         kind = joint_review.task_kind_for(user_task.name)
@@ -74,7 +88,7 @@ def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
         assert department is not None
         if kind not in dues:  # a new row has no 补正 of its own yet: one due date per kind
             dues[kind] = task_due(case, kind)
-        rows.append(
+        created.append(
             Task(
                 case=case,
                 kind=kind,
@@ -85,7 +99,7 @@ def tasks_sync(case: Case, step: engine.ProcessStep) -> list[Task]:
                 due_date=dues[kind],
             )
         )
-    return Task.objects.bulk_create(rows) if rows else []
+    return Task.objects.bulk_create(created) if created else []
 
 
 def deadlines_of(case: Case) -> tuple[object, ...]:
@@ -106,6 +120,10 @@ def tasks_due_refresh(case: Case) -> None:
         .exclude(kind__in=OUT_OF_PROCESS_TASK_KINDS)
         .values_list("pk", "kind", "due_date")
     )
+    _due_refresh(case, rows)
+
+
+def _due_refresh(case: Case, rows: list[tuple[int, str, date | None]]) -> None:
     if not rows:
         return
     own: dict[int, list[SupplementRequest]] = {}
@@ -133,16 +151,25 @@ def tasks_due_refresh(case: Case) -> None:
         Task.objects.filter(pk__in=pks).update(due_date=due, updated_at=now)
 
 
-def acceptance_deadline_iso(case: Case) -> str:
-    """Set the acceptance deadline on the case and return it as the process timer reads it."""
-    due = case_acceptance_deadline(case=case)
+def acceptance_deadline_iso(
+    case: Case, *, supplements: list[SupplementRequest] | None = None
+) -> str:
+    """Set the acceptance deadline on the case and return it as the process timer reads it
+    (``supplements``: all of the case's, when the caller has read them)."""
+    due = case_acceptance_deadline(case=case, supplements=supplements)
     case.acceptance_due_date = due.due_date
     return due_datetime(due).isoformat()
 
 
-def sla_state_store(case: Case) -> None:
-    """Store the case's SLA colour when it changed."""
-    state = case_sla_state(case=case)
+def sla_state_store(
+    case: Case,
+    *,
+    supplements: list[SupplementRequest] | None = None,
+    calendar: WorkCalendar | None = None,
+) -> None:
+    """Store the case's SLA colour when it changed (``supplements``: all of the case's, read
+    already by the caller)."""
+    state = case_sla_state(case=case, supplements=supplements, calendar=calendar)
     if state != case.sla_state:
         case.sla_state = state
         case.save(update_fields=["sla_state", "updated_at"])

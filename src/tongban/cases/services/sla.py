@@ -97,7 +97,11 @@ def case_limit_days(*, case: Case) -> int:
 
 
 def case_acceptance_deadline(
-    *, case: Case, calendar: WorkCalendar | None = None, today: date | None = None
+    *,
+    case: Case,
+    calendar: WorkCalendar | None = None,
+    today: date | None = None,
+    supplements: Iterable[SupplementRequest] | None = None,
 ) -> Due:
     """The last day to decide on acceptance: 5 working days after the submission date."""
     if case.submitted_at is None:
@@ -106,7 +110,7 @@ def case_acceptance_deadline(
     return calendar.add_working_days(
         shanghai_date(case.submitted_at),
         ACCEPTANCE_LIMIT_DAYS,
-        suspended=case_suspensions(case=case, today=today),
+        suspended=case_suspensions(case=case, today=today, supplements=supplements),
     )
 
 
@@ -129,12 +133,36 @@ def _missing_years(calendar: WorkCalendar, first: date, last: date) -> list[int]
 
 
 @transaction.atomic
-def case_deadline_refresh(*, case: Case, today: date | None = None) -> Case:
+def case_deadline_refresh(
+    *,
+    case: Case,
+    today: date | None = None,
+    supplements: Iterable[SupplementRequest] | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Case:
     """Recompute and save the acceptance and decision deadlines of a submitted case."""
+    fields = case_deadlines_set(case=case, today=today, supplements=supplements, calendar=calendar)
+    if fields:
+        case.save(update_fields=fields)
+    return case
+
+
+def case_deadlines_set(
+    *,
+    case: Case,
+    today: date | None = None,
+    supplements: Iterable[SupplementRequest] | None = None,
+    calendar: WorkCalendar | None = None,
+) -> list[str]:
+    """Recompute the deadlines of a submitted case on the object; the fields to save.
+
+    For a caller that saves the case itself afterwards (a decision: one UPDATE of the case,
+    not two). ``supplements`` (all of the case's) and ``calendar`` when it has read them.
+    """
     if case.submitted_at is None and case.accepted_at is None:
-        return case
-    calendar = WorkCalendar()
-    stops = case_suspensions(case=case, today=today)
+        return []
+    calendar = calendar or WorkCalendar()
+    stops = case_suspensions(case=case, today=today, supplements=supplements)
     fields = ["due_provisional", "updated_at"]
     if case.submitted_at is not None:
         acceptance = calendar.add_working_days(
@@ -154,11 +182,10 @@ def case_deadline_refresh(*, case: Case, today: date | None = None) -> Case:
         case.due_provisional = decision.provisional
         fields += ["limit_days", "due_date"]
         start, last = shanghai_date(case.accepted_at), decision.due_date
-    case.save(update_fields=fields)
     if case.due_provisional:
         for year in _missing_years(calendar, start, last):
             calendar_year_missing_notify(year=year)
-    return case
+    return fields
 
 
 def calendar_year_missing_notify(*, year: int) -> bool:
@@ -177,15 +204,20 @@ def calendar_year_missing_notify(*, year: int) -> bool:
 
 
 def case_sla_state(
-    *, case: Case, today: date | None = None, calendar: WorkCalendar | None = None
+    *,
+    case: Case,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+    supplements: Iterable[SupplementRequest] | None = None,
 ) -> str:
-    """The SlaState of a case on ``today`` (Asia/Shanghai)."""
+    """The SlaState of a case on ``today`` (Asia/Shanghai); ``supplements``: all of the
+    case's, when the caller has read them."""
     if case.status not in SLA_RUNNING_STATUSES or (
         case.submitted_at is None and case.accepted_at is None
     ):
         return case.sla_state
     day = _today(today)
-    supplements = list(case.supplements.all())
+    supplements = list(case.supplements.all() if supplements is None else supplements)
     if any(s.state == SupplementState.OPEN for s in supplements):
         return SlaState.SUSPENDED
     calendar = calendar or WorkCalendar()

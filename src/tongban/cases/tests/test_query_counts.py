@@ -77,24 +77,24 @@ def test_the_case_path_costs_the_queries_counted_here(
     me, clerk_h = bearer(applicant), bearer(clerk)
     _case_path(api_client, me, clerk_h)  # stores the release's definitions, warms caches
     path_sql = _case_path(api_client, me, clerk_h)
-    _create_costs_twelve_queries(path_sql)
+    _create_costs_eleven_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
-    _submit_costs_thirty_five_queries(path_sql)
-    _accept_costs_forty_four_queries(path_sql)
-    _reading_a_case_costs_ten_queries(path_sql)
+    _submit_costs_twenty_six_queries(path_sql)
+    _accept_costs_thirty_three_queries(path_sql)
+    _reading_a_case_costs_nine_queries(path_sql)
 
 
-def _create_costs_twelve_queries(path_sql: dict[str, Any]) -> None:
-    # 1 the bearer token with its user (one join)
+def _create_costs_eleven_queries(path_sql: dict[str, Any]) -> None:
+    # 1 the bearer token with its user and the user's staff post (one join; none here)
     # 2 SAVEPOINT (the create's transaction; BEGIN outside a test)
     # 3 the matter's latest published version with its matter, department and section
     # 4 the applicant's person record
     # 5 INSERT the case  6 UPDATE its case number (it is made of the new id)
     # 7 INSERT the materials (one bulk insert)  8 INSERT the timeline entry "created"
     # 9 RELEASE (COMMIT); no sharing look-up: nothing in this guide is shared
-    # the answer: 10 the caller's staff post (none), 11 materials, 12 timeline; a draft has
-    # no tasks, supplement, certificates, payment or parcel to look up
-    assert len(path_sql["create"]) == 12, path_sql["create"]
+    # the answer: 10 materials, 11 timeline; a draft has no tasks, supplement, certificates,
+    # payment or parcel to look up
+    assert len(path_sql["create"]) == 11, path_sql["create"]
 
 
 def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
@@ -105,46 +105,45 @@ def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
         assert len(sql) == 7, sql
 
 
-def _submit_costs_thirty_five_queries(path_sql: dict[str, Any]) -> None:
-    # 1 token  2 access check (owner columns)  3 SAVEPOINT  4 the case locked (matter,
-    # version, department)  5 the materials (completeness)  6 the applicant's person
-    # (credit subject)  7 credit records  8 the credit route's decision table in force
-    # 9 supplements (suspensions of the acceptance limit)  10-11 the year's working-day
-    # calendar  12 SAVEPOINT  13 the process definition in force  14 INSERT the process
-    # instance  15 INSERT its first node visits  16 the heat map's daily rollup (one upsert)
-    # 17 RELEASE  18 UPDATE the case
-    # 19 the case's open tasks  20 the ready ones already mirrored  21 INSERT the accept task
-    # 22 INSERT the timeline entry "submitted"; the statistics receiver: 23 the case with
-    # its dimensions  24 shared materials  25 data look-ups  26 SAVEPOINT  27 the day's
-    # rollup row  28 UPDATE it  29 RELEASE  30 RELEASE (COMMIT)
-    # the answer, from the locked case: 31 open supplement  32 tasks (list and steps)
-    # 33 the caller's staff post  34 materials  35 timeline (outputs: none before acceptance)
-    assert len(path_sql["submit"]) == 35, "\n".join(q[:150] for q in path_sql["submit"])
+def _submit_costs_twenty_six_queries(path_sql: dict[str, Any]) -> None:
+    # 1 token (with the staff post)  2 access check (owner columns)  3 SAVEPOINT  4 the case
+    # locked (matter, version, department)  5 the materials (completeness)  6 the applicant's
+    # person (credit subject)  7 credit records  8 the credit route's decision table in force
+    # 9 supplements (read once: the acceptance limit's suspensions and the answer)
+    # 10-11 the year's working-day calendar  12 SAVEPOINT  13 the process definition in force
+    # 14 INSERT the process instance  15 INSERT its first node visits  16 the heat map's daily
+    # rollup (one upsert)  17 RELEASE  18 UPDATE the case  19 INSERT the accept task (a process
+    # started now has no task rows to compare with)  20 INSERT the timeline entry "submitted";
+    # the statistics receiver, on the case the step holds: 21 shared materials  22 data
+    # look-ups  23 the day's rollup row (one upsert)  24 RELEASE (COMMIT)
+    # the answer, from the locked case: 25 materials  26 timeline (the tasks are the ones
+    # made at 19; outputs: none before acceptance; the open supplement from 9; the post from 1)
+    assert len(path_sql["submit"]) == 26, "\n".join(q[:150] for q in path_sql["submit"])
 
 
-def _accept_costs_forty_four_queries(path_sql: dict[str, Any]) -> None:
-    # 1 token  2 the clerk's staff post (read once for the whole request)  3 the task of
-    # the clerk's department  4 SAVEPOINT  5 the case locked  6 the task locked  7 the
-    # clerk's roles (once)  8 the process instance  9 UPDATE its state  10 INSERT the node
-    # visit  11 the visits leaving (day reached and flow, for the heat map's rollup)
-    # 12-13 UPDATE the visits left (completed, cancelled)  14 the rollup (one upsert)
-    # 15 UPDATE the task  16 INSERT the timeline entry "accepted"; the evaluation receiver:
-    # 17 an earlier invitation?  18 SAVEPOINT  19 INSERT the invitation  20 RELEASE  21 the
-    # applicant's user  22 person (phone)  23 INSERT the notification  24 INSERT its outbox
-    # task; the statistics receiver: 25 the case  26 SAVEPOINT  27 the rollup row  28 UPDATE
-    # 29 RELEASE  30 UPDATE the case  31 SAVEPOINT  32 supplements  33-34 the calendar
-    # 35 UPDATE the deadlines  36 RELEASE  37 the case's open tasks  38 the ready ones already
-    # mirrored  39 INSERT the review task  40 the open tasks' due dates (the deadlines moved:
-    # none changes here)  41 supplements (SLA colour)  42 INSERT the "accepted" notification
-    # 43 its outbox task  44 RELEASE (COMMIT)
+def _accept_costs_thirty_three_queries(path_sql: dict[str, Any]) -> None:
+    # 1 token with the clerk's staff post  2 the task of the clerk's department (key columns)
+    # 3 SAVEPOINT  4 the case locked  5 the task locked  6 the clerk's roles (once)  7 the
+    # process instance  8 UPDATE its state  9 INSERT the node visit  10 the visits leaving
+    # (day reached and flow, for the heat map's rollup)  11-12 UPDATE the visits left
+    # (completed, cancelled)  13 the rollup (one upsert)  14 UPDATE the task  15 INSERT the
+    # timeline entry "accepted"; the evaluation receiver: 16 an earlier invitation?
+    # 17 SAVEPOINT  18 INSERT the invitation  19 RELEASE  20 the applicant's user  21 person
+    # (phone)  22 INSERT the notification  23 INSERT its outbox task; the statistics receiver,
+    # on the case the step holds: 24 the day's rollup row (one upsert)
+    # 25 supplements (read once: deadlines and SLA colour)  26-27 the calendar  28 UPDATE the
+    # case with its new deadlines (one UPDATE)  29 the case's open tasks and those already
+    # mirrored, with their due dates (one read for the sync and the due dates)  30 INSERT the
+    # review task  31 INSERT the "accepted" notification  32 its outbox task
+    # 33 RELEASE (COMMIT)
     # the answer: the task the service completed, with its case: no query
-    assert len(path_sql["accept"]) == 44, "\n".join(q[:130] for q in path_sql["accept"])
+    assert len(path_sql["accept"]) == 33, "\n".join(q[:130] for q in path_sql["accept"])
 
 
-def _reading_a_case_costs_ten_queries(path_sql: dict[str, Any]) -> None:
-    # 1 token  2 the case with matter, version, department, enterprise  3 open supplement
-    # 4 tasks (list and steps: one read)  5 staff post  6 certificates  7 payment order
-    # 8 parcel  9 materials  10 timeline
-    assert len(path_sql["get"]) == 10, path_sql["get"]
+def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:
+    # 1 token (with the staff post)  2 the case with matter, version, department, enterprise
+    # 3 open supplement  4 tasks (list and steps: one read)  5 certificates  6 payment order
+    # 7 parcel  8 materials  9 timeline
+    assert len(path_sql["get"]) == 9, path_sql["get"]
     # staff: + the department's task on the case (access), twice (access and timeline)
-    assert len(path_sql["get_staff"]) == 12, path_sql["get_staff"]
+    assert len(path_sql["get_staff"]) == 11, path_sql["get_staff"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tongban.cases import services
+from tongban.cases import selectors, services
 from tongban.cases.choices import CaseStatus
 from tongban.cases.models import Case, IdempotencyRecord, Notification, SupplementRequest
 from tongban.cases.services import idempotency
@@ -224,3 +224,19 @@ def test_only_the_applicant_withdraws(applicant: User, outsider: User, drainage:
     case = case_submitted(applicant=applicant)
     with pytest.raises(PermissionDenied):
         services.case_withdraw(actor=outsider, case=case)
+
+
+def test_a_submission_hands_its_rows_to_one_answer_and_later_reads_go_to_the_database(
+    applicant: User, clerk: User, drainage: Matter
+) -> None:
+    case = case_submitted(applicant=applicant)
+    services.task_complete(actor=clerk, task=open_task(case, "accept"), decision="accept")
+    # Django's related managers hold nothing of the submission's: they read what is now.
+    assert sorted(t.kind for t in case.tasks.all()) == ["accept", "review"]
+    assert list(case.supplements.all()) == []
+    # The answer built from the submission takes its rows once (the accept task it made)…
+    handed = selectors.case_tasks_listed(case=case)
+    assert [(t.kind, t.state) for t in handed] == [("accept", "open")]
+    # … and any later answer reads them.
+    fresh = selectors.case_tasks_listed(case=case)
+    assert [(t.kind, t.state) for t in fresh] == [("accept", "completed"), ("review", "open")]

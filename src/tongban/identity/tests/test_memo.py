@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from tongban.identity import selectors
+from tongban.identity import selectors, services
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import StaffProfile, User
 
@@ -28,6 +28,22 @@ def test_a_memoised_user_reads_post_and_roles_once(
     # The memo hands out copies: a caller changing its list changes nothing.
     selectors.user_roles(user=user).append("x")
     assert selectors.user_roles(user=user) == [StaffRole.CLERK]
+
+
+def test_the_bearer_token_brings_the_post_with_the_user(
+    clerk: User, applicant: User, django_assert_num_queries: Any
+) -> None:
+    staff_token, _expires = services.api_token_create_for(user=clerk)
+    citizen_token, _expires = services.api_token_create_for(user=applicant)
+    with django_assert_num_queries(2):  # one query per token: user, post and department
+        user = services.api_token_user(token=staff_token)
+        citizen = services.api_token_user(token=citizen_token)
+        assert user is not None and citizen is not None
+        selectors.user_memo_start(user=user)
+        selectors.user_memo_start(user=citizen)
+        post = selectors.user_staff(user=user)
+        assert post is not None and post.department.code == "market"
+        assert selectors.user_staff(user=citizen) is None
 
 
 def test_without_the_memo_a_change_of_post_is_seen_at_once(clerk: User) -> None:
