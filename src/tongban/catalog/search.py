@@ -29,7 +29,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Field, Model
 
-from tongban.catalog.models import Department, Matter, SearchSynonym, SearchToken, Theme
+from tongban.catalog.models import (
+    Department,
+    Matter,
+    SearchSynonym,
+    SearchToken,
+    Section,
+    Theme,
+)
 
 if TYPE_CHECKING:
     from tongban.catalog.models import MaterialRequirement
@@ -197,6 +204,19 @@ class ParsedQuery:
         return [*self.terms, *self.synonym_terms]
 
 
+def _synonym_rows(terms: list[str]) -> list[tuple[str]]:
+    """The expansions of the SearchSynonym rows of these terms (rows in the table's own order)."""
+    if not terms:
+        return []
+    marks = ", ".join(["%s"] * len(terms))
+    table, term = _table(SearchSynonym), _column(SearchSynonym, "term")
+    expansions = _column(SearchSynonym, "expansions")
+    sql = f"SELECT {expansions} FROM {table} WHERE {term} IN ({marks})"  # noqa: S608 - names
+    with connection.cursor() as cursor:
+        cursor.execute(sql, terms)
+        return cursor.fetchall()
+
+
 def parse_query(query: str) -> ParsedQuery:
     """Segment a query, drop function words, and expand it with the synonym table."""
     normalized = normalize(query)
@@ -214,8 +234,8 @@ def parse_query(query: str) -> ParsedQuery:
     lookups = _unique([normalized, core, *tokens])
     table = file_synonyms()
     expansions: list[str] = [w for term in lookups for w in table.get(term, ())]
-    for synonym in SearchSynonym.objects.filter(term__in=lookups).only("expansions"):
-        expansions.extend(split_keywords(synonym.expansions))
+    for (synonym,) in _synonym_rows(lookups):
+        expansions.extend(split_keywords(synonym))
     synonym_terms = [t for t in _unique(expansions) if t not in terms]
     terms = terms[:MAX_TERMS]
     synonym_terms = synonym_terms[: max(0, MAX_TERMS - len(terms))]
@@ -409,44 +429,142 @@ def _token_page(
     return matters_in_order([pk for pk, _whole in rows[offset : offset + limit]]), len(rows)
 
 
-#: The columns a result list shows (API summary, portal lists, the counter's choices): the
-#: page's matters are loaded without their guide texts, form schema and process parameters.
-SUMMARY_FIELDS = (
-    "code",
-    "name",
-    "name_en",
-    "kind",
-    "audience",
-    "summary",
-    "summary_en",
-    "online_depth",
-    "max_visits",
-    "legal_limit_days",
-    "promised_limit_days",
-    "commitment_eligible",
-    "is_active",
-    "department__code",
-    "department__name",
-    "department__name_en",
-    "department__short_name",
-    "department__order",
-    "section__code",
-    "section__name",
-    "section__name_en",
-    "section__order",
+# --- rows to model instances, without the ORM's per-request compilation ----------------------
+
+
+def _attnames(model: type[Model], names: tuple[str, ...]) -> tuple[str, ...]:
+    """The attnames of these fields (``department`` → ``department_id``) in the model's order."""
+    wanted = {model._meta.get_field(name).attname for name in names}  # type: ignore[union-attr]
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+class _Rows:
+    """Instances of ``model`` with a few columns and their to-one relations, from one statement.
+
+    The SELECT is SQL text built once per process; each value passes through the converters
+    the ORM would apply (SQLite's booleans, JSON …), and each row becomes instances through
+    ``Model.from_db`` (the fields left out are deferred: they load on access, as with
+    ``.only()``), with the related rows set on the foreign keys.
+    """
+
+    def __init__(
+        self,
+        model: type[Model],
+        columns: tuple[str, ...],
+        related: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (),
+    ) -> None:
+        # Model.from_db takes the loaded fields' attnames, values in the model's field order.
+        self.model, self.columns = model, _attnames(model, columns)
+        self.related = tuple((fk, m, _attnames(m, names)) for fk, m, names in related)
+
+    def _fields(self) -> list[tuple[str, Field[Any, Any]]]:
+        parts = [("a", self.model, self.columns)]
+        parts += [(f"r{i}", model, columns) for i, (_fk, model, columns) in enumerate(self.related)]
+        by_attname = {}
+        for model in {self.model, *(m for _fk, m, _c in self.related)}:
+            by_attname[model] = {f.attname: f for f in model._meta.concrete_fields}
+        return [
+            (alias, by_attname[model][name]) for alias, model, columns in parts for name in columns
+        ]
+
+    @functools.cached_property
+    def _plan(self) -> tuple[str, list[tuple[list[Any], Any]]]:
+        fields = self._fields()
+        select = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for alias, f in fields)
+        joins = "".join(
+            f" INNER JOIN {_table(model)} r{i}"
+            f" ON r{i}.{_column(model, 'id')} = a.{_column(self.model, fk)}"
+            for i, (fk, model, _columns) in enumerate(self.related)
+        )
+        # What the ORM's compiler would apply to each column: the backend's converters, then
+        # the field's own from_db_value.
+        converters = []
+        for alias, field in fields:
+            col = field.get_col(alias)
+            chain = list(connection.ops.get_db_converters(col))
+            if hasattr(field, "from_db_value"):
+                chain.append(field.from_db_value)
+            converters.append((chain, col))
+        sql = f"SELECT {select} FROM {_table(self.model)} a{joins}"  # noqa: S608 - model names
+        return sql, converters
+
+    def select(self, where: str, params: list[Any]) -> list[Any]:
+        """The instances of the rows matching ``where`` (SQL on alias ``a``, ``%s`` parameters)."""
+        sql, converters = self._plan
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} WHERE {where}", params)
+            rows = cursor.fetchall()
+        out = []
+        width = len(self.columns)
+        for row in rows:
+            values = list(row)
+            for i, (chain, col) in enumerate(converters):
+                for converter in chain:
+                    values[i] = converter(values[i], col, connection)
+            obj = self.model.from_db(connection.alias, list(self.columns), values[:width])
+            at = width
+            for fk, model, columns in self.related:
+                end = at + len(columns)
+                setattr(obj, fk, model.from_db(connection.alias, list(columns), values[at:end]))
+                at = end
+            out.append(obj)
+        return out
+
+
+#: What a result list shows (API summary, portal lists, the counter's choices): the page's
+#: matters are loaded without their guide texts, form schema and process parameters.
+_MATTER_ROWS = _Rows(
+    Matter,
+    (
+        "id",
+        "code",
+        "name",
+        "name_en",
+        "kind",
+        "audience",
+        "summary",
+        "summary_en",
+        "online_depth",
+        "max_visits",
+        "legal_limit_days",
+        "promised_limit_days",
+        "commitment_eligible",
+        "is_active",
+        "department",
+        "section",
+    ),
+    (
+        ("department", Department, ("id", "code", "name", "name_en", "short_name", "order")),
+        ("section", Section, ("id", "code", "name", "name_en", "order")),
+    ),
+)
+_THEME_ROWS = _Rows(
+    Theme,
+    (
+        "id",
+        "code",
+        "name",
+        "name_en",
+        "summary",
+        "summary_en",
+        "audience",
+        "section",
+        "promised_limit_days",
+        "max_visits",
+        "keywords",
+        "is_active",
+        "order",
+    ),
+    (("section", Section, ("id", "code", "name", "name_en", "order")),),
 )
 
 
 def matters_in_order(ids: list[int]) -> list[Matter]:
-    """The matters with these ids, with department and section, in the order given.
-
-    One query, with the columns of :data:`SUMMARY_FIELDS` only (other fields load on access).
-    """
+    """The matters with these ids, with department and section, in the order given (one query)."""
     if not ids:
         return []
-    loaded = (
-        Matter.objects.select_related("department", "section").only(*SUMMARY_FIELDS).in_bulk(ids)
-    )
+    marks = ", ".join(["%s"] * len(ids))
+    loaded = {m.pk: m for m in _MATTER_ROWS.select(f"a.{_column(Matter, 'id')} IN ({marks})", ids)}
     return [loaded[i] for i in ids if i in loaded]
 
 
@@ -546,12 +664,17 @@ def theme_search(
     """Active themes the parsed query names, best first (one query over the few themes)."""
     if not parsed.all_terms:
         return []
-    themes = Theme.objects.filter(is_active=True).select_related("section")
+    where = [f"a.{_column(Theme, 'is_active')} = %s"]
+    params: list[Any] = [True]
     if audience:
-        themes = themes.filter(audience__in=sorted({audience, "both"}))
+        audiences = sorted({audience, "both"})
+        where.append(f"a.{_column(Theme, 'audience')} IN ({', '.join(['%s'] * len(audiences))})")
+        params += audiences
     if section_id:
-        themes = themes.filter(section_id=section_id)
-    loaded = list(themes.order_by("order", "code"))
+        where.append(f"a.{_column(Theme, 'section')} = %s")
+        params.append(section_id)
+    order = f" ORDER BY a.{_column(Theme, 'order')}, a.{_column(Theme, 'code')}"
+    loaded: list[Theme] = _THEME_ROWS.select(" AND ".join(where) + order, params)
     if not loaded:
         return []
     scored = []
