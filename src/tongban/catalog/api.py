@@ -126,6 +126,7 @@ def matters(
             department=department or None,
             online_depth=online_depth or None,
             page=page,
+            use_cache=False,
         )
         data = {
             "items": [_summary(m) for m in result.items],

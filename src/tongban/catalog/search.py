@@ -204,17 +204,31 @@ class ParsedQuery:
         return [*self.terms, *self.synonym_terms]
 
 
-def _synonym_rows(terms: list[str]) -> list[tuple[str]]:
-    """The expansions of the SearchSynonym rows of these terms (rows in the table's own order)."""
+def _synonym_rows(terms: list[str]) -> list[str]:
+    """The expansions of the SearchSynonym rows of these terms, in the table's order.
+
+    With the result cache on, the (small) table is read once per catalogue generation and
+    cache period, as the cached result pages are; otherwise one query per search.
+    """
     if not terms:
         return []
-    marks = ", ".join(["%s"] * len(terms))
     table, term = _table(SearchSynonym), _column(SearchSynonym, "term")
     expansions = _column(SearchSynonym, "expansions")
-    sql = f"SELECT {expansions} FROM {table} WHERE {term} IN ({marks})"  # noqa: S608 - names
-    with connection.cursor() as cursor:
-        cursor.execute(sql, terms)
-        return cursor.fetchall()
+    sql = f"SELECT {term}, {expansions} FROM {table}"  # noqa: S608 - names from the model
+    key = search_cache_key("synonyms")
+    rows = cache.get(key) if key else None
+    if rows is None:
+        marks = ", ".join(["%s"] * len(terms))
+        with connection.cursor() as cursor:
+            if key:
+                cursor.execute(sql)
+            else:
+                cursor.execute(f"{sql} WHERE {term} IN ({marks})", terms)
+            rows = cursor.fetchall()
+        if key:
+            cache.set(key, rows, settings.CATALOG_SEARCH_CACHE_SECONDS)
+    wanted = set(terms)
+    return [found for name, found in rows if name in wanted]
 
 
 def parse_query(query: str) -> ParsedQuery:
@@ -234,7 +248,7 @@ def parse_query(query: str) -> ParsedQuery:
     lookups = _unique([normalized, core, *tokens])
     table = file_synonyms()
     expansions: list[str] = [w for term in lookups for w in table.get(term, ())]
-    for (synonym,) in _synonym_rows(lookups):
+    for synonym in _synonym_rows(lookups):
         expansions.extend(split_keywords(synonym))
     synonym_terms = [t for t in _unique(expansions) if t not in terms]
     terms = terms[:MAX_TERMS]
@@ -658,23 +672,36 @@ def theme_score(parsed: ParsedQuery, *, names: list[str], keywords: list[str]) -
     return 0
 
 
+def _active_themes() -> list[Theme]:
+    """The active themes with their sections, in catalogue order (a few dozen at most).
+
+    With the result cache on, read once per catalogue generation and cache period (a theme's
+    change starts a new generation, as for the cached result pages).
+    """
+    key = search_cache_key("themes")
+    themes: list[Theme] | None = cache.get(key) if key else None
+    if themes is None:
+        order = f"a.{_column(Theme, 'order')}, a.{_column(Theme, 'code')}"
+        themes = _THEME_ROWS.select(
+            f"a.{_column(Theme, 'is_active')} = %s ORDER BY {order}", [True]
+        )
+        if key:
+            cache.set(key, themes, settings.CATALOG_SEARCH_CACHE_SECONDS)
+    return themes
+
+
 def theme_search(
     parsed: ParsedQuery, *, audience: str | None = None, section_id: int | None = None
 ) -> list[Theme]:
     """Active themes the parsed query names, best first (one query over the few themes)."""
     if not parsed.all_terms:
         return []
-    where = [f"a.{_column(Theme, 'is_active')} = %s"]
-    params: list[Any] = [True]
-    if audience:
-        audiences = sorted({audience, "both"})
-        where.append(f"a.{_column(Theme, 'audience')} IN ({', '.join(['%s'] * len(audiences))})")
-        params += audiences
-    if section_id:
-        where.append(f"a.{_column(Theme, 'section')} = %s")
-        params.append(section_id)
-    order = f" ORDER BY a.{_column(Theme, 'order')}, a.{_column(Theme, 'code')}"
-    loaded: list[Theme] = _THEME_ROWS.select(" AND ".join(where) + order, params)
+    loaded = [
+        theme
+        for theme in _active_themes()
+        if (not audience or theme.audience in (audience, "both"))
+        and (not section_id or theme.section_id == section_id)
+    ]
     if not loaded:
         return []
     scored = []

@@ -64,8 +64,13 @@ def matter_search(
     online_depth: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    use_cache: bool = True,
 ) -> SearchPage:
-    """Active matters matching a (Chinese) query and filters, best first, one page."""
+    """Active matters matching a (Chinese) query and filters, best first, one page.
+
+    ``use_cache=False`` for a caller that caches its own rendering of the page (the API): the
+    page's model instances are then not pickled into the cache as well.
+    """
     query = (query or "").strip()
     errors: list[FieldError] = []
     if len(query) > settings.SEARCH_MAX_QUERY_LENGTH:
@@ -139,7 +144,7 @@ def matter_search(
         filters["online_depth"] = online_depth
         lookups["online_depth"] = online_depth
 
-    key = search_cache_key(query, sorted(lookups.items()), page, page_size)
+    key = search_cache_key(query, sorted(lookups.items()), page, page_size) if use_cache else None
     cached = cache.get(key) if key else None
     if cached is not None:
         items, total, themes, suggested = cached

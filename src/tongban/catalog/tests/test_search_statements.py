@@ -13,6 +13,7 @@ from tongban.catalog import search
 from tongban.catalog.api import _summary
 from tongban.catalog.models import Matter
 from tongban.catalog.selectors import matter_search
+from tongban.catalog.services import synonym_upsert, theme_upsert
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,40 @@ def test_a_repeated_search_is_answered_from_the_cache_with_the_same_bytes(
     assert again.content == first.content
     assert again["Content-Type"] == first["Content-Type"] == "application/json"
     assert again.json()["items"][0]["code"] == "food-business-licence"
+
+
+def test_with_the_cache_on_synonyms_and_themes_are_read_once_per_generation(
+    client: Client,
+    catalogue: dict[str, Matter],
+    settings: Any,
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.CATALOG_SEARCH_CACHE_SECONDS = 60
+    cache.clear()
+    assert client.get(API, {"q": "开公司"}).json()["themes"][0]["code"] == "open-company"
+    # A new query: the scoring statement and the page's matters only.
+    with django_assert_num_queries(2):
+        body = client.get(API, {"q": "开办企业"}).json()
+    assert body["themes"][0]["code"] == "open-company"
+    assert client.get(API, {"q": "搞个档口"}).json()["total"] == 0
+    # A synonym and a theme added by an admin are searched at once after the commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        synonym_upsert(term="搞个档口", expansions="食品经营许可")
+        theme_upsert(
+            code="open-stall",
+            fields={
+                "name": "开档口",
+                "audience": "both",
+                "section": "commerce",
+                "promised_limit_days": 3,
+            },
+            matters=[{"matter": "food-business-licence", "order": 1, "stage": 1}],
+        )
+    assert client.get(API, {"q": "搞个档口"}).json()["items"][0]["code"] == "food-business-licence"
+    assert [t["code"] for t in client.get(API, {"q": "开档口"}).json()["themes"]] == ["open-stall"]
+    # Theme filters are applied to the cached list as the statement applied them.
+    assert client.get(API, {"q": "开公司", "audience": "person"}).json()["themes"] == []
+    assert client.get(API, {"q": "开公司", "section": "social"}).json()["themes"] == []
+    persons = client.get(API, {"q": "开档口", "audience": "person", "section": "commerce"}).json()
+    assert [t["code"] for t in persons["themes"]] == ["open-stall"]
