@@ -145,6 +145,8 @@ class NotificationStatus(models.TextChoices):
     QUEUED = "queued", _("待发送")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
+    #: Sent within another notice to the same person (``Notification.merged_into``).
+    MERGED = "merged", _("已合并发送")
 
 
 class TimelineAction(models.TextChoices):

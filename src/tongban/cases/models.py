@@ -181,6 +181,10 @@ class Case(TimeStampedModel):
     visit_count = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
     #: Why the case was not accepted (不予受理) or denied (不予许可).
     outcome_reason = models.TextField(_("理由"), blank=True)
+    #: What the application is about, normalised (the property's certificate number, the
+    #: proposed company name), set at submission where the matter names a ``unique_object``:
+    #: one open application per matter and object (cases.services.parties).
+    object_key = models.CharField(_("申请对象"), max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
@@ -190,6 +194,11 @@ class Case(TimeStampedModel):
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["applicant_user", "-created_at"]),
             models.Index(fields=["department", "status"]),
+            models.Index(
+                fields=["matter", "object_key"],
+                condition=~models.Q(object_key=""),
+                name="case_object_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -378,11 +387,31 @@ class Notification(TimeStampedModel):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     provider_message_id = models.CharField(_("服务商消息号"), max_length=100, blank=True)
     error = models.CharField(_("错误"), max_length=300, blank=True)
+    #: What the notice tells (a ``NotificationEvent``; blank for a message to staff).
+    event = models.CharField(_("事件"), max_length=30, blank=True, default="")
+    #: A notice sent once per case, recipient and key (a theme's stage: "accepted:1").
+    key = models.CharField(_("去重键"), max_length=60, blank=True, default="")
+    #: The notice this one was sent with (several waiting for one person became one message).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("合并到"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "channel", "recipient", "key"],
+                condition=~models.Q(key=""),
+                name="notification_once_per_key",
+            )
+        ]
 
 
 class VisitKind(models.TextChoices):

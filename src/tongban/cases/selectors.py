@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import (
@@ -225,13 +226,19 @@ def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
     entries = case.timeline.select_related("department", "actor").order_by("at", "id")
     if not as_staff:
         entries = entries.filter(public=True)
+    # The sharing notes name the case's materials; in English, by their English names.
+    names = (
+        {}
+        if (get_language() or "zh").startswith("zh")
+        else dict(case.materials.exclude(name_en="").values_list("name", "name_en"))
+    )
     return [
         TimelineView(
             at=entry.at,
             action=entry.action,
             step=stored_text(entry.step, TIMELINE_STEPS_WITH_VALUES),
             department=localized(entry.department, "name") if entry.department else "",
-            comment=stored_parts(entry.comment, TIMELINE_COMMENTS_WITH_VALUES),
+            comment=stored_parts(entry.comment, TIMELINE_COMMENTS_WITH_VALUES, names),
             actor=_actor_name(entry.actor) if as_staff else None,
         )
         for entry in entries

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.cases.choices import FINAL_STATUSES, CaseStatus
+from tongban.cases.choices import FINAL_STATUSES, CaseStatus, NotificationStatus
 from tongban.cases.models import Case, Notification
 from tongban.cases.selectors import case_list_for_applicant
 from tongban.catalog.models import CertificateType, localized
@@ -142,10 +142,12 @@ def my_licences(*, user: User, today: dt.date | None = None) -> list[HeldLicence
 
 
 def my_notifications(*, user: User) -> QuerySet[Notification]:
-    """The notices sent about the caller's cases, newest first."""
+    """The notices sent about the caller's cases, newest first (a notice sent within another
+    is read there)."""
     cases = case_list_for_applicant(user=user).values("pk")
     return (
         Notification.objects.filter(case__in=cases)
+        .exclude(status=NotificationStatus.MERGED)
         .select_related("case")
         .order_by("-created_at", "-id")
     )

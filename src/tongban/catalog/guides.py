@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Field, Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -79,13 +79,12 @@ def guide_stamp(*, code: str) -> GuideStamp | None:
     """The stamp of an active matter's guide, or None when there is no such matter.
 
     Every guide request (and every 304) reads it: one SQL statement built once per process (the
-    ORM's compilation of the same query with its two subqueries cost more than the query).
+    ORM's compilation of the same query with its two subqueries cost more than the query),
+    which is also the request's connection health check (``_stamp_row``).
     """
     if not isinstance(code, str) or not code or len(code) > _CODE_MAX:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql(connection.vendor), [EPOCH_PK, code, True])
-        row = cursor.fetchone()
+    row = _stamp_row(code)
     if row is None:
         return None
     pk, found_code, version, updated_at, published, epoch_value, epoch_changed = row
@@ -100,6 +99,37 @@ def guide_stamp(*, code: str) -> GuideStamp | None:
         epoch=epoch_value or 0,
         epoch_at=_aware(epoch_changed),
     )
+
+
+def _stamp_row(code: str) -> tuple[Any, ...] | None:
+    # With CONN_HEALTH_CHECKS, Django sends its own `SELECT 1` on a reused connection before
+    # the first query of every request: a second round trip for a guide, whose only query is
+    # this one. Here the stamp's query is that check: when it fails on a connection that is no
+    # longer usable, the connection is closed and the stamp read again on a new one — what the
+    # check would have done, for one round trip instead of two. Any other error is raised.
+    db: Any = connection  # health_check_* are Django's, not in django-stubs
+    own_check = (
+        db.connection is not None
+        and db.health_check_enabled
+        and not db.health_check_done
+        and not db.in_atomic_block
+    )
+    if own_check:
+        db.health_check_done = True
+    try:
+        return _stamp_fetch(code)
+    except DatabaseError:
+        if not own_check or db.is_usable():
+            raise
+    db.close()
+    return _stamp_fetch(code)
+
+
+def _stamp_fetch(code: str) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql(connection.vendor), [EPOCH_PK, code, True])
+        row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
 
 
 @lru_cache(maxsize=4)

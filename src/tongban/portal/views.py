@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +28,10 @@ from tongban.identity.choices import StaffRole
 from tongban.identity.oidc import oidc_enabled
 from tongban.portal.forms import PortalAuthenticationForm
 from tongban.workflow.selectors import process_staff_steps
+
+#: Stands for the reader's CSRF token in a page rendered once for every anonymous reader
+#: (letters only: the same after HTML escaping; the length of a real token).
+CSRF_PLACEHOLDER = "csrftokenplaceholder" * 3 + "csrf"
 
 #: How many matters the home page lists as hot services.
 HOT_SERVICES = 8
@@ -137,17 +142,17 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not_modified is not None:
         response = not_modified
     else:
-        key = stamp.key("page", signed_in)
-        cached = guide_cache_get(key)
-        if cached is None:
-            cached = _matter_guide_render(request, code)
-            guide_cache_set(key, cached)
-        title, body = cached
-        response = render(
-            request,
-            "portal/matter_page.html",
-            {"guide_title": title, "guide_html": mark_safe(body)},
-        )
+        page = None if signed_in else _anonymous_guide_page(request, stamp, code)
+        if page is not None:
+            # The reader's own CSRF token in the page's form (and its cookie, when new).
+            response = HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+        else:
+            title, body = _guide_body(request, stamp, code, signed_in=signed_in)
+            response = render(
+                request,
+                "portal/matter_page.html",
+                {"guide_title": title, "guide_html": mark_safe(body)},
+            )
         # Rendering may have issued the CSRF cookie: the tag names the page as sent.
         etag = _guide_page_etag(request, stamp)
     response.headers["ETag"] = etag
@@ -155,6 +160,46 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
     response.headers["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
+
+
+def _guide_body(
+    request: HttpRequest, stamp: GuideStamp, code: str, *, signed_in: bool
+) -> tuple[str, str]:
+    """(title, HTML) of the guide body, rendered once per version, language and signed-in-or-not."""
+    key = stamp.key("page", signed_in)
+    cached = guide_cache_get(key)
+    if cached is None:
+        cached = _matter_guide_render(request, code)
+        guide_cache_set(key, cached)
+    title, body = cached
+    return title, body
+
+
+def _anonymous_guide_page(request: HttpRequest, stamp: GuideStamp, code: str) -> str | None:
+    """The whole page as every anonymous reader of this path gets it, with CSRF_PLACEHOLDER
+    where their own CSRF token goes; rendered once per version and language.
+
+    Around the guide body an anonymous page differs only by its path (the language switch and
+    the sign-in link return to it) and the CSRF token of the language switch. A path with a
+    query string is rendered per request (no cache entry per made-up query), and so is a page
+    whose every token is not the placeholder (never cache one reader's token for another).
+    """
+    if request.META.get("QUERY_STRING"):
+        return None
+    key = stamp.key("page", "anonymous", request.path)
+    page = guide_cache_get(key)
+    if isinstance(page, str):
+        return page
+    title, body = _guide_body(request, stamp, code, signed_in=False)
+    page = render_to_string(
+        "portal/matter_page.html",
+        {"guide_title": title, "guide_html": mark_safe(body), "csrf_token": CSRF_PLACEHOLDER},
+        request=request,
+    )
+    if page.count(CSRF_PLACEHOLDER) != page.count('name="csrfmiddlewaretoken"'):
+        return None
+    guide_cache_set(key, page)
+    return page
 
 
 def _guide_page_etag(request: HttpRequest, stamp: GuideStamp) -> str:

@@ -2,6 +2,18 @@
 
 A service writes the outbox rows in its own transaction; a background task
 (``notification_send`` below) sends each row and retries a failing one.
+
+Fewer messages, none lost:
+
+- the notices still waiting for one person about one application (a theme and its matters
+  count as one) go out as one message: an approval, its licence and the case's end, made in
+  one step, are one SMS (``_pending_merge``);
+- a theme's matter does not report its own acceptance or result: the theme tells once per
+  stage (``theme_progress``), so 开办企业 is one "accepted" and one "done", not three of
+  each. What asks the applicant to act (补正, 缴费, 容缺) or a matter that failed is told at once,
+  naming the theme and the matter;
+- a notice with a ``key`` is queued once per case and recipient (a repeated event, a retried
+  step send nothing again).
 """
 
 from __future__ import annotations
@@ -13,6 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -32,11 +46,35 @@ RETRY_DELAY_SECONDS = 60
 
 #: Events the applicant is told about (every ``NotificationEvent``).
 APPLICANT_EVENTS = tuple(NotificationEvent.values)
+#: A theme's matter does not report these itself: its theme tells once per stage and at the end.
+THEME_FOLDED_EVENTS = frozenset(
+    {
+        NotificationEvent.ACCEPTED,
+        NotificationEvent.APPROVED,
+        NotificationEvent.ISSUED,
+        NotificationEvent.COMPLETED,
+    }
+)
+
+
+def sms_signature() -> str:
+    """What starts an SMS: the district's signature (one merged message carries it once)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("【通办】")
 
 
 def matter_name(case: Case) -> str:
-    """What a message calls the case: its matter's or theme's name (the district's language)."""
+    """What a message calls the case: its matter's or theme's name (the district's language).
+
+    A theme's matter is named with its theme ("开办企业—企业设立登记"): the applicant applied
+    for the theme.
+    """
     if case.matter is not None:
+        if case.parent_id is not None:
+            theme = Case.objects.filter(pk=case.parent_id).values_list("theme__name", flat=True)
+            name = theme.first()
+            if name:
+                return f"{name}—{case.matter.name}"
         return case.matter.name
     if case.theme is not None:
         return case.theme.name
@@ -172,18 +210,26 @@ def _applicant_phone(case: Case) -> str:
     return person.phone if person is not None else ""
 
 
-def notify_applicant(*, case: Case, event: str, detail: str = "") -> list[Notification]:
+def notify_applicant(
+    *, case: Case, event: str, detail: str = "", key: str = ""
+) -> list[Notification]:
     """Queue the applicant's email and SMS about ``event``; they are sent after commit.
 
     ``detail`` (a link to a page, an answer) is added to the message on a line of its own.
+    With a ``key``, the notice is queued once per case and recipient: a second call with the
+    same key queues nothing. A theme's matter does not report ``THEME_FOLDED_EVENTS``.
     """
     if event not in APPLICANT_EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
+    if case.parent_id is not None and event in THEME_FOLDED_EVENTS:
+        return []
+    if key and Notification.objects.filter(case=case, key=key).exists():
+        return []
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = _texts(case, event)
         if detail:
             body = f"{body}\n{detail}"
-        sms_text = _("【通办】") + body
+        sms_text = sms_signature() + body
     rows: list[Notification] = []
     email = case.applicant_user.email
     if email:
@@ -194,6 +240,8 @@ def notify_applicant(*, case: Case, event: str, detail: str = "") -> list[Notifi
                 recipient=email,
                 subject=subject,
                 body=body,
+                event=event,
+                key=key,
             )
         )
     phone = _applicant_phone(case)
@@ -205,6 +253,8 @@ def notify_applicant(*, case: Case, event: str, detail: str = "") -> list[Notifi
                 recipient=phone,
                 subject=subject,
                 body=sms_text,
+                event=event,
+                key=key,
             )
         )
     return _queue(rows)
@@ -222,7 +272,7 @@ def notify_phone(*, case: Case, phone: str, subject: str, body: str) -> list[Not
                 channel=NotificationChannel.SMS,
                 recipient=phone,
                 subject=subject,
-                body=_("【通办】") + body,
+                body=sms_signature() + body,
             )
         ]
     )
@@ -259,10 +309,19 @@ def notify_center_admins(*, subject: str, body: str) -> list[Notification]:
 
 
 def _queue(rows: list[Notification]) -> list[Notification]:
+    queued = []
     for row in rows:
-        row.save()
+        if row.key:
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue  # queued once already (notification_once_per_key)
+        else:
+            row.save()
         enqueue_with_transaction(notification_send, row.pk)
-    return rows
+        queued.append(row)
+    return queued
 
 
 # --- sending (the outbox's task) ------------------------------------------------------------
@@ -281,11 +340,71 @@ def _send(notification: Notification) -> str:
     return sms_provider().send(phone=notification.recipient, text=notification.body)
 
 
+def _merged_text(first: str, rest: list[str], *, signature: str) -> str:
+    parts = [first, *(text.removeprefix(signature) for text in rest)]
+    return "\n".join(parts)
+
+
+def _merged_subject(subjects: list[str]) -> str:
+    unique = list(dict.fromkeys(s for s in subjects if s))
+    subject = "；".join(unique)
+    return subject if len(subject) <= 200 else subject[:199] + "…"
+
+
+def _pending_merge(notification_id: int) -> Notification | None:
+    """Lock the notice and fold into it the others still waiting for the same person about
+    the same application (a theme with its matters is one); ``None`` if it is not to be sent.
+
+    Only notices never tried are folded, and each is locked first (a notice another worker
+    holds is left to it), so no text is sent twice or lost.
+    """
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.status != NotificationStatus.QUEUED:
+            return None
+        if notification.attempts or notification.case_id is None:
+            return notification
+        root = Case.objects.filter(pk=notification.case_id).values_list("parent_id", flat=True)
+        root_id = root.first() or notification.case_id
+        others = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(Q(case_id=root_id) | Q(case__parent_id=root_id))
+            .filter(
+                channel=notification.channel,
+                recipient=notification.recipient,
+                status=NotificationStatus.QUEUED,
+                attempts=0,
+            )
+            .exclude(pk=notification.pk)
+            .order_by("id")
+        )
+        if not others:
+            return notification
+        # An invitation to rate (好差评) comes after the news it asks about.
+        rows = sorted(
+            [notification, *others],
+            key=lambda row: (row.event == NotificationEvent.EVALUATION_INVITED, row.pk),
+        )
+        signature = sms_signature() if notification.channel == NotificationChannel.SMS else ""
+        notification.body = _merged_text(
+            rows[0].body, [row.body for row in rows[1:]], signature=signature
+        )
+        notification.subject = _merged_subject([row.subject for row in rows])
+        notification.save(update_fields=["body", "subject", "updated_at"])
+        Notification.objects.filter(pk__in=[row.pk for row in others]).update(
+            status=NotificationStatus.MERGED, merged_into=notification, updated_at=timezone.now()
+        )
+        return notification
+
+
 @task()
 def notification_send(notification_id: int) -> str:
-    """Send one queued notification; retry a failure up to NOTIFICATION_MAX_ATTEMPTS in all."""
-    notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None or notification.status != NotificationStatus.QUEUED:
+    """Send one queued notification; retry a failure up to NOTIFICATION_MAX_ATTEMPTS in all.
+
+    The other notices waiting for the same person about the same application go with it.
+    """
+    notification = _pending_merge(notification_id)
+    if notification is None:
         return "skipped"
     notification.attempts += 1
     try:

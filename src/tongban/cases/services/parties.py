@@ -9,7 +9,11 @@ part, and only then starts its process — the acceptance clock starts when all 
 
 ``process_params.unique_object`` names the form field that identifies the object of the
 application (the property's certificate number, a company name): a second open application
-of the same matter for the same object is refused, naming the case already open.
+of the same matter for the same object is refused, naming the case already open — a
+standalone application and a theme's matter alike. The object is compared normalised
+(``core.text.object_key_normalize``: full/half width, spaces, 有限责任公司/有限公司) through
+``Case.object_key``, set when the application is submitted; a case that ended (refused,
+denied, withdrawn, done) frees its object.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from tongban.cases.services.notifications import matter_name, notify_phone
 from tongban.catalog.forms import schema_field_title
 from tongban.catalog.models import Matter
 from tongban.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from tongban.core.text import object_key_normalize
 from tongban.identity.masking import mask_name
 from tongban.identity.models import Person, User
 from tongban.identity.validators import resident_id_problem
@@ -44,8 +49,6 @@ PARTY_ROLES = {
 }
 #: A form field name in process_params (it becomes a JSON key lookup: nothing else passes).
 _FIELD = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
-#: Statuses of an application that is open: submitted and not finished.
-_NOT_OPEN = frozenset({CaseStatus.DRAFT, *FINAL_STATUSES})
 _MAX_CASE_ID = 2**63 - 1
 
 
@@ -77,41 +80,60 @@ def _field_title(case: Case, field: str) -> str:
     return str(schema_field_title(spec, field)) if isinstance(spec, dict) else field
 
 
-def object_open_case(case: Case) -> Case | None:
-    """The open application of the same matter for the same object as ``case``, if any."""
+def object_key_of(case: Case) -> str:
+    """The normalised object of ``case`` ("" where its matter names none or the form has none)."""
     field = _params(case).get("unique_object")
     if not isinstance(field, str) or not _FIELD.match(field) or case.matter_id is None:
-        return None
+        return ""
     value = (case.form_data or {}).get(field)
-    if not isinstance(value, str) or not value.strip():
+    return object_key_normalize(value) if isinstance(value, str) else ""
+
+
+def object_open_case(case: Case) -> Case | None:
+    """The open application of the same matter for the same object as ``case``, if any.
+
+    Keys are set at submission, so a draft never holds an object; a theme's matter waiting
+    for its stage holds it from the theme's submission.
+    """
+    key = object_key_of(case)
+    if not key or case.matter_id is None:
         return None
     return (
-        Case.objects.filter(matter_id=case.matter_id, **{f"form_data__{field}": value})
+        Case.objects.filter(matter_id=case.matter_id, object_key=key)
         .exclude(pk=case.pk)
-        .exclude(status__in=_NOT_OPEN)
+        .exclude(status__in=FINAL_STATUSES)
         .order_by("id")
-        .only("id", "case_no")
+        .only("id", "case_no", "parent_id")
         .first()
     )
 
 
 def object_once_check(case: Case) -> None:
-    """Refuse a second open application for the same object, naming the open one (409).
+    """Refuse a second open application for the same object, naming the open one (409);
+    else the case holds its object from now on (``Case.object_key``, saved).
 
     Two submissions for the same matter queue on its row (PostgreSQL), so that both cannot
     pass the check at once; matters without ``unique_object`` take no lock.
     """
-    field = _params(case).get("unique_object")
-    if not isinstance(field, str) or case.matter_id is None:
+    key = object_key_of(case)
+    if not key or case.matter_id is None:
         return
     Matter.objects.select_for_update().filter(pk=case.matter_id).values_list("pk").first()
     existing = object_open_case(case)
-    if existing is None:
-        return
-    raise Conflict(
-        _("该%(object)s已有办理中的申请（办件编号 %(case_no)s），不能重复申请")
-        % {"object": _field_title(case, str(field)), "case_no": existing.case_no}
-    )
+    if existing is not None:
+        number = existing.case_no
+        if existing.parent_id is not None:
+            # A theme's matter: the applicant knows the theme's number.
+            number = Case.objects.filter(pk=existing.parent_id).values_list("case_no", flat=True)[0]
+        field = str(_params(case).get("unique_object"))
+        detail = _("该%(object)s已有办理中的申请（办件编号 %(case_no)s），不能重复申请") % {
+            "object": _field_title(case, field),
+            "case_no": number,
+        }
+        # Named on its field too, so that a page can link the applicant to it.
+        raise Conflict(detail, errors=[FieldError(field=f"form.{field}", message=detail)])
+    case.object_key = key
+    Case.objects.filter(pk=case.pk).update(object_key=key)
 
 
 def parties_name(*, case: Case) -> list[CaseParty]:

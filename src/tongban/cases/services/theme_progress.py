@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.cases.choices import (
     FINAL_STATUSES,
     CaseStatus,
+    NotificationEvent,
     SupplementState,
     TaskState,
     TimelineAction,
@@ -37,6 +39,7 @@ from tongban.catalog.choices import ThemeChildFailure
 from tongban.catalog.models import localized
 from tongban.certificates.combined import combined_licence_issue
 from tongban.certificates.hooks import CertificateReissued
+from tongban.certificates.models import Certificate
 from tongban.certificates.pdf import verify_url
 from tongban.workflow.models import ProcessInstance
 
@@ -128,8 +131,43 @@ def theme_child_refresh(*, child: Case, now: datetime | None = None) -> None:
         parent.status = CaseStatus.UNDER_REVIEW
         parent.accepted_at = min(c.accepted_at for c in children if c.accepted_at)
         parent.save(update_fields=["status", "accepted_at", "updated_at"])
+    if parent.status != CaseStatus.DRAFT:
+        _stages_accepted_tell(parent, children)
     if all(_ended(c, combined) for c in children):
         _parent_end(parent, children, combined, now)
+
+
+def _stages_accepted_tell(parent: Case, children: list[Case]) -> None:
+    """Tell the applicant once per stage that its matters were accepted.
+
+    A stage is told when each of its started matters has been accepted or has ended (a
+    rejection was told at once); its matters do not tell their own acceptance.
+    """
+    started = [c for c in children if c.status != CaseStatus.DRAFT]
+    for stage in sorted({c.stage for c in started}):
+        matters = [c for c in started if c.stage == stage]
+        if any(c.accepted_at is None and c.status not in FINAL_STATUSES for c in matters):
+            continue
+        accepted = [child_matter_name(c) for c in matters if c.accepted_at is not None]
+        if accepted:
+            notify_applicant(
+                case=parent,
+                event=NotificationEvent.ACCEPTED,
+                detail=_("已受理的事项：%(matters)s") % {"matters": "、".join(accepted)},
+                key=f"accepted:{stage}",
+            )
+
+
+def _results_line(parent: Case) -> str:
+    """The results a theme's applicant is told about at its end: the licences issued."""
+    names = (
+        Certificate.objects.filter(Q(case=parent) | Q(case__parent=parent))
+        .order_by("id")
+        .values_list("certificate_type__name", flat=True)
+    )
+    if not names:
+        return ""
+    return _("办理结果：%(results)s，可在“我的证照”中查看和下载。") % {"results": "、".join(names)}
 
 
 def _next_stage_start(parent: Case, children: list[Case], combined: bool, now: datetime) -> None:
@@ -211,7 +249,10 @@ def _parent_end(parent: Case, children: list[Case], combined: bool, now: datetim
         summary = _("所有事项均未办成")
     parent.save()
     timeline_add(parent, at=now, action=event, step=_("办结"), comment=summary)
-    notify_applicant(case=parent, event=event)
+    results = _results_line(parent)
+    notify_applicant(
+        case=parent, event=event, detail=f"{summary}。{results}" if results else f"{summary}。"
+    )
 
 
 def theme_case_withdrawn(*, case: Case, now: datetime, reason: str = "") -> None:

@@ -29,6 +29,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, VisitKind
 from tongban.cases.rules import guide_certificate_type_code
+from tongban.cases.services import parties
 from tongban.cases.services.common import applicant_required, status_refused, timeline_add
 from tongban.cases.services.documents import documents_missing, theme_documents_mark
 from tongban.cases.services.matter import (
@@ -367,6 +368,10 @@ def theme_case_submit(
     theme_form_sync(parent=case)
     theme_materials_sync(parent=case)
     children = theme_children(case)
+    # One open application per object: the proposed company name, the property (matters
+    # locked in one order, so that two themes cannot wait on each other).
+    for child in sorted(children, key=lambda c: c.matter_id or 0):
+        parties.object_once_check(child)
     first_stage = min(child.stage for child in children)
     started = []
     for child in children:

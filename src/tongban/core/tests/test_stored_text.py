@@ -55,3 +55,20 @@ def test_a_data_sharing_note_of_several_parts_reads_in_english() -> None:
     )
     with translation.override("zh-hans"):
         assert stored_parts(note, TIMELINE_COMMENTS_WITH_VALUES) == note
+
+
+def test_the_material_names_in_a_note_read_in_english_when_the_case_knows_them() -> None:
+    note = "已通过数据共享获取 2 项材料，无需提交：营业执照、身份证；已预填 3 项申请信息"
+    names = {"营业执照": "Business licence", "身份证": "Resident ID card"}
+    with translation.override("en"):
+        english = stored_parts(note, TIMELINE_COMMENTS_WITH_VALUES, names)
+    assert english.startswith(
+        "Materials obtained through data sharing (no need to submit): 2: "
+        "Business licence, Resident ID card; "
+    )
+    # A name the case does not know in English stays as it was stored; the others translate.
+    with translation.override("en"):
+        partly = stored_parts(note, TIMELINE_COMMENTS_WITH_VALUES, {"身份证": "Resident ID card"})
+    assert "营业执照, Resident ID card" in partly
+    with translation.override("zh-hans"):
+        assert stored_parts(note, TIMELINE_COMMENTS_WITH_VALUES, names) == note

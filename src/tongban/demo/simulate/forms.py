@@ -15,7 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tongban.demo.simulate.population import mobile, person_name, street_address
+from tongban.demo.simulate.population import (
+    company_name_new,
+    mobile,
+    person_name,
+    street_address,
+)
 
 ID_NUMBER_PATTERN = r"^\d{17}[\dX]$"
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
@@ -153,7 +158,8 @@ def _patterned(name: str, pattern: str, *, who: Who, rng: random.Random) -> str:
 
 #: Text fields by the words their names contain: what a resident would type.
 TEXT_BY_NAME = (
-    ("company_name", lambda w, r: w.company_name or f"上海嘉定{r.randint(100, 999)}科技有限公司"),
+    # A company to be opened gets a name of its own: one open application per company name.
+    ("company_name", lambda w, r: w.company_name or company_name_new(r)),
     ("business_name", lambda w, r: w.company_name or f"嘉定{r.randint(100, 999)}号店"),
     ("venue_name", lambda w, r: f"{w.company_name[:6] or '嘉定'}经营场所"),
     ("project_name", lambda w, r: f"嘉定区{r.randint(1, 99)}号地块建设项目"),

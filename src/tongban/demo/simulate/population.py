@@ -187,5 +187,12 @@ def _id_number_new(
             return number
 
 
+def company_name_new(rng: random.Random) -> str:
+    """A proposed name for a company to be opened: three brand characters and a trade (some
+    320,000 names, so two applications open at once rarely ask for the same one)."""
+    brand = "".join(rng.choice(BRANDS) for _ in range(3))
+    return f"上海嘉定{brand}{rng.choice(TRADES)}有限公司"
+
+
 def _brand(rng: random.Random) -> str:
     return rng.choice(BRANDS) + rng.choice(BRANDS)

@@ -3,10 +3,12 @@ what invalidates it (a publication, an edit outside one, a grant), across proces
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client
 from django.utils.http import http_date
 
@@ -18,6 +20,7 @@ from tongban.exchange.choices import ShareType, SubjectKind
 from tongban.exchange.models import DataResource
 from tongban.identity import services as identity
 from tongban.portal.tests.conftest import PASSWORD
+from tongban.portal.views import CSRF_PLACEHOLDER
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -209,3 +212,155 @@ def test_last_modified_is_the_publication_time(client: Client) -> None:
     response = client.get(API)
     assert response["Last-Modified"] == http_date(stamp.last_modified.timestamp())
     assert stamp.last_modified >= stamp.published_at
+
+
+# --- what a guide request costs: queries, and the connection's health check ------------------
+
+
+@pytest.mark.parametrize("path", [PAGE, API])
+def test_a_304_costs_one_query_and_a_cached_guide_one_query(
+    client: Client, path: str, django_assert_num_queries: Any
+) -> None:
+    etag = client.get(path)["ETag"]  # renders and caches the guide
+    with django_assert_num_queries(1):  # the stamp
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    with django_assert_num_queries(1):  # the stamp; the body from the cache
+        assert client.get(path).status_code == 200
+
+
+def test_a_guide_api_answer_rendered_anew_has_a_fixed_number_of_queries(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    # The stamp, the matter with its department and section, its materials.
+    with django_assert_num_queries(3):
+        assert client.get(API).status_code == 200
+
+
+@pytest.fixture
+def checked_connection(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A reused connection whose health check is due (as at a request's first query), with
+    ``is_usable`` (Django's `SELECT 1`) recorded."""
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    checks: list[str] = []
+    real_is_usable = db.is_usable
+
+    def is_usable() -> bool:
+        checks.append("SELECT 1")
+        return bool(real_is_usable())
+
+    monkeypatch.setattr(db, "is_usable", is_usable)
+    db.ensure_connection()
+    monkeypatch.setattr(db, "health_check_enabled", True)
+    db.health_check_done = False
+    return checks
+
+
+def test_the_stamp_query_is_the_requests_health_check(checked_connection: list[str]) -> None:
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and stamp.code == "food-business-licence"
+    assert checked_connection == []  # no `SELECT 1` round trip of its own
+    assert db.health_check_done
+
+
+def test_a_broken_connection_is_replaced_and_the_stamp_read_again(
+    checked_connection: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    failures = iter([OperationalError("server closed the connection unexpectedly")])
+
+    def broken_once(execute: Any, sql: str, *args: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return execute(sql, *args)
+
+    monkeypatch.setattr(db, "is_usable", lambda: checked_connection.append("check"))
+    closed: list[bool] = []
+    real_close = db.close
+
+    def close() -> None:
+        closed.append(True)
+        real_close()
+
+    monkeypatch.setattr(db, "close", close)
+    with db.execute_wrapper(broken_once):
+        stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and stamp.code == "food-business-licence"
+    assert checked_connection == ["check"] and closed == [True]
+
+
+def test_an_error_on_a_usable_connection_is_not_retried(
+    checked_connection: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(execute: Any, sql: str, *args: Any) -> Any:
+        raise OperationalError("canceling statement due to statement timeout")
+
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    with db.execute_wrapper(failing), pytest.raises(OperationalError):
+        guide_stamp(code="food-business-licence")
+    assert checked_connection == ["SELECT 1"]  # looked at, found usable, the error raised
+
+
+# --- the anonymous page rendered once, each reader's CSRF token put in -------------------------
+
+_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _token(response: Any) -> str:
+    tokens = _TOKEN.findall(response.content.decode())
+    assert len(set(tokens)) == 1, tokens
+    return str(tokens[0])
+
+
+def test_every_anonymous_reader_gets_the_cached_page_with_their_own_csrf_token() -> None:
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    one = first.get(PAGE)
+    two = second.get(PAGE)
+    assert one.status_code == two.status_code == 200
+    assert "portal/matter_page.html" in [t.name for t in one.templates]
+    assert two.templates == []  # the whole page from the cache: no template rendered
+    assert CSRF_PLACEHOLDER not in two.content.decode()
+    token_one, token_two = _token(one), _token(two)
+    assert token_one != token_two
+    # The same page around the tokens.
+    assert _TOKEN.sub("", one.content.decode()) == _TOKEN.sub("", two.content.decode())
+    assert "csrftoken" in one.cookies and "csrftoken" in two.cookies
+    # Each token works with its reader's cookie (the language switch), not with another's.
+    switch = {"language": "en", "next": PAGE}
+    assert (
+        second.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": token_one}).status_code
+        == 403
+    )
+    assert (
+        second.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": token_two}).status_code
+        == 302
+    )
+    # A reader coming back with their cookie keeps their secret in the page's token.
+    again = first.get(PAGE)
+    assert again.templates == []
+    assert (
+        first.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": _token(again)}).status_code
+        == 302
+    )
+
+
+def test_a_page_asked_with_a_query_string_is_rendered_for_it() -> None:
+    reader = Client()
+    reader.get(PAGE)
+    odd = reader.get(PAGE + "?from=search")
+    assert odd.status_code == 200
+    assert "portal/matter_page.html" in [t.name for t in odd.templates]
+    assert 'value="/matters/food-business-licence/?from=search"' in odd.content.decode()
+    assert CSRF_PLACEHOLDER not in odd.content.decode()
+    plain = reader.get(PAGE).content.decode()
+    assert 'value="/matters/food-business-licence/"' in plain and "from=search" not in plain
+
+
+def test_a_signed_in_reader_never_gets_the_anonymous_page() -> None:
+    Client().get(PAGE)  # the anonymous page is cached
+    reader = Client()
+    reader.force_login(identity.user_create(username="zs", password=PASSWORD, first_name="张三丰"))
+    page = reader.get(PAGE)
+    assert page.templates  # rendered for them
+    assert "张三丰" in page.content.decode() and "登录后在线申请" not in page.content.decode()
