@@ -36,8 +36,10 @@ VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 TONGBAN = [PYTHON, "-c", "from tongban.cli import main; main()"]
 
-#: What search must reach, as a share of the bare view's requests per second (the issue's target).
-SEARCH_TARGET_RATIO = 0.5
+#: What search must reach, as a share of the bare view's requests per second (issue 14's
+#: targets): a repeated query (answered from the result cache) and a query no cache has seen.
+SEARCH_TARGET_RATIO = 0.75
+NEW_QUERY_TARGET_RATIO = 0.30
 
 
 # --- generated catalogue ----------------------------------------------------------------------
@@ -700,7 +702,12 @@ def _run(args: argparse.Namespace, tmp: str) -> int:
         f"target ≥ {SEARCH_TARGET_RATIO:.0%}: {verdict}"
     )
     if uncached and bare:
-        print(f"search with every query new (no cache hit): {uncached[0].rps / bare:.0%} of bare")
+        ratio = uncached[0].rps / bare
+        verdict = "met" if ratio >= NEW_QUERY_TARGET_RATIO else "NOT met"
+        print(
+            f"search with every query new (no cache hit): {ratio:.0%} of bare; "
+            f"target ≥ {NEW_QUERY_TARGET_RATIO:.0%}: {verdict}"
+        )
     print(f"bench took {time.monotonic() - started:.0f} s")
     errors = sum(r.errors for r in results)
     if errors:

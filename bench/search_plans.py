@@ -68,6 +68,15 @@ def run(matters: int) -> int:
     stats = pstats.Stats(str(profile))
     print("\n30 new queries, the largest cumulative costs:")
     stats.sort_stats("cumulative").print_stats(r"tongban|psycopg/connection.py.*wait", 15)
+    print("\n30 new queries, the functions with the most time of their own:")
+    stats.sort_stats("tottime").print_stats(20)
+    # Without the profiler's overhead: the mean of 100 new queries.
+    started = time.perf_counter()
+    for i in range(100):
+        client.get("/api/v1/matters", {"q": f"营业执照 {i + 200}"})
+        client.get("/api/v1/matters", {"q": f"开饭店 {i + 200}"})
+    mean = (time.perf_counter() - started) / 200 * 1000
+    print(f"\n200 new queries (营业执照 n, 开饭店 n), no profiler: {mean:.1f} ms each in process")
     return 0
 
 

@@ -1,9 +1,12 @@
 """Chinese catalogue search: jieba segmentation, keywords, synonyms, tiered ranking.
 
-A matter's ``search_text`` holds its normalised words (lower-case, NFKC); a
-query is segmented the same way, expanded with the synonym table, filtered in
-SQL with one substring test per term, and ranked in Python over a few small
-columns, so only the page's matters are ever loaded whole.
+A matter's words are in the ``SearchToken`` index (and its normalised ``search_*`` columns for
+the substring fallback); a query is segmented the same way, expanded with the synonym table,
+parsed once per request, and scored, sorted and cut in one SQL statement. The statements are
+SQL text with ``%s`` parameters, built once per shape (number of terms, filters) and process:
+compiling the same two large ``CASE`` expressions through the ORM on every request cost several
+times the query itself (ADR 0004). Only the page's matters are loaded, with the columns a result
+list shows.
 """
 
 from __future__ import annotations
@@ -17,18 +20,23 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jieba
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
-from django.db.models.expressions import Combinable
+from django.db import connection
+from django.db.models import Field, Model
 
-from tongban.catalog.models import Matter, SearchSynonym, SearchToken, Theme
+from tongban.catalog.models import (
+    Department,
+    Matter,
+    SearchSynonym,
+    SearchToken,
+    Section,
+    Theme,
+)
 
 if TYPE_CHECKING:
     from tongban.catalog.models import MaterialRequirement
@@ -196,6 +204,33 @@ class ParsedQuery:
         return [*self.terms, *self.synonym_terms]
 
 
+def _synonym_rows(terms: list[str]) -> list[str]:
+    """The expansions of the SearchSynonym rows of these terms, in the table's order.
+
+    With the result cache on, the (small) table is read once per catalogue generation and
+    cache period, as the cached result pages are; otherwise one query per search.
+    """
+    if not terms:
+        return []
+    table, term = _table(SearchSynonym), _column(SearchSynonym, "term")
+    expansions = _column(SearchSynonym, "expansions")
+    sql = f"SELECT {term}, {expansions} FROM {table}"  # noqa: S608 - names from the model
+    key = search_cache_key("synonyms")
+    rows = cache.get(key) if key else None
+    if rows is None:
+        marks = ", ".join(["%s"] * len(terms))
+        with connection.cursor() as cursor:
+            if key:
+                cursor.execute(sql)
+            else:
+                cursor.execute(f"{sql} WHERE {term} IN ({marks})", terms)
+            rows = cursor.fetchall()
+        if key:
+            cache.set(key, rows, settings.CATALOG_SEARCH_CACHE_SECONDS)
+    wanted = set(terms)
+    return [found for name, found in rows if name in wanted]
+
+
 def parse_query(query: str) -> ParsedQuery:
     """Segment a query, drop function words, and expand it with the synonym table."""
     normalized = normalize(query)
@@ -213,39 +248,12 @@ def parse_query(query: str) -> ParsedQuery:
     lookups = _unique([normalized, core, *tokens])
     table = file_synonyms()
     expansions: list[str] = [w for term in lookups for w in table.get(term, ())]
-    for synonym in SearchSynonym.objects.filter(term__in=lookups).only("expansions"):
-        expansions.extend(split_keywords(synonym.expansions))
+    for synonym in _synonym_rows(lookups):
+        expansions.extend(split_keywords(synonym))
     synonym_terms = [t for t in _unique(expansions) if t not in terms]
     terms = terms[:MAX_TERMS]
     synonym_terms = synonym_terms[: max(0, MAX_TERMS - len(terms))]
     return ParsedQuery(core=core, terms=terms, synonym_terms=synonym_terms)
-
-
-def _term_score(term: str, *, synonym: bool) -> Case:
-    """Points for one term: its best tier in this matter (name, keywords, body)."""
-    # The search_* columns are normalised (lower case), so a plain LIKE
-    # suffices and PostgreSQL need not upper-case every row.
-    return Case(
-        When(search_name__contains=term, then=Value(SYNONYM_NAME_HIT if synonym else NAME_HIT)),
-        When(
-            search_keywords__contains=term,
-            then=Value(SYNONYM_KEYWORD_HIT if synonym else KEYWORD_HIT),
-        ),
-        When(search_text__contains=term, then=Value(SYNONYM_BODY_HIT if synonym else BODY_HIT)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def _bonus(parsed: ParsedQuery) -> Case:
-    core = parsed.core
-    phrase = PHRASE_IN_NAME_BONUS if len(parsed.terms) > 1 else 0
-    return Case(
-        When(search_name__contains=f"\n{core}\n", then=Value(EXACT_NAME_BONUS)),
-        When(search_name__contains=core, then=Value(phrase)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
 
 
 def _filter_terms(terms: list[str]) -> list[str]:
@@ -289,28 +297,129 @@ def matter_sort_key(matter: Matter) -> str:
 
 
 def search_page(
-    lookups: dict[str, Any], query: str, *, offset: int, limit: int
+    lookups: dict[str, Any], parsed: ParsedQuery, *, offset: int, limit: int
 ) -> tuple[list[Matter], int]:
-    """One page of the matters of ``queryset`` matching ``query``, best first, and the total.
+    """One page of the matters matching ``lookups`` and the parsed query, best first, and the total.
 
     Whole words go through the inverted index (an indexed lookup per term);
     only when no word matches does search fall back to a substring scan, so
     partial words ("licen", "食品经") still find something.
     """
-    parsed = parse_query(query)
     if not parsed.all_terms:
         return [], 0
+    filters = _filters(lookups)
     # One-character words ("税") hide inside longer tokens (税务, 纳税), so they
     # are looked for as substrings straight away.
     if any(len(t) > 1 for t in parsed.terms):
-        found = _token_page(lookups, parsed, offset=offset, limit=limit)
+        found = _token_page(filters, parsed, offset=offset, limit=limit)
         if found[1]:
             return found
-    return _substring_page(Matter.objects.filter(**lookups), parsed, offset=offset, limit=limit)
+    return _substring_page(filters, parsed, offset=offset, limit=limit)
+
+
+# --- the scoring statements, as SQL text built once per shape ----------------------------------
+
+#: The matter lookups search accepts (``selectors.matter_search`` builds them) → column, operator.
+_LOOKUPS: dict[str, tuple[str, str]] = {
+    "is_active": ("is_active", "="),
+    "audience__in": ("audience", "IN"),
+    "section_id": ("section", "="),
+    "department_id": ("department", "="),
+    "online_depth": ("online_depth", "="),
+}
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The lookups as a statement shape (lookup, number of values) and the values of each."""
+
+    shape: tuple[tuple[str, int], ...]
+    values: tuple[tuple[Any, ...], ...]
+
+    def params(self, *, matter_join: bool = False) -> list[Any]:
+        """The values in shape order (only those on the joined matter row with ``matter_join``)."""
+        return [
+            value
+            for (name, _count), values in zip(self.shape, self.values, strict=True)
+            if not (matter_join and name == "is_active")
+            for value in values
+        ]
+
+
+def _filters(lookups: dict[str, Any]) -> _Filters:
+    shape: list[tuple[str, int]] = []
+    values: list[tuple[Any, ...]] = []
+    for name in sorted(lookups):
+        if name not in _LOOKUPS:
+            raise ValueError(f"search cannot filter by {name!r}")
+        value = lookups[name]
+        found = tuple(value) if _LOOKUPS[name][1] == "IN" else (value,)
+        shape.append((name, len(found)))
+        values.append(found)
+    return _Filters(shape=tuple(shape), values=tuple(values))
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return connection.ops.quote_name(field.column)
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _where_filters(alias: str, shape: tuple[tuple[str, int], ...]) -> list[str]:
+    """SQL conditions on the matter row ``alias`` for a filter shape (values are parameters)."""
+    conditions = []
+    for name, count in shape:
+        field, operator = _LOOKUPS[name]
+        column = f"{alias}.{_column(Matter, field)}"
+        if operator == "IN":
+            # An empty IN list matches nothing, as the ORM's audience__in=[] does.
+            marks = ", ".join(["%s"] * count)
+            conditions.append(f"{column} IN ({marks})" if count else "1 = 0")
+        else:
+            conditions.append(f"{column} = %s")
+    return conditions
+
+
+@functools.lru_cache(maxsize=512)
+def _token_sql(vendor: str, weighted: int, whole: int, shape: tuple[tuple[str, int], ...]) -> str:
+    """Score, sort and cut the candidates of ``weighted`` query tokens in one statement.
+
+    Parameters, in order: (token, factor) per weighted token, the ``whole`` tokens, the weighted
+    tokens again (the IN list), the filter values, the row limit. Names come from the models.
+    """
+    token, weight = _column(SearchToken, "token"), _column(SearchToken, "weight")
+    matter_id, sort_key = _column(SearchToken, "matter"), _column(SearchToken, "sort_key")
+    # Each query term equals at most one token row of a matter, so summing the
+    # matched rows' weights scores each term once, at its best tier.
+    score = " ".join([f"WHEN t.{token} = %s THEN t.{weight} * %s"] * weighted)
+    is_whole = " ".join([f"WHEN t.{token} = %s THEN 1"] * whole)
+    marks = ", ".join(["%s"] * weighted)
+    # Only active matters are indexed; other filters join the matter row.
+    related = [(name, count) for name, count in shape if name != "is_active"]
+    join = (
+        f" INNER JOIN {_table(Matter)} m ON m.{_column(Matter, 'id')} = t.{matter_id}"
+        if related
+        else ""
+    )
+    where = " AND ".join([f"t.{token} IN ({marks})", *_where_filters("m", tuple(related))])
+    return (
+        f"SELECT t.{matter_id},"  # noqa: S608 - names from the models, values are parameters
+        f" SUM(CASE {score} ELSE 0 END) AS score,"
+        f" MAX({f'CASE {is_whole} ELSE 0 END' if whole else '0'}) AS whole"
+        f" FROM {_table(SearchToken)} t{join}"
+        f" WHERE {where}"
+        f" GROUP BY t.{matter_id}, t.{sort_key}"
+        f" ORDER BY score DESC, t.{sort_key} ASC"
+        " LIMIT %s"
+    )
 
 
 def _token_page(
-    lookups: dict[str, Any], parsed: ParsedQuery, *, offset: int, limit: int
+    filters: _Filters, parsed: ParsedQuery, *, offset: int, limit: int
 ) -> tuple[list[Matter], int]:
     weighted = {
         **{t: 3 for t in parsed.synonym_terms},
@@ -318,72 +427,224 @@ def _token_page(
         f"={parsed.core}": 10,
         f"#{parsed.core}": 10,
     }
-    # Each query term equals at most one token row of a matter, so summing the
-    # matched rows' weights scores each term once, at its best tier.
-    score = Sum(
-        Case(
-            *(When(token=t, then=F("weight") * factor) for t, factor in weighted.items()),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
-    # Only active matters are indexed; other filters join the matter row.
-    related = {f"matter__{k}": v for k, v in lookups.items() if k != "is_active"}
-    hits = SearchToken.objects.filter(token__in=list(weighted), **related)
     # A matter matching only a piece of the query (登记 of 结婚登记) is noise once another
     # matches the query whole or one of its other words (企业变更登记 for 结婚登记).
     pieces = {t for t in parsed.terms if t != parsed.core and t in parsed.core}
-    whole = Max(
-        Case(
-            *(When(token=t, then=Value(1)) for t in weighted if t not in pieces),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
+    whole = [t for t in weighted if t not in pieces]
+    params: list[Any] = [x for pair in weighted.items() for x in pair]
+    params += [*whole, *weighted, *filters.params(matter_join=True), MAX_CANDIDATES]
+    sql = _token_sql(connection.vendor, len(weighted), len(whole), filters.shape)
     # One statement scores and sorts the candidates (narrow rows); they are cut and paged here.
-    rows = list(
-        hits.values("matter_id", "sort_key")
-        .annotate(score=score, whole=whole)
-        .order_by("-score", "sort_key")
-        .values_list("matter_id", "whole")[:MAX_CANDIDATES]
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [(pk, is_whole) for pk, _score, is_whole in cursor.fetchall()]
     if any(is_whole for _pk, is_whole in rows):
         rows = [row for row in rows if row[1]]
     return matters_in_order([pk for pk, _whole in rows[offset : offset + limit]]), len(rows)
 
 
+# --- rows to model instances, without the ORM's per-request compilation ----------------------
+
+
+def _attnames(model: type[Model], names: tuple[str, ...]) -> tuple[str, ...]:
+    """The attnames of these fields (``department`` → ``department_id``) in the model's order."""
+    wanted = {model._meta.get_field(name).attname for name in names}  # type: ignore[union-attr]
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+class _Rows:
+    """Instances of ``model`` with a few columns and their to-one relations, from one statement.
+
+    The SELECT is SQL text built once per process; each value passes through the converters
+    the ORM would apply (SQLite's booleans, JSON …), and each row becomes instances through
+    ``Model.from_db`` (the fields left out are deferred: they load on access, as with
+    ``.only()``), with the related rows set on the foreign keys.
+    """
+
+    def __init__(
+        self,
+        model: type[Model],
+        columns: tuple[str, ...],
+        related: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (),
+    ) -> None:
+        # Model.from_db takes the loaded fields' attnames, values in the model's field order.
+        self.model, self.columns = model, _attnames(model, columns)
+        self.related = tuple((fk, m, _attnames(m, names)) for fk, m, names in related)
+
+    def _fields(self) -> list[tuple[str, Field[Any, Any]]]:
+        parts = [("a", self.model, self.columns)]
+        parts += [(f"r{i}", model, columns) for i, (_fk, model, columns) in enumerate(self.related)]
+        by_attname = {}
+        for model in {self.model, *(m for _fk, m, _c in self.related)}:
+            by_attname[model] = {f.attname: f for f in model._meta.concrete_fields}
+        return [
+            (alias, by_attname[model][name]) for alias, model, columns in parts for name in columns
+        ]
+
+    @functools.cached_property
+    def _plan(self) -> tuple[str, list[tuple[list[Any], Any]]]:
+        fields = self._fields()
+        select = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for alias, f in fields)
+        joins = "".join(
+            f" INNER JOIN {_table(model)} r{i}"
+            f" ON r{i}.{_column(model, 'id')} = a.{_column(self.model, fk)}"
+            for i, (fk, model, _columns) in enumerate(self.related)
+        )
+        # What the ORM's compiler would apply to each column: the backend's converters, then
+        # the field's own from_db_value.
+        converters = []
+        for alias, field in fields:
+            col = field.get_col(alias)
+            chain = list(connection.ops.get_db_converters(col))
+            if hasattr(field, "from_db_value"):
+                chain.append(field.from_db_value)
+            converters.append((chain, col))
+        sql = f"SELECT {select} FROM {_table(self.model)} a{joins}"  # noqa: S608 - model names
+        return sql, converters
+
+    def select(self, where: str, params: list[Any]) -> list[Any]:
+        """The instances of the rows matching ``where`` (SQL on alias ``a``, ``%s`` parameters)."""
+        sql, converters = self._plan
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} WHERE {where}", params)
+            rows = cursor.fetchall()
+        out = []
+        width = len(self.columns)
+        for row in rows:
+            values = list(row)
+            for i, (chain, col) in enumerate(converters):
+                for converter in chain:
+                    values[i] = converter(values[i], col, connection)
+            obj = self.model.from_db(connection.alias, list(self.columns), values[:width])
+            at = width
+            for fk, model, columns in self.related:
+                end = at + len(columns)
+                setattr(obj, fk, model.from_db(connection.alias, list(columns), values[at:end]))
+                at = end
+            out.append(obj)
+        return out
+
+
+#: What a result list shows (API summary, portal lists, the counter's choices): the page's
+#: matters are loaded without their guide texts, form schema and process parameters.
+_MATTER_ROWS = _Rows(
+    Matter,
+    (
+        "id",
+        "code",
+        "name",
+        "name_en",
+        "kind",
+        "audience",
+        "summary",
+        "summary_en",
+        "online_depth",
+        "max_visits",
+        "legal_limit_days",
+        "promised_limit_days",
+        "commitment_eligible",
+        "is_active",
+        "department",
+        "section",
+    ),
+    (
+        ("department", Department, ("id", "code", "name", "name_en", "short_name", "order")),
+        ("section", Section, ("id", "code", "name", "name_en", "order")),
+    ),
+)
+_THEME_ROWS = _Rows(
+    Theme,
+    (
+        "id",
+        "code",
+        "name",
+        "name_en",
+        "summary",
+        "summary_en",
+        "audience",
+        "section",
+        "promised_limit_days",
+        "max_visits",
+        "keywords",
+        "is_active",
+        "order",
+    ),
+    (("section", Section, ("id", "code", "name", "name_en", "order")),),
+)
+
+
 def matters_in_order(ids: list[int]) -> list[Matter]:
-    """The matters with these ids, with department and section, in the order given."""
-    loaded = (
-        Matter.objects.select_related("department", "section")
-        .defer("search_text", "search_name", "search_keywords")
-        .in_bulk(ids)
-    )
+    """The matters with these ids, with department and section, in the order given (one query)."""
+    if not ids:
+        return []
+    marks = ", ".join(["%s"] * len(ids))
+    loaded = {m.pk: m for m in _MATTER_ROWS.select(f"a.{_column(Matter, 'id')} IN ({marks})", ids)}
     return [loaded[i] for i in ids if i in loaded]
 
 
+@functools.lru_cache(maxsize=512)
+def _substring_sql(
+    vendor: str, terms: int, filter_terms: int, shape: tuple[tuple[str, int], ...]
+) -> str:
+    """The substring fallback: every matter whose words contain a term, scored by tier.
+
+    Parameters, in order: per term (name pattern, points, keywords pattern, points, body
+    pattern, points), the two name-bonus patterns and points, the exact-keyword pattern and
+    points, the filter values, one body pattern per filter term, the row limit.
+    """
+    like = connection.operators["contains"]  # the ORM's own `contains` (escaping, case rule)
+    name, keywords, text = (
+        f"m.{_column(Matter, c)}" for c in ("search_name", "search_keywords", "search_text")
+    )
+    tier = (
+        f"CASE WHEN {name} {like} THEN %s WHEN {keywords} {like} THEN %s"
+        f" WHEN {text} {like} THEN %s ELSE 0 END"
+    )
+    parts = [tier] * terms
+    parts.append(f"CASE WHEN {name} {like} THEN %s WHEN {name} {like} THEN %s ELSE 0 END")
+    parts.append(f"CASE WHEN {keywords} {like} THEN %s ELSE 0 END")
+    score = " + ".join(f"({part})" for part in parts)
+    matches = " OR ".join([f"{text} {like}"] * filter_terms)
+    where = " AND ".join([*_where_filters("m", shape), f"({matches})"])
+    department, order = _table(Department), _column(Department, "order")
+    on = f"d.{_column(Department, 'id')} = m.{_column(Matter, 'department')}"
+    return (
+        f"SELECT m.{_column(Matter, 'id')}, {score} AS score"  # noqa: S608 - see _token_sql
+        f" FROM {_table(Matter)} m"
+        f" INNER JOIN {department} d ON {on}"
+        f" WHERE {where}"
+        f" ORDER BY score DESC, d.{order} ASC, m.{_column(Matter, 'code')} ASC"
+        " LIMIT %s"
+    )
+
+
+def _contains(value: str) -> str:
+    """The LIKE pattern of a substring test, escaped as the ORM escapes it."""
+    return f"%{connection.ops.prep_for_like_query(value)}%"
+
+
 def _substring_page(
-    queryset: QuerySet[Matter], parsed: ParsedQuery, *, offset: int, limit: int
+    filters: _Filters, parsed: ParsedQuery, *, offset: int, limit: int
 ) -> tuple[list[Matter], int]:
     terms = parsed.all_terms
     original = len(parsed.terms)
-    condition = reduce(or_, (Q(search_text__contains=t) for t in _filter_terms(terms)))
-    parts: list[Combinable] = [_term_score(t, synonym=i >= original) for i, t in enumerate(terms)]
-    parts.append(_bonus(parsed))
-    parts.append(
-        Case(
-            When(search_keywords__contains=f",{parsed.core},", then=Value(EXACT_KEYWORD_BONUS)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
-    score = reduce(lambda a, b: a + b, parts)
-    rows = list(
-        queryset.filter(condition)
-        .annotate(score=score)
-        .order_by("-score", "department__order", "code")
-        .values_list("id", flat=True)[:MAX_CANDIDATES]
-    )
+    wanted = _filter_terms(terms)
+    params: list[Any] = []
+    for i, term in enumerate(terms):
+        synonym = i >= original
+        pattern = _contains(term)
+        params += [pattern, SYNONYM_NAME_HIT if synonym else NAME_HIT]
+        params += [pattern, SYNONYM_KEYWORD_HIT if synonym else KEYWORD_HIT]
+        params += [pattern, SYNONYM_BODY_HIT if synonym else BODY_HIT]
+    core = parsed.core
+    phrase = PHRASE_IN_NAME_BONUS if len(parsed.terms) > 1 else 0
+    params += [_contains(f"\n{core}\n"), EXACT_NAME_BONUS, _contains(core), phrase]
+    params += [_contains(f",{core},"), EXACT_KEYWORD_BONUS]
+    params += [*filters.params(), *(_contains(t) for t in wanted), MAX_CANDIDATES]
+    sql = _substring_sql(connection.vendor, len(terms), len(wanted), filters.shape)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [pk for pk, _score in cursor.fetchall()]
     return matters_in_order(rows[offset : offset + limit]), len(rows)
 
 
@@ -411,19 +672,36 @@ def theme_score(parsed: ParsedQuery, *, names: list[str], keywords: list[str]) -
     return 0
 
 
+def _active_themes() -> list[Theme]:
+    """The active themes with their sections, in catalogue order (a few dozen at most).
+
+    With the result cache on, read once per catalogue generation and cache period (a theme's
+    change starts a new generation, as for the cached result pages).
+    """
+    key = search_cache_key("themes")
+    themes: list[Theme] | None = cache.get(key) if key else None
+    if themes is None:
+        order = f"a.{_column(Theme, 'order')}, a.{_column(Theme, 'code')}"
+        themes = _THEME_ROWS.select(
+            f"a.{_column(Theme, 'is_active')} = %s ORDER BY {order}", [True]
+        )
+        if key:
+            cache.set(key, themes, settings.CATALOG_SEARCH_CACHE_SECONDS)
+    return themes
+
+
 def theme_search(
-    query: str, *, audience: str | None = None, section_id: int | None = None
+    parsed: ParsedQuery, *, audience: str | None = None, section_id: int | None = None
 ) -> list[Theme]:
-    """Active themes the query names, best first (one query over the few themes)."""
-    parsed = parse_query(query)
+    """Active themes the parsed query names, best first (one query over the few themes)."""
     if not parsed.all_terms:
         return []
-    themes = Theme.objects.filter(is_active=True).select_related("section")
-    if audience:
-        themes = themes.filter(audience__in=sorted({audience, "both"}))
-    if section_id:
-        themes = themes.filter(section_id=section_id)
-    loaded = list(themes.order_by("order", "code"))
+    loaded = [
+        theme
+        for theme in _active_themes()
+        if (not audience or theme.audience in (audience, "both"))
+        and (not section_id or theme.section_id == section_id)
+    ]
     if not loaded:
         return []
     scored = []

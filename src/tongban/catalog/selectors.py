@@ -22,7 +22,14 @@ from tongban.catalog.models import (
     Theme,
     ThemeMatter,
 )
-from tongban.catalog.search import matters_in_order, search_cache_key, search_page, theme_search
+from tongban.catalog.search import (
+    ParsedQuery,
+    matters_in_order,
+    parse_query,
+    search_cache_key,
+    search_page,
+    theme_search,
+)
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 
 MAX_PAGE_SIZE = 100
@@ -57,8 +64,13 @@ def matter_search(
     online_depth: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    use_cache: bool = True,
 ) -> SearchPage:
-    """Active matters matching a (Chinese) query and filters, best first, one page."""
+    """Active matters matching a (Chinese) query and filters, best first, one page.
+
+    ``use_cache=False`` for a caller that caches its own rendering of the page (the API): the
+    page's model instances are then not pickled into the cache as well.
+    """
     query = (query or "").strip()
     errors: list[FieldError] = []
     if len(query) > settings.SEARCH_MAX_QUERY_LENGTH:
@@ -132,16 +144,18 @@ def matter_search(
         filters["online_depth"] = online_depth
         lookups["online_depth"] = online_depth
 
-    key = search_cache_key(query, sorted(lookups.items()), page, page_size)
+    key = search_cache_key(query, sorted(lookups.items()), page, page_size) if use_cache else None
     cached = cache.get(key) if key else None
     if cached is not None:
         items, total, themes, suggested = cached
     else:
-        items, total = _matter_page(lookups, query, page, page_size)
+        # Parsed once (segmentation and the synonym look-up) for the matters and the themes.
+        parsed = parse_query(query) if query else None
+        items, total = _matter_page(lookups, parsed, page, page_size)
         themes = []
         # Themes have no department or online depth of their own: only the plain query finds them.
-        if query and page == 1 and not department and not online_depth:
-            themes = theme_search(query, audience=audience, section_id=section_id)
+        if parsed and page == 1 and not department and not online_depth:
+            themes = theme_search(parsed, audience=audience, section_id=section_id)
         suggested = search_suggestions() if query and not total and not themes else ([], [])
         if key:
             cache.set(key, (items, total, themes, suggested), settings.CATALOG_SEARCH_CACHE_SECONDS)
@@ -179,11 +193,11 @@ def search_suggestions() -> tuple[list[Section], list[Matter]]:
 
 
 def _matter_page(
-    lookups: dict[str, Any], query: str, page: int, page_size: int
+    lookups: dict[str, Any], parsed: ParsedQuery | None, page: int, page_size: int
 ) -> tuple[list[Matter], int]:
     start = (page - 1) * page_size
-    if query:
-        items, total = search_page(lookups, query, offset=start, limit=page_size)
+    if parsed is not None:
+        items, total = search_page(lookups, parsed, offset=start, limit=page_size)
     else:
         queryset = Matter.objects.filter(**lookups)
         total = queryset.count()
