@@ -31,6 +31,8 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
@@ -750,15 +752,7 @@ def main() -> int:
         return 0
     if args.inner or args.use_database_url:
         return run(args)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    wrapped = [
-        str(ROOT / "scripts" / "with-throwaway-postgres"),
-        PYTHON,
-        __file__,
-        "--inner",
-        *sys.argv[1:],
-    ]
-    return subprocess.run(wrapped, env=env, check=False).returncode
+    return rerun_in_throwaway_postgres(__file__)
 
 
 if __name__ == "__main__":

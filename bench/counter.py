@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
+
 _HERE = Path(__file__).resolve().parent
 for _name in ("catalog", "submit"):
     _spec = importlib.util.spec_from_file_location(f"bench_{_name}", _HERE / f"{_name}.py")
@@ -411,15 +413,7 @@ def main() -> int:
         return 0
     if args.inner or args.use_database_url:
         return run(args)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    wrapped = [
-        str(ROOT / "scripts" / "with-throwaway-postgres"),
-        PYTHON,
-        __file__,
-        "--inner",
-        *sys.argv[1:],
-    ]
-    return subprocess.run(wrapped, env=env, check=False).returncode
+    return rerun_in_throwaway_postgres(__file__)
 
 
 if __name__ == "__main__":

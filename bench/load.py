@@ -69,6 +69,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
 
 _HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("bench_catalog", _HERE / "catalog.py")
@@ -1090,15 +1091,7 @@ def main() -> int:
         parser.error("--baseline-seconds must be 1..60")
     if args.inner:
         return run(args)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    wrapped = [
-        str(ROOT / "scripts" / "with-throwaway-postgres"),
-        PYTHON,
-        __file__,
-        "--inner",
-        *sys.argv[1:],
-    ]
-    return subprocess.run(wrapped, env=env, check=False).returncode
+    return rerun_in_throwaway_postgres(__file__)
 
 
 if __name__ == "__main__":

@@ -29,12 +29,13 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -311,20 +312,7 @@ def main() -> int:
         return 2
     if args.inner or args.use_database_url:
         return run(args.cases, args.seed_cases, args.repeat)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    command = [
-        str(ROOT / "scripts" / "with-throwaway-postgres"),
-        sys.executable,
-        __file__,
-        "--inner",
-        "--cases",
-        str(args.cases),
-        "--seed-cases",
-        str(args.seed_cases),
-        "--repeat",
-        str(args.repeat),
-    ]
-    return subprocess.call(command, env=env)
+    return rerun_in_throwaway_postgres(__file__)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,11 @@ import argparse
 import cProfile
 import os
 import pstats
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -89,16 +90,7 @@ def main() -> int:
         parser.error("--matters must be 100..20000")
     if args.inner:
         return run(args.matters)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    command = [
-        str(ROOT / "scripts" / "with-throwaway-postgres"),
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--inner",
-        "--matters",
-        str(args.matters),
-    ]
-    return subprocess.call(command, env=env)
+    return rerun_in_throwaway_postgres(__file__)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import catalog as catalog_bench
+from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
 
 ROOT = catalog_bench.ROOT
 PYTHON = catalog_bench.PYTHON
@@ -264,15 +265,7 @@ def main() -> int:
         parser.error("--duration 2..120 s, --fast 1..64, --slow 0..32")
     if args.inner or args.use_database_url:
         return run(args)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    wrapped = [
-        str(ROOT / "scripts" / "with-throwaway-postgres"),
-        PYTHON,
-        __file__,
-        "--inner",
-        *sys.argv[1:],
-    ]
-    return subprocess.run(wrapped, env=env, check=False).returncode
+    return rerun_in_throwaway_postgres(__file__)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
+
 _HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("bench_catalog", _HERE / "catalog.py")
 assert _spec is not None and _spec.loader is not None
@@ -456,15 +458,7 @@ def main() -> int:
         parser.error("--duration must be 1..60 s, --concurrency 1..64, --warmup 0..10 s")
     if args.inner or args.use_database_url:
         return run(args)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    wrapped = [
-        str(ROOT / "scripts" / "with-throwaway-postgres"),
-        PYTHON,
-        __file__,
-        "--inner",
-        *sys.argv[1:],
-    ]
-    return subprocess.run(wrapped, env=env, check=False).returncode
+    return rerun_in_throwaway_postgres(__file__)
 
 
 if __name__ == "__main__":
