@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -28,6 +29,23 @@ from tongban.portal.tests.conftest import DESKTOP, MOBILE
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+@contextmanager
+def signed_in(browser: Any, viewport: str, base: str, username: str, path: str) -> Iterator[Any]:
+    """A page of ``username`` (a demo account) on ``path``, on a desktop or a phone."""
+    context = browser.new_context(locale="zh-CN", **(DESKTOP if viewport == "desktop" else MOBILE))
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/login/?next={path}")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"**{path}")
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
@@ -51,15 +69,7 @@ def test_a_company_opening_reads_as_three_messages(
         outbox_drain()
     assert Notification.objects.filter(status="merged").exists()
 
-    context = browser.new_context(locale="zh-CN", **(DESKTOP if viewport == "desktop" else MOBILE))
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
-        page.goto(f"{live_server.url}/login/?next=/my/notifications/")
-        page.get_by_label("用户名").fill("citizen")
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url("**/my/notifications/")
+    with signed_in(browser, viewport, live_server.url, "citizen", "/my/notifications/") as page:
         items = page.locator(".notice-item")
         assert items.count() == 3
         newest = items.nth(0).locator(".notice-body").inner_text()
@@ -71,8 +81,6 @@ def test_a_company_opening_reads_as_three_messages(
         ) == {parent["case_no"]}
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         screenshot(page, f"notices-{viewport}")
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
@@ -88,16 +96,8 @@ def test_a_second_company_opening_with_the_same_name_is_refused_on_the_check_pag
     first = _applied(client, bearer, "open-company", _schema_form("open-company"))
     second = _theme_draft(client, bearer, "citizen2", company_name="上海嘉定示范科技有限责任公司")
 
-    context = browser.new_context(locale="zh-CN", **(DESKTOP if viewport == "desktop" else MOBILE))
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
-        check = f"/my/cases/{second['id']}/check/"
-        page.goto(f"{live_server.url}/login/?next={check}")
-        page.get_by_label("用户名").fill("citizen2")
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(f"**{check}")
+    check = f"/my/cases/{second['id']}/check/"
+    with signed_in(browser, viewport, live_server.url, "citizen2", check) as page:
         page.get_by_role("button", name="提交申请").click()
         summary = page.locator("#form-errors")
         summary.wait_for()
@@ -107,6 +107,4 @@ def test_a_second_company_opening_with_the_same_name_is_refused_on_the_check_pag
         link.click()
         page.wait_for_url(re.compile(r"/my/cases/\d+/edit/"))
         assert page.evaluate("document.activeElement.name") == "form.company_name"
-    finally:
-        context.close()
     assert Case.objects.get(pk=second["id"]).status == CaseStatus.DRAFT
