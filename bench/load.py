@@ -177,6 +177,7 @@ def check(ack_path: str, sms_path: str, out: str) -> None:
 
     from tongban.cases.choices import NotificationChannel, TaskState
     from tongban.cases.models import Case, IdempotencyRecord, Notification, Task
+    from tongban.cases.services.notifications import sms_signature
     from tongban.payments.models import PaymentOrder
     from tongban.workflow.engine import process_ready_tasks
 
@@ -265,7 +266,7 @@ def check(ack_path: str, sms_path: str, out: str) -> None:
         if n.merged_into is None
         or n.merged_into.status != "sent"
         or n.merged_into.recipient != n.recipient
-        or n.body.removeprefix("【通办】") not in n.merged_into.body
+        or n.body.removeprefix(sms_signature()) not in n.merged_into.body
     )
     for label, n in (
         ("SMS sent twice", sms_duplicated),

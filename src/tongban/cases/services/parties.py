@@ -102,8 +102,9 @@ def object_open_case(case: Case) -> Case | None:
         Case.objects.filter(matter_id=case.matter_id, object_key=key)
         .exclude(pk=case.pk)
         .exclude(status__in=FINAL_STATUSES)
+        .select_related("parent")
         .order_by("id")
-        .only("id", "case_no", "parent_id")
+        .only("id", "case_no", "parent__case_no")
         .first()
     )
 
@@ -121,10 +122,8 @@ def object_once_check(case: Case) -> None:
     Matter.objects.select_for_update().filter(pk=case.matter_id).values_list("pk").first()
     existing = object_open_case(case)
     if existing is not None:
-        number = existing.case_no
-        if existing.parent_id is not None:
-            # A theme's matter: the applicant knows the theme's number.
-            number = Case.objects.filter(pk=existing.parent_id).values_list("case_no", flat=True)[0]
+        # A theme's matter: the applicant knows the theme's number.
+        number = existing.parent.case_no if existing.parent is not None else existing.case_no
         field = str(_params(case).get("unique_object"))
         detail = _("该%(object)s已有办理中的申请（办件编号 %(case_no)s），不能重复申请") % {
             "object": _field_title(case, field),
