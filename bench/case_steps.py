@@ -4,7 +4,7 @@
     python bench/case_steps.py              (about 1 minute)
     python bench/case_steps.py --cases 100
     python bench/case_steps.py --profile    (cProfile of each step, top functions)
-    python bench/case_steps.py --queries    (the SQL of each step of the last case)
+    python bench/case_steps.py --queries    (the SQL of each step of the last case, with the code that made it)
 
 Migrates a temporary SQLite database, loads the demo district, then drives ``--cases``
 drainage-permit cases through the API with Django's test client (no network, no server):
@@ -22,6 +22,7 @@ measuring.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib.util
 import json
@@ -30,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -90,10 +92,26 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
     steps: dict[str, list[tuple[int, float]]] = {}
     profiles: dict[str, cProfile.Profile] = {}
     last_sql: dict[str, list[str]] = {}
+    last_callers: dict[str, list[str]] = {}
 
     def step(name: str, call: Callable[[], Any]) -> Any:
         profiler = profiles.setdefault(name, cProfile.Profile()) if profile else None
-        with CaptureQueriesContext(connection) as queries:
+        callers: list[str] = []
+
+        def where(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            # The innermost Tongban frames that made this query (for --queries).
+            frames = [
+                f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
+                for f in traceback.extract_stack()[:-1]
+                if "/src/tongban/" in f.filename
+            ]
+            callers.append(" < ".join(reversed(frames[-2:])))
+            return execute(sql, params, many, context)
+
+        with contextlib.ExitStack() as stack:
+            if show_queries:
+                stack.enter_context(connection.execute_wrapper(where))
+            queries = stack.enter_context(CaptureQueriesContext(connection))
             started = time.process_time()
             if profiler is not None:
                 profiler.enable()
@@ -102,6 +120,7 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
                 profiler.disable()
             spent = (time.process_time() - started) * 1000
         last_sql[name] = [q["sql"] for q in queries.captured_queries]
+        last_callers[name] = callers
         if answer.status_code >= 400:
             raise SystemExit(f"{name}: HTTP {answer.status_code} {answer.content[:300]!r}")
         steps.setdefault(name, []).append((len(queries), spent))
@@ -176,8 +195,8 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
     if show_queries:
         for name, sql in last_sql.items():
             print(f"\n--- {name}: {len(sql)} queries (last case)")
-            for number, text in enumerate(sql, 1):
-                print(f"{number:3d}. {text[:220]}")
+            for number, (text, caller) in enumerate(zip(sql, last_callers[name]), 1):
+                print(f"{number:3d}. {text[:120]}\n       ← {caller}")
     for name, profiler in profiles.items():
         if name == "bare view":
             continue

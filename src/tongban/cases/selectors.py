@@ -30,9 +30,10 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, SupplementRequest, Task, TimelineEntry
 from tongban.cases.rules import acts_for_applicant
-from tongban.catalog.models import localized
+from tongban.catalog.models import Department, localized
 from tongban.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from tongban.core.i18n import stored_parts, stored_text
+from tongban.core.prepared import Param, Prepared
 from tongban.counter.models import Ticket
 from tongban.counter.selectors import is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod
@@ -137,7 +138,7 @@ def case_ref_for_user(*, user: User, case_id: int) -> Case:
     """
     if not _signed_in(user):
         raise NotFound(_("办件不存在"))
-    case = Case.objects.filter(pk=case_id).only(*_ACCESS_COLUMNS).first()
+    case = _CASE_ACCESS.first(pk=case_id)
     if case is None or not user_may_see_case(user=user, case=case):
         raise NotFound(_("办件不存在"))
     return case
@@ -216,16 +217,42 @@ def task_ref_for_staff(*, user: User, task_id: int) -> Task:
     its case's id, for the service's lock): the task and its case are read whole once, under
     the service's locks. Any other field read from it costs a query of its own.
     """
-    task = (
-        _staff_tasks(user)
-        .filter(pk=task_id)
-        .select_related("case")
-        .only("id", "case_id", "department_id", "case__id")
-        .first()
-    )
+    profile = identity_selectors.user_staff(user=user) if _signed_in(user) else None
+    task = None
+    if profile is not None:
+        task = _TASK_ACCESS.first(pk=task_id, department=profile.department_id)
     if task is None:
         raise NotFound(_("待办不存在"))
     return task
+
+
+def _timeline_of(*, public_only: bool) -> Prepared[TimelineEntry]:
+    def build() -> QuerySet[TimelineEntry]:
+        entries = TimelineEntry.objects.filter(case_id=Param("case", Case._meta.pk))
+        if public_only:
+            entries = entries.filter(public=True)
+        return entries.select_related("department", "actor").order_by("at", "id")
+
+    return Prepared(build)
+
+
+#: Every answer about a case lists its timeline: compiled once (core/prepared.py).
+_TIMELINE_ALL, _TIMELINE_PUBLIC = _timeline_of(public_only=False), _timeline_of(public_only=True)
+
+#: The two access reads of every change to a case or task, compiled once (core/prepared.py).
+_CASE_ACCESS: Prepared[Case] = Prepared(
+    lambda: Case.objects.filter(pk=Param("pk", Case._meta.pk)).only(*_ACCESS_COLUMNS)
+)
+_TASK_ACCESS: Prepared[Task] = Prepared(
+    lambda: (
+        Task.objects.filter(
+            pk=Param("pk", Task._meta.pk),
+            department_id=Param("department", Department._meta.pk),
+        )
+        .select_related("case")
+        .only("id", "case_id", "department_id", "case__id")
+    )
+)
 
 
 def user_is_staff_on_case(*, user: User, case: Case) -> bool:
@@ -243,9 +270,7 @@ def _actor_name(actor: User | None) -> str | None:
 def case_timeline_for(*, user: User, case: Case) -> list[TimelineView]:
     """The steps of ``case``: the applicant sees public steps and departments, staff the person."""
     as_staff = case.applicant_user_id != user.pk and user_is_staff_on_case(user=user, case=case)
-    entries = case.timeline.select_related("department", "actor").order_by("at", "id")
-    if not as_staff:
-        entries = entries.filter(public=True)
+    entries = (_TIMELINE_ALL if as_staff else _TIMELINE_PUBLIC).all(case=case.pk)
     # The sharing notes name the case's materials; in English, by their English names.
     names = (
         {}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from tongban.core.prepared import Param, PreparedRows
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import Agent, Enterprise, StaffProfile, User
 
@@ -107,8 +109,16 @@ def user_roles(*, user: User) -> list[str]:
     memo = _memo(user)
     if memo is not None and "roles" in memo:
         return list(memo["roles"])
-    names = set(user.groups.filter(name__in=StaffRole.values).values_list("name", flat=True))
+    names = {name for (name,) in _ROLE_NAMES.all(user=user.pk)}
     roles = [role for role in StaffRole.values if role in names]
     if memo is not None:
         memo["roles"] = tuple(roles)
     return roles
+
+
+#: A staff request's roles, compiled once (core/prepared.py).
+_ROLE_NAMES = PreparedRows(
+    lambda: Group.objects.filter(
+        user=Param("user", User._meta.pk), name__in=StaffRole.values
+    ).values_list("name")
+)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tongban.core.prepared import Param, PreparedRows
 from tongban.workflow.choices import CalendarDayKind
 from tongban.workflow.models import CalendarDay, CalendarYear
 
@@ -74,13 +75,13 @@ class WorkCalendar:
         wanted = [y for y in years if y not in self._years and date.min.year <= y <= date.max.year]
         if not wanted:
             return
-        entered = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
+        # Compiled once (core/prepared.py): every step that sets a deadline reads its year.
+        found = _YEARS.all(low=min(wanted), high=max(wanted))
+        entered = {year for (year,) in found if year in wanted}
         holidays: dict[int, set[date]] = {y: set() for y in entered}
         workdays: dict[int, set[date]] = {y: set() for y in entered}
         if entered:
-            rows = CalendarDay.objects.filter(
-                date__gte=date(min(entered), 1, 1), date__lte=date(max(entered), 12, 31)
-            ).values_list("date", "kind")
+            rows = _DAYS.all(low=date(min(entered), 1, 1), high=date(max(entered), 12, 31))
             for day, kind in rows:
                 if day.year not in entered:
                     continue
@@ -182,3 +183,17 @@ def _suspension_covering(stops: list[Suspension], day: date) -> date | None:
     """The last day of a suspension that covers ``day``, if any."""
     ends = [last for first, last in stops if first <= day <= last]
     return max(ends) if ends else None
+
+
+_YEARS = PreparedRows(
+    lambda: CalendarYear.objects.filter(
+        year__gte=Param("low", CalendarYear._meta.get_field("year")),
+        year__lte=Param("high", CalendarYear._meta.get_field("year")),
+    ).values_list("year")
+)
+_DAYS = PreparedRows(
+    lambda: CalendarDay.objects.filter(
+        date__gte=Param("low", CalendarDay._meta.get_field("date")),
+        date__lte=Param("high", CalendarDay._meta.get_field("date")),
+    ).values_list("date", "kind")
+)

@@ -56,6 +56,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
+from tongban.core.prepared import Param, Prepared
 from tongban.workflow import rollup
 from tongban.workflow.choices import DefinitionKind, DefinitionStatus
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
@@ -164,16 +165,11 @@ def _definition_current(
     source = path.read_bytes()
     digest = hashlib.sha256(source).hexdigest()
     stored = ProcessDefinition.objects.filter(digest=digest)
-    current = (
-        ProcessDefinition.objects.filter(name=name, kind=kind, status=DefinitionStatus.PUBLISHED)
-        .annotate(file_status=Subquery(stored.values("status")[:1]))
-        .only(*_DEFINITION_HEAD)
-        .order_by("-version")
-        .first()
-    )
-    if current is not None and current.file_status == DefinitionStatus.PUBLISHED:
+    current = _DEFINITION_CURRENT.first(name=name, kind=kind, digest=digest)
+    file_status = getattr(current, "file_status", None)  # the annotation
+    if current is not None and file_status == DefinitionStatus.PUBLISHED:
         return current
-    if current is None or current.file_status is None:
+    if current is None or file_status is None:
         store(source, digest)
     else:
         # A release file whose content waits in the studio (or was refused there): the file
@@ -185,6 +181,23 @@ def _definition_current(
         .order_by("-version")
         .first()
     ) or ProcessDefinition.objects.only(*_DEFINITION_HEAD).get(digest=digest)
+
+
+#: Every submit reads its process and credit table in force: compiled once (core/prepared.py).
+_DEFINITION_CURRENT: Prepared[ProcessDefinition] = Prepared(
+    lambda: (
+        ProcessDefinition.objects.filter(
+            name=Param("name"), kind=Param("kind"), status=DefinitionStatus.PUBLISHED
+        )
+        .annotate(
+            file_status=Subquery(
+                ProcessDefinition.objects.filter(digest=Param("digest")).values("status")[:1]
+            )
+        )
+        .only(*_DEFINITION_HEAD)
+        .order_by("-version")[:1]
+    )
+)
 
 
 def _release_store(

@@ -17,6 +17,7 @@ from tongban.cases.models import Case, TimelineEntry
 from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import Department
 from tongban.core.errors import InvalidStateChange, PermissionDenied
+from tongban.core.prepared import Param, Prepared
 from tongban.identity.models import User
 
 
@@ -37,11 +38,17 @@ def case_lock(case: Case) -> Case:
     joined: measured, three more joined models cost an upload more than the separate
     look-up costs the two steps that need them.
     """
-    return (
+    return _CASE_LOCKED.get(pk=case.pk)
+
+
+#: Compiled once (core/prepared.py): every change to a case makes this read.
+_CASE_LOCKED: Prepared[Case] = Prepared(
+    lambda: (
         Case.objects.select_for_update(of=("self",))
         .select_related("matter", "matter_version", "department")
-        .get(pk=case.pk)
+        .filter(pk=Param("pk", Case._meta.pk))
     )
+)
 
 
 def timeline_add(

@@ -43,6 +43,7 @@ from tongban.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from tongban.core.prepared import Param, Prepared
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
@@ -87,7 +88,17 @@ def _role_label(role: str) -> str:
 
 
 def _task_locked(task: Task) -> Task:
-    return Task.objects.select_for_update(of=("self",)).select_related("department").get(pk=task.pk)
+    return _TASK_LOCKED.get(pk=task.pk)
+
+
+#: Every decision reads its task under a lock: compiled once (core/prepared.py).
+_TASK_LOCKED: Prepared[Task] = Prepared(
+    lambda: (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(pk=Param("pk", Task._meta.pk))
+    )
+)
 
 
 @transaction.atomic

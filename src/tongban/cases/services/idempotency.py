@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongban.cases.models import Case, IdempotencyRecord
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
+from tongban.core.prepared import Param, Prepared
 from tongban.identity.models import User
 
 KEY_MAX_LENGTH = 200
@@ -53,11 +54,7 @@ def idempotency_key_check(key: str | None) -> str | None:
 
 def idempotent_case(*, user: User, scope: str, key: str, payload_hash: str) -> Case | None:
     """The case an earlier request with this key produced, or None; a different body conflicts."""
-    record = (
-        IdempotencyRecord.objects.select_related("case")
-        .filter(user=user, scope=scope, key=key)
-        .first()
-    )
+    record = _RECORD.first(user=user.pk, scope=scope, key=key)
     if record is None:
         return None
     if record.request_hash != payload_hash:
@@ -89,3 +86,13 @@ def idempotent_run(
             raise
         return earlier, False
     return case, True
+
+
+#: Every create and submit with a key reads it: compiled once (core/prepared.py).
+_RECORD: Prepared[IdempotencyRecord] = Prepared(
+    lambda: (
+        IdempotencyRecord.objects.select_related("case")
+        .filter(user_id=Param("user", User._meta.pk), scope=Param("scope"), key=Param("key"))
+        .order_by("pk")[:1]
+    )
+)

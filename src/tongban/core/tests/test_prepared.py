@@ -1,0 +1,226 @@
+"""Queries compiled once (core/prepared.py) give what the ORM gives and refuse what they can't."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count, DateTimeField, F, Model
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tongban.catalog.models import Department
+from tongban.core.prepared import Param, Prepared, PreparedRows
+from tongban.identity import services as identity_services
+from tongban.identity.models import ApiToken, StaffProfile, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _state(obj: Model | None, seen: frozenset[int] = frozenset()) -> Any:
+    """An instance's loaded values and, recursively, the related rows select_related set
+    (a row already on the path, as a one-to-one's way back, by its type and key)."""
+    if obj is None:
+        return None
+    if id(obj) in seen:
+        return (type(obj), obj.pk)
+    values = {k: v for k, v in vars(obj).items() if k != "_state"}
+    cache = obj._state.fields_cache  # type: ignore[attr-defined]
+    related = {name: _state(rel, seen | {id(obj)}) for name, rel in cache.items()}
+    return (type(obj), values, related, obj._state.adding, obj._state.db)
+
+
+def _same(ours: list[Any], orm: list[Any]) -> None:
+    assert [_state(o) for o in ours] == [_state(o) for o in orm]
+    assert ours, "the comparison must compare something"
+
+
+_TOKEN_USER = Prepared(
+    lambda: (
+        ApiToken.objects.select_related("user__staff_profile__department")
+        .filter(
+            token_hash=Param("token_hash"),
+            expires_at__gt=Param("now", DateTimeField()),
+            user__is_active=True,
+        )
+        .order_by("-expires_at")[:1]
+    )
+)
+
+
+def _token(user: User) -> ApiToken:
+    identity_services.api_token_create_for(user=user)
+    return ApiToken.objects.filter(user=user).latest("id")
+
+
+def test_a_token_with_its_user_post_and_department_is_what_the_orm_reads(
+    clerk: User, applicant: User
+) -> None:
+    now = timezone.now()
+    for user in (clerk, applicant):  # with a staff post and department, and without (NULLs)
+        token = _token(user)
+        ours = _TOKEN_USER.all(token_hash=token.token_hash, now=now)
+        orm = list(
+            ApiToken.objects.select_related("user__staff_profile__department")
+            .filter(token_hash=token.token_hash, expires_at__gt=now, user__is_active=True)
+            .order_by("-expires_at")[:1]
+        )
+        _same(ours, orm)
+    # The related rows are set as the ORM sets them: no query to follow them.
+    token_hash = _token(clerk).token_hash
+    with CaptureQueriesContext(connection) as queries:
+        found = _TOKEN_USER.first(token_hash=token_hash, now=now)
+        assert found is not None
+        assert found.user.staff_profile.department.code == "market"
+    assert len(queries) == 1
+
+
+def test_the_values_of_each_call_are_used_and_nothing_is_remembered(clerk: User) -> None:
+    token = _token(clerk)
+    now = timezone.now()
+    assert _TOKEN_USER.first(token_hash=token.token_hash, now=now) is not None
+    assert _TOKEN_USER.first(token_hash="no-such-hash", now=now) is None
+    # A value converted by its field: an expiry in the past no longer matches.
+    later = token.expires_at + dt.timedelta(seconds=1)
+    assert _TOKEN_USER.first(token_hash=token.token_hash, now=later) is None
+    # A change made after a call is seen by the next one (rows are never cached).
+    User.objects.filter(pk=clerk.pk).update(is_active=False)
+    assert _TOKEN_USER.first(token_hash=token.token_hash, now=now) is None
+
+
+def test_only_order_slices_and_annotations_match_the_orm(
+    departments: dict[str, Department],
+) -> None:
+    def build() -> Any:
+        return (
+            Department.objects.only("code", "name")
+            .annotate(posts=Count("staff"), twice=F("order") * 2)
+            .filter(code__gte=Param("from"))
+            .order_by("-code")[:2]
+        )
+
+    orm = list(
+        Department.objects.only("code", "name")
+        .annotate(posts=Count("staff"), twice=F("order") * 2)
+        .filter(code__gte="center")
+        .order_by("-code")[:2]
+    )
+    ours = Prepared(build).all(**{"from": "center"})
+    _same(ours, orm)
+    assert [d.code for d in ours] == ["police", "market"]
+    # Deferred fields load on access, as with .only().
+    with CaptureQueriesContext(connection) as queries:
+        assert ours[0].name_en == "Public Security Sub-bureau"
+    assert len(queries) == 1
+
+
+def test_get_raises_the_models_own_errors(departments: dict[str, Department]) -> None:
+    by_code = Prepared(lambda: Department.objects.filter(code=Param("code")))
+    assert by_code.get(code="police").pk == departments["police"].pk
+    with pytest.raises(Department.DoesNotExist):
+        by_code.get(code="nowhere")
+    every = Prepared(lambda: Department.objects.filter(code__gt=Param("code")))
+    with pytest.raises(Department.MultipleObjectsReturned):
+        every.get(code="a")
+
+
+def test_wrong_or_missing_values_are_refused_before_any_query(
+    departments: dict[str, Department],
+) -> None:
+    by_code = Prepared(lambda: Department.objects.filter(code=Param("code")))
+    with CaptureQueriesContext(connection) as queries:
+        with pytest.raises(TypeError, match="missing"):
+            by_code.all()
+        with pytest.raises(TypeError, match="unknown"):
+            by_code.all(code="police", other=1)
+    assert len(queries) == 0
+
+
+def test_what_it_cannot_do_is_refused_when_built(departments: dict[str, Department]) -> None:
+    with pytest.raises(TypeError, match="values"):
+        Prepared(lambda: Department.objects.filter(code=Param("c")).values("id")).all(c="x")
+    with pytest.raises(TypeError, match="prefetch"):
+        Prepared(lambda: Department.objects.filter(code=Param("c")).prefetch_related("staff")).all(
+            c="x"
+        )
+    by_ids = Prepared(lambda: Department.objects.filter(pk__in=Param("ids")))
+    with pytest.raises(TypeError, match="__in"):
+        by_ids.all(ids=[1, 2])
+    # A constant list is compiled with the query: that is fine.
+    constant = Prepared(lambda: Department.objects.filter(code=Param("c"), code__in=["police"]))
+    assert [d.code for d in constant.all(c="police")] == ["police"]
+
+
+def test_a_row_lock_needs_a_transaction_as_with_the_orm(clerk: User) -> None:
+    locked = Prepared(
+        lambda: (
+            StaffProfile.objects.select_for_update(of=("self",))
+            .select_related("department")
+            .filter(user_id=Param("user"))
+        )
+    )
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            locked.get(user=clerk.pk)
+    with transaction.atomic():
+        post = locked.get(user=clerk.pk)
+        orm = StaffProfile.objects.select_for_update(of=("self",)).select_related("department")
+        _same([post], [orm.get(user_id=clerk.pk)])
+    if connection.vendor == "postgresql":
+        assert "FOR UPDATE OF" in locked._plan().sql
+
+
+def test_each_thread_compiles_for_its_own_connection(departments: dict[str, Department]) -> None:
+    by_code = Prepared(lambda: Department.objects.filter(code=Param("code")))
+    by_code.get(code="police")
+    plans: list[Any] = []
+
+    def other_thread() -> None:
+        try:
+            plans.append(by_code._plan())
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert plans and plans[0] is not by_code._plan()
+    assert plans[0].connection is not by_code._plan().connection
+
+
+def test_a_key_out_of_the_columns_range_finds_nothing_without_a_query(
+    departments: dict[str, Department],
+) -> None:
+    by_pk = Prepared(lambda: Department.objects.filter(pk=Param("pk", Department._meta.pk)))
+    assert by_pk.get(pk=departments["police"].pk).code == "police"
+    with CaptureQueriesContext(connection) as queries:
+        for huge in (2**63, -(2**63) - 1, 10**30):
+            assert by_pk.all(pk=huge) == []
+            assert list(Department.objects.filter(pk=huge)) == []  # the ORM agrees
+    assert len(queries) == 0
+
+
+def test_rows_of_a_values_list_are_the_orms_tuples(clerk: User) -> None:
+    posts = PreparedRows(
+        lambda: (
+            StaffProfile.objects.filter(department__code=Param("code"))
+            .values_list("user_id", "department__code", "created_at")
+            .order_by("user_id")
+        )
+    )
+    orm = list(
+        StaffProfile.objects.filter(department__code="market")
+        .values_list("user_id", "department__code", "created_at")
+        .order_by("user_id")
+    )
+    assert posts.all(code="market") == orm
+    assert orm and isinstance(orm[0][2], dt.datetime) and orm[0][2].tzinfo is not None
+    assert posts.all(code="nowhere") == []
+    with pytest.raises(TypeError, match="values_list"):
+        PreparedRows(lambda: StaffProfile.objects.filter(user_id=Param("u"))).all(u=1)
+    with pytest.raises(TypeError, match="values_list"):
+        PreparedRows(lambda: StaffProfile.objects.annotate(n=Count("id")).values_list("n")).all()
