@@ -568,3 +568,16 @@ def case_micro_query(*, case_no: str, applicant_id: str) -> MicroCaseView:
         due_date=case_due_date(case=case),
         steps=case_steps(case=case),
     )
+
+
+def case_supplements(case: Case) -> list[SupplementRequest]:
+    """The case's 补正 requests in their model order (what ``case.supplements.all()`` gives).
+
+    Every step that sets a deadline reads them: compiled once (core/prepared.py).
+    """
+    return _SUPPLEMENTS.all(case=case.pk)
+
+
+_SUPPLEMENTS: Prepared[SupplementRequest] = Prepared(
+    lambda: SupplementRequest.objects.filter(case_id=Param("case", Case._meta.pk))
+)

@@ -24,6 +24,7 @@ from tongban.cases.rules import case_guide, is_theme_parent
 from tongban.catalog.choices import MaterialSource
 from tongban.catalog.models import Matter, MatterVersion, Theme, localized
 from tongban.exchange.selectors import SharePromise, share_promises
+from tongban.identity import selectors as identity_selectors
 from tongban.identity.masking import mask_id_number
 from tongban.identity.models import Enterprise, Person, User
 
@@ -101,7 +102,7 @@ def case_who(case: Case) -> Who:
     """The applicant of ``case``: an enterprise's person data is its agent's own."""
     person = case.applicant_person
     if person is None:
-        person = Person.objects.filter(user_id=case.applicant_user_id).first()
+        person = identity_selectors.user_person(user_id=case.applicant_user_id)
     enterprise = (
         case.applicant_enterprise if case.applicant_type == ApplicantType.ENTERPRISE else None
     )
@@ -329,7 +330,7 @@ def case_prefill(case: Case, schema: Any) -> dict[str, Prefill]:
     enterprise, whose name and code are not the agent's enterprise's)."""
     if case.theme_id is not None or case.parent_id is not None:
         return {}
-    person = case.applicant_person or Person.objects.filter(user_id=case.applicant_user_id).first()
+    person = case.applicant_person or identity_selectors.user_person(user_id=case.applicant_user_id)
     enterprise = (
         case.applicant_enterprise if case.applicant_type == ApplicantType.ENTERPRISE else None
     )

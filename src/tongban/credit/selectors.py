@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongban.core.prepared import Param, Prepared
 from tongban.credit.choices import LEVEL_ORDER, CreditLevel, CreditList
 from tongban.credit.models import CreditRecord
 from tongban.identity.choices import StaffRole
@@ -49,11 +50,24 @@ def credit_records_for(*, subject: str) -> QuerySet[CreditRecord]:
 
 def credit_records_valid_on(*, subject: str, day: dt.date) -> QuerySet[CreditRecord]:
     """Records of ``subject`` that hold on ``day``."""
-    return credit_records_for(subject=subject).filter(
+    return _valid_on(credit_records_for(subject=subject), day)
+
+
+def _valid_on(records: QuerySet[CreditRecord], day: Any) -> QuerySet[CreditRecord]:
+    return records.filter(
         Q(valid_from__lte=day),
         Q(valid_until__isnull=True) | Q(valid_until__gte=day),
         Q(ended_on__isnull=True) | Q(ended_on__gt=day),
     )
+
+
+#: Every submission reads its applicant's credit: compiled once (core/prepared.py).
+_VALID_ON: Prepared[CreditRecord] = Prepared(
+    lambda: _valid_on(
+        CreditRecord.objects.select_related("source").filter(subject=Param("subject")),
+        Param("day", CreditRecord._meta.get_field("valid_from")),
+    )
+)
 
 
 def _reason(record: CreditRecord) -> str:
@@ -80,7 +94,7 @@ def _reason(record: CreditRecord) -> str:
 def credit_status(*, subject: str, today: dt.date | None = None) -> CreditStatus:
     """The credit status of a person (resident ID) or enterprise (USCC) on ``today``."""
     day = today or timezone.localdate()
-    records = list(credit_records_valid_on(subject=subject, day=day))
+    records = _VALID_ON.all(subject=subject_normalize(subject), day=day)
     lists = {r.list_kind for r in records if r.list_kind != CreditList.NONE}
     levels = [r.level for r in records if r.level]
     level = max(levels, key=LEVEL_ORDER.index) if levels else ""

@@ -10,7 +10,7 @@ from tongban.core.clientip import client_ip
 from tongban.identity import selectors, services, services_accounts
 from tongban.identity.auth import signed_in
 from tongban.identity.masking import mask_id_number, mask_phone
-from tongban.identity.models import Person, User
+from tongban.identity.models import User
 from tongban.identity.schemas import (
     CodeSentOut,
     CodeVerifyIn,
@@ -119,7 +119,7 @@ def token_issue(request: HttpRequest, payload: TokenIn) -> TokenOut:
 def me(request: HttpRequest) -> MeOut:
     user = request.user
     assert isinstance(user, User)
-    person = Person.objects.filter(user=user).first()
+    person = selectors.user_person(user_id=user.pk)
     staff = selectors.user_staff(user=user)
     return MeOut(
         username=user.username,

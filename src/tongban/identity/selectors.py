@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from tongban.core.prepared import Param, PreparedRows
+from tongban.core.prepared import Param, Prepared, PreparedRows
 from tongban.identity.choices import StaffRole
-from tongban.identity.models import Agent, Enterprise, StaffProfile, User
+from tongban.identity.models import Agent, Enterprise, Person, StaffProfile, User
 
 
 def _signed_in(user: Any) -> bool:
@@ -48,13 +48,26 @@ def user_agency_enterprise(*, user: User, uscc: str) -> Enterprise | None:
     """
     if not _signed_in(user):
         return None
-    agency = (
-        _live_agencies(user=user)
-        .filter(enterprise__uscc=uscc.strip().upper())
-        .select_related("enterprise")
-        .first()
+    agency = _AGENCY_ENTERPRISE.first(
+        user=user.pk, uscc=uscc.strip().upper(), today=timezone.localdate()
     )
     return agency.enterprise if agency is not None else None
+
+
+#: Every application of an enterprise reads its agency: compiled once (core/prepared.py).
+_AGENCY_ENTERPRISE: Prepared[Agent] = Prepared(
+    lambda: (
+        Agent.objects.filter(
+            user=Param("user", User._meta.pk), revoked=False, enterprise__uscc=Param("uscc")
+        )
+        .filter(
+            Q(valid_until__isnull=True)
+            | Q(valid_until__gte=Param("today", Agent._meta.get_field("valid_until")))
+        )
+        .select_related("enterprise")
+        .order_by("pk")[:1]
+    )
+)
 
 
 def user_is_agent_of_id(*, user: User, enterprise_id: int) -> bool:
@@ -121,4 +134,19 @@ _ROLE_NAMES = PreparedRows(
     lambda: Group.objects.filter(
         user=Param("user", User._meta.pk), name__in=StaffRole.values
     ).values_list("name")
+)
+
+
+def user_person(*, user_id: int | None) -> Person | None:
+    """The person record of an account (None for an account without one, e.g. staff).
+
+    Applications, sharing and documents read it on the case path: compiled once.
+    """
+    if user_id is None:
+        return None
+    return _PERSON_OF_USER.first(user=user_id)
+
+
+_PERSON_OF_USER: Prepared[Person] = Prepared(
+    lambda: Person.objects.filter(user=Param("user", User._meta.pk)).order_by("pk")[:1]
 )

@@ -57,7 +57,8 @@ from tongban.counter.models import GuidanceRequest
 from tongban.counter.selectors import guidance_visible_to_applicant
 from tongban.delivery.choices import DeliveryMethod
 from tongban.evaluation import selectors as evaluation_selectors
-from tongban.identity.models import Person, User
+from tongban.identity import selectors as identity_selectors
+from tongban.identity.models import User
 from tongban.identity.selectors import user_enterprises
 from tongban.payments.choices import PaymentStatus
 from tongban.portal.case_pages import (
@@ -133,7 +134,7 @@ def apply(request: HttpRequest, matter_code: str) -> HttpResponse:
     promises = _apply_promises(matter, user, enterprises, attempt.applicant_value)
     chosen = next((e for e in enterprises if e.uscc == attempt.applicant_value), None)
     prefill = form_prefill(
-        schema=schema, person=Person.objects.filter(user=user).first(), enterprise=chosen
+        schema=schema, person=identity_selectors.user_person(user_id=user.pk), enterprise=chosen
     )
     shown = dict(attempt.shown)
     if request.method == "GET":

@@ -13,10 +13,11 @@ from functools import lru_cache
 from django.utils.translation import gettext as _
 
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
+from tongban.core.prepared import Param, Prepared
 from tongban.workflow import engine
 from tongban.workflow.calendar import MAX_WORKING_DAYS, Due, Suspension, work_calendar
 from tongban.workflow.diagram import Node, diagram_read, document_title, main_path, node_label
-from tongban.workflow.models import CalendarYear, ProcessDefinition
+from tongban.workflow.models import CalendarYear, ProcessDefinition, ProcessInstance
 
 
 def calendar_due(*, start: date, days: int, suspended: Sequence[Suspension] = ()) -> Due:
@@ -225,3 +226,16 @@ def process_staff_steps(*, name: str) -> list[ProcessStepView]:
         for node in _main_path(definition.digest, source)
         if node.type == "UserTask" and node.lane and node.lane != "applicant"
     ]
+
+
+def process_instance_with_digest(*, pk: int) -> ProcessInstance:
+    """A process instance with its definition's digest (``with_digest``), for a step to restore.
+
+    Every decision and 补正 makes this read: compiled once (core/prepared.py).
+    """
+    return _INSTANCE_WITH_DIGEST.get(pk=pk)
+
+
+_INSTANCE_WITH_DIGEST: Prepared[ProcessInstance] = Prepared(
+    lambda: ProcessInstance.objects.with_digest().filter(pk=Param("pk", ProcessInstance._meta.pk))
+)

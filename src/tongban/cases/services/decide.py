@@ -29,6 +29,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, SupplementRequest, Task
 from tongban.cases.rules import case_form_schema
+from tongban.cases.selectors import case_supplements
 from tongban.cases.services import inspection, joint_review, outputs, themes
 from tongban.cases.services.common import case_lock, status_refused, timeline_add
 from tongban.cases.services.notifications import notify_applicant
@@ -49,7 +50,7 @@ from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow import engine
 from tongban.workflow.calendar import WorkCalendar
-from tongban.workflow.models import ProcessInstance
+from tongban.workflow.selectors import process_instance_with_digest
 
 
 class OutOfProcessHandler(Protocol):
@@ -354,7 +355,7 @@ def task_complete(
         raise status_refused(case, _("办理此待办"))
     now = now or timezone.now()
 
-    instance = ProcessInstance.objects.with_digest().get(pk=case.process_id)
+    instance = process_instance_with_digest(pk=case.process_id)
     # A Conflict here (the process moved on) propagates and the transaction rolls back.
     step = engine.process_complete_task(
         instance=instance, task_id=task.engine_task_id, data={"decision": decision}
@@ -376,7 +377,7 @@ def task_complete(
 
     # The decision's 补正 (if any) is written: one read serves the deadlines and the colour,
     # and the deadlines are saved with the decision (one UPDATE of the case).
-    supplements = list(case.supplements.all())
+    supplements = case_supplements(case)
     calendar = WorkCalendar()
     case_deadlines_set(case=case, supplements=supplements, calendar=calendar)
     case.save()

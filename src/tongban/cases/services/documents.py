@@ -25,8 +25,9 @@ from tongban.cases.services.materials import CheckedFile, material_store
 from tongban.catalog.models import localized
 from tongban.certificates.pdf import form_document_pdf
 from tongban.core.errors import FieldError
+from tongban.identity import selectors as identity_selectors
 from tongban.identity.masking import mask_id_number
-from tongban.identity.models import Person, User
+from tongban.identity.models import User
 from tongban.workflow.calendar import SHANGHAI
 
 
@@ -80,7 +81,7 @@ def _form_rows(case: Case) -> list[tuple[str, str]]:
 
 
 def _signer(case: Case, actor: User) -> tuple[str, str]:
-    person = Person.objects.filter(user=actor).first()
+    person = identity_selectors.user_person(user_id=actor.pk)
     name = person.name if person is not None else (actor.get_full_name() or actor.get_username())
     return name, mask_id_number(person.id_number) if person is not None else ""
 

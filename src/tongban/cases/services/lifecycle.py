@@ -44,6 +44,7 @@ from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
 from tongban.workflow import engine
 from tongban.workflow.models import ProcessInstance
+from tongban.workflow.selectors import process_instance_with_digest
 
 
 @transaction.atomic
@@ -139,7 +140,7 @@ def case_timers_fire(*, case: Case, now: datetime | None = None) -> Case:
     if case.process_id is None or case.status in FINAL_STATUSES:
         return case
     now = now or timezone.now()
-    instance = ProcessInstance.objects.with_digest().get(pk=case.process_id)
+    instance = process_instance_with_digest(pk=case.process_id)
     step = engine.process_refresh_timers(instance=instance)
     case.process = step.instance
     ready = {t.name for t in step.ready}

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.choices import MaterialOrigin, MaterialStatus, SupplementState
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest
 from tongban.core.errors import FieldError, ValidationFailed
+from tongban.core.prepared import Param, Prepared
 from tongban.core.zipguard import ZipLimitExceeded, zip_limits_check
 
 #: Content types accepted for materials, with the names shown in refusals.
@@ -169,11 +170,7 @@ def stored_file_release(name: str) -> None:
 
 def material_for(case: Case, requirement_code: str, field: str = "requirement") -> CaseMaterial:
     """The case's material row for ``requirement_code``, locked; a field error if none."""
-    material = (
-        CaseMaterial.objects.select_for_update()
-        .filter(case=case, requirement_code=requirement_code)
-        .first()
-    )
+    material = _MATERIAL_LOCKED.first(case=case.pk, code=requirement_code)
     if material is None:
         raise ValidationFailed(
             _("材料编码不存在"),
@@ -203,3 +200,13 @@ def supplement_requested_codes(request: SupplementRequest, kind: str) -> list[st
         for item in request.items or []
         if isinstance(item, dict) and item.get("kind") == kind
     ]
+
+
+#: Every upload locks its material row: compiled once (core/prepared.py).
+_MATERIAL_LOCKED: Prepared[CaseMaterial] = Prepared(
+    lambda: (
+        CaseMaterial.objects.select_for_update()
+        .filter(case_id=Param("case", Case._meta.pk), requirement_code=Param("code"))
+        .order_by("pk")[:1]
+    )
+)

@@ -23,7 +23,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, CaseParty, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
-from tongban.cases.selectors import case_hand_to_answer
+from tongban.cases.selectors import case_hand_to_answer, case_supplements
 from tongban.cases.selectors_promise import Prefill, case_material_sources, form_prefill
 from tongban.cases.services import deferral, parties, routes
 from tongban.cases.services.common import (
@@ -41,6 +41,7 @@ from tongban.catalog.choices import Channel
 from tongban.catalog.forms import form_errors, schema_field_title
 from tongban.catalog.models import Matter, MatterVersion, Section
 from tongban.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from tongban.core.prepared import Param, Prepared
 from tongban.counter.rules import negative_list_check
 from tongban.counter.services import guidance_for_application, guidance_mark_used
 from tongban.identity import selectors as identity_selectors
@@ -76,7 +77,7 @@ def applicant_resolve(
         )
     kind = (applicant or {}).get("type") or ApplicantType.PERSON
     if kind == ApplicantType.PERSON:
-        person = Person.objects.filter(user=actor).first()
+        person = identity_selectors.user_person(user_id=actor.pk)
         if person is None:
             raise ValidationFailed(
                 _("当前账号尚未实名登记，不能以个人身份申请"),
@@ -116,12 +117,7 @@ def matter_for_application(matter_code: str | None, channel: str) -> tuple[Matte
         )
     # The latest published version with its matter in one query; the matter alone only when
     # there is no version (to tell "no such matter" from "no guide yet").
-    version = (
-        MatterVersion.objects.select_related("matter__department", "matter__section")
-        .filter(matter__code=matter_code, matter__is_active=True)
-        .order_by("-version")
-        .first()
-    )
+    version = _VERSION_LATEST.first(code=matter_code)
     matter = (
         version.matter
         if version is not None
@@ -260,10 +256,20 @@ def matter_case_create(
     return case
 
 
+#: Every application reads its matter's latest guide: compiled once (core/prepared.py).
+_VERSION_LATEST: Prepared[MatterVersion] = Prepared(
+    lambda: (
+        MatterVersion.objects.select_related("matter__department", "matter__section")
+        .filter(matter__code=Param("code"), matter__is_active=True)
+        .order_by("-version")[:1]
+    )
+)
+
+
 def _person_of(actor: User, who: Applicant) -> Person | None:
     # An enterprise's case online: the agent's own person data (name, phone).
     if who.type == ApplicantType.ENTERPRISE and who.window is None:
-        return Person.objects.filter(user=actor).first()
+        return identity_selectors.user_person(user_id=actor.pk)
     return None
 
 
@@ -393,7 +399,7 @@ def case_process_start(
     guide = case_guide(case)
     case.submitted_at = now
     # Read once: the acceptance deadline skips them, the answer shows the open one.
-    supplements = list(case.supplements.all())
+    supplements = case_supplements(case)
     deadline = acceptance_deadline_iso(case, supplements=supplements)
     params = guide.get("process_params") or {}
     step = engine.process_start(

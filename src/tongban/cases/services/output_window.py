@@ -40,7 +40,7 @@ def output_collector_role(*, case: Case, id_number: str) -> str | None:
     if case.applicant_type == ApplicantType.PERSON:
         person = case.applicant_person
         if person is None:
-            person = Person.objects.filter(user_id=case.applicant_user_id).first()
+            person = identity_selectors.user_person(user_id=case.applicant_user_id)
         return "holder" if person is not None and person.id_number == id_number else None
     collector = Person.objects.filter(id_number=id_number).select_related("user").first()
     if collector is None or collector.user is None:

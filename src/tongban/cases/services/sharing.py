@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
@@ -29,10 +30,12 @@ from tongban.cases.services.common import case_lock, timeline_add
 from tongban.catalog.models import localized
 from tongban.core.errors import DomainError, NotFound, PermissionDenied
 from tongban.core.i18n import PART_SEPARATOR
+from tongban.core.prepared import Param, Prepared
 from tongban.exchange.choices import SubjectKind
 from tongban.exchange.models import DataResource
 from tongban.exchange.services import ProviderUnavailable, SharedRecord, exchange_query
-from tongban.identity.models import Person, User
+from tongban.identity import selectors as identity_selectors
+from tongban.identity.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +96,7 @@ def _subject(case: Case, resource: DataResource) -> str | None:
     person = case.applicant_person
     if person is None:
         # An enterprise's case: person data is the agent's own (the account that applied).
-        person = Person.objects.filter(user_id=case.applicant_user_id).first()
+        person = identity_selectors.user_person(user_id=case.applicant_user_id)
     return person.id_number if person is not None else None
 
 
@@ -103,7 +106,7 @@ def _not_shareable() -> str:
 
 
 def _ask(*, case: Case, actor: User | None, resource_code: str, purpose: str) -> _Answer:
-    resource = DataResource.objects.filter(code=resource_code, is_active=True).first()
+    resource = _RESOURCE.first(code=resource_code)
     if resource is None:
         return _Answer(None, _not_shareable(), _("数据资源目录中没有该资源"))
     subject = _subject(case, resource)
@@ -160,12 +163,7 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
     )
     if not shareable and not form_bindings(schema):
         return outcome  # the case's materials come from this guide: none of them is shared
-    materials = {
-        m.requirement_code: m
-        for m in CaseMaterial.objects.filter(case=case, status=MaterialStatus.MISSING)
-        .exclude(shared_resource="")
-        .order_by("id")
-    }
+    materials = {m.requirement_code: m for m in _SHAREABLE.all(case=case.pk)}
     form = dict(case.form_data or {})
     bindings = {
         name: binding
@@ -205,9 +203,10 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
     with transaction.atomic():
         locked = case_lock(case)
         now = timezone.now()
-        for material in CaseMaterial.objects.select_for_update().filter(
-            pk__in=[m.pk for m in materials.values()], status=MaterialStatus.MISSING
-        ):
+        wanted = {m.pk for m in materials.values()}
+        for material in _SHAREABLE_LOCKED.all(case=case.pk):
+            if material.pk not in wanted:
+                continue
             answer = answers[material.shared_resource]
             if answer.record is not None:
                 material.status = MaterialStatus.PROVIDED
@@ -249,6 +248,25 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
         _timeline(locked, outcome, answers, materials, now)
     _case_take(case, locked)
     return outcome
+
+
+def _shareable(*, locked: bool) -> Prepared[CaseMaterial]:
+    def build() -> QuerySet[CaseMaterial]:
+        rows = CaseMaterial.objects.select_for_update() if locked else CaseMaterial.objects
+        return (
+            rows.filter(case_id=Param("case", Case._meta.pk), status=MaterialStatus.MISSING)
+            .exclude(shared_resource="")
+            .order_by("id")
+        )
+
+    return Prepared(build)
+
+
+#: Every application is looked at for sharing: its reads compiled once (core/prepared.py).
+_SHAREABLE, _SHAREABLE_LOCKED = _shareable(locked=False), _shareable(locked=True)
+_RESOURCE: Prepared[DataResource] = Prepared(
+    lambda: DataResource.objects.filter(code=Param("code"), is_active=True).order_by("pk")[:1]
+)
 
 
 def _case_take(case: Case, locked: Case) -> None:

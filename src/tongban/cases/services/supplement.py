@@ -41,7 +41,7 @@ from tongban.catalog.forms import form_errors
 from tongban.core.errors import Conflict, FieldError, InvalidStateChange, ValidationFailed
 from tongban.identity.models import User
 from tongban.workflow import engine
-from tongban.workflow.models import ProcessInstance
+from tongban.workflow.selectors import process_instance_with_digest
 
 
 @transaction.atomic
@@ -109,7 +109,7 @@ def case_supplement_answer(
         return case
     if case.process_id is None:
         raise status_refused(case, _("补正"))
-    instance = ProcessInstance.objects.with_digest().get(pk=case.process_id)
+    instance = process_instance_with_digest(pk=case.process_id)
     waiting = applicant_task(instance)
     if waiting is None:
         raise Conflict(_("流程中没有待补正的环节，请刷新后重试"))
