@@ -28,7 +28,7 @@ from tongban.cases.choices import (
     TaskState,
     TimelineAction,
 )
-from tongban.cases.models import Case, SupplementRequest, Task, TimelineEntry
+from tongban.cases.models import Case, CaseMaterial, SupplementRequest, Task, TimelineEntry
 from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import Department, localized
 from tongban.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -568,6 +568,19 @@ def case_micro_query(*, case_no: str, applicant_id: str) -> MicroCaseView:
         due_date=case_due_date(case=case),
         steps=case_steps(case=case),
     )
+
+
+def case_materials(case: Case) -> list[CaseMaterial]:
+    """The case's material rows in their model order (what ``case.materials.all()`` gives).
+
+    Every answer about a case and every submission reads them: compiled once.
+    """
+    return _MATERIALS.all(case=case.pk)
+
+
+_MATERIALS: Prepared[CaseMaterial] = Prepared(
+    lambda: CaseMaterial.objects.filter(case_id=Param("case", Case._meta.pk))
+)
 
 
 def case_supplements(case: Case) -> list[SupplementRequest]:

@@ -23,7 +23,7 @@ from tongban.cases.choices import (
 )
 from tongban.cases.models import Case, CaseMaterial, CaseParty, VisitKind
 from tongban.cases.rules import case_form_schema, case_guide
-from tongban.cases.selectors import case_hand_to_answer, case_supplements
+from tongban.cases.selectors import case_hand_to_answer, case_materials, case_supplements
 from tongban.cases.selectors_promise import Prefill, case_material_sources, form_prefill
 from tongban.cases.services import deferral, parties, routes
 from tongban.cases.services.common import (
@@ -318,7 +318,7 @@ def materials_missing(case: Case) -> list[FieldError]:
             field=f"materials.{m.requirement_code}",
             message=_("请提供材料“%(name)s”") % {"name": m.name},
         )
-        for m in case.materials.all()
+        for m in case_materials(case)
         if m.required and m.status not in done and m.requirement_code not in made
     ]
 

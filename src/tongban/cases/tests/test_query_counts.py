@@ -79,8 +79,8 @@ def test_the_case_path_costs_the_queries_counted_here(
     path_sql = _case_path(api_client, me, clerk_h)
     _create_costs_eleven_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
-    _submit_costs_twenty_six_queries(path_sql)
-    _accept_costs_thirty_three_queries(path_sql)
+    _submit_costs_twenty_five_queries(path_sql)
+    _accept_costs_thirty_one_queries(path_sql)
     _reading_a_case_costs_nine_queries(path_sql)
 
 
@@ -105,39 +105,39 @@ def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
         assert len(sql) == 7, sql
 
 
-def _submit_costs_twenty_six_queries(path_sql: dict[str, Any]) -> None:
+def _submit_costs_twenty_five_queries(path_sql: dict[str, Any]) -> None:
     # 1 token (with the staff post)  2 access check (owner columns)  3 SAVEPOINT  4 the case
-    # locked (matter, version, department)  5 the materials (completeness)  6 the applicant's
-    # person (credit subject)  7 credit records  8 the credit route's decision table in force
-    # 9 supplements (read once: the acceptance limit's suspensions and the answer)
-    # 10-11 the year's working-day calendar  12 SAVEPOINT  13 the process definition in force
-    # 14 INSERT the process instance  15 INSERT its first node visits  16 the heat map's daily
-    # rollup (one upsert)  17 RELEASE  18 UPDATE the case  19 INSERT the accept task (a process
-    # started now has no task rows to compare with)  20 INSERT the timeline entry "submitted";
-    # the statistics receiver, on the case the step holds: 21 shared materials  22 data
-    # look-ups  23 the day's rollup row (one upsert)  24 RELEASE (COMMIT)
-    # the answer, from the locked case: 25 materials  26 timeline (the tasks are the ones
-    # made at 19; outputs: none before acceptance; the open supplement from 9; the post from 1)
-    assert len(path_sql["submit"]) == 26, "\n".join(q[:150] for q in path_sql["submit"])
+    # locked (matter, version, department, the applicant's account, person and enterprise)
+    # 5 the materials (completeness)  6 credit records  7 the credit route's decision table in
+    # force  8 supplements (read once: the acceptance limit's suspensions and the answer)
+    # 9-10 the year's working-day calendar  11 SAVEPOINT  12 the process definition in force
+    # 13 INSERT the process instance  14 INSERT its first node visits  15 the heat map's daily
+    # rollup (one upsert)  16 RELEASE  17 UPDATE the case  18 INSERT the accept task (a process
+    # started now has no task rows to compare with)  19 INSERT the timeline entry "submitted";
+    # the statistics receiver, on the case the step holds: 20 shared materials  21 data
+    # look-ups  22 the day's rollup row (one upsert)  23 RELEASE (COMMIT)
+    # the answer, from the locked case: 24 materials  25 timeline (the tasks are the ones
+    # made at 18; outputs: none before acceptance; the open supplement from 8; the post from 1)
+    assert len(path_sql["submit"]) == 25, "\n".join(q[:150] for q in path_sql["submit"])
 
 
-def _accept_costs_thirty_three_queries(path_sql: dict[str, Any]) -> None:
+def _accept_costs_thirty_one_queries(path_sql: dict[str, Any]) -> None:
     # 1 token with the clerk's staff post  2 the task of the clerk's department (key columns)
-    # 3 SAVEPOINT  4 the case locked  5 the task locked  6 the clerk's roles (once)  7 the
-    # process instance  8 UPDATE its state  9 INSERT the node visit  10 the visits leaving
-    # (day reached and flow, for the heat map's rollup)  11-12 UPDATE the visits left
-    # (completed, cancelled)  13 the rollup (one upsert)  14 UPDATE the task  15 INSERT the
-    # timeline entry "accepted"; the evaluation receiver: 16 an earlier invitation?
-    # 17 SAVEPOINT  18 INSERT the invitation  19 RELEASE  20 the applicant's user  21 person
-    # (phone)  22 INSERT the notification  23 INSERT its outbox task; the statistics receiver,
-    # on the case the step holds: 24 the day's rollup row (one upsert)
-    # 25 supplements (read once: deadlines and SLA colour)  26-27 the calendar  28 UPDATE the
-    # case with its new deadlines (one UPDATE)  29 the case's open tasks and those already
-    # mirrored, with their due dates (one read for the sync and the due dates)  30 INSERT the
-    # review task  31 INSERT the "accepted" notification  32 its outbox task
-    # 33 RELEASE (COMMIT)
+    # 3 SAVEPOINT  4 the case locked (with the applicant's account, person and enterprise)
+    # 5 the task locked  6 the clerk's roles (once)  7 the process instance  8 UPDATE its
+    # state  9 INSERT the node visit  10 the visits leaving (day reached and flow, for the heat
+    # map's rollup)  11-12 UPDATE the visits left (completed, cancelled)  13 the rollup (one
+    # upsert)  14 UPDATE the task  15 INSERT the timeline entry "accepted"; the evaluation
+    # receiver: 16 an earlier invitation?  17 SAVEPOINT  18 INSERT the invitation
+    # 19 RELEASE  20 INSERT the notification  21 INSERT its outbox task; the statistics
+    # receiver, on the case the step holds: 22 the day's rollup row (one upsert)
+    # 23 supplements (read once: deadlines and SLA colour)  24-25 the calendar  26 UPDATE the
+    # case with its new deadlines (one UPDATE)  27 the case's open tasks and those already
+    # mirrored, with their due dates (one read for the sync and the due dates)  28 INSERT the
+    # review task  29 INSERT the "accepted" notification  30 its outbox task
+    # 31 RELEASE (COMMIT)
     # the answer: the task the service completed, with its case: no query
-    assert len(path_sql["accept"]) == 33, "\n".join(q[:130] for q in path_sql["accept"])
+    assert len(path_sql["accept"]) == 31, "\n".join(q[:130] for q in path_sql["accept"])
 
 
 def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:

@@ -155,17 +155,28 @@ def test_what_it_cannot_do_is_refused_when_built(departments: dict[str, Departme
     assert [d.code for d in constant.all(c="police")] == ["police"]
 
 
-def test_a_row_lock_needs_a_transaction_as_with_the_orm(clerk: User) -> None:
-    locked = Prepared(
-        lambda: (
-            StaffProfile.objects.select_for_update(of=("self",))
-            .select_related("department")
-            .filter(user_id=Param("user"))
-        )
+_POST_LOCKED = Prepared(
+    lambda: (
+        StaffProfile.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(user_id=Param("user"))
     )
-    if connection.features.has_select_for_update:
-        with pytest.raises(TransactionManagementError):
-            locked.get(user=clerk.pk)
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_lock_outside_a_transaction_is_refused_as_by_the_orm(clerk: User) -> None:
+    assert connection.get_autocommit()
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite takes no row locks: the ORM does not refuse either")
+    with pytest.raises(TransactionManagementError):
+        StaffProfile.objects.select_for_update().filter(user_id=clerk.pk).first()
+    with pytest.raises(TransactionManagementError):
+        _POST_LOCKED.get(user=clerk.pk)
+
+
+def test_a_row_lock_reads_what_the_orm_reads(clerk: User) -> None:
+    locked = _POST_LOCKED
     with transaction.atomic():
         post = locked.get(user=clerk.pk)
         orm = StaffProfile.objects.select_for_update(of=("self",)).select_related("department")
