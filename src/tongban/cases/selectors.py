@@ -33,7 +33,7 @@ from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import Department, localized
 from tongban.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from tongban.core.i18n import stored_parts, stored_text
-from tongban.core.prepared import Param, Prepared
+from tongban.core.prepared import Param, Prepared, PreparedRows
 from tongban.counter.models import Ticket
 from tongban.counter.selectors import is_center_window_clerk
 from tongban.delivery.choices import DeliveryMethod
@@ -113,7 +113,7 @@ def case_get_for_user(*, user: User, case_id: int) -> Case:
         raise NotFound(_("办件不存在"))
     # Fetch by key, then check the caller against this one case: a visibility subquery
     # over every case would scan the whole table as it grows.
-    case = Case.objects.filter(pk=case_id).select_related(*_CASE_RELATED).first()
+    case = _CASE_READ.first(pk=case_id)
     if case is None or not user_may_see_case(user=user, case=case):
         raise NotFound(_("办件不存在"))
     return case
@@ -239,6 +239,29 @@ def _timeline_of(*, public_only: bool) -> Prepared[TimelineEntry]:
 #: Every answer about a case lists its timeline: compiled once (core/prepared.py).
 _TIMELINE_ALL, _TIMELINE_PUBLIC = _timeline_of(public_only=False), _timeline_of(public_only=True)
 
+#: The reads of every answer about a case (GET, and what changes answer with).
+_CASE_READ: Prepared[Case] = Prepared(
+    lambda: Case.objects.filter(pk=Param("pk", Case._meta.pk)).select_related(*_CASE_RELATED)
+)
+_TASKS_LISTED: Prepared[Task] = Prepared(
+    lambda: (
+        Task.objects.filter(case_id=Param("case", Case._meta.pk))
+        .select_related("department")
+        .order_by("created_at", "id")
+    )
+)
+_SUPPLEMENT_OPEN: Prepared[SupplementRequest] = Prepared(
+    lambda: SupplementRequest.objects.filter(
+        case_id=Param("case", Case._meta.pk), state=SupplementState.OPEN
+    ).order_by("-requested_at")[:1]
+)
+_DEPARTMENT_TASK = PreparedRows(
+    lambda: Task.objects.filter(
+        case_id=Param("case", Case._meta.pk),
+        department_id=Param("department", Department._meta.pk),
+    ).values_list("pk")[:1]
+)
+
 #: The two access reads of every change to a case or task, compiled once (core/prepared.py).
 _CASE_ACCESS: Prepared[Case] = Prepared(
     lambda: Case.objects.filter(pk=Param("pk", Case._meta.pk)).only(*_ACCESS_COLUMNS)
@@ -258,7 +281,9 @@ _TASK_ACCESS: Prepared[Task] = Prepared(
 def user_is_staff_on_case(*, user: User, case: Case) -> bool:
     """Whether the caller sees ``case`` as staff of a department that has or had a task on it."""
     profile = identity_selectors.user_staff(user=user) if _signed_in(user) else None
-    return profile is not None and case.tasks.filter(department_id=profile.department_id).exists()
+    return profile is not None and bool(
+        _DEPARTMENT_TASK.all(case=case.pk, department=profile.department_id)
+    )
 
 
 def _actor_name(actor: User | None) -> str | None:
@@ -318,7 +343,7 @@ def case_tasks_listed(*, case: Case) -> list[Task]:
     handed = _handed(case, "tasks")
     if handed is not None:
         return sorted(handed, key=lambda t: (t.created_at, t.pk))
-    return list(case.tasks.select_related("department").order_by("created_at", "id"))
+    return _TASKS_LISTED.all(case=case.pk)
 
 
 def case_open_supplement(*, case: Case) -> SupplementRequest | None:
@@ -327,7 +352,7 @@ def case_open_supplement(*, case: Case) -> SupplementRequest | None:
     if handed is not None:  # read by the operation that holds the case
         open_ones = [s for s in handed if s.state == SupplementState.OPEN]
         return max(open_ones, key=lambda s: s.requested_at, default=None)
-    return case.supplements.filter(state=SupplementState.OPEN).order_by("-requested_at").first()
+    return _SUPPLEMENT_OPEN.first(case=case.pk)
 
 
 #: Processes decided at the counter by one clerk: no review, no decision step after it.

@@ -48,6 +48,7 @@ from tongban.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from tongban.core.prepared import Param, Prepared
 from tongban.delivery.choices import DeliveryMethod
 from tongban.delivery.hooks import ParcelDelivered
 from tongban.delivery.models import DeliveryOrder
@@ -480,6 +481,26 @@ def certificate_pdf_url(number: str) -> str:
     return f"/api/v1/certificates/{quote(number)}/pdf"
 
 
+#: Every answer about a decided case lists its results: compiled once (core/prepared.py).
+_CERTIFICATES: Prepared[Certificate] = Prepared(
+    lambda: (
+        Certificate.objects.filter(case_id=Param("case", Case._meta.pk))
+        .select_related("certificate_type")
+        .order_by("issued_at", "id")
+    )
+)
+_PAYMENT_LAST: Prepared[PaymentOrder] = Prepared(
+    lambda: PaymentOrder.objects.filter(case_id=Param("case", Case._meta.pk)).order_by(
+        "-created_at", "-id"
+    )[:1]
+)
+_PARCEL: Prepared[DeliveryOrder] = Prepared(
+    lambda: DeliveryOrder.objects.filter(case_id=Param("case", Case._meta.pk)).order_by(
+        *(DeliveryOrder._meta.ordering or ["pk"])
+    )[:1]
+)
+
+
 def case_outputs_summary(*, case: Case) -> dict[str, Any]:
     """Certificates, payment and delivery of a case, as the API and the pages show them.
 
@@ -504,19 +525,9 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
             "pdf_url": certificate_pdf_url(c.number),
             "verify_url": certificate_verify_url(c.number),
         }
-        for c in (
-            []
-            if draft
-            else Certificate.objects.filter(case=case)
-            .select_related("certificate_type")
-            .order_by("issued_at", "id")
-        )
+        for c in ([] if draft else _CERTIFICATES.all(case=case.pk))
     ]
-    order = (
-        None
-        if draft
-        else PaymentOrder.objects.filter(case=case).order_by("-created_at", "-id").first()
-    )
+    order = None if draft else _PAYMENT_LAST.first(case=case.pk)
     payment = (
         {
             "order_no": order.order_no,
@@ -533,7 +544,7 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
         if order is not None
         else None
     )
-    parcel = None if draft else DeliveryOrder.objects.filter(case=case).first()
+    parcel = None if draft else _PARCEL.first(case=case.pk)
     delivery: dict[str, Any] = {
         "method": case.delivery_method,
         "method_label": _method_label(case.delivery_method),
