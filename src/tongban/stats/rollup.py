@@ -24,6 +24,7 @@ from typing import Protocol
 from tongban.cases.choices import MaterialOrigin, TimelineAction
 from tongban.cases.models import Case, CaseMaterial, TimelineEntry, Visit
 from tongban.cases.services.sla import case_suspensions, shanghai_date
+from tongban.core.prepared import Param, PreparedRows
 from tongban.exchange.models import AccessLog
 from tongban.stats.models import CaseKind
 from tongban.workflow.calendar import Suspension, WorkCalendar
@@ -330,11 +331,13 @@ class LiveFacts:
             rows = rows.filter(case_id=case.pk)
         return rows.count()
 
+    # Asked at every submission: compiled once (core/prepared.py); a case's rows are few, so
+    # their keys are read and counted here.
     def shared_materials(self, case: Case) -> int:
-        return CaseMaterial.objects.filter(case_id=case.pk, origin=MaterialOrigin.SHARING).count()
+        return len(_SHARED_MATERIALS.all(case=case.pk))
 
     def lookups_until(self, case: Case, at: datetime) -> int:
-        return AccessLog.objects.filter(case_id=case.pk, at__lte=at).count()
+        return len(_LOOKUPS_UNTIL.all(case=case.pk, at=at))
 
     def suspensions(self, case: Case) -> list[Suspension]:
         return case_suspensions(case=case)
@@ -347,3 +350,15 @@ class LiveFacts:
             .values_list("definition_id", flat=True)
             .first()
         )
+
+
+_SHARED_MATERIALS = PreparedRows(
+    lambda: CaseMaterial.objects.filter(
+        case_id=Param("case", Case._meta.pk), origin=MaterialOrigin.SHARING
+    ).values_list("pk")
+)
+_LOOKUPS_UNTIL = PreparedRows(
+    lambda: AccessLog.objects.filter(
+        case_id=Param("case", Case._meta.pk), at__lte=Param("at", AccessLog._meta.get_field("at"))
+    ).values_list("pk")
+)
