@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -170,16 +170,40 @@ def rating_link(*, case: Case, stage: str) -> str:
 
 def invitation_send(*, case: Case, stage: str, at: datetime) -> Invitation | None:
     """Invite the applicant to rate ``stage`` of ``case``, once per case and stage."""
-    invitation, created = Invitation.objects.get_or_create(
-        case=case, stage=stage, defaults={"invited_at": at}
-    )
-    if not created:
+    invitation = _invitation_insert(case=case, stage=stage, at=at)
+    if invitation is None:
         return None
     notify_applicant(
         case=case,
         event=NotificationEvent.EVALUATION_INVITED,
         detail=rating_link(case=case, stage=stage),
     )
+    return invitation
+
+
+def _invitation_insert(*, case: Case, stage: str, at: datetime) -> Invitation | None:
+    """The new invitation, or None when the case has one for ``stage`` already.
+
+    One statement, ``INSERT … ON CONFLICT (case, stage) DO NOTHING RETURNING id`` (SQLite and
+    PostgreSQL), where ``get_or_create`` made four (a read, a savepoint pair and the insert)
+    on every acceptance and result; the unique constraint decides between two at once.
+    """
+    meta = Invitation._meta
+    quote = connection.ops.quote_name
+    column = {f.name: quote(f.column) for f in meta.concrete_fields}
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({column['case']}, {column['stage']},"  # noqa: S608
+        f" {column['invited_at']}) VALUES (%s, %s, %s)"
+        f" ON CONFLICT ({column['case']}, {column['stage']}) DO NOTHING RETURNING {column['id']}"
+    )
+    when = meta.get_field("invited_at").get_db_prep_value(at, connection, prepared=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [case.pk, stage, when])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    invitation = Invitation(pk=row[0], case=case, stage=stage, invited_at=at)
+    invitation._state.adding = False
     return invitation
 
 

@@ -66,6 +66,23 @@ def test_the_applicant_is_invited_once_per_stage_with_a_link(completed_case: Cas
     assert all(f"/my/cases/{completed_case.pk}/evaluate/?stage=" in n.body for n in invited)
 
 
+def test_a_stage_happening_again_invites_nobody_twice(completed_case: Case) -> None:
+    invitation = Invitation.objects.get(case=completed_case, stage="acceptance")
+    notices = Notification.objects.filter(case=completed_case).count()
+    again = timezone.now()
+    assert services.invitation_send(case=completed_case, stage="acceptance", at=again) is None
+    assert Invitation.objects.filter(case=completed_case, stage="acceptance").count() == 1
+    assert Invitation.objects.get(pk=invitation.pk).invited_at == invitation.invited_at
+    assert Notification.objects.filter(case=completed_case).count() == notices
+    # A stage not yet invited is: the row as stored, and its one notice.
+    Invitation.objects.filter(pk=invitation.pk).delete()
+    made = services.invitation_send(case=completed_case, stage="acceptance", at=again)
+    assert made is not None and made.pk is not None
+    stored = Invitation.objects.get(case=completed_case, stage="acceptance")
+    assert (stored.pk, stored.invited_at) == (made.pk, again)
+    assert Notification.objects.filter(case=completed_case).count() > notices
+
+
 def test_a_draft_and_its_withdrawal_invite_nobody(applicant: User, drainage: Matter) -> None:
     case = case_draft(applicant=applicant)
     cases.case_withdraw(actor=applicant, case=case)
