@@ -22,7 +22,8 @@ fields' ``from_db_value``), so the callers get what the ORM gives them; the test
 for every query that uses it. What is read is never cached: each call runs its statement, so a
 change by another process is seen at once. Supported: model querysets with ``filter``,
 ``select_related``, ``only``/``defer``, ``order_by``, slices, ``annotate`` and
-``select_for_update``; not ``prefetch_related`` or ``values()`` (refused when built), nor
+``select_for_update``; ``PreparedRows`` takes a ``values_list()`` and ``PreparedUpdate`` an
+``UPDATE`` of one table. Not ``prefetch_related`` or ``values()`` (refused when built), nor
 ``__in`` with a ``Param`` (one placeholder cannot take a list: a list given is refused).
 """
 
@@ -33,7 +34,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models import Expression, Field, Model, QuerySet, sql
 from django.db.models.query import (  # type: ignore[attr-defined]  # not in django-stubs
     ModelIterable,
     ValuesListIterable,
@@ -117,36 +118,42 @@ class _Plan:
         self.annotations = dict(compiler.annotation_col_map or {})
 
     def params(self, values: dict[str, Any]) -> list[Any]:
-        missing = self.names - values.keys()
-        extra = values.keys() - self.names
-        if missing or extra:
-            raise TypeError(
-                f"Prepared query parameters: missing {missing or '{}'}, unknown {extra or '{}'}"
-            )
-        out = []
-        for value in self.template:
-            if isinstance(value, _Slot):
-                given = values[value.name]
-                if isinstance(given, list | tuple | set | frozenset):
-                    # The SQL has one placeholder per Param: a list cannot go in one.
-                    raise TypeError(
-                        f"Prepared query parameter {value.name!r}: one value, not a list"
-                        " (no __in with a Param)"
-                    )
-                if value.field is not None:
-                    given = value.field.get_db_prep_value(given, self.connection, prepared=False)
-                    if isinstance(given, int) and not isinstance(given, bool):
-                        low, high = self.connection.ops.integer_field_range(
-                            value.field.get_internal_type()
-                        )
-                        if (low is not None and given < low) or (high is not None and given > high):
-                            # What the ORM does for an equality out of the column's range:
-                            # nothing can match, and PostgreSQL would refuse the value.
-                            raise _NoMatch
-                out.append(given)
-            else:
-                out.append(value)
-        return out
+        return _params(self.connection, self.template, self.names, values)
+
+
+def _params(
+    connection: Any, template: tuple[Any, ...], names: frozenset[str], values: dict[str, Any]
+) -> list[Any]:
+    """The parameters of a compiled statement: each ``Param``'s value, converted."""
+    missing = names - values.keys()
+    extra = values.keys() - names
+    if missing or extra:
+        raise TypeError(
+            f"Prepared query parameters: missing {missing or '{}'}, unknown {extra or '{}'}"
+        )
+    out = []
+    for value in template:
+        if isinstance(value, _Slot):
+            given = values[value.name]
+            if value.field is not None:
+                given = value.field.get_db_prep_value(given, connection, prepared=False)
+            if isinstance(given, list | tuple | set | frozenset):
+                # The SQL has one placeholder per Param: a list cannot go in one (a JSON
+                # field's list is one value: its field has made it a JSON document above).
+                raise TypeError(
+                    f"Prepared query parameter {value.name!r}: one value, not a list"
+                    " (no __in with a Param)"
+                )
+            if value.field is not None and isinstance(given, int) and not isinstance(given, bool):
+                low, high = connection.ops.integer_field_range(value.field.get_internal_type())
+                if (low is not None and given < low) or (high is not None and given > high):
+                    # What the ORM does for an equality out of the column's range: nothing
+                    # can match, and PostgreSQL would refuse the value.
+                    raise _NoMatch
+            out.append(given)
+        else:
+            out.append(value)
+    return out
 
 
 def _run(plan: _Plan, values: dict[str, Any]) -> Any:
@@ -242,3 +249,62 @@ class Prepared(_Compiled, Generic[M]):
         raise plan.model.MultipleObjectsReturned(
             f"get() returned more than one {plan.model._meta.object_name}"
         )
+
+
+class PreparedUpdate:
+    """An ``UPDATE`` compiled once per thread; each call runs it and gives the rows changed.
+
+    ``build`` returns the queryset of the rows to change and the values to set, as
+    ``QuerySet.update`` takes them; a ``Param`` stands for a value given at each call (with
+    its field, which converts it as the ORM converts a saved value)::
+
+        _BUMP = PreparedUpdate(
+            lambda: (
+                Row.objects.filter(pk=Param("pk", Row._meta.pk), version=Param("version")),
+                {"state": Param("state", STATE_FIELD), "version": F("version") + 1},
+            )
+        )
+        changed = _BUMP.run(pk=1, version=3, state={...})
+
+    Only updates of the model's own table (no filter across a relation that Django would turn
+    into a sub-select first, no inherited model's parent table): refused when built otherwise.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[], tuple[QuerySet[Any], dict[str, Any]]],
+        *,
+        using: str = DEFAULT_DB_ALIAS,
+    ) -> None:
+        self._build, self._using = build, using
+        self._local = threading.local()
+
+    def _plan(self) -> tuple[Any, str, tuple[Any, ...], frozenset[str]]:
+        connection = connections[self._using]
+        plan = getattr(self._local, "plan", None)
+        if plan is None or plan[0] is not connection:
+            queryset, values = self._build()
+            query: Any = queryset.query.chain(sql.UpdateQuery)
+            query.add_update_values(values)
+            query.annotations = {}
+            compiler = query.get_compiler(using=self._using)
+            compiler.pre_sql_setup()
+            if query.related_updates or query.count_active_tables() > 1:
+                raise TypeError("PreparedUpdate changes one table, filtered on its own columns.")
+            text, params = compiler.as_sql()
+            template = tuple(params)
+            names = frozenset(v.name for v in template if isinstance(v, _Slot))
+            plan = (connection, text, template, names)
+            self._local.plan = plan
+        return plan
+
+    def run(self, **values: Any) -> int:
+        """Run the UPDATE with these values; the number of rows it changed."""
+        connection, text, template, names = self._plan()
+        try:
+            params = _params(connection, template, names, values)
+        except _NoMatch:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(text, params)
+            return int(cursor.rowcount)

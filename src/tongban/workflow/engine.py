@@ -56,7 +56,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
-from tongban.core.prepared import Param, Prepared
+from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedUpdate
 from tongban.workflow import rollup
 from tongban.workflow.choices import DefinitionKind, DefinitionStatus
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
@@ -451,6 +451,30 @@ def _step(instance: ProcessInstance, workflow: BpmnWorkflow) -> ProcessStep:
     )
 
 
+def _instance_field(name: str) -> Any:
+    return ProcessInstance._meta.get_field(name)
+
+
+#: Every step saves its state under the optimistic lock: compiled once (core/prepared.py).
+#: The base manager: a plain UPDATE, without the digest join of the default manager.
+_STATE_SAVE = PreparedUpdate(
+    lambda: (
+        ProcessInstance._base_manager.filter(
+            pk=Param("pk", ProcessInstance._meta.pk),
+            version=Param("version", _instance_field("version")),
+        ),
+        {
+            "state": Param("state", _instance_field("state")),
+            "version": F("version") + 1,
+            "completed": Param("completed", _instance_field("completed")),
+            "end_event": Param("end_event", _instance_field("end_event")),
+            "next_timer_at": Param("next_timer_at", _instance_field("next_timer_at")),
+            "updated_at": Param("now", _instance_field("updated_at")),
+        },
+    )
+)
+
+
 def _save(
     instance: ProcessInstance, workflow: BpmnWorkflow, *, state: dict[str, Any] | None = None
 ) -> None:
@@ -460,14 +484,14 @@ def _save(
     next_timer_at = None if completed else _next_timer_at(workflow)
     now = timezone.now()
     # The optimistic lock: whoever saved since we read bumped the version, and we lose.
-    # The base manager: a plain UPDATE, without the digest join of the default manager.
-    updated = ProcessInstance._base_manager.filter(pk=instance.pk, version=instance.version).update(
+    updated = _STATE_SAVE.run(
+        pk=instance.pk,
+        version=instance.version,
         state=state,
-        version=F("version") + 1,
         completed=completed,
         end_event=end_event,
         next_timer_at=next_timer_at,
-        updated_at=now,
+        now=now,
     )
     if updated == 0:
         raise Conflict(_("办件已被他人处理，请刷新后重试"))
@@ -573,9 +597,12 @@ def _visits_leave(
     if days is not None:
         # What the rollup counts of a visit leaving: its node, flow, department and day reached.
         today = rollup.shanghai_day(now)
-        for node, from_node, department, entered_at in open_visits.values_list(
-            "node", "from_node", "department", "entered_at"
+        leaving = set(task_ids)
+        for task_id, node, from_node, department, entered_at in _VISITS_OPEN.all(
+            instance=instance.pk
         ):
+            if task_id not in leaving:
+                continue
             days[
                 rollup.DayKey(
                     instance.definition_id,
@@ -587,6 +614,14 @@ def _visits_leave(
                 )
             ] += 1
     open_visits.update(left_at=now, cancelled=cancelled)
+
+
+#: An instance's open visits (one per node it waits at): compiled once (core/prepared.py).
+_VISITS_OPEN = PreparedRows(
+    lambda: NodeVisit.objects.filter(
+        instance_id=Param("instance", ProcessInstance._meta.pk), left_at__isnull=True
+    ).values_list("task_id", "node", "from_node", "department", "entered_at")
+)
 
 
 @contextmanager

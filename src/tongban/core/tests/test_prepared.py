@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tongban.catalog.models import Department
-from tongban.core.prepared import Param, Prepared, PreparedRows
+from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedUpdate
+from tongban.exchange.models import DataResource
 from tongban.identity import services as identity_services
 from tongban.identity.models import ApiToken, StaffProfile, User
 
@@ -235,3 +236,73 @@ def test_rows_of_a_values_list_are_the_orms_tuples(clerk: User) -> None:
         PreparedRows(lambda: StaffProfile.objects.filter(user_id=Param("u"))).all(u=1)
     with pytest.raises(TypeError, match="values_list"):
         PreparedRows(lambda: StaffProfile.objects.annotate(n=Count("id")).values_list("n")).all()
+
+
+_RENAME = PreparedUpdate(
+    lambda: (
+        Department.objects.filter(
+            pk=Param("pk", Department._meta.pk), order=Param("order", Department._meta.pk)
+        ),
+        {
+            "name": Param("name", Department._meta.get_field("name")),
+            "order": F("order") + 1,
+            "updated_at": Param("now", Department._meta.get_field("updated_at")),
+        },
+    )
+)
+
+
+def test_an_update_changes_what_the_orms_update_changes(
+    departments: dict[str, Department],
+) -> None:
+    police, market = departments["police"], departments["market"]
+    orders = {d.code: d.order for d in (police, market)}
+    now = timezone.now()
+    # The row whose version (here its order) matches changes, once; the other not at all.
+    assert _RENAME.run(pk=police.pk, order=police.order, name="公安分局（新）", now=now) == 1
+    assert _RENAME.run(pk=police.pk, order=police.order, name="又改", now=now) == 0
+    Department.objects.filter(pk=market.pk, order=market.order).update(
+        name="市场监管局（新）", order=F("order") + 1, updated_at=now
+    )
+    police.refresh_from_db()
+    market.refresh_from_db()
+    assert (police.name, police.updated_at) == ("公安分局（新）", now)
+    assert (police.order, market.order) == (orders["police"] + 1, orders["market"] + 1)
+    # A key out of range changes nothing and asks nothing.
+    with CaptureQueriesContext(connection) as queries:
+        assert _RENAME.run(pk=2**63, order=1, name="x", now=now) == 0
+    assert len(queries) == 0
+
+
+def test_an_update_across_a_relation_is_refused(departments: dict[str, Department]) -> None:
+    across = PreparedUpdate(
+        lambda: (StaffProfile.objects.filter(department__code=Param("code")), {"title": "x"})
+    )
+    with pytest.raises(TypeError, match="one table"):
+        across.run(code="police")
+
+
+def test_a_json_list_is_one_value_of_an_update(departments: dict[str, Department]) -> None:
+    resource = DataResource.objects.create(
+        code="r1",
+        name="资源",
+        provider=departments["police"],
+        share_type="unconditional",
+        subject_kind="person",
+    )
+    configure = PreparedUpdate(
+        lambda: (
+            DataResource.objects.filter(pk=Param("pk", DataResource._meta.pk)),
+            {"adapter_config": Param("config", DataResource._meta.get_field("adapter_config"))},
+        )
+    )
+    assert configure.run(pk=resource.pk, config=["a", {"b": 1}]) == 1
+    resource.refresh_from_db()
+    assert resource.adapter_config == ["a", {"b": 1}]
+    # A list for a plain value is refused, before any query.
+    by_code = PreparedUpdate(
+        lambda: (DataResource.objects.filter(code=Param("code")), {"is_active": False})
+    )
+    with CaptureQueriesContext(connection) as queries, pytest.raises(TypeError, match="list"):
+        by_code.run(code=["r1", "r2"])
+    assert len(queries) == 0
