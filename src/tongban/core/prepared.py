@@ -18,8 +18,8 @@ to turn rows into instances, and on each call runs the text with the call's valu
 
 The rows become instances exactly as ``QuerySet.__iter__`` makes them (``Model.from_db``, the
 related populators of ``select_related``, the annotations, the backend's converters and the
-fields' ``from_db_value``), so the callers get what the ORM gives them; the tests compare both
-for every query that uses it. What is read is never cached: each call runs its statement, so a
+fields' ``from_db_value``), so the callers get what the ORM gives them (``core/tests/
+test_prepared.py`` compares both; every use runs under its app's own tests). What is read is never cached: each call runs its statement, so a
 change by another process is seen at once. Supported: model querysets with ``filter``,
 ``select_related``, ``only``/``defer``, ``order_by``, slices, ``annotate`` and
 ``select_for_update``; ``PreparedRows`` takes a ``values_list()`` and ``PreparedUpdate`` an
