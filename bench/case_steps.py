@@ -4,7 +4,7 @@
     python bench/case_steps.py              (about 1 minute)
     python bench/case_steps.py --cases 100
     python bench/case_steps.py --profile    (cProfile of each step, top functions)
-    python bench/case_steps.py --queries    (the SQL of each step of the last case, with the code that made it)
+    python bench/case_steps.py --queries    (each step's SQL, last case, with the code behind it)
 
 Migrates a temporary SQLite database, loads the demo district, then drives ``--cases``
 drainage-permit cases through the API with Django's test client (no network, no server):
@@ -103,7 +103,7 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
             frames = [
                 f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
                 for f in traceback.extract_stack()[:-1]
-                if "/src/tongban/" in f.filename
+                if "/src/tongban/" in f.filename and not f.filename.endswith("core/prepared.py")
             ]
             callers.append(" < ".join(reversed(frames[-2:])))
             return execute(sql, params, many, context)
@@ -175,6 +175,15 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
                 **clerk,
             ),
         )
+        # Not part of "one case": what a clerk's and the applicant's reading of it costs.
+        step(
+            "read staff",
+            lambda case_id=case_id: client.get(f"/api/v1/applications/{case_id}", **clerk),
+        )
+        step(
+            "read own",
+            lambda case_id=case_id: client.get(f"/api/v1/applications/{case_id}", **agent),
+        )
 
     bare = min(spent for _queries, spent in steps["bare view"])
     print(f"\n{cases} cases, SQLite, in-process test client, CPU time (time.process_time)")
@@ -184,7 +193,7 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
     for name, values in steps.items():
         times = sorted(spent for _queries, spent in values)
         per_case = len(values) / cases
-        if name != "bare view":
+        if name not in ("bare view", "read staff", "read own"):
             total_min += times[0] * per_case
         print(
             f"{name:10s} {per_case:8.0f} {statistics.median(q for q, _t in values):8.0f} "
@@ -195,7 +204,7 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
     if show_queries:
         for name, sql in last_sql.items():
             print(f"\n--- {name}: {len(sql)} queries (last case)")
-            for number, (text, caller) in enumerate(zip(sql, last_callers[name]), 1):
+            for number, (text, caller) in enumerate(zip(sql, last_callers[name], strict=True), 1):
                 print(f"{number:3d}. {text[:120]}\n       ← {caller}")
     for name, profiler in profiles.items():
         if name == "bare view":

@@ -6,6 +6,19 @@ from datetime import date, datetime
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
+
+
+class _Out(BaseModel):
+    """A shape of the case's answer, validated by pydantic alone.
+
+    The answer is a plain dict built by ``case_out``: ninja's ``Schema`` would wrap every
+    nested object of it in its ``DjangoGetter`` (for reading model attributes), ~0.4 ms of a
+    case request for a case's 20-odd nested objects; the JSON and the OpenAPI shape are the
+    same.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class WalkInPersonIn(Schema):
@@ -79,17 +92,17 @@ class TaskCompleteIn(Schema):
     data: dict[str, Any] | None = None
 
 
-class CodeName(Schema):
+class CodeName(_Out):
     code: str
     name: str
 
 
-class ApplicantOut(Schema):
+class ApplicantOut(_Out):
     type: str
     name: str
 
 
-class MaterialOut(Schema):
+class MaterialOut(_Out):
     requirement: str
     name: str
     required: bool
@@ -112,7 +125,7 @@ class MaterialOut(Schema):
     file_url: str | None = None
 
 
-class TimelineOut(Schema):
+class TimelineOut(_Out):
     at: datetime
     action: str
     step: str
@@ -121,14 +134,14 @@ class TimelineOut(Schema):
     actor: str | None = None
 
 
-class StepOut(Schema):
+class StepOut(_Out):
     code: str
     title: str
     state: str
     at: datetime | None
 
 
-class TaskBrief(Schema):
+class TaskBrief(_Out):
     id: int
     kind: str
     name: str
@@ -140,14 +153,14 @@ class TaskBrief(Schema):
     decisions: list[str] = []
 
 
-class SupplementOut(Schema):
+class SupplementOut(_Out):
     id: int
     items: list[dict[str, Any]]
     message: str
     requested_at: datetime
 
 
-class CertificateBrief(Schema):
+class CertificateBrief(_Out):
     number: str
     type: str
     status: str
@@ -158,7 +171,7 @@ class CertificateBrief(Schema):
     verify_url: str
 
 
-class PaymentBrief(Schema):
+class PaymentBrief(_Out):
     order_no: str
     amount: str
     status: str
@@ -167,7 +180,7 @@ class PaymentBrief(Schema):
     paid_at: datetime | None
 
 
-class DeliveryEventOut(Schema):
+class DeliveryEventOut(_Out):
     at: datetime
     status: str
     status_label: str
@@ -175,7 +188,7 @@ class DeliveryEventOut(Schema):
     note: str
 
 
-class DeliveryBrief(Schema):
+class DeliveryBrief(_Out):
     method: str
     method_label: str
     status: str | None
@@ -187,7 +200,7 @@ class DeliveryBrief(Schema):
     events: list[DeliveryEventOut]
 
 
-class CaseOut(Schema):
+class CaseOut(_Out):
     id: int
     case_no: str | None
     status: str
