@@ -253,7 +253,7 @@ class CaseOut(_Out):
     joint_review: dict[str, Any] | None = None
 
 
-class CaseSummaryOut(Schema):
+class CaseSummaryOut(_Out):
     id: int
     case_no: str | None
     status: str
@@ -266,7 +266,7 @@ class CaseSummaryOut(Schema):
     sla_state: str
 
 
-class TaskOut(Schema):
+class TaskOut(_Out):
     id: int
     kind: str
     name: str
@@ -287,7 +287,7 @@ class TaskOut(Schema):
     comment: str
 
 
-class OutputOut(Schema):
+class OutputOut(_Out):
     """统一出件: a result waiting at (or collected from) the output window."""
 
     id: int
@@ -308,7 +308,7 @@ class HandOverIn(Schema):
     )
 
 
-class MicroCaseOut(Schema):
+class MicroCaseOut(_Out):
     """微查询: a case's status for whoever holds its number and the applicant's ID."""
 
     case_no: str
