@@ -20,10 +20,18 @@ def _signed_in(user: Any) -> bool:
 
 
 def _live_agencies(*, user: User) -> QuerySet[Agent]:
-    today = timezone.localdate()
-    return Agent.objects.filter(user=user, revoked=False).filter(
+    return _live(Agent.objects.filter(user=user), timezone.localdate())
+
+
+def _live(agencies: QuerySet[Agent], today: Any) -> QuerySet[Agent]:
+    """The agencies not revoked and not lapsed on ``today`` (a date or a ``Param``)."""
+    return agencies.filter(revoked=False).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=today)
     )
+
+
+def _today_param() -> Param:
+    return Param("today", Agent._meta.get_field("valid_until"))
 
 
 def user_enterprises(*, user: User) -> list[Enterprise]:
@@ -57,12 +65,9 @@ def user_agency_enterprise(*, user: User, uscc: str) -> Enterprise | None:
 #: Every application of an enterprise reads its agency: compiled once (core/prepared.py).
 _AGENCY_ENTERPRISE: Prepared[Agent] = Prepared(
     lambda: (
-        Agent.objects.filter(
-            user=Param("user", User._meta.pk), revoked=False, enterprise__uscc=Param("uscc")
-        )
-        .filter(
-            Q(valid_until__isnull=True)
-            | Q(valid_until__gte=Param("today", Agent._meta.get_field("valid_until")))
+        _live(
+            Agent.objects.filter(user=Param("user", User._meta.pk), enterprise__uscc=Param("uscc")),
+            _today_param(),
         )
         .select_related("enterprise")
         .order_by("pk")[:1]
@@ -74,7 +79,21 @@ def user_is_agent_of_id(*, user: User, enterprise_id: int) -> bool:
     """Whether ``user`` may act today for the enterprise with this primary key."""
     if not _signed_in(user):
         return False
-    return _live_agencies(user=user).filter(enterprise_id=enterprise_id).exists()
+    return bool(
+        _AGENCY_OF_ID.all(user=user.pk, enterprise=enterprise_id, today=timezone.localdate())
+    )
+
+
+#: Every access check of an enterprise's case by its agent: compiled once (core/prepared.py).
+_AGENCY_OF_ID = PreparedRows(
+    lambda: _live(
+        Agent.objects.filter(
+            user=Param("user", User._meta.pk),
+            enterprise_id=Param("enterprise", Enterprise._meta.pk),
+        ),
+        _today_param(),
+    ).values_list("pk")[:1]
+)
 
 
 #: The attribute of a request's user object that holds its memo (see ``user_memo_start``).
