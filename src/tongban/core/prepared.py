@@ -12,15 +12,16 @@ to turn rows into instances, and on each call runs the text with the call's valu
     _CASE_LOCKED = Prepared(
         lambda: Case.objects.select_for_update(of=("self",))
         .select_related("matter")
-        .filter(pk=Param("pk"))
+        .filter(pk=Param("pk", Case._meta.pk))
     )
     case = _CASE_LOCKED.get(pk=42)
 
 The rows become instances exactly as ``QuerySet.__iter__`` makes them (``Model.from_db``, the
 related populators of ``select_related``, the annotations, the backend's converters and the
-fields' ``from_db_value``), so the callers get what the ORM gives them (``core/tests/
-test_prepared.py`` compares both; every use runs under its app's own tests). What is read is never cached: each call runs its statement, so a
-change by another process is seen at once. Supported: model querysets with ``filter``,
+fields' ``from_db_value``), so the callers get what the ORM gives them
+(``core/tests/test_prepared.py`` compares both; every use runs under its app's own tests).
+What is read is never cached: each call runs its statement, so a change by another process
+is seen at once. Supported: model querysets with ``filter``,
 ``select_related``, ``only``/``defer``, ``order_by``, slices, ``annotate`` and
 ``select_for_update``; ``PreparedRows`` takes a ``values_list()`` and ``PreparedUpdate`` an
 ``UPDATE`` of one table. Not ``prefetch_related`` or ``values()`` (refused when built), nor
