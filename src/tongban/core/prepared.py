@@ -98,7 +98,7 @@ class _Plan:
         compiler = queryset.query.get_compiler(using=alias)
         self.sql, params = compiler.as_sql()
         self.template = tuple(params)
-        self.names = frozenset(v.name for v in self.template if isinstance(v, _Slot))
+        self.names = _names(self.template)
         self.connection = compiler.connection
         self.for_update = bool(
             queryset.query.select_for_update and self.connection.features.has_select_for_update
@@ -120,6 +120,10 @@ class _Plan:
 
     def params(self, values: dict[str, Any]) -> list[Any]:
         return _params(self.connection, self.template, self.names, values)
+
+
+def _names(template: tuple[Any, ...]) -> frozenset[str]:
+    return frozenset(v.name for v in template if isinstance(v, _Slot))
 
 
 def _params(
@@ -181,19 +185,22 @@ def _run(plan: _Plan, values: dict[str, Any]) -> Any:
 
 
 class _Compiled:
-    """A query compiled once per thread and database alias."""
+    """A statement compiled once per thread and database alias (``_compile`` makes the plan)."""
 
-    def __init__(self, build: Callable[[], QuerySet[Any]], *, using: str, rows: bool) -> None:
-        self._build, self._using, self._rows = build, using, rows
+    def __init__(self, *, using: str) -> None:
+        self._using = using
         self._local = threading.local()
 
-    def _plan(self) -> _Plan:
+    def _compile(self) -> Any:
+        raise NotImplementedError
+
+    def _plan(self) -> Any:
         connection = connections[self._using]
-        plan: _Plan | None = getattr(self._local, "plan", None)
+        plan = getattr(self._local, "plan", None)
         # A thread keeps one connection object per alias; a new one (tests that swap the
         # database, a closed thread's successor) gets its own plan.
         if plan is None or plan.connection is not connection:
-            plan = _Plan(self._build(), self._using, rows=self._rows)
+            plan = self._compile()
             self._local.plan = plan
         return plan
 
@@ -204,7 +211,11 @@ class PreparedRows(_Compiled):
     def __init__(
         self, build: Callable[[], QuerySet[Any]], *, using: str = DEFAULT_DB_ALIAS
     ) -> None:
-        super().__init__(build, using=using, rows=True)
+        super().__init__(using=using)
+        self._build = build
+
+    def _compile(self) -> _Plan:
+        return _Plan(self._build(), self._using, rows=True)
 
     def all(self, **values: Any) -> list[tuple[Any, ...]]:
         """The rows (converted as the ORM converts them) the query finds with these values."""
@@ -215,7 +226,11 @@ class Prepared(_Compiled, Generic[M]):
     """A model query compiled once per thread and database; each call runs it with new values."""
 
     def __init__(self, build: Callable[[], QuerySet[M]], *, using: str = DEFAULT_DB_ALIAS) -> None:
-        super().__init__(build, using=using, rows=False)
+        super().__init__(using=using)
+        self._build = build
+
+    def _compile(self) -> _Plan:
+        return _Plan(self._build(), self._using)
 
     def all(self, **values: Any) -> list[M]:
         """The instances of every row the query finds with these values."""
@@ -252,7 +267,7 @@ class Prepared(_Compiled, Generic[M]):
         )
 
 
-class PreparedUpdate:
+class PreparedUpdate(_Compiled):
     """An ``UPDATE`` compiled once per thread; each call runs it and gives the rows changed.
 
     ``build`` returns the queryset of the rows to change and the values to set, as
@@ -277,35 +292,39 @@ class PreparedUpdate:
         *,
         using: str = DEFAULT_DB_ALIAS,
     ) -> None:
-        self._build, self._using = build, using
-        self._local = threading.local()
+        super().__init__(using=using)
+        self._build = build
 
-    def _plan(self) -> tuple[Any, str, tuple[Any, ...], frozenset[str]]:
-        connection = connections[self._using]
-        plan = getattr(self._local, "plan", None)
-        if plan is None or plan[0] is not connection:
-            queryset, values = self._build()
-            query: Any = queryset.query.chain(sql.UpdateQuery)
-            query.add_update_values(values)
-            query.annotations = {}
-            compiler = query.get_compiler(using=self._using)
-            compiler.pre_sql_setup()
-            if query.related_updates or query.count_active_tables() > 1:
-                raise TypeError("PreparedUpdate changes one table, filtered on its own columns.")
-            text, params = compiler.as_sql()
-            template = tuple(params)
-            names = frozenset(v.name for v in template if isinstance(v, _Slot))
-            plan = (connection, text, template, names)
-            self._local.plan = plan
-        return plan
+    def _compile(self) -> _UpdatePlan:
+        queryset, values = self._build()
+        query: Any = queryset.query.chain(sql.UpdateQuery)
+        query.add_update_values(values)
+        query.annotations = {}
+        compiler = query.get_compiler(using=self._using)
+        compiler.pre_sql_setup()
+        if query.related_updates or query.count_active_tables() > 1:
+            raise TypeError("PreparedUpdate changes one table, filtered on its own columns.")
+        text, params = compiler.as_sql()
+        return _UpdatePlan(compiler.connection, text, tuple(params))
 
     def run(self, **values: Any) -> int:
         """Run the UPDATE with these values; the number of rows it changed."""
-        connection, text, template, names = self._plan()
+        plan: _UpdatePlan = self._plan()
         try:
-            params = _params(connection, template, names, values)
+            params = plan.params(values)
         except _NoMatch:
             return 0
-        with connection.cursor() as cursor:
-            cursor.execute(text, params)
+        with plan.connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
             return int(cursor.rowcount)
+
+
+class _UpdatePlan:
+    """A compiled UPDATE: its connection, SQL text and parameters' template."""
+
+    def __init__(self, connection: Any, text: str, template: tuple[Any, ...]) -> None:
+        self.connection, self.sql, self.template = connection, text, template
+        self.names = _names(template)
+
+    def params(self, values: dict[str, Any]) -> list[Any]:
+        return _params(self.connection, self.template, self.names, values)

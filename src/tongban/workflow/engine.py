@@ -164,7 +164,6 @@ def _definition_current(
     """
     source = path.read_bytes()
     digest = hashlib.sha256(source).hexdigest()
-    stored = ProcessDefinition.objects.filter(digest=digest)
     current = _DEFINITION_CURRENT.first(name=name, kind=kind, digest=digest)
     file_status = getattr(current, "file_status", None)  # the annotation
     if current is not None and file_status == DefinitionStatus.PUBLISHED:
@@ -174,12 +173,11 @@ def _definition_current(
     else:
         # A release file whose content waits in the studio (or was refused there): the file
         # is reviewed code and publishes it; its audit trail says it came as a release.
-        stored.update(status=DefinitionStatus.PUBLISHED, published_at=timezone.now())
-    return (
-        ProcessDefinition.objects.filter(name=name, kind=kind, status=DefinitionStatus.PUBLISHED)
-        .only(*_DEFINITION_HEAD)
-        .order_by("-version")
-        .first()
+        ProcessDefinition.objects.filter(digest=digest).update(
+            status=DefinitionStatus.PUBLISHED, published_at=timezone.now()
+        )
+    return _DEFINITION_CURRENT.first(
+        name=name, kind=kind, digest=digest
     ) or ProcessDefinition.objects.only(*_DEFINITION_HEAD).get(digest=digest)
 
 
