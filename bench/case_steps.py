@@ -4,6 +4,7 @@
     python bench/case_steps.py              (about 1 minute)
     python bench/case_steps.py --cases 100
     python bench/case_steps.py --profile    (cProfile of each step, top functions)
+    python bench/case_steps.py --profile --profile-dump DIR   (and DIR/STEP.prof for pstats)
     python bench/case_steps.py --queries    (each step's SQL, last case, with the code behind it)
 
 Migrates a temporary SQLite database, loads the demo district, then drives ``--cases``
@@ -71,7 +72,9 @@ def _setup(tmp: str) -> None:
     call_command("demo", "load", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
-def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int:
+def run(
+    cases: int, *, profile: bool = False, show_queries: bool = False, profile_dump: str = ""
+) -> int:
     import cProfile
     import pstats
 
@@ -225,6 +228,8 @@ def run(cases: int, *, profile: bool = False, show_queries: bool = False) -> int
     for name, profiler in profiles.items():
         if name == "bare view":
             continue
+        if profile_dump:
+            profiler.dump_stats(Path(profile_dump) / f"{name.replace(' ', '-')}.prof")
         print(f"\n--- {name}: cumulative time over {len(steps[name])} calls (profiled, slower)")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"tongban|ninja", 40)
         print(f"--- {name}: own time (tottime), all code")
@@ -237,12 +242,20 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=60, help="cases to drive (default 60)")
     parser.add_argument("--profile", action="store_true", help="cProfile each step")
     parser.add_argument("--queries", action="store_true", help="print each step's SQL")
+    parser.add_argument(
+        "--profile-dump", default="", metavar="DIR", help="with --profile: write DIR/STEP.prof"
+    )
     args = parser.parse_args()
     if not 1 <= args.cases <= 1000:
         parser.error("--cases must be 1..1000")
     with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
         _setup(tmp)
-        return run(args.cases, profile=args.profile, show_queries=args.queries)
+        return run(
+            args.cases,
+            profile=args.profile,
+            show_queries=args.queries,
+            profile_dump=args.profile_dump,
+        )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ fields' ``from_db_value``), so the callers get what the ORM gives them
 What is read is never cached: each call runs its statement, so a change by another process
 is seen at once. Supported: model querysets with ``filter``,
 ``select_related``, ``only``/``defer``, ``order_by``, slices, ``annotate`` and
-``select_for_update``; ``PreparedRows`` takes a ``values_list()`` and ``PreparedUpdate`` an
-``UPDATE`` of one table. Not ``prefetch_related`` or ``values()`` (refused when built), nor
+``select_for_update``; ``PreparedRows`` takes a ``values_list()``, ``PreparedUpdate`` an
+``UPDATE`` of one table, and ``PreparedSave`` is ``obj.save()`` for one model. Not
+``prefetch_related`` or ``values()`` (refused when built), nor
 ``__in`` with a ``Param`` (one placeholder cannot take a list: a list given is refused).
 """
 
@@ -34,13 +35,14 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Expression, Field, Model, QuerySet, sql
 from django.db.models.query import (  # type: ignore[attr-defined]  # not in django-stubs
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
@@ -328,3 +330,177 @@ class _UpdatePlan:
 
     def params(self, values: dict[str, Any]) -> list[Any]:
         return _params(self.connection, self.template, self.names, values)
+
+
+class PreparedSave(_Compiled, Generic[M]):
+    """``obj.save()`` for one model, with its INSERT and its UPDATE compiled once per thread.
+
+    A step of a case writes a handful of single rows (its timeline entry, a task, a
+    notification, a visit of the process) and saves the case and the task it changed. Through
+    ``Model.save()`` each of these statements is compiled again, field by field; here the
+    SQL text is made once and each call only converts the instance's values::
+
+        _TASK_SAVE = PreparedSave(Task)
+        _TASK_SAVE.save(task)                      # as task.save()
+        entry = _ENTRY_SAVE.create(case=case, …)   # as TimelineEntry.objects.create(…)
+
+    What ``save()`` does for a plain model, in the same order: a new instance
+    (``_state.adding``) is inserted and the columns the database makes (the auto key) are read
+    back; a loaded one has every concrete column but the key updated by its key. Each field's
+    ``pre_save`` (``auto_now``, a file committed to storage) and ``get_db_prep_save`` convert
+    the values, and an error marks the transaction for rollback as ``save()`` does. The rare
+    cases are left to ``save()`` itself: a model with ``pre_save``/``post_save`` receivers,
+    deferred fields, a value that is an expression (``F()``), an auto key set by hand, a loaded
+    instance whose row is gone. Models with a parent table, a database default, a generated
+    column, ``order_with_respect_to`` or a field with its own placeholder are refused when
+    compiled.
+    """
+
+    def __init__(self, model: type[M], *, using: str = DEFAULT_DB_ALIAS) -> None:
+        super().__init__(using=using)
+        self.model = model
+
+    def _compile(self) -> _SavePlan:
+        return _SavePlan(self.model, self._using)
+
+    def create(self, **values: Any) -> M:
+        """A new instance made of ``values`` and inserted, as ``Model.objects.create``."""
+        return self.save(self.model(**values))
+
+    def bulk_create(self, objs: list[M]) -> list[M]:
+        """``Model.objects.bulk_create(objs)``: one new row through the compiled INSERT.
+
+        Several rows go to ``bulk_create`` itself (one statement for all of them), and so does
+        a row of a model with receivers, which ``bulk_create`` does not call either.
+        """
+        if len(objs) != 1 or (
+            pre_save.has_listeners(self.model) or post_save.has_listeners(self.model)
+        ):
+            return self.model._default_manager.bulk_create(objs) if objs else []
+        self.save(objs[0])
+        return objs
+
+    def save(self, obj: M) -> M:
+        """Insert or update ``obj`` as ``obj.save()`` would; ``obj`` is given back."""
+        plan: _SavePlan = self._plan()
+        if pre_save.has_listeners(self.model) or post_save.has_listeners(self.model):
+            done = False
+        elif any(hasattr(value, "resolve_expression") for value in obj.__dict__.values()):
+            done = False  # an F() or another expression: save() resolves it
+        elif obj._state.adding:
+            done = plan.insert(obj)
+        else:
+            done = plan.update(obj)
+        if not done:
+            obj.save(using=self._using)
+        return obj
+
+
+class _SavePlan:
+    """The compiled INSERT and UPDATE of one model (see ``PreparedSave``)."""
+
+    def __init__(self, model: type[Model], alias: str) -> None:
+        opts = model._meta
+        connection = connections[alias]
+        fields = [f for f in opts.local_concrete_fields if not f.generated]
+        if (
+            opts.parents
+            or opts.order_with_respect_to
+            or len(opts.pk_fields) != 1
+            or any(
+                f.generated or f.has_db_default()  # type: ignore[attr-defined]  # not in stubs
+                for f in opts.local_concrete_fields
+            )
+            or any(hasattr(f, "get_placeholder") for f in fields)
+        ):
+            raise TypeError(f"PreparedSave cannot save {opts.label}: use Model.save().")
+        self.model, self.alias, self.connection = model, alias, connection
+        self.pk = opts.pk
+        self.auto = opts.auto_field
+        qn = connection.ops.quote_name
+        table = qn(opts.db_table)
+        # INSERT: every column but an auto key, which the database makes and gives back.
+        self.insert_fields = [f for f in fields if f is not self.auto]
+        self.returning = list(opts.db_returning_fields)
+        text = "{} {} ({}) VALUES ({})".format(
+            connection.ops.insert_statement(),
+            table,
+            ", ".join(qn(f.column) for f in self.insert_fields),
+            ", ".join(["%s"] * len(self.insert_fields)),
+        )
+        self.returning_params: tuple[Any, ...] = ()
+        self.can_return = bool(
+            self.returning and connection.features.can_return_columns_from_insert
+        )
+        if self.can_return:
+            returning_sql, returning_params = connection.ops.return_insert_columns(self.returning)
+            text = f"{text} {returning_sql}" if returning_sql else text
+            self.returning_params = tuple(returning_params)
+        self.insert_sql = text
+        compiler = sql.InsertQuery(model).get_compiler(using=alias)
+        self.compiler = compiler
+        self.converters = compiler.get_converters(
+            [f.get_col(opts.db_table) for f in self.returning]
+        )
+        # UPDATE: every column but the key, by the key.
+        self.update_fields = [f for f in fields if f is not self.pk]
+        # Names from the model's options, quoted by the backend; the values are parameters.
+        self.update_sql = "UPDATE {} SET {} WHERE {}.{} = %s".format(  # noqa: S608
+            table,
+            ", ".join(f"{qn(f.column)} = %s" for f in self.update_fields),
+            table,
+            qn(self.pk.column),
+        )
+
+    def _values(self, obj: Model, fields: list[Any], add: bool) -> list[Any]:
+        connection = self.connection
+        return [field.get_db_prep_save(field.pre_save(obj, add), connection) for field in fields]
+
+    def insert(self, obj: Model) -> bool:
+        if obj.pk is not None if self.auto is not None else not self.pk.has_default():
+            # A key given by hand (or a key without a default): save() tries an UPDATE first.
+            return False
+        if obj.pk is None:
+            obj.pk = self.pk.get_pk_value_on_save(obj)  # type: ignore[attr-defined]
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+        with transaction.mark_for_rollback_on_error(using=self.alias):
+            params = self._values(obj, self.insert_fields, True)
+            connection = self.connection
+            with connection.cursor() as cursor:
+                cursor.execute(self.insert_sql, params)
+                if self.can_return:
+                    rows = [
+                        connection.ops.fetch_returned_insert_columns(cursor, self.returning_params)
+                    ]
+                elif self.returning:
+                    rows = [
+                        (
+                            connection.ops.last_insert_id(
+                                cursor, self.model._meta.db_table, self.pk.column
+                            ),
+                        )
+                    ]
+                else:
+                    rows = []
+        if rows and self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        for row in rows:
+            for value, field in zip(row, self.returning, strict=True):
+                setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = self.alias
+        return True
+
+    def update(self, obj: Model) -> bool:
+        if obj.pk is None or obj.get_deferred_fields():
+            return False  # save() updates the loaded fields only, or inserts
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+        with transaction.mark_for_rollback_on_error(using=self.alias):
+            params = self._values(obj, self.update_fields, False)
+            params.append(self.pk.get_db_prep_value(obj.pk, self.connection))
+            with self.connection.cursor() as cursor:
+                cursor.execute(self.update_sql, params)
+                if cursor.rowcount == 0:
+                    return False  # the row is gone: save() inserts it again, as it would
+        obj._state.db = self.alias
+        return True

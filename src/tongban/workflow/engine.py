@@ -56,7 +56,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
-from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedUpdate
+from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedSave, PreparedUpdate
 from tongban.workflow import rollup
 from tongban.workflow.choices import DefinitionKind, DefinitionStatus
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
@@ -571,7 +571,7 @@ def _visits_record(
             (cancelled if task.state & TaskState.CANCELLED else left).append(task.id)
     days: Counter[rollup.DayKey] = Counter()
     if reached:
-        NodeVisit.objects.bulk_create(reached)
+        _VISIT_SAVE.bulk_create(reached)
         days = rollup.visit_days_of(reached, department=instance.department)
     if left:
         _visits_leave(instance, left, now, days=days)
@@ -589,9 +589,6 @@ def _visits_leave(
     cancelled: bool = False,
     days: Counter[rollup.DayKey] | None = None,
 ) -> None:
-    open_visits = NodeVisit.objects.filter(
-        instance=instance, task_id__in=task_ids, left_at__isnull=True
-    )
     if days is not None:
         # What the rollup counts of a visit leaving: its node, flow, department and day reached.
         today = rollup.shanghai_day(now)
@@ -611,7 +608,28 @@ def _visits_leave(
                     today,
                 )
             ] += 1
-    open_visits.update(left_at=now, cancelled=cancelled)
+    # One compiled UPDATE per node left (a step leaves one or two; a list would need a new
+    # statement for each length).
+    for task_id in task_ids:
+        _VISIT_LEAVE.run(instance=instance.pk, task=task_id, now=now, cancelled=cancelled)
+
+
+#: The writes of the recorded path, compiled once (core/prepared.py).
+_INSTANCE_SAVE = PreparedSave(ProcessInstance)
+_VISIT_SAVE = PreparedSave(NodeVisit)
+_VISIT_LEAVE = PreparedUpdate(
+    lambda: (
+        NodeVisit.objects.filter(
+            instance_id=Param("instance", ProcessInstance._meta.pk),
+            task_id=Param("task", NodeVisit._meta.get_field("task_id")),
+            left_at__isnull=True,
+        ),
+        {
+            "left_at": Param("now", NodeVisit._meta.get_field("left_at")),
+            "cancelled": Param("cancelled", NodeVisit._meta.get_field("cancelled")),
+        },
+    )
+)
 
 
 #: An instance's open visits (one per node it waits at): compiled once (core/prepared.py).
@@ -659,7 +677,7 @@ def process_start(*, name: str, data: dict[str, Any], department: str = "") -> P
         task.data.update(data)
     _run_engine(workflow)
     completed = bool(workflow.completed)
-    instance = ProcessInstance.objects.create(
+    instance = _INSTANCE_SAVE.create(
         definition=definition,
         state=_workflow_state(workflow),
         completed=completed,

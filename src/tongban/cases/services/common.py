@@ -13,12 +13,17 @@ from django.utils.translation import gettext as _
 
 from tongban.cases.choices import CaseStatus
 from tongban.cases.hooks import CaseEvent, case_event
-from tongban.cases.models import Case, TimelineEntry
+from tongban.cases.models import Case, Task, TimelineEntry
 from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import Department
 from tongban.core.errors import InvalidStateChange, PermissionDenied
-from tongban.core.prepared import Param, Prepared
+from tongban.core.prepared import Param, Prepared, PreparedSave
 from tongban.identity.models import User
+
+#: ``case.save()`` / ``task.save()`` of every step, and its timeline entry, compiled once.
+CASE_SAVE = PreparedSave(Case)
+TASK_SAVE = PreparedSave(Task)
+_ENTRY_SAVE = PreparedSave(TimelineEntry)
 
 
 def status_refused(case: Case, action: str) -> InvalidStateChange:
@@ -70,7 +75,7 @@ def timeline_add(
     public: bool = True,
 ) -> TimelineEntry:
     """One timeline entry (``action`` is a ``TimelineAction``); sends ``case_event``."""
-    entry = TimelineEntry.objects.create(
+    entry = _ENTRY_SAVE.create(
         case=case,
         at=at,
         action=action,

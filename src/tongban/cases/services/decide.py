@@ -31,7 +31,13 @@ from tongban.cases.models import Case, SupplementRequest, Task
 from tongban.cases.rules import case_form_schema
 from tongban.cases.selectors import case_supplements
 from tongban.cases.services import inspection, joint_review, outputs, themes
-from tongban.cases.services.common import case_lock, status_refused, timeline_add
+from tongban.cases.services.common import (
+    CASE_SAVE,
+    TASK_SAVE,
+    case_lock,
+    status_refused,
+    timeline_add,
+)
 from tongban.cases.services.notifications import notify_applicant
 from tongban.cases.services.process import deadlines_of, sla_state_store, tasks_sync
 from tongban.cases.services.sla import case_deadlines_set
@@ -380,7 +386,7 @@ def task_complete(
     supplements = case_supplements(case)
     calendar = WorkCalendar()
     case_deadlines_set(case=case, supplements=supplements, calendar=calendar)
-    case.save()
+    CASE_SAVE.save(case)
     themes.theme_child_refresh(child=case, now=now)
     # New rows get their due dates here; the open ones change only with the deadlines
     # (a joint review's own 补正 is answered elsewhere), so one department's opinion
@@ -412,4 +418,4 @@ def _task_completed(
     task.comment = comment
     if items:
         task.data = {**(task.data or {}), "items": items}
-    task.save()
+    TASK_SAVE.save(task)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongban.cases.models import Case, IdempotencyRecord
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
-from tongban.core.prepared import Param, Prepared
+from tongban.core.prepared import Param, Prepared, PreparedSave
 from tongban.identity.models import User
 
 KEY_MAX_LENGTH = 200
@@ -77,7 +77,7 @@ def idempotent_run(
     try:
         with transaction.atomic():  # savepoint: the loser of a race undoes only its own work
             case = work()
-            IdempotencyRecord.objects.create(
+            _RECORD_SAVE.create(
                 user=user, scope=scope, key=key, request_hash=payload_hash, case=case
             )
     except IntegrityError:
@@ -96,3 +96,5 @@ _RECORD: Prepared[IdempotencyRecord] = Prepared(
         .order_by("pk")[:1]
     )
 )
+#: ... and the one that produced a case writes it.
+_RECORD_SAVE = PreparedSave(IdempotencyRecord)

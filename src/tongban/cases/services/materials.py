@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.choices import MaterialOrigin, MaterialStatus, SupplementState
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest
 from tongban.core.errors import FieldError, ValidationFailed
-from tongban.core.prepared import Param, Prepared
+from tongban.core.prepared import Param, Prepared, PreparedSave
 from tongban.core.zipguard import ZipLimitExceeded, zip_limits_check
 
 #: Content types accepted for materials, with the names shown in refusals.
@@ -136,6 +136,10 @@ def _refused(field: str, message: str) -> ValidationFailed:
 # --- a case's materials ----------------------------------------------------------------------
 
 
+#: ``material.save()`` of an upload, compiled once (core/prepared.py).
+_MATERIAL_SAVE = PreparedSave(CaseMaterial)
+
+
 def material_store(
     material: CaseMaterial,
     file: UploadedFile,
@@ -155,7 +159,7 @@ def material_store(
     material.review_note = ""
     # The name passed here is ignored by material_upload_to: only a random name is used.
     material.file.save(checked.original_name or "material", file, save=False)
-    material.save()
+    _MATERIAL_SAVE.save(material)
     if old_name:
         transaction.on_commit(lambda: stored_file_release(old_name))
     return material

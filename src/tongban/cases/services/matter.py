@@ -27,6 +27,7 @@ from tongban.cases.selectors import case_hand_to_answer, case_materials, case_su
 from tongban.cases.selectors_promise import Prefill, case_material_sources, form_prefill
 from tongban.cases.services import deferral, parties, routes
 from tongban.cases.services.common import (
+    CASE_SAVE,
     applicant_required,
     case_lock,
     status_refused,
@@ -216,7 +217,7 @@ def matter_case_create(
                 prefilled.append(name)
 
     now = timezone.now()
-    case = Case.objects.create(
+    case = CASE_SAVE.create(
         matter=matter,
         matter_version=version,
         department=matter.department,
@@ -409,7 +410,7 @@ def case_process_start(
     )
     case.process = step.instance
     case.status = CaseStatus.SUBMITTED
-    case.save()
+    CASE_SAVE.save(case)
     created = tasks_sync(case, step, started=True)
     # A process started now: its first tasks are all the case's tasks (the answer lists them).
     case_hand_to_answer(case, tasks=created, supplements=supplements)

@@ -34,6 +34,7 @@ from django_tasks import task
 from tongban.cases.choices import NotificationChannel, NotificationEvent, NotificationStatus
 from tongban.cases.models import Case, Notification, SupplementRequest
 from tongban.cases.rules import case_deferred_materials
+from tongban.core.prepared import PreparedSave
 from tongban.core.sms import sms_provider
 from tongban.core.tasks import enqueue_with_transaction
 from tongban.identity.choices import StaffRole
@@ -308,17 +309,21 @@ def notify_center_admins(*, subject: str, body: str) -> list[Notification]:
     return _queue(rows)
 
 
+#: A queued notification's INSERT, compiled once (core/prepared.py).
+_NOTIFICATION_SAVE = PreparedSave(Notification)
+
+
 def _queue(rows: list[Notification]) -> list[Notification]:
     queued = []
     for row in rows:
         if row.key:
             try:
                 with transaction.atomic():
-                    row.save()
+                    _NOTIFICATION_SAVE.save(row)
             except IntegrityError:
                 continue  # queued once already (notification_once_per_key)
         else:
-            row.save()
+            _NOTIFICATION_SAVE.save(row)
         enqueue_with_transaction(notification_send, row.pk)
         queued.append(row)
     return queued

@@ -12,6 +12,7 @@ from django.utils import timezone
 from tongban.cases.choices import OUT_OF_PROCESS_TASK_KINDS, TaskKind, TaskState
 from tongban.cases.models import Case, SupplementRequest, Task
 from tongban.cases.services import joint_review
+from tongban.cases.services.common import TASK_SAVE
 from tongban.cases.services.sla import case_acceptance_deadline, case_sla_state
 from tongban.catalog.models import Department
 from tongban.identity.choices import StaffRole
@@ -99,7 +100,7 @@ def tasks_sync(
                 due_date=dues[kind],
             )
         )
-    return Task.objects.bulk_create(created) if created else []
+    return TASK_SAVE.bulk_create(created)
 
 
 def deadlines_of(case: Case) -> tuple[object, ...]:

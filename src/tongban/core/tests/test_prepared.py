@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from typing import Any
+from unittest import mock
 
 import pytest
-from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, F, Model
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Count, DateTimeField, F, Model, Value
+from django.db.models.functions import Concat, Now
+from django.db.models.signals import post_save
+from django.db.models.sql.compiler import SQLInsertCompiler, SQLUpdateCompiler
 from django.db.transaction import TransactionManagementError
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, isolate_apps
 from django.utils import timezone
 
 from tongban.catalog.models import Department
-from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedUpdate
-from tongban.exchange.models import DataResource
+from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedSave, PreparedUpdate
+from tongban.exchange.models import DataResource, RegistryRecord
 from tongban.identity import services as identity_services
 from tongban.identity.models import ApiToken, StaffProfile, User
 
@@ -306,3 +311,161 @@ def test_a_json_list_is_one_value_of_an_update(departments: dict[str, Department
     with CaptureQueriesContext(connection) as queries, pytest.raises(TypeError, match="list"):
         by_code.run(code=["r1", "r2"])
     assert len(queries) == 0
+
+
+# --- PreparedSave: obj.save() with its statements compiled once --------------------------------
+
+_RECORD_SAVE = PreparedSave(RegistryRecord)
+_RESOURCE_SAVE = PreparedSave(DataResource)
+
+
+@pytest.fixture
+def resource(departments: dict[str, Department]) -> DataResource:
+    return DataResource.objects.create(
+        code="r-save",
+        name="资源",
+        provider=departments["police"],
+        share_type="unconditional",
+        subject_kind="person",
+    )
+
+
+def _statements(run: Any, *, compiler: bool = True) -> list[tuple[str, tuple[Any, ...]]]:
+    """The SQL text and parameters each statement of ``run()`` sent to the cursor
+    (``compiler=False``: Django's INSERT and UPDATE compilers fail if they are asked)."""
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(connection.execute_wrapper(record))
+        if not compiler:
+            for kind in (SQLInsertCompiler, SQLUpdateCompiler):
+                stack.enter_context(
+                    mock.patch.object(kind, "as_sql", side_effect=AssertionError("compiled"))
+                )
+        run()
+    return sent
+
+
+def _row(obj: Model) -> dict[str, Any]:
+    values = type(obj).objects.filter(pk=obj.pk).values().get()  # type: ignore[attr-defined]
+    return {k: v for k, v in values.items() if k not in ("id", "created_at", "updated_at")}
+
+
+def test_an_insert_sends_the_orms_statement_and_sets_what_save_sets(
+    resource: DataResource,
+) -> None:
+    data = {"姓名": "张三", "list": [1, 2], "none": None}
+    ours = RegistryRecord(resource=resource, subject="110101199001011234", data=data)
+    orm = RegistryRecord(resource=resource, subject="110101199001015678", data=data)
+    ours_sql = _statements(lambda: _RECORD_SAVE.save(ours), compiler=False)
+    orm_sql = _statements(orm.save)
+    # The same text; the same parameters but the subject and the auto_now times.
+    assert [sql for sql, _ in ours_sql] == [sql for sql, _ in orm_sql]
+    assert len(ours_sql) == 1 and ours_sql[0][0].startswith("INSERT INTO")
+    assert ours.pk is not None and ours.pk == orm.pk - 1
+    assert (ours._state.adding, ours._state.db) == (orm._state.adding, orm._state.db)
+    assert ours.created_at.tzinfo is not None and ours.updated_at >= ours.created_at
+    assert _row(ours) == {**_row(orm), "subject": "110101199001011234"}
+    # create() is save() of a new instance, and bulk_create() of one instance too.
+    made = _RECORD_SAVE.create(resource=resource, subject="x", data=[])
+    one = RegistryRecord(resource=resource, subject="y", data={})
+    assert _statements(lambda: _RECORD_SAVE.bulk_create([one]), compiler=False)
+    assert one.pk == made.pk + 1 and not one._state.adding
+    assert RegistryRecord.objects.get(pk=made.pk).data == []
+
+
+def test_an_update_sends_the_orms_statement_and_writes_every_column(
+    resource: DataResource,
+) -> None:
+    ours = RegistryRecord.objects.create(resource=resource, subject="a", data={})
+    orm = RegistryRecord.objects.create(resource=resource, subject="b", data={})
+    before = ours.updated_at
+    for record in (ours, orm):
+        record.data = {"改": True}
+    ours_sql = _statements(lambda: _RECORD_SAVE.save(ours), compiler=False)
+    orm_sql = _statements(orm.save)
+    assert [sql for sql, _ in ours_sql] == [sql for sql, _ in orm_sql]
+    assert ours_sql[0][0].startswith("UPDATE")
+    assert ours.updated_at > before  # auto_now, as save() sets it
+    assert _row(ours) == {**_row(orm), "subject": "a"}
+    assert RegistryRecord.objects.get(pk=ours.pk).data == {"改": True}
+
+
+def test_what_only_save_handles_is_left_to_save(resource: DataResource) -> None:
+    # A model with receivers: save() runs and so do they.
+    seen: list[tuple[int, bool]] = []
+
+    def receiver(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+        seen.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=DataResource, dispatch_uid="test-prepared-save")
+    try:
+        resource.name = "改名"
+        _RESOURCE_SAVE.save(resource)
+        made = _RESOURCE_SAVE.create(
+            code="r2",
+            name="资源二",
+            provider=resource.provider,
+            share_type="unconditional",
+            subject_kind="person",
+        )
+    finally:
+        post_save.disconnect(sender=DataResource, dispatch_uid="test-prepared-save")
+    assert seen == [(resource.pk, False), (made.pk, True)]
+    # An expression: resolved by save(), the instance then holds what save() leaves.
+    record = RegistryRecord.objects.create(resource=resource, subject="e", data={})
+    record.subject = Concat(F("subject"), Value("-2"))
+    _RECORD_SAVE.save(record)
+    assert RegistryRecord.objects.get(pk=record.pk).subject == "e-2"
+    # Deferred fields: save() writes the loaded ones only.
+    partial = RegistryRecord.objects.only("subject").get(pk=record.pk)
+    RegistryRecord.objects.filter(pk=record.pk).update(data={"meanwhile": 1})
+    partial.subject = "f"
+    _RECORD_SAVE.save(partial)
+    assert _row(partial)["data"] == {"meanwhile": 1}
+    # A loaded instance whose row is gone is inserted again, as save() does.
+    RegistryRecord.objects.filter(pk=record.pk).delete()
+    record.subject = "g"
+    _RECORD_SAVE.save(record)
+    assert RegistryRecord.objects.get(pk=record.pk).subject == "g"
+    # A key given by hand to a new instance: save() decides.
+    RegistryRecord.objects.filter(pk=record.pk).delete()
+    again = RegistryRecord(pk=record.pk, resource=resource, subject="h", data={})
+    _RECORD_SAVE.save(again)
+    assert RegistryRecord.objects.get(pk=record.pk).subject == "h"
+
+
+def test_a_refused_insert_marks_the_transaction_and_leaves_nothing(
+    resource: DataResource,
+) -> None:
+    RegistryRecord.objects.create(resource=resource, subject="dup", data={})
+    count = RegistryRecord.objects.count()
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            _RECORD_SAVE.create(resource=resource, subject="dup", data={})
+        assert transaction.get_rollback() is True
+        transaction.set_rollback(False)  # SQLite would go on; PostgreSQL has aborted
+    assert RegistryRecord.objects.count() == count
+    with pytest.raises(ValueError, match="unsaved related object"):
+        _RECORD_SAVE.save(RegistryRecord(resource=DataResource(code="new"), subject="x", data={}))
+    assert RegistryRecord.objects.count() == count
+
+
+@isolate_apps("tongban.core")
+def test_models_it_cannot_save_are_refused_when_compiled() -> None:
+    class Parent(models.Model):  # noqa: DJ008
+        name = models.CharField(max_length=10)
+
+    class Child(Parent):  # noqa: DJ008
+        extra = models.CharField(max_length=10)
+
+    class WithDefault(models.Model):  # noqa: DJ008
+        made = models.DateTimeField(db_default=Now())
+
+    for model in (Child, WithDefault):
+        with pytest.raises(TypeError, match="PreparedSave cannot save"):
+            PreparedSave(model).create()
