@@ -13,16 +13,18 @@ from django.utils.translation import gettext as _
 
 from tongban.cases.choices import CaseStatus
 from tongban.cases.hooks import CaseEvent, case_event
-from tongban.cases.models import Case, Task, TimelineEntry
+from tongban.cases.models import Case, CaseMaterial, Task, TimelineEntry
 from tongban.cases.rules import acts_for_applicant
 from tongban.catalog.models import Department
 from tongban.core.errors import InvalidStateChange, PermissionDenied
 from tongban.core.prepared import Param, Prepared, PreparedSave
 from tongban.identity.models import User
 
-#: ``case.save()`` / ``task.save()`` of every step, and its timeline entry, compiled once.
+#: ``case.save()`` / ``task.save()`` / ``material.save()`` of every step, and its timeline
+#: entry, compiled once (core/prepared.py).
 CASE_SAVE = PreparedSave(Case)
 TASK_SAVE = PreparedSave(Task)
+MATERIAL_SAVE = PreparedSave(CaseMaterial)
 _ENTRY_SAVE = PreparedSave(TimelineEntry)
 
 

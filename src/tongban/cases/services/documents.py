@@ -25,6 +25,7 @@ from tongban.cases.services.materials import CheckedFile, material_store
 from tongban.catalog.models import localized
 from tongban.certificates.pdf import form_document_pdf
 from tongban.core.errors import FieldError
+from tongban.core.prepared import Param, Prepared
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.masking import mask_id_number
 from tongban.identity.models import User
@@ -96,6 +97,12 @@ def _store(material: CaseMaterial, pdf: bytes, filename: str, now: datetime, ori
     material_store(material, ContentFile(pdf, name=filename), checked, now, origin=origin)  # type: ignore[arg-type]
 
 
+#: A case's material rows under their locks (every submission with made documents reads them).
+_MATERIALS_LOCKED: Prepared[CaseMaterial] = Prepared(
+    lambda: CaseMaterial.objects.select_for_update().filter(case_id=Param("case", Case._meta.pk))
+)
+
+
 def case_documents_make(
     *, case: Case, actor: User, now: datetime, commitment: Mapping[str, Any] | None
 ) -> list[str]:
@@ -108,9 +115,8 @@ def case_documents_make(
         return []
     materials = {
         m.requirement_code: m
-        for m in CaseMaterial.objects.select_for_update().filter(
-            case=case, requirement_code__in=list(sources)
-        )
+        for m in _MATERIALS_LOCKED.all(case=case.pk)
+        if m.requirement_code in sources
     }
     matter_name = case.matter.name if case.matter is not None else ""
     local = now.astimezone(SHANGHAI)

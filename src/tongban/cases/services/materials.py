@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from tongban.cases.choices import MaterialOrigin, MaterialStatus, SupplementState
 from tongban.cases.models import Case, CaseMaterial, SupplementRequest
+from tongban.cases.services.common import MATERIAL_SAVE
 from tongban.core.errors import FieldError, ValidationFailed
-from tongban.core.prepared import Param, Prepared, PreparedSave
+from tongban.core.prepared import Param, Prepared
 from tongban.core.zipguard import ZipLimitExceeded, zip_limits_check
 
 #: Content types accepted for materials, with the names shown in refusals.
@@ -136,10 +137,6 @@ def _refused(field: str, message: str) -> ValidationFailed:
 # --- a case's materials ----------------------------------------------------------------------
 
 
-#: ``material.save()`` of an upload, compiled once (core/prepared.py).
-_MATERIAL_SAVE = PreparedSave(CaseMaterial)
-
-
 def material_store(
     material: CaseMaterial,
     file: UploadedFile,
@@ -159,7 +156,7 @@ def material_store(
     material.review_note = ""
     # The name passed here is ignored by material_upload_to: only a random name is used.
     material.file.save(checked.original_name or "material", file, save=False)
-    _MATERIAL_SAVE.save(material)
+    MATERIAL_SAVE.save(material)
     if old_name:
         transaction.on_commit(lambda: stored_file_release(old_name))
     return material

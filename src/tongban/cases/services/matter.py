@@ -42,7 +42,7 @@ from tongban.catalog.choices import Channel
 from tongban.catalog.forms import form_errors, schema_field_title
 from tongban.catalog.models import Matter, MatterVersion, Section
 from tongban.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from tongban.core.prepared import Param, Prepared
+from tongban.core.prepared import Param, Prepared, PreparedUpdate
 from tongban.counter.rules import negative_list_check
 from tongban.counter.services import guidance_for_application, guidance_mark_used
 from tongban.identity import selectors as identity_selectors
@@ -55,6 +55,15 @@ def case_number(case: Case) -> str:
     """The readable case number: JD + the date in Shanghai + the id (JD20260301000042)."""
     created = (case.created_at or timezone.now()).astimezone(SHANGHAI)
     return f"JD{created:%Y%m%d}{case.pk:06d}"
+
+
+#: The number of a new case, known once its key is: set by a compiled UPDATE (core/prepared.py).
+_CASE_NO_SET = PreparedUpdate(
+    lambda: (
+        Case.objects.filter(pk=Param("pk", Case._meta.pk)),
+        {"case_no": Param("case_no", Case._meta.get_field("case_no"))},
+    )
+)
 
 
 def applicant_resolve(
@@ -229,7 +238,7 @@ def matter_case_create(
         guidance=guidance,
     )
     case.case_no = case_number(case)
-    case.save(update_fields=["case_no"])
+    _CASE_NO_SET.run(pk=case.pk, case_no=case.case_no)
     if guidance is not None:
         guidance_mark_used(guidance=guidance)
     CaseMaterial.objects.bulk_create(

@@ -6,7 +6,6 @@ import logging
 import uuid
 from datetime import date
 
-from django.db.models import Q
 from django.utils import timezone
 
 from tongban.cases.choices import OUT_OF_PROCESS_TASK_KINDS, TaskKind, TaskState
@@ -15,6 +14,7 @@ from tongban.cases.services import joint_review
 from tongban.cases.services.common import TASK_SAVE
 from tongban.cases.services.sla import case_acceptance_deadline, case_sla_state
 from tongban.catalog.models import Department
+from tongban.core.prepared import Param, PreparedRows
 from tongban.identity.choices import StaffRole
 from tongban.workflow import engine
 from tongban.workflow.calendar import WorkCalendar, due_datetime
@@ -35,6 +35,14 @@ def task_due(case: Case, kind: str, task: Task | None = None) -> date | None:
     return case.acceptance_due_date if kind == TaskKind.ACCEPT else case.due_date
 
 
+#: What ``tasks_sync`` reads of a case's task rows: compiled once (core/prepared.py).
+_TASK_ROWS = PreparedRows(
+    lambda: Task.objects.filter(case_id=Param("case", Case._meta.pk)).values_list(
+        "pk", "engine_task_id", "state", "kind", "due_date"
+    )
+)
+
+
 def tasks_sync(
     case: Case, step: engine.ProcessStep, *, started: bool = False, refresh_due: bool = False
 ) -> list[Task]:
@@ -48,16 +56,18 @@ def tasks_sync(
     that stay get the due dates they now imply (``tasks_due_refresh``) from the same read.
     """
     ready = {t.id: t for t in step.ready}
+    # A case's task rows, few even in a joint review, are read whole by a compiled query and
+    # the open ones and those already mirrored picked here.
     rows: list[tuple[int, uuid.UUID | None, str, str, date | None]] = (
         []
         if started
-        else list(
-            case.tasks.filter(
-                # An inspection (先证后查) or a bad rating's follow-up has no process task.
-                Q(state=TaskState.OPEN) & ~Q(kind__in=OUT_OF_PROCESS_TASK_KINDS)
-                | Q(engine_task_id__in=list(ready))
-            ).values_list("pk", "engine_task_id", "state", "kind", "due_date")
-        )
+        else [
+            row
+            for row in _TASK_ROWS.all(case=case.pk)
+            # An inspection (先证后查) or a bad rating's follow-up has no process task.
+            if (row[2] == TaskState.OPEN and row[3] not in OUT_OF_PROCESS_TASK_KINDS)
+            or row[1] in ready
+        ]
     )
     open_rows = [
         row for row in rows if row[2] == TaskState.OPEN and row[3] not in OUT_OF_PROCESS_TASK_KINDS

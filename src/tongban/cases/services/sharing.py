@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 
 from tongban.cases.choices import ApplicantType, MaterialOrigin, MaterialStatus, TimelineAction
 from tongban.cases.models import Case, CaseMaterial
-from tongban.cases.services.common import case_lock, timeline_add
+from tongban.cases.services.common import MATERIAL_SAVE, case_lock, timeline_add
 from tongban.catalog.models import localized
 from tongban.core.errors import DomainError, NotFound, PermissionDenied
 from tongban.core.i18n import PART_SEPARATOR
@@ -218,16 +218,7 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
             else:
                 material.review_note = answer.note[:300]
                 outcome.missing[material.requirement_code] = answer.note
-            material.save(
-                update_fields=[
-                    "status",
-                    "origin",
-                    "shared_at",
-                    "shared_record",
-                    "review_note",
-                    "updated_at",
-                ]
-            )
+            MATERIAL_SAVE.save(material)  # read whole under the lock above
 
         form = dict(locked.form_data or {})
         prefilled = list(locked.prefilled_fields or [])
