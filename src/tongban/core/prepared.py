@@ -351,9 +351,9 @@ class PreparedSave(_Compiled, Generic[M]):
     the values, and an error marks the transaction for rollback as ``save()`` does. The rare
     cases are left to ``save()`` itself: a model with ``pre_save``/``post_save`` receivers,
     deferred fields, a value that is an expression (``F()``), an auto key set by hand, a loaded
-    instance whose row is gone. Models with a parent table, a database default, a generated
-    column, ``order_with_respect_to`` or a field with its own placeholder are refused when
-    compiled.
+    instance whose row is gone. Models that override ``save()``, with a parent table, a
+    database default, a generated column, ``order_with_respect_to`` or a field with its own
+    placeholder are refused when compiled.
     """
 
     def __init__(self, model: type[M], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -404,7 +404,10 @@ class _SavePlan:
         connection = connections[alias]
         fields = [f for f in opts.local_concrete_fields if not f.generated]
         if (
-            opts.parents
+            # What an overridden save() adds would be skipped.
+            model.save is not Model.save
+            or model.save_base is not Model.save_base
+            or opts.parents
             or opts.order_with_respect_to
             or len(opts.pk_fields) != 1
             or any(

@@ -466,6 +466,13 @@ def test_models_it_cannot_save_are_refused_when_compiled() -> None:
     class WithDefault(models.Model):  # noqa: DJ008
         made = models.DateTimeField(db_default=Now())
 
-    for model in (Child, WithDefault):
+    class OwnSave(models.Model):  # noqa: DJ008
+        name = models.CharField(max_length=10)
+
+        def save(self, *args: Any, **kwargs: Any) -> None:
+            self.name = self.name.upper()
+            super().save(*args, **kwargs)
+
+    for model in (Child, WithDefault, OwnSave):
         with pytest.raises(TypeError, match="PreparedSave cannot save"):
             PreparedSave(model).create()
