@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.db.models import F, Field, Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
 from django.utils.translation import get_language
 from psycopg import pq
 
@@ -44,6 +45,8 @@ _CODE_MAX = Matter._meta.get_field("code").max_length or 64
 #: Most stamps a process keeps under one generation (the catalogue has a few thousand matters;
 #: an unknown code is never kept, so made-up codes cannot fill it).
 _KNOWN_MAX = 20_000
+#: Most digests a stamp keeps (language × date × a page reader's variant).
+_DIGESTS_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -58,28 +61,46 @@ class GuideStamp:
     epoch: int
     epoch_at: datetime | None
 
+    #: Digests already computed for this stamp, by (language, date, parts): a 304 computes none.
+    _digests: dict[tuple[object, ...], str] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
     def key(self, *parts: object) -> str:
         """A cache key for one rendering of this guide (``parts``: the view's own variants).
 
         The language and today's date (share grants end on a date) are always part of it.
         """
-        raw = repr(
-            (
-                self.matter_id,
-                self.code,
-                self.version,
-                self.updated_at.isoformat(),
-                self.epoch,
-                get_language(),
-                timezone.localdate().isoformat(),
-                *parts,
-            )
-        )
-        return "tongban:guide:" + hashlib.sha256(raw.encode()).hexdigest()
+        return "tongban:guide:" + self._digest(parts)
 
     def etag(self, *parts: object) -> str:
         """A strong ETag for one rendering (quoted, as the header carries it)."""
-        return '"' + self.key(*parts).rsplit(":", 1)[1][:40] + '"'
+        return '"' + self._digest(parts)[:40] + '"'
+
+    def _digest(self, parts: tuple[object, ...]) -> str:
+        variant = (get_language(), timezone.localdate().isoformat(), *parts)
+        digest = self._digests.get(variant)
+        if digest is None:
+            raw = repr(
+                (
+                    self.matter_id,
+                    self.code,
+                    self.version,
+                    self.updated_at.isoformat(),
+                    self.epoch,
+                    *variant,
+                )
+            )
+            digest = hashlib.sha256(raw.encode()).hexdigest()
+            if len(self._digests) >= _DIGESTS_MAX:  # a page's parts name its reader
+                self._digests.clear()
+            self._digests[variant] = digest
+        return digest
+
+    @cached_property
+    def http_last_modified(self) -> str:
+        """``last_modified`` as the Last-Modified header carries it."""
+        return http_date(self.last_modified.timestamp())
 
     @property
     def last_modified(self) -> datetime:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -156,7 +156,7 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
         # Rendering may have issued the CSRF cookie: the tag names the page as sent.
         etag = _guide_page_etag(request, stamp)
     response.headers["ETag"] = etag
-    response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+    response.headers["Last-Modified"] = stamp.http_last_modified
     response.headers["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
