@@ -1,4 +1,4 @@
-"""CatalogAnswerMiddleware: a guide API 304 and a repeated search answered before the inner
+"""PortalAnswerMiddleware: a guide API 304 and a repeated search answered before the inner
 half of the stack — the same status, headers and bytes as the whole stack gives."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from django.urls import resolve
 from django.utils import translation
 
 from tongban.catalog.guides import guide_stamps_forget
-from tongban.catalog.middleware import CatalogAnswerMiddleware
 from tongban.catalog.models import Matter
+from tongban.portal.middleware import PortalAnswerMiddleware
 
 pytestmark = pytest.mark.django_db
 
-MIDDLEWARE = "tongban.catalog.middleware.CatalogAnswerMiddleware"
+MIDDLEWARE = "tongban.portal.middleware.PortalAnswerMiddleware"
 GUIDE = "/api/v1/matters/food-business-licence"
 SEARCHES = [
     "/api/v1/matters?q=" + quote("开饭店"),
@@ -91,7 +91,7 @@ def test_a_guide_304_is_the_same_answer_as_the_whole_stacks(language: str) -> No
     # And a 304 is this middleware's answer: nothing below it ran.
     request = RequestFactory().get(GUIDE, headers={"If-None-Match": first["ETag"]})
     with translation.override(language):
-        answer = CatalogAnswerMiddleware(_must_not_run)(request)
+        answer = PortalAnswerMiddleware(_must_not_run)(request)
     assert answer.status_code == 304 and answer["ETag"] == first["ETag"]
 
 
@@ -129,7 +129,7 @@ def test_a_repeated_search_is_the_same_answer_as_the_whole_stacks(path: str, lan
     # And it was this middleware's answer: nothing below it ran.
     request = RequestFactory().get(path)
     with translation.override(language):
-        answer = CatalogAnswerMiddleware(_must_not_run)(request)
+        answer = PortalAnswerMiddleware(_must_not_run)(request)
     assert answer.content == first[2]
 
 
@@ -139,7 +139,7 @@ def test_a_search_in_another_language_or_with_another_query_string_is_not_answer
     for other_path, language in ((path, "en"), (path + "&page=1", "zh-hans")):
         request = RequestFactory().get(other_path)
         with translation.override(language):
-            answer = CatalogAnswerMiddleware(lambda request: HttpResponse(b"view"))(request)
+            answer = PortalAnswerMiddleware(lambda request: HttpResponse(b"view"))(request)
         assert answer.content == b"view"
 
 
@@ -148,14 +148,14 @@ def test_a_refused_search_is_never_answered_from_the_cache() -> None:
         response = Client().get("/api/v1/matters?page=0")
         assert response.status_code == 422
     request = RequestFactory().get("/api/v1/matters?page=0")
-    answer = CatalogAnswerMiddleware(lambda request: HttpResponse(b"view"))(request)
+    answer = PortalAnswerMiddleware(lambda request: HttpResponse(b"view"))(request)
     assert answer.content == b"view"
 
 
 def test_with_the_search_cache_off_every_search_reaches_the_view(settings: Any) -> None:
     settings.CATALOG_SEARCH_CACHE_SECONDS = 0
     Client().get(SEARCHES[0])
-    answer = CatalogAnswerMiddleware(lambda request: HttpResponse(b"view"))(
+    answer = PortalAnswerMiddleware(lambda request: HttpResponse(b"view"))(
         RequestFactory().get(SEARCHES[0])
     )
     assert answer.content == b"view"
@@ -163,3 +163,61 @@ def test_with_the_search_cache_off_every_search_reaches_the_view(settings: Any) 
 
 def _must_not_run(request: HttpRequest) -> HttpResponse:
     raise AssertionError("the view's half of the stack ran")
+
+
+PAGE = "/matters/food-business-licence/"
+
+
+def _page_reader(language: str = "zh-hans") -> tuple[str, str]:
+    """(ETag, Cookie header) of an anonymous reader's first visit to the guide page."""
+    first = Client().get(PAGE, headers={"Accept-Language": language})
+    assert first.status_code == 200
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in first.cookies.items())
+    assert "csrftoken=" in cookie
+    return first["ETag"], cookie
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_anonymous_page_304_is_the_same_answer_as_the_whole_stacks(language: str) -> None:
+    etag, cookie = _page_reader(language)
+    for conditional in (
+        {"If-None-Match": etag},
+        {"If-Modified-Since": Client().get(PAGE)["Last-Modified"]},
+        {"If-None-Match": '"not-this-one"'},
+    ):
+        headers = {"Accept-Language": language, "Cookie": cookie, **conditional}
+        with_it = _answer(PAGE, list(settings.MIDDLEWARE), **headers)
+        without = _answer(PAGE, _without(), **headers)
+        if with_it[0] == 200:  # each render puts in a fresh mask of the reader's token
+            with_it, without = with_it[:2], without[:2]
+        assert with_it == without, conditional
+        assert with_it[0] == (200 if "not-this-one" in str(conditional) else 304)
+        assert "X-Frame-Options" in with_it[1] and "Content-Security-Policy" in with_it[1]
+    request = RequestFactory().get(PAGE, headers={"If-None-Match": etag, "Cookie": cookie})
+    with translation.override(language):
+        answer = PortalAnswerMiddleware(_must_not_run)(request)
+    assert answer.status_code == 304 and answer["ETag"] == etag
+
+
+def test_a_page_304_needs_the_readers_own_csrf_cookie_and_no_session() -> None:
+    etag, cookie = _page_reader()
+    other_etag, other_cookie = _page_reader()
+    assert etag != other_etag
+    # Another reader's tag with this reader's cookie: the page, not a 304.
+    assert (
+        Client().get(PAGE, headers={"If-None-Match": other_etag, "Cookie": cookie}).status_code
+        == 200
+    )
+    # A session cookie: the reader may be signed in, so the view decides (here: a dead
+    # session, an anonymous reader after all: the same 304).
+    with_session = f"{cookie}; {settings.SESSION_COOKIE_NAME}=abc"
+    request = RequestFactory().get(PAGE, headers={"If-None-Match": etag, "Cookie": with_session})
+    answer = PortalAnswerMiddleware(lambda request: HttpResponse(b"view"))(request)
+    assert answer.content == b"view"
+    assert (
+        Client().get(PAGE, headers={"If-None-Match": etag, "Cookie": with_session}).status_code
+        == 304
+    )
+    # A broken CSRF cookie: a new secret, so a new tag: the page.
+    broken = Client().get(PAGE, headers={"If-None-Match": etag, "Cookie": "csrftoken=x"})
+    assert broken.status_code == 200 and "csrftoken" in broken.cookies
