@@ -201,7 +201,7 @@ def test_an_anonymous_page_304_is_the_same_answer_as_the_whole_stacks(language: 
 
 def test_a_page_304_needs_the_readers_own_csrf_cookie_and_no_session() -> None:
     etag, cookie = _page_reader()
-    other_etag, other_cookie = _page_reader()
+    other_etag, _other_cookie = _page_reader()
     assert etag != other_etag
     # Another reader's tag with this reader's cookie: the page, not a 304.
     assert (
