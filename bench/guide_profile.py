@@ -7,8 +7,9 @@
 
 Migrates a temporary SQLite database (or uses $DATABASE_URL with ``--use-database-url``),
 loads the demo district, then calls Django's WSGI handler directly — every middleware of
-settings.MIDDLEWARE, no test client, no network — for the bare view and the four guide
-targets of bench/catalog.py (API and page, each fresh and revalidated with its ETag). Prints
+settings.MIDDLEWARE, no test client, no network — for the bare view, the four guide
+targets of bench/catalog.py (API and page, each fresh and revalidated with its ETag) and its
+repeated search (q=开饭店, answered from the result cache). Prints
 per target the queries of one request and the CPU time per request (minimum of 5 rounds and
 the median), and the ratio of the bare view's time to the target's (the share of the bare
 view's throughput a target would reach if only CPU counted).
@@ -57,10 +58,11 @@ def _caller(path: str, headers: dict[str, str]) -> Callable[[], tuple[int, dict[
     from django.core.handlers.wsgi import WSGIHandler
 
     handler = WSGIHandler()
+    path, _, query = path.partition("?")
     environ_base = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -112,6 +114,10 @@ def _targets() -> list[tuple[str, Callable[[], tuple[int, dict[str, str]]], int]
         if cookies:
             conditional["Cookie"] = "; ".join(cookies)
         targets.append((f"{name}, 304", _caller(path, conditional), 304))
+    # A repeated search (the result cache's hit), as bench/catalog.py's first search target.
+    targets.append(
+        ("search, repeated", _caller("/api/v1/matters?q=%E5%BC%80%E9%A5%AD%E5%BA%97", {}), 200)
+    )
     return targets
 
 

@@ -143,11 +143,15 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the session, the user or the body: refuses NUL, deep JSON, …
     "tongban.core.boundary.InputBoundaryMiddleware",
+    # X-Frame-Options on every answer from here down (it only sets a header on the way out).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A guide API 304 and a repeated search answered here, in the reader's language, after
+    # the input check; the rest of the stack is for views (portal/middleware.py).
+    "tongban.portal.middleware.PortalAnswerMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -8,15 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from tongban.catalog import selectors
-from tongban.catalog.guides import guide_cache_get, guide_cache_set, guide_stamp
+from tongban.catalog.guides import GuideStamp, guide_cache_get, guide_cache_set, guide_stamp
 from tongban.catalog.models import Department, Matter, Section, Theme
 from tongban.catalog.schemas import (
     DepartmentOut,
@@ -151,28 +150,51 @@ def matters(
         body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
         if key:
             cache.set(key, body, settings.CATALOG_SEARCH_CACHE_SECONDS)
-    return HttpResponse(body, content_type="application/json")
+    # The same bytes under the request's own query string, for CatalogAnswerMiddleware: a
+    # repeated search answered before the rest of the stack (a valid query only: errors and
+    # refusals never reach this line).
+    raw_key = search_raw_cache_key(request)
+    if raw_key:
+        cache.set(raw_key, body, settings.CATALOG_SEARCH_CACHE_SECONDS)
+    return HttpResponse(body, content_type=SEARCH_CONTENT_TYPE)
+
+
+#: The search answer's media type (as HttpResponse gives it; the middleware's hits too).
+SEARCH_CONTENT_TYPE = "application/json"
+#: Longest query string whose answer is kept under its own text (longer: through the view).
+_RAW_QUERY_MAX = 512
+
+
+def search_raw_cache_key(request: HttpRequest) -> str | None:
+    """The cache key of a search answer under the request's raw query string and language, or
+    None (cache off, a query string too long to key on)."""
+    raw = request.META.get("QUERY_STRING", "")
+    if len(raw) > _RAW_QUERY_MAX:
+        return None
+    return search_cache_key("api-raw", get_language(), raw)
+
+
+def search_cached_answer(request: HttpRequest) -> HttpResponse | None:
+    """A repeated search's answer from the result cache, or None (then the view answers).
+
+    Only what the view stored for this very query string, language and catalogue generation:
+    the same bytes the view would send."""
+    key = search_raw_cache_key(request)
+    body = cache.get(key) if key else None
+    if not isinstance(body, bytes):
+        return None
+    return HttpResponse(body, content_type=SEARCH_CONTENT_TYPE)
 
 
 @router.get("/matters/{code}", response=MatterGuideOut, summary="办事指南")
 def matter_guide(request: HttpRequest, code: str) -> Any:
-    # Served by published version: one query reads the stamp; a client holding this version
-    # gets a 304, another client the JSON rendered once per version (catalog.guides).
+    # Served by published version: one query reads the generation; a client holding this
+    # version gets a 304, another client the JSON rendered once per version (catalog.guides).
     stamp = guide_stamp(code=code)
     if stamp is None:
         raise NotFound(_("事项“%(code)s”不存在或已下线") % {"code": code})
-    etag = stamp.etag("api")
-    headers = {
-        "ETag": etag,
-        "Last-Modified": http_date(stamp.last_modified.timestamp()),
-        "Cache-Control": "public, no-cache",
-    }
-    not_modified = get_conditional_response(
-        request, etag=etag, last_modified=int(stamp.last_modified.timestamp())
-    )
-    if not_modified is not None:
-        response: HttpResponse = not_modified
-    else:
+    response = _guide_not_modified(request, stamp)
+    if response is None:
         key = stamp.key("api")
         body = guide_cache_get(key)
         if body is None:
@@ -185,10 +207,43 @@ def matter_guide(request: HttpRequest, code: str) -> Any:
             ).encode()
             guide_cache_set(key, body)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    for name, value in headers.items():
-        response.headers[name] = value
-    patch_vary_headers(response, ["Accept-Language"])
+        _guide_headers(response, stamp)
     return response
+
+
+def guide_not_modified(request: HttpRequest, code: str) -> HttpResponse | None:
+    """The guide API's 304 for a client holding this version, or None (then the view answers:
+    a 200, or the 404 problem of an unknown matter)."""
+    stamp = guide_stamp(code=code)
+    return None if stamp is None else _guide_not_modified(request, stamp)
+
+
+def _guide_not_modified(request: HttpRequest, stamp: GuideStamp) -> HttpResponse | None:
+    etag = stamp.etag("api")
+    last_modified = stamp.last_modified
+    meta = request.META
+    if (
+        meta.get("HTTP_IF_NONE_MATCH") == etag
+        and "HTTP_IF_MATCH" not in meta
+        and "HTTP_IF_UNMODIFIED_SINCE" not in meta
+    ):
+        # The usual revalidation (the client sends back the one tag it got): Django's
+        # get_conditional_response would answer the same 304, after parsing the header.
+        response: HttpResponse | None = HttpResponseNotModified()
+    else:
+        response = get_conditional_response(
+            request, etag=etag, last_modified=int(last_modified.timestamp())
+        )
+    if response is not None:
+        _guide_headers(response, stamp)
+    return response
+
+
+def _guide_headers(response: HttpResponse, stamp: GuideStamp) -> None:
+    response.headers["ETag"] = stamp.etag("api")
+    response.headers["Last-Modified"] = stamp.http_last_modified
+    response.headers["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ["Accept-Language"])
 
 
 @router.get(

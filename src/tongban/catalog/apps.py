@@ -16,11 +16,20 @@ class CatalogConfig(AppConfig):
             Department,
             MaterialRequirement,
             Matter,
+            MatterVersion,
             Section,
         )
 
-        # What a guide shows beyond its published version: edits bump the guide epoch.
-        for model in (Matter, MaterialRequirement, Department, Section, CertificateType):
+        # What a guide shows: every edit and every publication (a new MatterVersion) bumps the
+        # guide epoch, which every guide request reads first (catalog.guides).
+        for model in (
+            Matter,
+            MatterVersion,
+            MaterialRequirement,
+            Department,
+            Section,
+            CertificateType,
+        ):
             post_save.connect(
                 guide_epoch_bump, sender=model, dispatch_uid=f"guide-{model.__name__}"
             )

@@ -342,11 +342,12 @@ class SearchSynonym(TimeStampedModel):
 
 
 class GuideEpoch(models.Model):
-    """One row: a counter bumped whenever something a guide shows changes outside its matter's
-    publication (materials, departments, share grants, the negative list …).
+    """One row: a counter bumped whenever something a guide shows changes: a publication (a new
+    MatterVersion), a matter saved, materials, departments, share grants, the negative list …
 
-    Rendered guides are cached under (matter, published version, this counter, language …), so
-    every process sees a change at its next request: no process serves a stale guide.
+    Every guide request reads it first (catalog.guides); rendered guides are cached under
+    (matter, published version, this counter, language …), so every process sees a change at
+    its next request: no process serves a stale guide.
     """
 
     value = models.PositiveBigIntegerField(_("计数"), default=0)

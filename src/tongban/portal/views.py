@@ -7,13 +7,13 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -155,10 +155,7 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
             )
         # Rendering may have issued the CSRF cookie: the tag names the page as sent.
         etag = _guide_page_etag(request, stamp)
-    response.headers["ETag"] = etag
-    response.headers["Last-Modified"] = http_date(last_modified.timestamp())
-    response.headers["Cache-Control"] = "private, no-cache"
-    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    _guide_page_headers(response, stamp, etag)
     return response
 
 
@@ -207,14 +204,59 @@ def _guide_page_etag(request: HttpRequest, stamp: GuideStamp) -> str:
     the page's forms) and the path (the language switch returns to it)."""
     user = request.user
     signed_in = bool(user.is_authenticated)
-    return stamp.etag(
-        "page",
+    return _page_etag(
+        stamp,
         user.pk if signed_in else None,
         getattr(user, "first_name", ""),
         user.get_username() if signed_in else "",
+        request,
+    )
+
+
+def _page_etag(
+    stamp: GuideStamp, user_pk: Any, first_name: str, username: str, request: HttpRequest
+) -> str:
+    return stamp.etag(
+        "page",
+        user_pk,
+        first_name,
+        username,
         request.META.get("CSRF_COOKIE", ""),
         request.get_full_path(),
     )
+
+
+def guide_page_not_modified(request: HttpRequest, code: str) -> HttpResponse | None:
+    """The guide page's 304 for an anonymous reader holding this very page, or None (then the
+    view answers). For PortalAnswerMiddleware, which runs before the user and the CSRF secret
+    are known: the caller makes sure there is no session (an anonymous reader) and has run
+    CsrfViewMiddleware's ``process_request`` (the secret in ``META``, as the view sees it)."""
+    stamp = guide_stamp(code=code)
+    if stamp is None:
+        return None
+    # An anonymous reader's tag, as _guide_page_etag gives it for AnonymousUser.
+    etag = _page_etag(stamp, None, "", "", request)
+    meta = request.META
+    if (
+        meta.get("HTTP_IF_NONE_MATCH") == etag
+        and "HTTP_IF_MATCH" not in meta
+        and "HTTP_IF_UNMODIFIED_SINCE" not in meta
+    ):
+        response: HttpResponse | None = HttpResponseNotModified()
+    else:
+        response = get_conditional_response(
+            request, etag=etag, last_modified=int(stamp.last_modified.timestamp())
+        )
+    if response is not None:
+        _guide_page_headers(response, stamp, etag)
+    return response
+
+
+def _guide_page_headers(response: HttpResponse, stamp: GuideStamp, etag: str) -> None:
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = stamp.http_last_modified
+    response.headers["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
 
 
 def _matter_guide_render(request: HttpRequest, code: str) -> tuple[str, str]:

@@ -4,15 +4,18 @@ what invalidates it (a publication, an edit outside one, a grant), across proces
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.test import Client
 from django.utils.http import http_date
 
-from tongban.catalog.guides import guide_stamp
+from tongban.catalog import guides
+from tongban.catalog.guides import guide_stamp, guide_stamps_forget
 from tongban.catalog.models import GuideEpoch, MaterialRequirement, Matter
 from tongban.catalog.services import matter_publish
 from tongban.counter.models import NegativeListEntry
@@ -38,8 +41,30 @@ def _guide_cache_on(settings: Any) -> Any:
 
 def _other_process() -> None:
     """What another gunicorn worker would hold: nothing of this process's memory but the
-    shared database. (LocMemCache is per process: clearing it is switching processes.)"""
+    shared database. (LocMemCache and the stamps are per process: forgetting them is
+    switching processes.)"""
     cache.clear()
+    guide_stamps_forget()
+
+
+def _in_another_connection(work: Callable[[], Any]) -> None:
+    """Run ``work`` in another thread, hence on another database connection, and commit it."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    if errors:
+        raise errors[0]
 
 
 def _publish_shorter_limit() -> None:
@@ -222,18 +247,102 @@ def test_a_304_costs_one_query_and_a_cached_guide_one_query(
     client: Client, path: str, django_assert_num_queries: Any
 ) -> None:
     etag = client.get(path)["ETag"]  # renders and caches the guide
-    with django_assert_num_queries(1):  # the stamp
+    with django_assert_num_queries(1) as captured:  # the generation
         assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
-    with django_assert_num_queries(1):  # the stamp; the body from the cache
+    assert "guideepoch" in captured.captured_queries[0]["sql"]
+    assert "catalog_matter" not in captured.captured_queries[0]["sql"]
+    with django_assert_num_queries(1):  # the generation; the stamp and the body kept
         assert client.get(path).status_code == 200
 
 
 def test_a_guide_api_answer_rendered_anew_has_a_fixed_number_of_queries(
     client: Client, django_assert_num_queries: Any
 ) -> None:
-    # The stamp, the matter with its department and section, its materials.
+    # A process that has read nothing: the generation, the stamp, the matter with its
+    # department and section, its materials.
+    guide_stamps_forget()
+    with django_assert_num_queries(4):
+        assert client.get(API).status_code == 200
+    # The render cache emptied, the stamp kept: the generation, the matter, its materials.
+    cache.clear()
     with django_assert_num_queries(3):
         assert client.get(API).status_code == 200
+
+
+def test_an_unknown_code_is_never_kept(client: Client, django_assert_num_queries: Any) -> None:
+    for _ in range(2):
+        with django_assert_num_queries(2):  # the generation, the matter's row: none
+            assert client.get("/api/v1/matters/no-such-matter").status_code == 404
+    assert "no-such-matter" not in guides._known.stamps
+
+
+@pytest.mark.usefixtures("transactional_db")
+@pytest.mark.parametrize("path", [PAGE, API])
+def test_a_publication_or_withdrawal_in_another_connection_is_seen_at_the_next_request(
+    client: Client, path: str
+) -> None:
+    first = client.get(path)
+    etag = first["ETag"]
+    # This process now keeps the stamp: the 304 reads the generation only.
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert "food-business-licence" in guides._known.stamps
+    if connection.vendor == "postgresql":
+        # The generation went through the prepared statement on libpq, not Django's cursor.
+        assert connection.connection in guides._prepared_on
+
+    _in_another_connection(_publish_shorter_limit)
+    after = client.get(path, headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after["ETag"] != etag
+    assert (b'"promised_limit_days":3' if path == API else "3 个工作日".encode()) in after.content
+    assert client.get(path, headers={"If-None-Match": after["ETag"]}).status_code == 304
+
+    def withdraw() -> None:
+        matter = Matter.objects.get(code="food-business-licence")
+        matter.is_active = False
+        matter.save()
+
+    _in_another_connection(withdraw)
+    assert client.get(path, headers={"If-None-Match": after["ETag"]}).status_code == 404
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_material_edit_in_another_connection_changes_the_etag_at_the_next_request(
+    client: Client,
+) -> None:
+    etag = client.get(API)["ETag"]
+    assert client.get(API, headers={"If-None-Match": etag}).status_code == 304
+
+    def rename() -> None:
+        material = MaterialRequirement.objects.get(
+            matter__code="food-business-licence", code="layout"
+        )
+        material.name = "经营场所平面图（含设备布局）"
+        material.save()
+
+    _in_another_connection(rename)
+    after = client.get(API, headers={"If-None-Match": etag})
+    assert after.status_code == 200 and "含设备布局" in after.content.decode()
+
+
+def test_a_stamp_read_under_an_older_generation_is_not_kept_under_a_newer_one(
+    client: Client,
+) -> None:
+    assert guide_stamp(code="food-business-licence") is not None
+    before = guides._known
+    assert "food-business-licence" in before.stamps
+    GuideEpoch.objects.update(value=before.stamps["food-business-licence"].epoch + 5)
+    stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and guides._known is not before
+    assert guides._known.stamps == {"food-business-licence": stamp}
+
+
+def test_without_an_epoch_row_nothing_is_kept(django_assert_num_queries: Any) -> None:
+    GuideEpoch.objects.all().delete()
+    guide_stamps_forget()
+    for _ in range(2):
+        with django_assert_num_queries(2):  # the generation (none), the stamp
+            assert guide_stamp(code="food-business-licence") is not None
+    assert guides._known.stamps == {}
 
 
 @pytest.fixture
@@ -288,6 +397,28 @@ def test_a_broken_connection_is_replaced_and_the_stamp_read_again(
         stamp = guide_stamp(code="food-business-licence")
     assert stamp is not None and stamp.code == "food-business-licence"
     assert checked_connection == ["check"] and closed == [True]
+
+
+def test_a_connection_killed_by_the_server_is_replaced_on_the_fast_path(
+    checked_connection: list[str],
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the libpq fast path is PostgreSQL's")
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    assert guide_stamp(code="food-business-licence") is not None
+    assert db.connection in guides._prepared_on
+    pid = db.connection.info.backend_pid
+
+    def terminate() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    _in_another_connection(terminate)
+    db.health_check_done = False  # as at the next request's first query
+    stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and stamp.code == "food-business-licence"
+    assert checked_connection == ["SELECT 1"]  # the dead connection looked at, then replaced
+    assert db.connection.info.backend_pid != pid
 
 
 def test_an_error_on_a_usable_connection_is_not_retried(
