@@ -35,7 +35,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongban.certificates import sm2
 from tongban.certificates.choices import SignatureAlgorithm
@@ -46,19 +48,32 @@ _HKDF_INFO = b"tongban certificate signing keys v1"
 #: The "alg" a payload names, per key algorithm (EdDSA as in RFC 8037; SM2 has no JOSE name,
 #: so the name of GM/T 0006 and Java's Signature API is used).
 JOSE_ALG = {SignatureAlgorithm.ED25519: "EdDSA", SignatureAlgorithm.SM2: "SM3withSM2"}
+#: The same by the stored algorithm's plain name (no enum built per check).
+_JOSE_BY_NAME = {algorithm.value: name for algorithm, name in JOSE_ALG.items()}
 #: A key id is at most 40 characters of these (what _new_key_id makes).
 _KID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+#: The reason of a good signature, translated only when someone reads it: a check that
+#: passes (the hot path) does no translation work.
+_SIGNATURE_VALID = gettext_lazy("签名有效")
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The answer to "is this certificate genuine and in force?"."""
+    """The answer to "is this certificate genuine and in force?".
+
+    Built with the reason as text, or as a lazy translation that ``reason`` turns into text
+    (in the language active when it is read) only when it is asked for.
+    """
 
     valid: bool
-    reason: str
+    _reason: str | Promise
     #: valid | revoked | expired | invalid | unknown (signature fine, number not on record)
     status: str
     key_id: str = ""
+
+    @property
+    def reason(self) -> str:
+        return str(self._reason)
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,14 @@ def b64url_decode(text: str) -> bytes:
     return raw
 
 
+#: The fast path's encoder, built once (json.dumps builds one per call). No check for
+#: cycles: ``_plain`` has refused anything nested deeper than 33 levels, so a cycle never
+#: reaches it.
+_PLAIN_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, check_circular=False
+)
+
+
 def canonical(payload: dict[str, Any]) -> bytes:
     """RFC 8785 (JCS) bytes of ``payload``: what is signed and verified.
 
@@ -100,9 +123,7 @@ def canonical(payload: dict[str, Any]) -> bytes:
     """
     if _plain(payload, 0):
         try:
-            return json.dumps(
-                payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True
-            ).encode("utf-8")
+            return _PLAIN_ENCODER.encode(payload).encode("utf-8")
         except UnicodeEncodeError:
             # A lone surrogate is not UTF-8: the general serializer refuses it with its error.
             return rfc8785.dumps(payload)
@@ -328,7 +349,7 @@ def payload_sign(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
     Returns (payload, signature), the signature base64url: Ed25519's 64 bytes, or SM2's DER.
     """
     key = _active_for_signing()
-    signed = {**payload, "kid": key.key_id, "alg": JOSE_ALG[SignatureAlgorithm(key.algorithm)]}
+    signed = {**payload, "kid": key.key_id, "alg": _JOSE_BY_NAME[key.algorithm]}
     return signed, b64url_encode(_sign(key, canonical(signed)))
 
 
@@ -343,10 +364,14 @@ def well_formed_kid(value: Any) -> bool:
 
 def key_for_verify(key_id: Any) -> QuerySet[SigningKey]:
     """The key row a check needs (public key, algorithm, revocation), by a well-formed id."""
-    return SigningKey.objects.filter(key_id=key_id).only("public_key", "algorithm", "revoked_at")
+    # key_id too: payload_verify compares it (deferred, it cost a second query per check).
+    return SigningKey.objects.filter(key_id=key_id).only(
+        "key_id", "public_key", "algorithm", "revoked_at"
+    )
 
 
 _LOOK_UP: Any = object()
+_EDDSA = JOSE_ALG[SignatureAlgorithm.ED25519]
 
 
 def payload_verify(payload: Any, signature: Any, *, key: Any = _LOOK_UP) -> Verdict:
@@ -361,13 +386,14 @@ def payload_verify(payload: Any, signature: Any, *, key: Any = _LOOK_UP) -> Verd
     if not isinstance(key_id, str) or not key_id:
         return Verdict(False, _("签名内容缺少密钥编号（kid）"), "invalid")
     # Checked before any query: a NUL byte or a long string never reaches the database.
-    if not _well_formed_kid(key_id):
+    well_formed = _well_formed_kid(key_id)
+    if not well_formed:
         key = None
     elif key is _LOOK_UP:
         key = key_for_verify(key_id).first()
     elif key is not None and key.key_id != key_id:
         key = None
-    shown_kid = key_id if _well_formed_kid(key_id) else ""
+    shown_kid = key_id if well_formed else ""
     if key is None:
         return Verdict(
             False, _("未知的签名密钥（kid 不在本平台公布的密钥中）"), "invalid", shown_kid
@@ -383,9 +409,9 @@ def payload_verify(payload: Any, signature: Any, *, key: Any = _LOOK_UP) -> Verd
             "invalid",
             key_id,
         )
-    expected_alg = JOSE_ALG[SignatureAlgorithm(key.algorithm)]
+    expected_alg = _JOSE_BY_NAME[key.algorithm]
     # Certificates of the first layout name no "alg": they are all Ed25519.
-    alg = payload.get("alg", JOSE_ALG[SignatureAlgorithm.ED25519])
+    alg = payload.get("alg", _EDDSA)
     if alg != expected_alg:
         return Verdict(
             False,
@@ -404,7 +430,7 @@ def payload_verify(payload: Any, signature: Any, *, key: Any = _LOOK_UP) -> Verd
         return Verdict(False, _("签名内容无法规范化（含不允许的数值或类型）"), "invalid", key_id)
     if not _signature_matches(key, raw_signature, message):
         return Verdict(False, _("签名与内容不符，证照内容或签名可能被篡改"), "invalid", key_id)
-    return Verdict(True, _("签名有效"), "valid", key_id)
+    return Verdict(True, _SIGNATURE_VALID, "valid", key_id)
 
 
 def key_status(key: SigningKey) -> str:
