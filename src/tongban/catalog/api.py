@@ -8,14 +8,20 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from tongban.catalog import selectors
-from tongban.catalog.guides import GuideStamp, guide_cache_get, guide_cache_set, guide_stamp
+from tongban.catalog.guides import (
+    GuideStamp,
+    guide_cache_get,
+    guide_cache_set,
+    guide_stamp,
+    not_modified,
+)
 from tongban.catalog.models import Department, Matter, Section, Theme
 from tongban.catalog.schemas import (
     DepartmentOut,
@@ -219,21 +225,7 @@ def guide_not_modified(request: HttpRequest, code: str) -> HttpResponse | None:
 
 
 def _guide_not_modified(request: HttpRequest, stamp: GuideStamp) -> HttpResponse | None:
-    etag = stamp.etag("api")
-    last_modified = stamp.last_modified
-    meta = request.META
-    if (
-        meta.get("HTTP_IF_NONE_MATCH") == etag
-        and "HTTP_IF_MATCH" not in meta
-        and "HTTP_IF_UNMODIFIED_SINCE" not in meta
-    ):
-        # The usual revalidation (the client sends back the one tag it got): Django's
-        # get_conditional_response would answer the same 304, after parsing the header.
-        response: HttpResponse | None = HttpResponseNotModified()
-    else:
-        response = get_conditional_response(
-            request, etag=etag, last_modified=int(last_modified.timestamp())
-        )
+    response = not_modified(request, stamp.etag("api"), stamp.last_modified)
     if response is not None:
         _guide_headers(response, stamp)
     return response

@@ -28,7 +28,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Field, Model
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -337,3 +339,19 @@ def guide_cache_get(key: str) -> Any:
 def guide_cache_set(key: str, value: Any) -> None:
     if settings.GUIDE_CACHE_SECONDS:
         cache.set(key, value, settings.GUIDE_CACHE_SECONDS)
+
+
+def not_modified(request: HttpRequest, etag: str, last_modified: datetime) -> HttpResponse | None:
+    """The 304 for a client holding ``etag`` (or a copy as recent as ``last_modified``), or
+    None. The usual revalidation (the one tag it got sent back) is decided without parsing
+    the header; anything else is ``get_conditional_response``'s (lists, ``If-Match`` …)."""
+    meta = request.META
+    if (
+        meta.get("HTTP_IF_NONE_MATCH") == etag
+        and "HTTP_IF_MATCH" not in meta
+        and "HTTP_IF_UNMODIFIED_SINCE" not in meta
+    ):
+        return HttpResponseNotModified()
+    return get_conditional_response(
+        request, etag=etag, last_modified=int(last_modified.timestamp())
+    )

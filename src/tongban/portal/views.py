@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +21,13 @@ from tongban.cases.selectors_promise import SHARED, matter_promises, theme_promi
 from tongban.catalog import selectors
 from tongban.catalog.choices import Audience, Channel, OnlineDepth
 from tongban.catalog.forms import schema_field_title
-from tongban.catalog.guides import GuideStamp, guide_cache_get, guide_cache_set, guide_stamp
+from tongban.catalog.guides import (
+    GuideStamp,
+    guide_cache_get,
+    guide_cache_set,
+    guide_stamp,
+    not_modified,
+)
 from tongban.catalog.services import theme_form_schema
 from tongban.core.errors import FieldError, NotFound, ValidationFailed
 from tongban.identity.choices import StaffRole
@@ -236,17 +242,7 @@ def guide_page_not_modified(request: HttpRequest, code: str) -> HttpResponse | N
         return None
     # An anonymous reader's tag, as _guide_page_etag gives it for AnonymousUser.
     etag = _page_etag(stamp, None, "", "", request)
-    meta = request.META
-    if (
-        meta.get("HTTP_IF_NONE_MATCH") == etag
-        and "HTTP_IF_MATCH" not in meta
-        and "HTTP_IF_UNMODIFIED_SINCE" not in meta
-    ):
-        response: HttpResponse | None = HttpResponseNotModified()
-    else:
-        response = get_conditional_response(
-            request, etag=etag, last_modified=int(stamp.last_modified.timestamp())
-        )
+    response = not_modified(request, etag, stamp.last_modified)
     if response is not None:
         _guide_page_headers(response, stamp, etag)
     return response
