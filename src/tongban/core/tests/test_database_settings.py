@@ -20,9 +20,7 @@ _READ = (
 
 def _database(**env: str) -> subprocess.CompletedProcess[str]:
     environ = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_", "DJANGO_SETTINGS"))
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DJANGO_SETTINGS"))
     }
     environ.update(env)
     return subprocess.run(  # noqa: S603
