@@ -901,6 +901,7 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
             print((tmp / f"worker{i}.log").read_text()[-2000:], file=sys.stderr)
             raise SystemExit("a tongban worker refused to start")
     if bank.poll() is not None:
+        print((tmp / "bank.log").read_text()[-2000:], file=sys.stderr)
         raise SystemExit("the sandbox bank did not start")
     print(f"production server up on {base} (2 gunicorn workers), 2 tongban workers", flush=True)
 
@@ -1100,6 +1101,10 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
         print("first errors:")
         for line in stats.first_errors:
             print(f"  {line}")
+        serve_log = (tmp / "serve.log").read_text(errors="replace")
+        if "Traceback" in serve_log:
+            print("the server's last traceback (serve.log):")
+            print(serve_log[serve_log.rindex("Traceback") :][-4000:])
     if args.kill:
         print("faults:")
         for line in events:

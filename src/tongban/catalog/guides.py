@@ -242,9 +242,18 @@ _PREPARED_NAME = b"tongban_guide_generation"
 _prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
+#: SQLSTATE of "prepared statement … does not exist".
+_NO_SUCH_STATEMENT = b"26000"
+
+
 def _libpq_one(db: Any, sql: str, param: str) -> str | None:
     """The first column of the first row of ``sql`` (one ``%s`` parameter), as text, run as a
-    prepared statement on the psycopg connection's libpq handle (autocommit, idle)."""
+    prepared statement on the psycopg connection's libpq handle (autocommit, idle).
+
+    The statement can vanish from a connection it was prepared on: after a rollback psycopg
+    forgets the statements it prepared itself (``prepare_threshold``, ADR 0015) and sends
+    ``DEALLOCATE ALL``, which drops this one too. It is then prepared again, once.
+    """
     raw = db.connection
     pgconn = raw.pgconn
     with db.wrap_database_errors:  # psycopg's own errors (a lost connection) as Django's
@@ -252,6 +261,12 @@ def _libpq_one(db: Any, sql: str, param: str) -> str | None:
             _libpq_check(db, pgconn.prepare(_PREPARED_NAME, sql.replace("%s", "$1").encode()))
             _prepared_on.add(raw)
         result = pgconn.exec_prepared(_PREPARED_NAME, [param.encode()])
+        if (
+            result.status == pq.ExecStatus.FATAL_ERROR
+            and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_SUCH_STATEMENT
+        ):
+            _libpq_check(db, pgconn.prepare(_PREPARED_NAME, sql.replace("%s", "$1").encode()))
+            result = pgconn.exec_prepared(_PREPARED_NAME, [param.encode()])
     if result.status != pq.ExecStatus.TUPLES_OK:
         _prepared_on.discard(raw)
         _libpq_check(db, result)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.test import Client
 from django.utils.http import http_date
 
@@ -419,6 +419,38 @@ def test_a_connection_killed_by_the_server_is_replaced_on_the_fast_path(
     assert stamp is not None and stamp.code == "food-business-licence"
     assert checked_connection == ["SELECT 1"]  # the dead connection looked at, then replaced
     assert db.connection.info.backend_pid != pid
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_rollback_that_makes_psycopg_deallocate_all_does_not_lose_the_generation() -> None:
+    """With statements prepared by psycopg (ADR 0015, round 8), a ROLLBACK makes psycopg forget
+    its own and send ``DEALLOCATE ALL``, which drops the generation's statement too: the next
+    read prepares it again instead of failing (seen as a rare 500 under `bench/load.py`)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the libpq fast path is PostgreSQL's")
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    assert guide_stamp(code="food-business-licence") is not None
+    assert db.connection in guides._prepared_on
+    # A statement psycopg prepares (run past the threshold), then a rolled-back transaction.
+    for _ in range(db.connection.prepare_threshold + 1):
+        Matter.objects.filter(code="food-business-licence").exists()
+    assert any(name.startswith("_pg3_") for name in _prepared_statements())
+    assert "tongban_guide_generation" in _prepared_statements()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Matter.objects.filter(code="food-business-licence").exists()
+        raise RuntimeError("roll back")
+    # psycopg sends DEALLOCATE ALL before the next statement: the generation's is gone too.
+    assert "tongban_guide_generation" not in _prepared_statements()
+    guide_stamps_forget()
+    stamp = guide_stamp(code="food-business-licence")
+    assert stamp is not None and stamp.code == "food-business-licence"
+    assert db.connection in guides._prepared_on
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
 
 
 def test_an_error_on_a_usable_connection_is_not_retried(
