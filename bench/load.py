@@ -869,8 +869,8 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
             "tongban.sandbox.payment_gateway",
             "--port",
             str(bank_port),
-            "--secret",
-            bank_secret,
+            # One word: a random secret may begin with "-", which argparse would take for an option.
+            f"--secret={bank_secret}",
         ],
         bank_env,
     )
