@@ -11,7 +11,8 @@ password (production refuses the published one; ``--setup``). The run, with prod
 (``TONGBAN_ENV=production``, a random SECRET_KEY, TONGBAN_SIGNING_SECRET and a 43-character
 AUDIT_CHECKPOINT_KEY, DEBUG off, ALLOWED_HOSTS=127.0.0.1):
 
-- ``tongban serve --workers 2`` (gunicorn sync workers; ``--threads N`` for gthread) and two
+- ``tongban serve --workers 2`` (gunicorn sync workers; ``--workers N`` for more, ``--threads N``
+  for gthread) and two
   ``tongban worker`` processes;
 - the sandbox bank (``python -m tongban.sandbox.payment_gateway``, its own process) reached
   through ``bench/load_plugins.py`` — production refuses the sandbox plugin module itself — and
@@ -33,7 +34,10 @@ AUDIT_CHECKPOINT_KEY, DEBUG off, ALLOWED_HOSTS=127.0.0.1):
   merged into another for the same phone, within it).
 
 Prints per kind: requests, errors, p50/p95/p99 ms, req/s; the baseline; the load average;
-PASS when no request failed and the check holds, else FAIL (exit 1).
+where the cores went during the mix (CPU seconds of the web workers, the task workers,
+PostgreSQL, the load generator and the rest, each with its reaped children, and the machine's
+idle time); the server's last traceback if a request failed; PASS when no request failed and
+the check holds, else FAIL (exit 1).
 
 ``--kill`` adds faults during the run: ``kill -9`` of one gunicorn worker (the master forks a new
 one), of one ``tongban worker`` in the moment it runs a task (restarted 10 s later), and of the
@@ -903,7 +907,10 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
     if bank.poll() is not None:
         print((tmp / "bank.log").read_text()[-2000:], file=sys.stderr)
         raise SystemExit("the sandbox bank did not start")
-    print(f"production server up on {base} (2 gunicorn workers), 2 tongban workers", flush=True)
+    print(
+        f"production server up on {base} ({args.workers} gunicorn workers), 2 tongban workers",
+        flush=True,
+    )
 
     tokens: dict[str, str] = {}
     for username in (*APPLICANTS, *STAFF.values()):
