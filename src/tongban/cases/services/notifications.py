@@ -34,7 +34,7 @@ from django_tasks import task
 from tongban.cases.choices import NotificationChannel, NotificationEvent, NotificationStatus
 from tongban.cases.models import Case, Notification, SupplementRequest
 from tongban.cases.rules import case_deferred_materials
-from tongban.core.prepared import PreparedSave
+from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedSave
 from tongban.core.sms import sms_provider
 from tongban.core.tasks import enqueue_with_transaction
 from tongban.identity.choices import StaffRole
@@ -356,32 +356,63 @@ def _merged_subject(subjects: list[str]) -> str:
     return subject if len(subject) <= 200 else subject[:199] + "…"
 
 
+# The outbox task's reads, compiled once (core/prepared.py): every notice queued runs one
+# task, also the many that another's task has folded in by then.
+_NOTICE_PK = Param("pk", Notification._meta.pk)
+_NOTICE_STATUS = PreparedRows(
+    lambda: Notification.objects.filter(pk=_NOTICE_PK).values_list("status")
+)
+_NOTICE_LOCKED = Prepared(lambda: Notification.objects.select_for_update().filter(pk=_NOTICE_PK))
+_CASE_PARENT = PreparedRows(
+    lambda: Case.objects.filter(pk=Param("pk", Case._meta.pk)).values_list("parent_id")
+)
+_NOTICES_TO_FOLD = Prepared(
+    lambda: (
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            Q(case_id=Param("root", Case._meta.pk))
+            | Q(case__parent_id=Param("root", Case._meta.pk))
+        )
+        .filter(
+            channel=Param("channel"),
+            recipient=Param("recipient"),
+            status=NotificationStatus.QUEUED,
+            attempts=0,
+        )
+        .exclude(pk=_NOTICE_PK)
+        .order_by("id")
+    )
+)
+#: A notice in one of these states stays in it: its task has nothing left to do.
+_SETTLED = frozenset(
+    {NotificationStatus.SENT, NotificationStatus.FAILED, NotificationStatus.MERGED}
+)
+
+
 def _pending_merge(notification_id: int) -> Notification | None:
     """Lock the notice and fold into it the others still waiting for the same person about
     the same application (a theme with its matters is one); ``None`` if it is not to be sent.
 
     Only notices never tried are folded, and each is locked first (a notice another worker
-    holds is left to it), so no text is sent twice or lost.
+    holds is left to it), so no text is sent twice or lost. A notice already sent, failed
+    for good or folded into another is left without a transaction (those states are final).
     """
+    status = _NOTICE_STATUS.all(pk=notification_id)
+    if not status or status[0][0] in _SETTLED:
+        return None
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        notification = _NOTICE_LOCKED.first(pk=notification_id)
         if notification is None or notification.status != NotificationStatus.QUEUED:
             return None
         if notification.attempts or notification.case_id is None:
             return notification
-        root = Case.objects.filter(pk=notification.case_id).values_list("parent_id", flat=True)
-        root_id = root.first() or notification.case_id
-        others = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(Q(case_id=root_id) | Q(case__parent_id=root_id))
-            .filter(
-                channel=notification.channel,
-                recipient=notification.recipient,
-                status=NotificationStatus.QUEUED,
-                attempts=0,
-            )
-            .exclude(pk=notification.pk)
-            .order_by("id")
+        parent = _CASE_PARENT.all(pk=notification.case_id)
+        root_id = (parent[0][0] if parent else None) or notification.case_id
+        others = _NOTICES_TO_FOLD.all(
+            root=root_id,
+            channel=notification.channel,
+            recipient=notification.recipient,
+            pk=notification.pk,
         )
         if not others:
             return notification
