@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from tongban.core import checks  # noqa: F401  (registers system checks)
         from tongban.core.periodic import register_periodic
+        from tongban.core.pgtypes import timestamptz_loader_install
         from tongban.core.plugins import plugins_load
 
         # Tasks a killed worker left running go back on the queue (tongban.core.workers).
@@ -18,6 +19,9 @@ class CoreConfig(AppConfig):
             every_seconds=max(1, settings.TASK_WORKER_DEAD_SECONDS // 3),
             callable_path="tongban.core.workers.task_orphans_job",
         )
+
+        # PostgreSQL timestamps parsed by psycopg's C loader (tongban.core.pgtypes).
+        timestamptz_loader_install()
 
         # Every model is loaded by now, so a plugin module may import any app's models.
         plugins_load(settings.TONGBAN_PLUGINS)
