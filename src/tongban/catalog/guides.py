@@ -256,16 +256,20 @@ def _libpq_one(db: Any, sql: str, param: str) -> str | None:
     """
     raw = db.connection
     pgconn = raw.pgconn
+
+    def prepare() -> None:
+        _libpq_check(db, pgconn.prepare(_PREPARED_NAME, sql.replace("%s", "$1").encode()))
+
     with db.wrap_database_errors:  # psycopg's own errors (a lost connection) as Django's
         if raw not in _prepared_on:
-            _libpq_check(db, pgconn.prepare(_PREPARED_NAME, sql.replace("%s", "$1").encode()))
+            prepare()
             _prepared_on.add(raw)
         result = pgconn.exec_prepared(_PREPARED_NAME, [param.encode()])
         if (
             result.status == pq.ExecStatus.FATAL_ERROR
             and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_SUCH_STATEMENT
         ):
-            _libpq_check(db, pgconn.prepare(_PREPARED_NAME, sql.replace("%s", "$1").encode()))
+            prepare()
             result = pgconn.exec_prepared(_PREPARED_NAME, [param.encode()])
     if result.status != pq.ExecStatus.TUPLES_OK:
         _prepared_on.discard(raw)

@@ -22,10 +22,21 @@ from typing import Any
 
 import psycopg
 from django.db.backends.signals import connection_created
+from psycopg import abc
 from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 TIMESTAMPTZ_OID = 1184
+
+
+def _psycopg_loader() -> type[abc.Loader]:
+    loader = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    assert loader is not None
+    return loader
+
+
+#: psycopg's own text loader of ``timestamptz``: its C class when the C extension is there.
+_PARSER = _psycopg_loader()
 
 
 class TimestamptzLoader(Loader):
@@ -35,9 +46,8 @@ class TimestamptzLoader(Loader):
 
     def __init__(self, oid: int, context: Any = None) -> None:
         super().__init__(oid, context)
-        parser = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-        assert parser is not None
-        self._parse = parser(oid, context).load
+        # An instance per query result: it reads the connection's time zone when made.
+        self._parse = _PARSER(oid, context).load
 
     def load(self, data: Any) -> datetime:
         value: datetime = self._parse(data)

@@ -383,10 +383,6 @@ _NOTICES_TO_FOLD = Prepared(
         .order_by("id")
     )
 )
-#: A notice in one of these states stays in it: its task has nothing left to do.
-_SETTLED = frozenset(
-    {NotificationStatus.SENT, NotificationStatus.FAILED, NotificationStatus.MERGED}
-)
 
 
 def _pending_merge(notification_id: int) -> Notification | None:
@@ -394,11 +390,12 @@ def _pending_merge(notification_id: int) -> Notification | None:
     the same application (a theme with its matters is one); ``None`` if it is not to be sent.
 
     Only notices never tried are folded, and each is locked first (a notice another worker
-    holds is left to it), so no text is sent twice or lost. A notice already sent, failed
-    for good or folded into another is left without a transaction (those states are final).
+    holds is left to it), so no text is sent twice or lost. A notice no longer queued (sent,
+    failed for good, folded into another) is left after one read without a transaction:
+    nothing puts a notice back in the queue.
     """
     status = _NOTICE_STATUS.all(pk=notification_id)
-    if not status or status[0][0] in _SETTLED:
+    if not status or status[0][0] != NotificationStatus.QUEUED:
         return None
     with transaction.atomic():
         notification = _NOTICE_LOCKED.first(pk=notification_id)
