@@ -6,18 +6,18 @@ the step that caused the event, so a rollup commits or rolls back with the case.
 An event whose action counts nothing returns before any query; one that counts
 takes the case the step holds (or reads it, with its matter, theme and parent, once),
 asks ``LiveFacts`` what it needs, and adds to one or two ``DailyRollup`` rows (and a
-``DurationHistogram`` bucket for a decision) with ``UPDATE … SET n = n + k``, so
-concurrent cases in the same bucket both count.
+``DurationHistogram`` bucket and the process version's rows for a decision), each with one
+``INSERT … ON CONFLICT DO UPDATE SET n = n + k``, so concurrent cases in the same bucket
+both count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Field, PositiveIntegerField
+from django.db.models import Field, Model, PositiveIntegerField
 
 from tongban.cases.hooks import CaseEvent, VisitRecorded
 from tongban.cases.models import Case
@@ -51,47 +51,65 @@ def _parent_dims(case: Case) -> Dims | None:
     return case_dims(case.parent)
 
 
-#: The counters of a daily row (every one starts at 0 in a new row).
-_DAILY_COUNTERS = tuple(
-    f.name for f in DailyRollup._meta.concrete_fields if isinstance(f, PositiveIntegerField)
-)
+def _counters(model: type[Model], unique: tuple[str, ...]) -> tuple[str, ...]:
+    """The counting columns of a rollup table: its whole numbers that are not in its key."""
+    return tuple(
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, PositiveIntegerField) and f.name not in unique
+    )
 
 
-def _daily_add(day: date, dims: Dims, counters: Mapping[str, int]) -> None:
-    """Add ``counters`` to the day's row of ``dims`` in one statement, creating it if new.
+#: Each rollup table: its unique key (the conflict target) and its counters (0 in a new row).
+_TABLES: dict[type[Model], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    model: (unique, _counters(model, unique))
+    for model, unique in (
+        (DailyRollup, ("day", "key")),
+        (DurationHistogram, ("month", "key", "days")),
+        (VersionRollup, ("day", "key")),
+        (VersionDurationHistogram, ("month", "key", "days")),
+    )
+}
 
-    ``INSERT … ON CONFLICT (day, key) DO UPDATE SET n = n + excluded.n`` (PostgreSQL and
-    SQLite): no read first, no savepoint, and two cases counting into a new row at the same
-    moment both count (the second insert becomes an update).
+
+def _add(model: type[Model], row: Mapping[str, Any], counters: Mapping[str, int]) -> None:
+    """Add ``counters`` to the row of ``model`` that ``row`` names, creating it if new.
+
+    One statement, ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n``
+    (PostgreSQL and SQLite): no read first, no savepoint, and two cases counting into a new
+    row at the same moment both count (the second insert becomes an update). ``row`` holds
+    the key and the dimension columns; a counter not in ``counters`` starts at 0.
     """
-    meta = DailyRollup._meta
+    unique, all_counters = _TABLES[model]
+    meta = model._meta
     quote = connection.ops.quote_name
-    values: dict[str, Any] = {
-        "day": connection.ops.adapt_datefield_value(day),
-        "key": dims.key,
-        **dims.fields(),
-        **{name: int(counters.get(name, 0)) for name in _DAILY_COUNTERS},
-    }
-    columns = [quote(_column(name)) for name in values]
+    columns: list[str] = []
+    params: list[Any] = []
+    for name, value in [*row.items(), *((c, int(counters.get(c, 0))) for c in all_counters)]:
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        columns.append(quote(field.column))
+        params.append(field.get_db_prep_save(value, connection))
     table = quote(meta.db_table)
-    added = [quote(_column(name)) for name in counters]
+    added = [quote(_column(model, name)) for name in counters]
     action = (
         "DO UPDATE SET " + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in added)
         if added
         else "DO NOTHING"
     )
+    target = ", ".join(quote(_column(model, name)) for name in unique)
     # Table and column names from the model; every value is a parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608
         f" VALUES ({', '.join(['%s'] * len(columns))})"
-        f" ON CONFLICT ({quote('day')}, {quote('key')}) {action}"
+        f" ON CONFLICT ({target}) {action}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(values.values()))
+        cursor.execute(sql, params)
 
 
-def _column(name: str) -> str:
-    field = DailyRollup._meta.get_field(name)
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
     assert isinstance(field, Field) and field.column
     return field.column
 
@@ -102,18 +120,17 @@ def _column(name: str) -> str:
 def rollup_counts_apply(
     *, counts: Counts, definition_id: int | None = None, department_id: int | None = None
 ) -> None:
-    """Add ``counts`` to the rollup rows, creating a row the first time its bucket is used.
+    """Add ``counts`` to the rollup rows, one statement a row (created the first time its
+    bucket is used).
 
     A decision is added to the rows of ``definition_id`` (the process version the case ran
     on) too, when the case has a process.
     """
     for day, dims, counters in counts.rollups:
-        _daily_add(day, dims, counters)
+        _add(DailyRollup, {"day": day, "key": dims.key, **dims.fields()}, counters)
     for month, dims, days in counts.durations:
-        bucket, _created = DurationHistogram.objects.get_or_create(
-            month=month, key=dims.histogram_key, days=days, defaults=dims.histogram_fields()
-        )
-        DurationHistogram.objects.filter(pk=bucket.pk).update(cases=F("cases") + 1)
+        row = {"month": month, "key": dims.histogram_key, "days": days, **dims.histogram_fields()}
+        _add(DurationHistogram, row, {"cases": 1})
     if definition_id is None:
         return
     key = version_key(definition_id, department_id)
@@ -122,19 +139,14 @@ def rollup_counts_apply(
         "department_id": department_id,
     }
     for decision in counts.decisions:
-        version_row, _created = VersionRollup.objects.get_or_create(
-            day=decision.day, key=key, defaults=version_dims
-        )
-        VersionRollup.objects.filter(pk=version_row.pk).update(
-            decided=F("decided") + 1, decided_overdue=F("decided_overdue") + int(decision.overdue)
+        _add(
+            VersionRollup,
+            {"day": decision.day, "key": key, **version_dims},
+            {"decided": 1, "decided_overdue": int(decision.overdue)},
         )
         if decision.days is not None:
-            version_bucket, _created = VersionDurationHistogram.objects.get_or_create(
-                month=month_of(decision.day), key=key, days=decision.days, defaults=version_dims
-            )
-            VersionDurationHistogram.objects.filter(pk=version_bucket.pk).update(
-                cases=F("cases") + 1
-            )
+            row = {"month": month_of(decision.day), "key": key, "days": decision.days}
+            _add(VersionDurationHistogram, {**row, **version_dims}, {"cases": 1})
 
 
 def stats_case_event(event: CaseEvent) -> None:

@@ -38,7 +38,7 @@ from tongban.cases.services.common import (
     status_refused,
     timeline_add,
 )
-from tongban.cases.services.notifications import notify_applicant
+from tongban.cases.services.notifications import notify_applicant_events
 from tongban.cases.services.process import deadlines_of, sla_state_store, tasks_sync
 from tongban.cases.services.sla import case_deadlines_set
 from tongban.catalog.forms import schema_field_title
@@ -396,8 +396,7 @@ def task_complete(
         # Approved at acceptance (告知承诺 or on the spot): inspected afterwards (先证后查).
         inspection.case_inspection_open(case=case, now=now)
     sla_state_store(case, supplements=supplements, calendar=calendar)
-    for event in events:
-        notify_applicant(case=case, event=event)
+    notify_applicant_events(case=case, events=events)
     task.case = case  # the locked case as this decision left it, for the caller's answer
     return task
 

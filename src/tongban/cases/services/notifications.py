@@ -220,11 +220,29 @@ def notify_applicant(
     With a ``key``, the notice is queued once per case and recipient: a second call with the
     same key queues nothing. A theme's matter does not report ``THEME_FOLDED_EVENTS``.
     """
+    rows = _applicant_rows(case, event, detail=detail, key=key)
+    if key and Notification.objects.filter(case=case, key=key).exists():
+        return []
+    return _queue(rows)
+
+
+def notify_applicant_events(*, case: Case, events: list[str]) -> list[Notification]:
+    """Queue the applicant's notices about each of ``events``, which one step caused.
+
+    Each event keeps its own notices (as ``notify_applicant``), written in one statement,
+    and each recipient gets one outbox task: it sends the others with its own
+    (``_pending_merge``), so one step is one message to each person.
+    """
+    return _queue([row for event in events for row in _applicant_rows(case, event)])
+
+
+def _applicant_rows(
+    case: Case, event: str, *, detail: str = "", key: str = ""
+) -> list[Notification]:
+    """The applicant's notices about ``event``, not saved: an email and an SMS (if known)."""
     if event not in APPLICANT_EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     if case.parent_id is not None and event in THEME_FOLDED_EVENTS:
-        return []
-    if key and Notification.objects.filter(case=case, key=key).exists():
         return []
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = _texts(case, event)
@@ -258,7 +276,7 @@ def notify_applicant(
                 key=key,
             )
         )
-    return _queue(rows)
+    return rows
 
 
 def notify_phone(*, case: Case, phone: str, subject: str, body: str) -> list[Notification]:
@@ -314,7 +332,14 @@ _NOTIFICATION_SAVE = PreparedSave(Notification)
 
 
 def _queue(rows: list[Notification]) -> list[Notification]:
-    queued = []
+    """Save ``rows`` (those without a key in one statement) and enqueue their sending.
+
+    The notices about one case to one recipient share one task, that of the first: they
+    commit together, and that task folds the others into its message (``_pending_merge``
+    folds every queued notice to the same person about the same application). A notice
+    without a case is not folded, so it has a task of its own.
+    """
+    queued: list[Notification] = []
     for row in rows:
         if row.key:
             try:
@@ -322,10 +347,15 @@ def _queue(rows: list[Notification]) -> list[Notification]:
                     _NOTIFICATION_SAVE.save(row)
             except IntegrityError:
                 continue  # queued once already (notification_once_per_key)
-        else:
-            _NOTIFICATION_SAVE.save(row)
+            queued.append(row)
+    plain = [row for row in rows if not row.key]
+    queued.extend(_NOTIFICATION_SAVE.bulk_create(plain))
+    sending: dict[tuple[object, ...], Notification] = {}
+    for row in queued:
+        group = (row.case_id, row.channel, row.recipient) if row.case_id else (row.pk,)
+        sending.setdefault(group, row)
+    for row in sending.values():
         enqueue_with_transaction(notification_send, row.pk)
-        queued.append(row)
     return queued
 
 

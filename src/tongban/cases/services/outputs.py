@@ -35,7 +35,7 @@ from tongban.cases.rules import (
 )
 from tongban.cases.services.common import case_lock, status_refused, timeline_add
 from tongban.cases.services.deferral import case_issue_held
-from tongban.cases.services.notifications import notify_applicant
+from tongban.cases.services.notifications import notify_applicant, notify_applicant_events
 from tongban.cases.services.themes import theme_child_refresh
 from tongban.cases.services.visits import visit_record
 from tongban.certificates.models import Certificate
@@ -146,8 +146,7 @@ def _saved_and_told(case: Case, *, now: datetime, events: list[str]) -> None:
     """Save a case a result moved on, tell its theme parent, and notify the applicant."""
     case.save()
     theme_child_refresh(child=case, now=now)
-    for event in events:
-        notify_applicant(case=case, event=event)
+    notify_applicant_events(case=case, events=events)
 
 
 def _payable_check(case: Case) -> None:

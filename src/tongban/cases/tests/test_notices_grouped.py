@@ -10,11 +10,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from tongban.cases.choices import CaseStatus, NotificationChannel, NotificationEvent, TaskState
 from tongban.cases.models import Case, Notification, Task
-from tongban.cases.services.notifications import notification_send, notify_applicant
+from tongban.cases.services.notifications import (
+    notification_send,
+    notify_applicant,
+    notify_applicant_events,
+)
 from tongban.cases.tests.test_sla import at, case_make
 from tongban.cases.tests.test_themes import (
     _applied,
@@ -173,3 +181,42 @@ def test_a_retried_notice_takes_no_other_in(applicant: User) -> None:
     tried.refresh_from_db()
     assert "准予许可" not in tried.body
     assert notification_send.call(waiting.pk) == "sent"
+
+
+def test_one_step_s_notices_are_one_insert_and_one_task_a_recipient(applicant: User) -> None:
+    applicant.phone = "13900001111"
+    applicant.email = "applicant@example.cn"
+    applicant.save()
+    case = case_make(
+        applicant=applicant,
+        submitted_at=at(2026, 3, 2),
+        accepted_at=at(2026, 3, 2),
+        status=CaseStatus.COMPLETED,
+    )
+    events = [NotificationEvent.APPROVED, NotificationEvent.ISSUED, NotificationEvent.COMPLETED]
+    with CaptureQueriesContext(connection) as queries:
+        queued = notify_applicant_events(case=case, events=events)
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 3  # the six notices, then one task for the email and one for the SMS
+    assert "cases_notification" in inserts[0]
+    # Each event keeps its notices (the record of what the applicant was told).
+    assert [(n.event, n.channel) for n in queued] == [
+        (event, channel) for event in events for channel in ("email", "sms")
+    ]
+    tasks = DBTaskResult.objects.filter(
+        task_path="tongban.cases.services.notifications.notification_send"
+    )
+    first_email, first_sms = queued[0], queued[1]
+    assert sorted(t.args_kwargs["args"][0] for t in tasks) == [first_email.pk, first_sms.pk]
+
+    for task in tasks:
+        assert notification_send.call(task.args_kwargs["args"][0]) == "sent"
+    # One message to each: the three events in it, none left waiting.
+    [sms] = sms_received("13900001111")
+    assert sms.body.count("【通办】") == 1
+    assert "准予许可" in sms.body and "电子证照" in sms.body and "已办结" in sms.body
+    [email] = mail.outbox
+    assert email.to == ["applicant@example.cn"]
+    assert "准予许可" in email.body and "已办结" in email.body
+    assert not Notification.objects.filter(status="queued").exists()
+    assert Notification.objects.filter(status="merged").count() == 4
