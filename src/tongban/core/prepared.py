@@ -332,6 +332,11 @@ class _UpdatePlan:
         return _params(self.connection, self.template, self.names, values)
 
 
+#: The most rows ``PreparedSave.bulk_create`` sends in one statement of its own (a step writes
+#: a handful; more, as in an import, go to ``bulk_create`` and its batches).
+MANY_ROWS = 50
+
+
 class PreparedSave(_Compiled, Generic[M]):
     """``obj.save()`` for one model, with its INSERT and its UPDATE compiled once per thread.
 
@@ -368,16 +373,21 @@ class PreparedSave(_Compiled, Generic[M]):
         return self.save(self.model(**values))
 
     def bulk_create(self, objs: list[M]) -> list[M]:
-        """``Model.objects.bulk_create(objs)``: one new row through the compiled INSERT.
+        """``Model.objects.bulk_create(objs)``: the new rows in one compiled INSERT.
 
-        Several rows go to ``bulk_create`` itself (one statement for all of them), and so does
-        a row of a model with receivers, which ``bulk_create`` does not call either.
+        One row is ``save()``'s INSERT; several are one ``INSERT … VALUES (…), (…)`` whose
+        text is made once per number of rows, their keys read back in order. A model with
+        receivers (which ``bulk_create`` does not call either), a key given by hand and more
+        rows than ``MANY_ROWS`` go to ``bulk_create`` itself.
         """
-        if len(objs) != 1 or (
-            pre_save.has_listeners(self.model) or post_save.has_listeners(self.model)
-        ):
-            return self.model._default_manager.bulk_create(objs) if objs else []
-        self.save(objs[0])
+        if not objs:
+            return []
+        if pre_save.has_listeners(self.model) or post_save.has_listeners(self.model):
+            return self.model._default_manager.bulk_create(objs)
+        if len(objs) == 1:
+            self.save(objs[0])
+        elif not self._plan().insert_many(objs):
+            return self.model._default_manager.bulk_create(objs)
         return objs
 
     def save(self, obj: M) -> M:
@@ -425,21 +435,24 @@ class _SavePlan:
         # INSERT: every column but an auto key, which the database makes and gives back.
         self.insert_fields = [f for f in fields if f is not self.auto]
         self.returning = list(opts.db_returning_fields)
-        text = "{} {} ({}) VALUES ({})".format(
+        self.insert_head = "{} {} ({}) VALUES ".format(
             connection.ops.insert_statement(),
             table,
             ", ".join(qn(f.column) for f in self.insert_fields),
-            ", ".join(["%s"] * len(self.insert_fields)),
         )
+        self.insert_row = "({})".format(", ".join(["%s"] * len(self.insert_fields)))
         self.returning_params: tuple[Any, ...] = ()
+        self.returning_sql = ""
         self.can_return = bool(
             self.returning and connection.features.can_return_columns_from_insert
         )
         if self.can_return:
             returning_sql, returning_params = connection.ops.return_insert_columns(self.returning)
-            text = f"{text} {returning_sql}" if returning_sql else text
+            self.returning_sql = f" {returning_sql}" if returning_sql else ""
             self.returning_params = tuple(returning_params)
-        self.insert_sql = text
+        self.insert_sql = self.insert_head + self.insert_row + self.returning_sql
+        #: The INSERT of several rows, by their number (made when first used).
+        self.many_sql: dict[int, str] = {}
         compiler = sql.InsertQuery(model).get_compiler(using=alias)
         self.compiler = compiler
         self.converters = compiler.get_converters(
@@ -492,6 +505,40 @@ class _SavePlan:
                 setattr(obj, field.attname, value)
         obj._state.adding = False
         obj._state.db = self.alias
+        return True
+
+    def insert_many(self, objs: list[Any]) -> bool:
+        """Insert ``objs`` in one statement as ``bulk_create`` does; False: left to it."""
+        connection = self.connection
+        if (
+            len(objs) > MANY_ROWS
+            or not (self.can_return and connection.features.can_return_rows_from_bulk_insert)
+            or any(obj.pk is not None for obj in objs)
+            or self.auto is None
+        ):
+            return False
+        text = self.many_sql.get(len(objs))
+        if text is None:
+            values = ", ".join([self.insert_row] * len(objs))
+            text = self.many_sql[len(objs)] = self.insert_head + values + self.returning_sql
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        params: list[Any] = []
+        with transaction.mark_for_rollback_on_error(using=self.alias):
+            for obj in objs:
+                params.extend(self._values(obj, self.insert_fields, True))
+            with connection.cursor() as cursor:
+                cursor.execute(text, params)
+                rows = connection.ops.fetch_returned_insert_rows(cursor)
+        if len(rows) != len(objs):
+            raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} keys read back")
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        for obj, row in zip(objs, rows, strict=True):
+            for value, field in zip(row, self.returning, strict=True):
+                setattr(obj, field.attname, value)
+            obj._state.adding = False
+            obj._state.db = self.alias
         return True
 
     def update(self, obj: Model) -> bool:

@@ -373,7 +373,6 @@ def grant_decide(
 # --- the e-licence library -----------------------------------------------------------------
 
 
-@transaction.atomic
 def elicence_record(
     *,
     licence_type: str,
@@ -403,18 +402,24 @@ def elicence_record(
         errors.append(FieldError("issuer", _("发证部门不存在")))
     if errors:
         raise ValidationFailed(_("电子证照信息有误"), errors=errors)
-    licence, _created = ELicence.objects.update_or_create(
-        licence_type=licence_type.strip(),
-        number=number.strip(),
-        defaults={
-            "holder_subject": holder_subject.strip().upper(),
-            "holder_name": holder_name.strip(),
-            "issuer": issuer,
-            "issued_on": issued_on,
-            "valid_until": valid_until,
-            "status": LicenceStatus.VALID,
-            "source": source,
-            "data": dict(data),
-        },
+    values = {
+        "holder_subject": holder_subject.strip().upper(),
+        "holder_name": holder_name.strip(),
+        "issuer": issuer,
+        "issued_on": issued_on,
+        "valid_until": valid_until,
+        "status": LicenceStatus.VALID,
+        "source": source,
+        "data": dict(data),
+    }
+    licence = ELicence(licence_type=licence_type.strip(), number=number.strip(), **values)
+    # One statement, INSERT … ON CONFLICT (type, number) DO UPDATE: a licence is issued in
+    # the step that approves a case, where update_or_create made six (a locked read, two
+    # savepoint pairs and the insert).
+    ELicence.objects.bulk_create(
+        [licence],
+        update_conflicts=True,
+        unique_fields=["licence_type", "number"],
+        update_fields=[*values, "updated_at"],
     )
     return licence

@@ -28,6 +28,7 @@ from tongban.cases.selectors_promise import Prefill, case_material_sources, form
 from tongban.cases.services import deferral, parties, routes
 from tongban.cases.services.common import (
     CASE_SAVE,
+    MATERIAL_SAVE,
     applicant_required,
     case_lock,
     status_refused,
@@ -241,17 +242,19 @@ def matter_case_create(
     _CASE_NO_SET.run(pk=case.pk, case_no=case.case_no)
     if guidance is not None:
         guidance_mark_used(guidance=guidance)
-    CaseMaterial.objects.bulk_create(
-        CaseMaterial(
-            case=case,
-            requirement_code=item["code"],
-            name=item.get("name") or item["code"],
-            name_en=item.get("name_en") or "",
-            required=bool(item.get("required", True)),
-            key=bool(item.get("key", True)),
-            shared_resource=item.get("shared_resource") or "",
-        )
-        for item in guide.get("materials") or []
+    MATERIAL_SAVE.bulk_create(
+        [
+            CaseMaterial(
+                case=case,
+                requirement_code=item["code"],
+                name=item.get("name") or item["code"],
+                name_en=item.get("name_en") or "",
+                required=bool(item.get("required", True)),
+                key=bool(item.get("key", True)),
+                shared_resource=item.get("shared_resource") or "",
+            )
+            for item in guide.get("materials") or []
+        ]
     )
     # Materials that data sharing can supply (shared_resource) are filled in by
     # cases.sharing right after this transaction commits (see case_create).

@@ -19,7 +19,14 @@ from django.test.utils import CaptureQueriesContext, isolate_apps
 from django.utils import timezone
 
 from tongban.catalog.models import Department
-from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedSave, PreparedUpdate
+from tongban.core.prepared import (
+    MANY_ROWS,
+    Param,
+    Prepared,
+    PreparedRows,
+    PreparedSave,
+    PreparedUpdate,
+)
 from tongban.exchange.models import DataResource, RegistryRecord
 from tongban.identity import services as identity_services
 from tongban.identity.models import ApiToken, StaffProfile, User
@@ -476,3 +483,59 @@ def test_models_it_cannot_save_are_refused_when_compiled() -> None:
     for model in (Child, WithDefault, OwnSave):
         with pytest.raises(TypeError, match="PreparedSave cannot save"):
             PreparedSave(model).create()
+
+
+def test_several_new_rows_are_one_compiled_insert_as_bulk_create_makes_them(
+    resource: DataResource,
+) -> None:
+    data = {"姓名": "张三", "list": [1, 2]}
+    ours = [RegistryRecord(resource=resource, subject=f"a{n}", data=data) for n in range(3)]
+    orm = [RegistryRecord(resource=resource, subject=f"b{n}", data=data) for n in range(3)]
+    ours_sql = _statements(lambda: _RECORD_SAVE.bulk_create(ours), compiler=False)
+    orm_sql = _statements(lambda: RegistryRecord.objects.bulk_create(orm))
+    assert len(ours_sql) == 1 and ours_sql[0][0].startswith("INSERT INTO")
+    assert len(orm_sql) == 1
+    # The keys come back in the order of the rows, and each instance is saved as bulk_create
+    # leaves it.
+    assert [r.pk for r in ours] == sorted(r.pk for r in ours)
+    assert [r.pk for r in orm] == [ours[-1].pk + 1 + n for n in range(3)]
+    for mine, theirs in zip(ours, orm, strict=True):
+        assert (mine._state.adding, mine._state.db) == (theirs._state.adding, theirs._state.db)
+        assert mine.created_at.tzinfo is not None
+        assert _row(mine) == {**_row(theirs), "subject": mine.subject}
+    # The same number of rows again: the same text, compiled once.
+    again = [RegistryRecord(resource=resource, subject=f"c{n}", data={}) for n in range(3)]
+    assert [
+        sql for sql, _ in _statements(lambda: _RECORD_SAVE.bulk_create(again), compiler=False)
+    ] == [ours_sql[0][0]]
+
+
+def test_rows_it_cannot_insert_together_go_to_bulk_create(resource: DataResource) -> None:
+    many = [
+        RegistryRecord(resource=resource, subject=f"m{n}", data={}) for n in range(MANY_ROWS + 1)
+    ]
+    assert _RECORD_SAVE.bulk_create(many) == many
+    assert RegistryRecord.objects.filter(subject__startswith="m").count() == MANY_ROWS + 1
+    assert all(r.pk is not None and not r._state.adding for r in many)
+    keyed = [
+        RegistryRecord(pk=10_000 + n, resource=resource, subject=f"k{n}", data={}) for n in range(2)
+    ]
+    _RECORD_SAVE.bulk_create(keyed)
+    assert set(
+        RegistryRecord.objects.filter(subject__startswith="k").values_list("pk", flat=True)
+    ) == {
+        10_000,
+        10_001,
+    }
+    assert _RECORD_SAVE.bulk_create([]) == []
+
+
+def test_a_refused_insert_of_several_rows_leaves_none_of_them(resource: DataResource) -> None:
+    RegistryRecord.objects.create(resource=resource, subject="dup", data={})
+    count = RegistryRecord.objects.count()
+    rows = [RegistryRecord(resource=resource, subject=s, data={}) for s in ("new", "dup")]
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            _RECORD_SAVE.bulk_create(rows)
+        assert transaction.get_rollback() is True
+    assert RegistryRecord.objects.count() == count

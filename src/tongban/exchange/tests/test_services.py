@@ -377,6 +377,38 @@ def test_the_elicence_provider_ignores_revoked_licences(
         query("market.business_licence", subject=ENTERPRISE_USCC)
 
 
+def test_elicence_record_adds_a_licence_then_updates_it_in_place_one_statement_each(
+    departments: Any, django_assert_num_queries: Any
+) -> None:
+    first = {
+        **LICENCE_DEFAULTS,
+        "number": "913101140001",
+        "holder_subject": ENTERPRISE_USCC.lower(),
+        "issued_on": dt.date(2019, 6, 1),
+        "valid_until": None,
+        "data": {"name": "旧名称"},
+    }
+    with django_assert_num_queries(2):  # the issuer's department, then the upsert
+        licence = elicence_record(**first)
+    stored = ELicence.objects.get()
+    assert licence.pk == stored.pk and not licence._state.adding
+    assert stored.holder_subject == ENTERPRISE_USCC.upper() and stored.data == {"name": "旧名称"}
+    ELicence.objects.filter(pk=stored.pk).update(status=LicenceStatus.REVOKED)
+
+    with django_assert_num_queries(2):
+        again = elicence_record(
+            **{**first, "valid_until": dt.date(2029, 5, 31), "data": {"name": "新名称"}}
+        )
+    updated = ELicence.objects.get()
+    assert again.pk == updated.pk == stored.pk
+    assert updated.created_at == stored.created_at and updated.updated_at > stored.updated_at
+    assert (updated.status, updated.valid_until, updated.data) == (
+        LicenceStatus.VALID,
+        dt.date(2029, 5, 31),
+        {"name": "新名称"},
+    )
+
+
 def test_elicence_record_refuses_bad_input_and_saves_nothing(departments: Any) -> None:
     with pytest.raises(ValidationFailed) as refusal:
         elicence_record(
