@@ -148,7 +148,11 @@ def user_may_see_case(*, user: User, case: Case) -> bool:
     """Whether the caller applied, is a live agent of the applicant, or is staff on the case."""
     if not _signed_in(user):
         return False
-    return acts_for_applicant(user, case) or user_is_staff_on_case(user=user, case=case)
+    if case.applicant_user_id == user.pk:
+        return True
+    # Staff before agents: the answer's timeline asks the staff question again (remembered
+    # on the case), while an agent's check would be a query of its own for every clerk.
+    return user_is_staff_on_case(user=user, case=case) or acts_for_applicant(user, case)
 
 
 def case_list_for_staff(*, user: User, q: str = "", status: str | None = None) -> QuerySet[Case]:
@@ -279,11 +283,25 @@ _TASK_ACCESS: Prepared[Task] = Prepared(
 
 
 def user_is_staff_on_case(*, user: User, case: Case) -> bool:
-    """Whether the caller sees ``case`` as staff of a department that has or had a task on it."""
+    """Whether the caller sees ``case`` as staff of a department that has or had a task on it.
+
+    A yes is remembered on the case object (a task is never deleted, so it stays true); the
+    answer about a case asks twice, for access and for the timeline.
+    """
     profile = identity_selectors.user_staff(user=user) if _signed_in(user) else None
-    return profile is not None and bool(
-        _DEPARTMENT_TASK.all(case=case.pk, department=profile.department_id)
-    )
+    if profile is None:
+        return False
+    seen: set[int] = case.__dict__.setdefault(_STAFF_SEEN, set())
+    if user.pk in seen:
+        return True
+    if _DEPARTMENT_TASK.all(case=case.pk, department=profile.department_id):
+        seen.add(user.pk)
+        return True
+    return False
+
+
+#: The staff users already found to be on a case, kept on the case object (see above).
+_STAFF_SEEN = "_tongban_staff_on_case"
 
 
 def _actor_name(actor: User | None) -> str | None:

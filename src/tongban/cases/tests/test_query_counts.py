@@ -145,5 +145,6 @@ def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:
     # 3 open supplement  4 tasks (list and steps: one read)  5 certificates  6 payment order
     # 7 parcel  8 materials  9 timeline
     assert len(path_sql["get"]) == 9, path_sql["get"]
-    # staff: + the department's task on the case (access), twice (access and timeline)
-    assert len(path_sql["get_staff"]) == 11, path_sql["get_staff"]
+    # staff: + the department's task on the case (access), once: the timeline's own staff
+    # question is answered from the case object; no agent check for a staff member
+    assert len(path_sql["get_staff"]) == 10, path_sql["get_staff"]
