@@ -14,7 +14,8 @@ A year without a CalendarYear row is not entered yet: its Monday–Friday days
 count as working days and any result that depends on it is provisional.
 
 A ``WorkCalendar`` reads the table lazily, one small query per year (or one
-query for a range of years with ``WorkCalendar.load``), and keeps what it read
+query for a range of years with ``WorkCalendar.load``: the years entered and their
+days in one statement), and keeps what it read
 only for its own lifetime: there is no module-level cache, so a year entered
 by an admin is seen by the next calendar any process builds.
 """
@@ -24,9 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from tongban.core.prepared import Param, PreparedRows
+from django.db import connection
+
 from tongban.workflow.choices import CalendarDayKind
 from tongban.workflow.models import CalendarDay, CalendarYear
 
@@ -66,7 +69,7 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, years: Iterable[int]) -> WorkCalendar:
-        """A calendar with ``years`` read up front in two queries; other years load on demand."""
+        """A calendar with ``years`` read up front in one query; other years load on demand."""
         calendar = cls()
         calendar._fetch(sorted(set(years)))
         return calendar
@@ -75,16 +78,17 @@ class WorkCalendar:
         wanted = [y for y in years if y not in self._years and date.min.year <= y <= date.max.year]
         if not wanted:
             return
-        # Compiled once (core/prepared.py): every step that sets a deadline reads its year.
-        found = _YEARS.all(low=min(wanted), high=max(wanted))
-        entered = {year for (year,) in found if year in wanted}
+        # Every step that sets a deadline reads its year: the years entered and their days in
+        # one statement.
+        rows = _years_and_days(min(wanted), max(wanted))
+        entered = {year for year, _day, _kind in rows if year is not None and year in wanted}
         holidays: dict[int, set[date]] = {y: set() for y in entered}
         workdays: dict[int, set[date]] = {y: set() for y in entered}
-        if entered:
-            rows = _DAYS.all(low=date(min(entered), 1, 1), high=date(max(entered), 12, 31))
-            for day, kind in rows:
-                if day.year not in entered:
-                    continue
+        for _year, day, kind in rows:
+            if day is None:
+                continue
+            day = day if isinstance(day, date) else date.fromisoformat(day)  # SQLite: text
+            if day.year in entered:
                 (holidays if kind == CalendarDayKind.HOLIDAY else workdays)[day.year].add(day)
         for year in wanted:
             if year in entered:
@@ -185,15 +189,22 @@ def _suspension_covering(stops: list[Suspension], day: date) -> date | None:
     return max(ends) if ends else None
 
 
-_YEARS = PreparedRows(
-    lambda: CalendarYear.objects.filter(
-        year__gte=Param("low", CalendarYear._meta.get_field("year")),
-        year__lte=Param("high", CalendarYear._meta.get_field("year")),
-    ).values_list("year")
-)
-_DAYS = PreparedRows(
-    lambda: CalendarDay.objects.filter(
-        date__gte=Param("low", CalendarDay._meta.get_field("date")),
-        date__lte=Param("high", CalendarDay._meta.get_field("date")),
-    ).values_list("date", "kind")
-)
+def _years_and_days(low: int, high: int) -> list[tuple[Any, Any, Any]]:
+    """``(year, None, None)`` for each year entered from ``low`` to ``high``, then
+    ``(None, date, kind)`` for each special day of those years: one statement."""
+    quote = connection.ops.quote_name
+    year = quote(CalendarYear._meta.get_field("year").column)
+    day = quote(CalendarDay._meta.get_field("date").column)
+    kind = quote(CalendarDay._meta.get_field("kind").column)
+    # Table and column names from the models; every value is a parameter.
+    sql = (
+        f"SELECT {year}, NULL, NULL FROM {quote(CalendarYear._meta.db_table)}"  # noqa: S608
+        f" WHERE {year} BETWEEN %s AND %s"
+        f" UNION ALL SELECT NULL, {day}, {kind} FROM {quote(CalendarDay._meta.db_table)}"
+        f" WHERE {day} BETWEEN %s AND %s"
+    )
+    first = connection.ops.adapt_datefield_value(date(low, 1, 1))
+    last = connection.ops.adapt_datefield_value(date(high, 12, 31))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [low, high, first, last])
+        return list(cursor.fetchall())

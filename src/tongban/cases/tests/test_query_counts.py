@@ -79,8 +79,8 @@ def test_the_case_path_costs_the_queries_counted_here(
     path_sql = _case_path(api_client, me, clerk_h)
     _create_costs_eleven_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
-    _submit_costs_twenty_five_queries(path_sql)
-    _accept_costs_twenty_eight_queries(path_sql)
+    _submit_costs_twenty_four_queries(path_sql)
+    _accept_costs_twenty_seven_queries(path_sql)
     _reading_a_case_costs_nine_queries(path_sql)
 
 
@@ -105,23 +105,24 @@ def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
         assert len(sql) == 7, sql
 
 
-def _submit_costs_twenty_five_queries(path_sql: dict[str, Any]) -> None:
+def _submit_costs_twenty_four_queries(path_sql: dict[str, Any]) -> None:
     # 1 token (with the staff post)  2 access check (owner columns)  3 SAVEPOINT  4 the case
     # locked (matter, version, department, the applicant's account, person and enterprise)
     # 5 the materials (completeness)  6 credit records  7 the credit route's decision table in
     # force  8 supplements (read once: the acceptance limit's suspensions and the answer)
-    # 9-10 the year's working-day calendar  11 SAVEPOINT  12 the process definition in force
-    # 13 INSERT the process instance  14 INSERT its first node visits  15 the heat map's daily
-    # rollup (one upsert)  16 RELEASE  17 UPDATE the case  18 INSERT the accept task (a process
-    # started now has no task rows to compare with)  19 INSERT the timeline entry "submitted";
-    # the statistics receiver, on the case the step holds: 20 shared materials  21 data
-    # look-ups  22 the day's rollup row (one upsert)  23 RELEASE (COMMIT)
-    # the answer, from the locked case: 24 materials  25 timeline (the tasks are the ones
-    # made at 18; outputs: none before acceptance; the open supplement from 8; the post from 1)
-    assert len(path_sql["submit"]) == 25, "\n".join(q[:150] for q in path_sql["submit"])
+    # 9 the year's working-day calendar (the year and its days in one)  10 SAVEPOINT  11 the
+    # process definition in force  12 INSERT the process instance  13 INSERT its first node
+    # visits  14 the heat map's daily rollup (one upsert)  15 RELEASE  16 UPDATE the case
+    # 17 INSERT the accept task (a process started now has no task rows to compare with)
+    # 18 INSERT the timeline entry "submitted"; the statistics receiver, on the case the step
+    # holds: 19 shared materials  20 data look-ups  21 the day's rollup row (one upsert)
+    # 22 RELEASE (COMMIT)
+    # the answer, from the locked case: 23 materials  24 timeline (the tasks are the ones
+    # made at 17; outputs: none before acceptance; the open supplement from 8; the post from 1)
+    assert len(path_sql["submit"]) == 24, "\n".join(q[:150] for q in path_sql["submit"])
 
 
-def _accept_costs_twenty_eight_queries(path_sql: dict[str, Any]) -> None:
+def _accept_costs_twenty_seven_queries(path_sql: dict[str, Any]) -> None:
     # 1 token with the clerk's staff post  2 the task of the clerk's department (key columns)
     # 3 SAVEPOINT  4 the case locked (with the applicant's account, person and enterprise)
     # 5 the task locked  6 the clerk's roles (once)  7 the process instance  8 UPDATE its
@@ -131,13 +132,13 @@ def _accept_costs_twenty_eight_queries(path_sql: dict[str, Any]) -> None:
     # receiver: 16 INSERT the invitation unless the case has one for the stage (one
     # statement: ON CONFLICT DO NOTHING)  17 INSERT the notification  18 INSERT its outbox
     # task; the statistics receiver, on the case the step holds: 19 the day's rollup row (one
-    # upsert)  20 supplements (read once: deadlines and SLA colour)  21-22 the calendar
-    # 23 UPDATE the case with its new deadlines (one UPDATE)  24 the case's open tasks and
-    # those already mirrored, with their due dates (one read for the sync and the due dates)
-    # 25 INSERT the review task  26 INSERT the "accepted" notification  27 its outbox task
-    # 28 RELEASE (COMMIT)
+    # upsert)  20 supplements (read once: deadlines and SLA colour)  21 the calendar (the year
+    # and its days in one)  22 UPDATE the case with its new deadlines (one UPDATE)  23 the
+    # case's open tasks and those already mirrored, with their due dates (one read for the
+    # sync and the due dates)  24 INSERT the review task  25 INSERT the step's notices (every
+    # event of the step in one)  26 one outbox task a recipient  27 RELEASE (COMMIT)
     # the answer: the task the service completed, with its case: no query
-    assert len(path_sql["accept"]) == 28, "\n".join(q[:130] for q in path_sql["accept"])
+    assert len(path_sql["accept"]) == 27, "\n".join(q[:130] for q in path_sql["accept"])
 
 
 def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:

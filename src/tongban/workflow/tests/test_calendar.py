@@ -230,3 +230,18 @@ def test_a_calendar_reads_each_year_once() -> None:
         calendar.add_working_days(D("2026-12-25"), 10)
         calendar.add_working_days(D("2026-12-25"), 12)
     assert len(queries) == 1  # 2027: one look-up, it is not entered
+
+
+def test_a_year_and_its_holidays_and_make_up_days_are_one_query() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        calendar = WorkCalendar.load([2025, 2026, 2027])
+    assert len(queries) == 1
+    assert calendar.year_entered(2026) and not calendar.year_entered(2027)
+    # 国庆节 2026 and its make-up workday, and the 2025 spring festival, from that one read.
+    assert not calendar.is_working_day(D("2026-10-01"))
+    assert calendar.is_working_day(D("2026-10-10"))
+    assert not calendar.is_working_day(D("2025-01-29"))
+    assert calendar.is_working_day(D("2025-01-26"))
