@@ -286,16 +286,22 @@ class PreparedUpdate(_Compiled):
 
     Only updates of the model's own table (no filter across a relation that Django would turn
     into a sub-select first, no inherited model's parent table): refused when built otherwise.
+
+    With ``returning`` (field names), ``rows()`` gives those columns of each row changed, read
+    back by the UPDATE itself (``UPDATE … RETURNING``, PostgreSQL and SQLite 3.35+), where a
+    read before the update would be a statement of its own.
     """
 
     def __init__(
         self,
         build: Callable[[], tuple[QuerySet[Any], dict[str, Any]]],
         *,
+        returning: tuple[str, ...] = (),
         using: str = DEFAULT_DB_ALIAS,
     ) -> None:
         super().__init__(using=using)
         self._build = build
+        self._returning = returning
 
     def _compile(self) -> _UpdatePlan:
         queryset, values = self._build()
@@ -307,7 +313,17 @@ class PreparedUpdate(_Compiled):
         if query.related_updates or query.count_active_tables() > 1:
             raise TypeError("PreparedUpdate changes one table, filtered on its own columns.")
         text, params = compiler.as_sql()
-        return _UpdatePlan(compiler.connection, text, tuple(params))
+        plan = _UpdatePlan(compiler.connection, text, tuple(params))
+        if self._returning:
+            if not compiler.connection.features.can_return_columns_from_insert:
+                raise TypeError("This database cannot return the rows an UPDATE changed.")
+            meta = query.model._meta
+            columns = [meta.get_field(name).get_col(meta.db_table) for name in self._returning]
+            qn = compiler.connection.ops.quote_name
+            plan.sql += " RETURNING " + ", ".join(qn(col.target.column) for col in columns)
+            plan.compiler = compiler
+            plan.converters = compiler.get_converters(columns)
+        return plan
 
     def run(self, **values: Any) -> int:
         """Run the UPDATE with these values; the number of rows it changed."""
@@ -318,7 +334,25 @@ class PreparedUpdate(_Compiled):
             return 0
         with plan.connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
+            if plan.compiler is not None:
+                return len(cursor.fetchall())  # SQLite counts returned rows as they are read
             return int(cursor.rowcount)
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        """Run the UPDATE with these values; the ``returning`` columns of each row changed."""
+        plan: _UpdatePlan = self._plan()
+        if plan.compiler is None:
+            raise TypeError("rows() needs the columns to return (returning=…).")
+        try:
+            params = plan.params(values)
+        except _NoMatch:
+            return []
+        with plan.connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        if plan.converters:
+            rows = plan.compiler.apply_converters(rows, plan.converters)
+        return [tuple(row) for row in rows]
 
 
 class _UpdatePlan:
@@ -327,6 +361,9 @@ class _UpdatePlan:
     def __init__(self, connection: Any, text: str, template: tuple[Any, ...]) -> None:
         self.connection, self.sql, self.template = connection, text, template
         self.names = _names(template)
+        #: With ``returning``: the compiler and converters of the columns read back.
+        self.compiler: Any = None
+        self.converters: dict[int, Any] = {}
 
     def params(self, values: dict[str, Any]) -> list[Any]:
         return _params(self.connection, self.template, self.names, values)

@@ -56,7 +56,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from tongban.core.errors import Conflict, FieldError, ValidationFailed
-from tongban.core.prepared import Param, Prepared, PreparedRows, PreparedSave, PreparedUpdate
+from tongban.core.prepared import Param, Prepared, PreparedSave, PreparedUpdate
 from tongban.workflow import rollup
 from tongban.workflow.choices import DefinitionKind, DefinitionStatus
 from tongban.workflow.models import NodeVisit, ProcessDefinition, ProcessInstance
@@ -589,15 +589,19 @@ def _visits_leave(
     cancelled: bool = False,
     days: Counter[rollup.DayKey] | None = None,
 ) -> None:
-    if days is not None:
-        # What the rollup counts of a visit leaving: its node, flow, department and day reached.
-        today = rollup.shanghai_day(now)
-        leaving = set(task_ids)
-        for task_id, node, from_node, department, entered_at in _VISITS_OPEN.all(
-            instance=instance.pk
+    if days is None:
+        # One compiled UPDATE per node left (a step leaves one or two; a list would need a
+        # new statement for each length).
+        for task_id in task_ids:
+            _VISIT_LEAVE.run(instance=instance.pk, task=task_id, now=now, cancelled=cancelled)
+        return
+    # What the rollup counts of a visit leaving (its node, flow, department and day reached)
+    # comes back from the UPDATE itself.
+    today = rollup.shanghai_day(now)
+    for task_id in task_ids:
+        for node, from_node, department, entered_at in _VISIT_LEAVE.rows(
+            instance=instance.pk, task=task_id, now=now, cancelled=cancelled
         ):
-            if task_id not in leaving:
-                continue
             days[
                 rollup.DayKey(
                     instance.definition_id,
@@ -608,10 +612,6 @@ def _visits_leave(
                     today,
                 )
             ] += 1
-    # One compiled UPDATE per node left (a step leaves one or two; a list would need a new
-    # statement for each length).
-    for task_id in task_ids:
-        _VISIT_LEAVE.run(instance=instance.pk, task=task_id, now=now, cancelled=cancelled)
 
 
 #: The writes of the recorded path, compiled once (core/prepared.py).
@@ -628,15 +628,8 @@ _VISIT_LEAVE = PreparedUpdate(
             "left_at": Param("now", NodeVisit._meta.get_field("left_at")),
             "cancelled": Param("cancelled", NodeVisit._meta.get_field("cancelled")),
         },
-    )
-)
-
-
-#: An instance's open visits (one per node it waits at): compiled once (core/prepared.py).
-_VISITS_OPEN = PreparedRows(
-    lambda: NodeVisit.objects.filter(
-        instance_id=Param("instance", ProcessInstance._meta.pk), left_at__isnull=True
-    ).values_list("task_id", "node", "from_node", "department", "entered_at")
+    ),
+    returning=("node", "from_node", "department", "entered_at"),
 )
 
 

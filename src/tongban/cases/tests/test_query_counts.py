@@ -80,7 +80,7 @@ def test_the_case_path_costs_the_queries_counted_here(
     _create_costs_eleven_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
     _submit_costs_twenty_four_queries(path_sql)
-    _accept_costs_twenty_seven_queries(path_sql)
+    _accept_costs_twenty_six_queries(path_sql)
     _reading_a_case_costs_nine_queries(path_sql)
 
 
@@ -122,23 +122,23 @@ def _submit_costs_twenty_four_queries(path_sql: dict[str, Any]) -> None:
     assert len(path_sql["submit"]) == 24, "\n".join(q[:150] for q in path_sql["submit"])
 
 
-def _accept_costs_twenty_seven_queries(path_sql: dict[str, Any]) -> None:
+def _accept_costs_twenty_six_queries(path_sql: dict[str, Any]) -> None:
     # 1 token with the clerk's staff post  2 the task of the clerk's department (key columns)
     # 3 SAVEPOINT  4 the case locked (with the applicant's account, person and enterprise)
     # 5 the task locked  6 the clerk's roles (once)  7 the process instance  8 UPDATE its
-    # state  9 INSERT the node visit  10 the visits leaving (day reached and flow, for the heat
-    # map's rollup)  11-12 UPDATE the visits left (completed, cancelled)  13 the rollup (one
-    # upsert)  14 UPDATE the task  15 INSERT the timeline entry "accepted"; the evaluation
-    # receiver: 16 INSERT the invitation unless the case has one for the stage (one
-    # statement: ON CONFLICT DO NOTHING)  17 INSERT the notification  18 INSERT its outbox
-    # task; the statistics receiver, on the case the step holds: 19 the day's rollup row (one
-    # upsert)  20 supplements (read once: deadlines and SLA colour)  21 the calendar (the year
-    # and its days in one)  22 UPDATE the case with its new deadlines (one UPDATE)  23 the
+    # state  9 INSERT the node visit  10-11 UPDATE the visits left (completed, cancelled; the
+    # completed one gives back its day reached and flow for the heat map's rollup)  12 the
+    # rollup (one upsert)  13 UPDATE the task  14 INSERT the timeline entry "accepted"; the
+    # evaluation receiver: 15 INSERT the invitation unless the case has one for the stage (one
+    # statement: ON CONFLICT DO NOTHING)  16 INSERT the notification  17 INSERT its outbox
+    # task; the statistics receiver, on the case the step holds: 18 the day's rollup row (one
+    # upsert)  19 supplements (read once: deadlines and SLA colour)  20 the calendar (the year
+    # and its days in one)  21 UPDATE the case with its new deadlines (one UPDATE)  22 the
     # case's open tasks and those already mirrored, with their due dates (one read for the
-    # sync and the due dates)  24 INSERT the review task  25 INSERT the step's notices (every
-    # event of the step in one)  26 one outbox task a recipient  27 RELEASE (COMMIT)
+    # sync and the due dates)  23 INSERT the review task  24 INSERT the step's notices (every
+    # event of the step in one)  25 one outbox task a recipient  26 RELEASE (COMMIT)
     # the answer: the task the service completed, with its case: no query
-    assert len(path_sql["accept"]) == 27, "\n".join(q[:130] for q in path_sql["accept"])
+    assert len(path_sql["accept"]) == 26, "\n".join(q[:130] for q in path_sql["accept"])
 
 
 def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:

@@ -286,6 +286,35 @@ def test_an_update_changes_what_the_orms_update_changes(
     assert len(queries) == 0
 
 
+_CLOSE_RETURNING = PreparedUpdate(
+    lambda: (
+        Department.objects.filter(code=Param("code")),
+        {"in_center": False, "updated_at": Param("now", Department._meta.get_field("updated_at"))},
+    ),
+    returning=("name", "order", "created_at"),
+)
+
+
+def test_an_update_gives_back_the_columns_of_the_rows_it_changed_in_one_statement(
+    departments: dict[str, Department],
+) -> None:
+    police = departments["police"]
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        rows = _CLOSE_RETURNING.rows(code="police", now=now)
+    assert len(queries) == 1 and "RETURNING" in queries[0]["sql"]
+    # Converted as the ORM reads them: the time aware, in the ORM's own value.
+    assert rows == [(police.name, police.order, police.created_at)]
+    assert rows[0][2].tzinfo is not None
+    police.refresh_from_db()
+    assert (police.in_center, police.updated_at) == (False, now)
+    # Nothing matched: no row, nothing changed; run() of the same update counts rows.
+    assert _CLOSE_RETURNING.rows(code="nowhere", now=now) == []
+    assert _CLOSE_RETURNING.run(code="market", now=now) == 1
+    with pytest.raises(TypeError, match="returning"):
+        _RENAME.rows(pk=police.pk, order=police.order, name="x", now=now)
+
+
 def test_an_update_across_a_relation_is_refused(departments: dict[str, Department]) -> None:
     across = PreparedUpdate(
         lambda: (StaffProfile.objects.filter(department__code=Param("code")), {"title": "x"})
