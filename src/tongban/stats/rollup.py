@@ -345,6 +345,8 @@ class LiveFacts:
     def definition_of(self, case: Case) -> int | None:
         if case.process_id is None:
             return None
+        if Case.process.is_cached(case):  # the step holds its process instance
+            return case.process.definition_id if case.process is not None else None
         return (
             ProcessInstance.objects.filter(pk=case.process_id)
             .values_list("definition_id", flat=True)
