@@ -20,6 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tongban.cases.tests.api_helpers import Headers, complete, create, open_task_id, upload
+from tongban.cases.tests.conftest import VALID_FORM
 from tongban.cases.tests.factories import pdf_file
 from tongban.catalog.models import Matter
 from tongban.identity.models import User
@@ -149,3 +150,62 @@ def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:
     # staff: + the department's task on the case (access), once: the timeline's own staff
     # question is answered from the case object; no agent check for a staff member
     assert len(path_sql["get_staff"]) == 10, path_sql["get_staff"]
+
+
+def _decision_path(
+    client: Client, me: dict[str, str], staff: dict[str, dict[str, str]]
+) -> dict[str, list[str]]:
+    """A licence case through review and approval (the certificate issued): each step's SQL."""
+    case = create(client, me, {"matter": "drainage-licence-free", "form": VALID_FORM}).json()
+    for code in MATERIALS:
+        assert upload(client, me, case["id"], code, pdf_file()).status_code == 201
+    assert client.post(f"/api/v1/applications/{case['id']}/submit", **me).status_code == 200
+    steps: dict[str, list[str]] = {}
+    for kind, decision in (("accept", "accept"), ("review", "pass"), ("decide", "approve")):
+        task_id = open_task_id(client, staff[kind], case["case_no"])
+        done, steps[kind] = _counted(
+            lambda task_id=task_id, kind=kind, decision=decision: complete(
+                client, staff[kind], task_id, {"decision": decision}
+            )
+        )
+        assert done.status_code == 200, done.json()
+    answer = client.get(f"/api/v1/applications/{case['id']}", **me).json()
+    assert answer["status"] == "completed" and len(answer["certificates"]) == 1
+    return steps
+
+
+def test_review_and_approval_cost_the_queries_counted_here(
+    api_client: Client,
+    bearer: Headers,
+    applicant: User,
+    clerk: User,
+    reviewer: User,
+    approver: User,
+    free_permit: Matter,
+) -> None:
+    me = bearer(applicant)
+    staff = {"accept": bearer(clerk), "review": bearer(reviewer), "decide": bearer(approver)}
+    _decision_path(api_client, me, staff)  # warms the caches up
+    path_sql = _decision_path(api_client, me, staff)
+    # review: 1 token  2 the task (key columns)  3 SAVEPOINT  4 the case locked  5 the task
+    # locked  6 the reviewer's roles  7 the process instance  8 UPDATE its state  9 INSERT the
+    # node visit  10 UPDATE the visit left (giving back what the heat map counts)  11 the
+    # heat map's rollup  12 UPDATE the task  13 INSERT the timeline entry  14 supplements
+    # 15 the calendar  16 UPDATE the case  17 the case's tasks (sync)  18 INSERT the decide
+    # task  19 RELEASE
+    assert len(path_sql["review"]) == 19, "\n".join(q[:130] for q in path_sql["review"])
+    # approval: 1-13 as the review; the statistics receiver of "approved": 14 the case's
+    # supplements (the working days taken)  15-18 the day's row, the duration bucket, the
+    # version's day and its bucket (one upsert each; the version from the instance held)
+    # 19 deferred materials (a licence waits for them)  20 SAVEPOINT (the certificate)
+    # 21 its type  22 one valid already (never issue twice)  23 INSERT it (its number is made
+    # of its id)  24 the signing key in force  25 UPDATE its number and signature  26 the
+    # issuing department (e-licence library)  27 the e-licence (one upsert)  28 RELEASE
+    # 29 INSERT the timeline entry "issued"; the evaluation receiver: 30 INSERT the invitation
+    # 31 INSERT its notification  32 its outbox task; statistics: 33 the day's row; delivered
+    # electronically, so completed at once: 34 INSERT the timeline entry "completed"
+    # 35 the invitation for the same stage (ON CONFLICT: nothing)  36-37 statistics' facts
+    # (a supplement before? visits) 38 the day's row; 39 supplements (deadlines) 40 the
+    # calendar  41 UPDATE the case  42 the case's tasks (sync)  43 INSERT the step's notices
+    # (approved, issued, completed)  44 one outbox task a recipient  45 RELEASE
+    assert len(path_sql["decide"]) == 45, "\n".join(q[:130] for q in path_sql["decide"])
