@@ -566,7 +566,7 @@ class _SavePlan:
                 params.extend(self._values(obj, self.insert_fields, True))
             with connection.cursor() as cursor:
                 cursor.execute(text, params)
-                rows = connection.ops.fetch_returned_insert_rows(cursor)
+                rows = cursor.fetchall()  # RETURNING: one row a new row, in order
         if len(rows) != len(objs):
             raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} keys read back")
         if self.converters:
