@@ -32,6 +32,7 @@ from tongban.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from tongban.core.prepared import Param, Prepared, PreparedRows
 from tongban.identity import selectors as identity_selectors
 from tongban.identity.choices import StaffRole
 from tongban.identity.models import User
@@ -154,13 +155,30 @@ def _order_open_at_provider(order: PaymentOrder, provider: PaymentProvider) -> N
 
 def payment_order_existing(*, case: Case) -> PaymentOrder | None:
     """The case's open, paid or refunded order, if it has one (a failed one does not count)."""
-    return (
-        PaymentOrder.objects.filter(
-            case=case, status__in=(*OPEN_STATUSES, PaymentStatus.PAID, PaymentStatus.REFUNDED)
-        )
-        .order_by("-created_at", "-id")
-        .first()
+    return _ORDER_EXISTING.first(case=case.pk)
+
+
+# Every payment order and every callback reads these: compiled once (core/prepared.py).
+_ORDER_EXISTING: Prepared[PaymentOrder] = Prepared(
+    lambda: PaymentOrder.objects.filter(
+        case_id=Param("case", PaymentOrder._meta.get_field("case").target_field),
+        status__in=(*OPEN_STATUSES, PaymentStatus.PAID, PaymentStatus.REFUNDED),
+    ).order_by("-created_at", "-id")[:1]
+)
+_ORDER_LOCKED_BY_NO: Prepared[PaymentOrder] = Prepared(
+    lambda: (
+        PaymentOrder.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .filter(order_no=Param("order_no", PaymentOrder._meta.get_field("order_no")))
+        .order_by("pk")[:1]
     )
+)
+_NONCE_USED = PreparedRows(
+    lambda: PaymentCallback.objects.filter(
+        provider=Param("provider", PaymentCallback._meta.get_field("provider")),
+        nonce=Param("nonce", PaymentCallback._meta.get_field("nonce")),
+    ).values_list("pk")[:1]
+)
 
 
 @transaction.atomic
@@ -340,16 +358,11 @@ def payment_callback_handle(
         )
     store.update(signature_valid=True, data=data)
     # Lock the order first: a concurrent copy of this callback waits here, then sees it.
-    order = (
-        PaymentOrder.objects.select_for_update(of=("self",))
-        .select_related("case")
-        .filter(order_no=data.order_no)
-        .first()
-    )
+    order = _ORDER_LOCKED_BY_NO.first(order_no=data.order_no)
     store["order"] = order
     if order is None:
         return _callback_store(**store, outcome=CallbackOutcome.REFUSED, reason="缴款单不存在")
-    if PaymentCallback.objects.filter(provider=provider, nonce=data.nonce).exists():
+    if _NONCE_USED.all(provider=provider, nonce=data.nonce):
         return _callback_store(
             **store, outcome=CallbackOutcome.REFUSED, reason="重放的通知：随机数已使用过"
         )
