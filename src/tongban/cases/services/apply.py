@@ -145,7 +145,7 @@ def case_create(
             if is_theme_parent(case):
                 themes.theme_materials_share(parent=case, actor=actor)
             else:
-                case_materials_share(case=case, actor=actor)
+                case_materials_share(case=case, actor=actor, new=True)
         except Exception:
             logger.exception("data sharing failed for case %s", case.pk)
             case.refresh_from_db()

@@ -149,8 +149,12 @@ def _prefill_value(spec: Any, value: Any) -> bool:
     return Draft202012Validator(plain).is_valid(value)
 
 
-def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
-    """Fill the case's shareable materials and bound form fields from the exchange (免提交)."""
+def case_materials_share(*, case: Case, actor: User | None, new: bool = False) -> SharingOutcome:
+    """Fill the case's shareable materials and bound form fields from the exchange (免提交).
+
+    ``new``: the case was created by this request, so its materials are its guide's, all
+    still missing (no read is needed to know which to ask for).
+    """
     outcome = SharingOutcome()
     if case.matter is None or case.department is None:
         return outcome
@@ -163,14 +167,21 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
     )
     if not shareable and not form_bindings(schema):
         return outcome  # the case's materials come from this guide: none of them is shared
-    materials = {m.requirement_code: m for m in _SHAREABLE.all(case=case.pk)}
+    if new:
+        shared = {
+            str(item["code"]): str(item["shared_resource"])
+            for item in guide.get("materials") or []
+            if isinstance(item, dict) and item.get("shared_resource")
+        }
+    else:
+        shared = {m.requirement_code: m.shared_resource for m in _SHAREABLE.all(case=case.pk)}
     form = dict(case.form_data or {})
     bindings = {
         name: binding
         for name, binding in form_bindings(schema).items()
         if form.get(name) in (None, "")
     }
-    material_resources = list(dict.fromkeys(m.shared_resource for m in materials.values()))
+    material_resources = list(dict.fromkeys(shared.values()))
     prefill_only = [
         code
         for code in dict.fromkeys(r for r, _f in bindings.values())
@@ -203,10 +214,13 @@ def case_materials_share(*, case: Case, actor: User | None) -> SharingOutcome:
     with transaction.atomic():
         locked = case_lock(case)
         now = timezone.now()
-        wanted = {m.pk for m in materials.values()}
-        for material in _SHAREABLE_LOCKED.all(case=case.pk):
-            if material.pk not in wanted:
-                continue
+        # Only what was asked for: a material that became shareable since is left missing.
+        materials = {
+            m.requirement_code: m
+            for m in _SHAREABLE_LOCKED.all(case=case.pk)
+            if shared.get(m.requirement_code) == m.shared_resource
+        }
+        for material in materials.values():
             answer = answers[material.shared_resource]
             if answer.record is not None:
                 material.status = MaterialStatus.PROVIDED

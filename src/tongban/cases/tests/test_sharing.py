@@ -6,6 +6,8 @@ import socket
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tongban.cases import services
 from tongban.cases.api import case_out
@@ -175,7 +177,15 @@ def _closed_port() -> int:
 def test_the_agents_business_licence_comes_from_sharing_and_the_log_names_the_case(
     food: Matter, licence_registry: DataResource, resident_registry: DataResource, agent_user: User
 ) -> None:
-    case = _apply_as_enterprise(agent_user)
+    with CaptureQueriesContext(connection) as queries:
+        case = _apply_as_enterprise(agent_user)
+    # A new case's materials are its guide's: read once, under the lock that fills them.
+    material_reads = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "cases_casematerial"')
+    ]
+    assert len(material_reads) == 1
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in material_reads[0]
 
     material = _material(case, "business-licence")
     assert material.status == MaterialStatus.PROVIDED
