@@ -334,10 +334,10 @@ _NOTIFICATION_SAVE = PreparedSave(Notification)
 def _queue(rows: list[Notification]) -> list[Notification]:
     """Save ``rows`` (those without a key in one statement) and enqueue their sending.
 
-    The notices about one case to one recipient share one task, that of the first: they
-    commit together, and that task folds the others into its message (``_pending_merge``
-    folds every queued notice to the same person about the same application). A notice
-    without a case is not folded, so it has a task of its own.
+    The notices about one case to one recipient that one transaction queues share one task,
+    that of the first: they commit together, and that task folds the others into its message
+    (``_pending_merge`` folds every queued notice to the same person about the same
+    application). A notice without a case is not folded, so it has a task of its own.
     """
     queued: list[Notification] = []
     for row in rows:
@@ -350,13 +350,45 @@ def _queue(rows: list[Notification]) -> list[Notification]:
             queued.append(row)
     plain = [row for row in rows if not row.key]
     queued.extend(_NOTIFICATION_SAVE.bulk_create(plain))
-    sending: dict[tuple[object, ...], Notification] = {}
+    sending = _groups_sending()
     for row in queued:
         group = (row.case_id, row.channel, row.recipient) if row.case_id else (row.pk,)
-        sending.setdefault(group, row)
-    for row in sending.values():
+        if group in sending:
+            continue
+        sending.add(group)
         enqueue_with_transaction(notification_send, row.pk)
+        transaction.on_commit(_Sending(group))
     return queued
+
+
+class _Sending:
+    """Marks, among the transaction's commit callbacks, a group whose first notice has its
+    task queued in this transaction.
+
+    Django keeps these callbacks per transaction and drops those of a savepoint rolled back:
+    a marker present means the notice with the task is still part of the transaction (a
+    later notice of the group commits or rolls back with it). It does nothing at commit.
+    """
+
+    __slots__ = ("group",)
+
+    def __init__(self, group: tuple[object, ...]) -> None:
+        self.group = group
+
+    def __call__(self) -> None:
+        return None
+
+
+def _groups_sending() -> set[tuple[object, ...]]:
+    """The groups whose sending this transaction has queued already (see ``_Sending``)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return set()
+    return {
+        func.group
+        for _sids, func, _robust in connection.run_on_commit
+        if isinstance(func, _Sending)
+    }
 
 
 # --- sending (the outbox's task) ------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -220,3 +220,50 @@ def test_one_step_s_notices_are_one_insert_and_one_task_a_recipient(applicant: U
     assert "准予许可" in email.body and "已办结" in email.body
     assert not Notification.objects.filter(status="queued").exists()
     assert Notification.objects.filter(status="merged").count() == 4
+
+
+def _send_tasks() -> list[int]:
+    rows = DBTaskResult.objects.filter(
+        task_path="tongban.cases.services.notifications.notification_send"
+    ).order_by("enqueued_at", "id")
+    return [row.args_kwargs["args"][0] for row in rows]
+
+
+def test_notices_to_one_person_in_one_transaction_share_the_first_ones_task(
+    applicant: User,
+) -> None:
+    applicant.phone = "13900001111"
+    applicant.save()
+    case = case_make(applicant=applicant, submitted_at=at(2026, 3, 2), accepted_at=at(2026, 3, 2))
+    with transaction.atomic():  # a step: its receivers' notice, then the step's own
+        [invited] = notify_applicant(case=case, event=NotificationEvent.EVALUATION_INVITED)
+        [accepted] = notify_applicant_events(case=case, events=[NotificationEvent.ACCEPTED])
+    assert _send_tasks() == [invited.pk]
+    assert notification_send.call(invited.pk) == "sent"
+    invited.refresh_from_db()
+    # The news first, the invitation to rate it after (one message).
+    assert invited.body.index("已受理") < invited.body.index("评价")
+    accepted.refresh_from_db()
+    assert (accepted.status, accepted.merged_into_id) == ("merged", invited.pk)
+
+
+def test_a_notice_whose_task_was_rolled_back_leaves_the_next_one_its_own_task(
+    applicant: User,
+) -> None:
+    applicant.phone = "13900001111"
+    applicant.save()
+    case = case_make(applicant=applicant, submitted_at=at(2026, 3, 2), accepted_at=at(2026, 3, 2))
+    with transaction.atomic():
+        with transaction.atomic():  # a savepoint that fails after queueing
+            notify_applicant(case=case, event=NotificationEvent.APPROVED)
+            transaction.set_rollback(True)
+        [issued] = notify_applicant(case=case, event=NotificationEvent.ISSUED)
+    assert list(Notification.objects.values_list("pk", flat=True)) == [issued.pk]
+    assert _send_tasks() == [issued.pk]
+    assert notification_send.call(issued.pk) == "sent"
+    # Another recipient, or a notice without a case, is never left to someone else's task.
+    with transaction.atomic():
+        applicant.phone = "13900002222"
+        applicant.save()
+        [other] = notify_applicant(case=case, event=NotificationEvent.COMPLETED)
+    assert _send_tasks() == [issued.pk, other.pk]

@@ -1,8 +1,8 @@
 """The SQL a case costs, request by request: counted so that it cannot creep back.
 
 Each count is the queries of one API request through the test client (SQLite: a transaction
-is ``BEGIN``/``COMMIT``, a savepoint ``SAVEPOINT``/``RELEASE``; inside the test's own
-transaction the outer ones become savepoints too). The comment above each count lists what
+is ``BEGIN``/``COMMIT``, a savepoint ``SAVEPOINT``/``RELEASE``; each request commits, as on
+a server). The comment above each count lists what
 every query is for: a new query on this path has to be added there, with its reason.
 
 The second case of a run is the one counted: the first stores the release's process and
@@ -25,7 +25,9 @@ from tongban.cases.tests.factories import pdf_file
 from tongban.catalog.models import Matter
 from tongban.identity.models import User
 
-pytestmark = pytest.mark.django_db
+# Each request commits, as on a server (inside one test transaction, commit callbacks and
+# the outbox grouping they carry would span requests).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 MATERIALS = ("application-form", "pipe-network-map")
 
@@ -81,33 +83,33 @@ def test_the_case_path_costs_the_queries_counted_here(
     _create_costs_eleven_queries(path_sql)
     _an_upload_costs_seven_queries(path_sql)
     _submit_costs_twenty_four_queries(path_sql)
-    _accept_costs_twenty_six_queries(path_sql)
+    _accept_costs_twenty_five_queries(path_sql)
     _reading_a_case_costs_nine_queries(path_sql)
 
 
 def _create_costs_eleven_queries(path_sql: dict[str, Any]) -> None:
     # 1 the bearer token with its user and the user's staff post (one join; none here)
-    # 2 SAVEPOINT (the create's transaction; BEGIN outside a test)
+    # 2 BEGIN (the create's transaction)
     # 3 the matter's latest published version with its matter, department and section
     # 4 the applicant's person record
     # 5 INSERT the case  6 UPDATE its case number (it is made of the new id)
     # 7 INSERT the materials (one bulk insert)  8 INSERT the timeline entry "created"
-    # 9 RELEASE (COMMIT); no sharing look-up: nothing in this guide is shared
+    # 9 COMMIT; no sharing look-up: nothing in this guide is shared
     # the answer: 10 materials, 11 timeline; a draft has no tasks, supplement, certificates,
     # payment or parcel to look up
     assert len(path_sql["create"]) == 11, path_sql["create"]
 
 
 def _an_upload_costs_seven_queries(path_sql: dict[str, Any]) -> None:
-    # 1 token  2 the access check on the case's owner columns only  3 SAVEPOINT
+    # 1 token  2 the access check on the case's owner columns only  3 BEGIN
     # 4 the case locked, with matter, version and department  5 the material row locked
-    # 6 UPDATE the material  7 RELEASE
+    # 6 UPDATE the material  7 COMMIT
     for sql in path_sql["upload"]:
         assert len(sql) == 7, sql
 
 
 def _submit_costs_twenty_four_queries(path_sql: dict[str, Any]) -> None:
-    # 1 token (with the staff post)  2 access check (owner columns)  3 SAVEPOINT  4 the case
+    # 1 token (with the staff post)  2 access check (owner columns)  3 BEGIN  4 the case
     # locked (matter, version, department, the applicant's account, person and enterprise)
     # 5 the materials (completeness)  6 credit records  7 the credit route's decision table in
     # force  8 supplements (read once: the acceptance limit's suspensions and the answer)
@@ -117,15 +119,15 @@ def _submit_costs_twenty_four_queries(path_sql: dict[str, Any]) -> None:
     # 17 INSERT the accept task (a process started now has no task rows to compare with)
     # 18 INSERT the timeline entry "submitted"; the statistics receiver, on the case the step
     # holds: 19 shared materials  20 data look-ups  21 the day's rollup row (one upsert)
-    # 22 RELEASE (COMMIT)
+    # 22 COMMIT
     # the answer, from the locked case: 23 materials  24 timeline (the tasks are the ones
     # made at 17; outputs: none before acceptance; the open supplement from 8; the post from 1)
     assert len(path_sql["submit"]) == 24, "\n".join(q[:150] for q in path_sql["submit"])
 
 
-def _accept_costs_twenty_six_queries(path_sql: dict[str, Any]) -> None:
+def _accept_costs_twenty_five_queries(path_sql: dict[str, Any]) -> None:
     # 1 token with the clerk's staff post  2 the task of the clerk's department (key columns)
-    # 3 SAVEPOINT  4 the case locked (with the applicant's account, person and enterprise)
+    # 3 BEGIN  4 the case locked (with the applicant's account, person and enterprise)
     # 5 the task locked  6 the clerk's roles (once)  7 the process instance  8 UPDATE its
     # state  9 INSERT the node visit  10-11 UPDATE the visits left (completed, cancelled; the
     # completed one gives back its day reached and flow for the heat map's rollup)  12 the
@@ -137,9 +139,10 @@ def _accept_costs_twenty_six_queries(path_sql: dict[str, Any]) -> None:
     # and its days in one)  21 UPDATE the case with its new deadlines (one UPDATE)  22 the
     # case's open tasks and those already mirrored, with their due dates (one read for the
     # sync and the due dates)  23 INSERT the review task  24 INSERT the step's notices (every
-    # event of the step in one)  25 one outbox task a recipient  26 RELEASE (COMMIT)
+    # event of the step in one; sent by the invitation's task, queued for the same person in
+    # this transaction at 17)  25 COMMIT
     # the answer: the task the service completed, with its case: no query
-    assert len(path_sql["accept"]) == 26, "\n".join(q[:130] for q in path_sql["accept"])
+    assert len(path_sql["accept"]) == 25, "\n".join(q[:130] for q in path_sql["accept"])
 
 
 def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:
@@ -185,27 +188,28 @@ def test_review_and_approval_cost_the_queries_counted_here(
 ) -> None:
     me = bearer(applicant)
     staff = {"accept": bearer(clerk), "review": bearer(reviewer), "decide": bearer(approver)}
-    _decision_path(api_client, me, staff)  # warms the caches up
+    _decision_path(api_client, me, staff)  # warms the caches up (the signing key too)
     path_sql = _decision_path(api_client, me, staff)
-    # review: 1 token  2 the task (key columns)  3 SAVEPOINT  4 the case locked  5 the task
+    # review: 1 token  2 the task (key columns)  3 BEGIN  4 the case locked  5 the task
     # locked  6 the reviewer's roles  7 the process instance  8 UPDATE its state  9 INSERT the
     # node visit  10 UPDATE the visit left (giving back what the heat map counts)  11 the
     # heat map's rollup  12 UPDATE the task  13 INSERT the timeline entry  14 supplements
     # 15 the calendar  16 UPDATE the case  17 the case's tasks (sync)  18 INSERT the decide
-    # task  19 RELEASE
+    # task  19 COMMIT
     assert len(path_sql["review"]) == 19, "\n".join(q[:130] for q in path_sql["review"])
     # approval: 1-13 as the review; the statistics receiver of "approved": 14 the case's
     # supplements (the working days taken)  15-18 the day's row, the duration bucket, the
     # version's day and its bucket (one upsert each; the version from the instance held)
     # 19 deferred materials (a licence waits for them)  20 SAVEPOINT (the certificate)
     # 21 its type  22 one valid already (never issue twice)  23 INSERT it (its number is made
-    # of its id)  24 the signing key in force  25 UPDATE its number and signature  26 the
-    # issuing department (e-licence library)  27 the e-licence (one upsert)  28 RELEASE
-    # 29 INSERT the timeline entry "issued"; the evaluation receiver: 30 INSERT the invitation
-    # 31 INSERT its notification  32 its outbox task; statistics: 33 the day's row; delivered
-    # electronically, so completed at once: 34 INSERT the timeline entry "completed"
-    # 35 the invitation for the same stage (ON CONFLICT: nothing)  36-37 statistics' facts
-    # (a supplement before? visits) 38 the day's row; 39 supplements (deadlines) 40 the
-    # calendar  41 UPDATE the case  42 the case's tasks (sync)  43 INSERT the step's notices
-    # (approved, issued, completed)  44 one outbox task a recipient  45 RELEASE
-    assert len(path_sql["decide"]) == 45, "\n".join(q[:130] for q in path_sql["decide"])
+    # of its id)  24 UPDATE its number and signature (the signing key in force is remembered
+    # by the process)  25 the issuing department (e-licence library)  26 the e-licence (one
+    # upsert)  27 RELEASE  28 INSERT the timeline entry "issued"; the evaluation receiver:
+    # 29 INSERT the invitation  30 INSERT its notification  31 its outbox task; statistics:
+    # 32 the day's row; delivered electronically, so completed at once: 33 INSERT the
+    # timeline entry "completed"  34 the invitation for the same stage (ON CONFLICT: nothing)
+    # 35-36 statistics' facts (a supplement before? visits)  37 the day's row
+    # 38 supplements (deadlines)  39 the calendar  40 UPDATE the case  41 the case's tasks
+    # (sync)  42 INSERT the step's notices (approved, issued, completed; sent by the task
+    # of 31)  43 COMMIT
+    assert len(path_sql["decide"]) == 43, "\n".join(q[:130] for q in path_sql["decide"])
