@@ -338,7 +338,7 @@ _HANDED = "_tongban_handed_to_answer"
 
 
 def case_hand_to_answer(case: Case, **rows: list[Any]) -> None:
-    """Hand ``rows`` (all of the case's ``tasks`` or ``supplements``) to the answer.
+    """Hand ``rows`` (all of the case's ``tasks``, ``supplements`` or ``materials``) to the answer.
 
     Kept beside Django's caches, never in them: the answer (``case_out``) takes each list
     once, so a later read of the same object, or of its related managers, goes to the
@@ -611,6 +611,13 @@ def case_micro_query(*, case_no: str, applicant_id: str) -> MicroCaseView:
         due_date=case_due_date(case=case),
         steps=case_steps(case=case),
     )
+
+
+def case_materials_listed(case: Case) -> list[CaseMaterial]:
+    """The case's material rows for its answer: those the operation holding the case handed
+    over (read under their lock, as it left them), else one read."""
+    handed = _handed(case, "materials")
+    return handed if handed is not None else case_materials(case)
 
 
 def case_materials(case: Case) -> list[CaseMaterial]:

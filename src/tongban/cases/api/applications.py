@@ -112,7 +112,7 @@ def case_out(*, user: User, case: Case) -> dict[str, Any]:
         "channel": case.channel,
         "form": case.form_data,
         "prefilled_fields": list(case.prefilled_fields or []),
-        "materials": [_material_out(m, staff=staff) for m in selectors.case_materials(case)],
+        "materials": [_material_out(m, staff=staff) for m in selectors.case_materials_listed(case)],
         "submitted_at": case.submitted_at,
         "accepted_at": case.accepted_at,
         "decided_at": case.decided_at,

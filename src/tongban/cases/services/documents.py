@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.choices import MaterialOrigin, MaterialStatus, TimelineAction
 from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.rules import case_form_schema
+from tongban.cases.selectors import case_hand_to_answer
 from tongban.cases.selectors_promise import GENERATED, SIGNED, case_material_sources
 from tongban.cases.services import routes
 from tongban.cases.services.common import timeline_add
@@ -113,11 +114,8 @@ def case_documents_make(
     sources = case_material_sources(case)
     if not sources:
         return []
-    materials = {
-        m.requirement_code: m
-        for m in _MATERIALS_LOCKED.all(case=case.pk)
-        if m.requirement_code in sources
-    }
+    rows = _MATERIALS_LOCKED.all(case=case.pk)
+    materials = {m.requirement_code: m for m in rows if m.requirement_code in sources}
     matter_name = case.matter.name if case.matter is not None else ""
     local = now.astimezone(SHANGHAI)
     made: list[str] = []
@@ -179,6 +177,9 @@ def case_documents_make(
         else:
             continue
         made.append(code)
+    # Every material row of the case, read under its lock and left as submitted: the answer
+    # lists them (the last change to a case's materials at submission is made here).
+    case_hand_to_answer(case, materials=rows)
     return made
 
 

@@ -504,8 +504,8 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
     """Certificates, payment and delivery of a case, as the API and the pages show them.
 
     A matter's case that is still a draft or waits for acceptance has none of them (the
-    payment order comes at acceptance at the earliest, the rest with the decision): they are
-    not looked up.
+    payment order comes at acceptance at the earliest), and one not decided yet has no
+    certificate or parcel (they come with the approval): they are not looked up.
     """
     draft = (
         case.matter_id is not None
@@ -513,6 +513,7 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
         and case.accepted_at is None
         and case.decided_at is None
     )
+    undecided = case.matter_id is not None and case.decided_at is None
     certificates = [
         {
             "number": c.number,
@@ -524,7 +525,7 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
             "pdf_url": certificate_pdf_url(c.number),
             "verify_url": certificate_verify_url(c.number),
         }
-        for c in ([] if draft else _CERTIFICATES.all(case=case.pk))
+        for c in ([] if undecided else _CERTIFICATES.all(case=case.pk))
     ]
     order = None if draft else _PAYMENT_LAST.first(case=case.pk)
     payment = (
@@ -543,7 +544,7 @@ def case_outputs_summary(*, case: Case) -> dict[str, Any]:
         if order is not None
         else None
     )
-    parcel = None if draft else _PARCEL.first(case=case.pk)
+    parcel = None if undecided else _PARCEL.first(case=case.pk)
     delivery: dict[str, Any] = {
         "method": case.delivery_method,
         "method_label": _method_label(case.delivery_method),

@@ -578,3 +578,25 @@ def test_the_same_id_raises_no_warning(permit: Matter, applicant: User) -> None:
     case = services.case_create(actor=applicant, matter_code="permit", form={})
 
     assert identity_mismatches(case, case_form_schema(case)) == []
+
+
+def test_the_submit_answer_shows_the_materials_made_at_submission_as_a_fresh_read_does(
+    permit: Matter, applicant: User, bearer: Any
+) -> None:
+    case = services.case_create(actor=applicant, matter_code="permit", form={})
+    for code in ("lease", "own", "open", "photo"):
+        material = CaseMaterial.objects.get(case=case, requirement_code=code)
+        if material.status == MaterialStatus.MISSING:
+            services.material_upload(actor=applicant, case=case, requirement_code=code, file=_pdf())
+    client = Client()
+    answer = client.post(
+        f"/api/v1/applications/{case.pk}/submit",
+        data=json.dumps({"commitment": {"signed": True}}),
+        content_type="application/json",
+        **bearer(applicant),
+    )
+    assert answer.status_code == 200, answer.json()
+    made = {m["requirement"]: m for m in answer.json()["materials"]}
+    assert made["form"]["status"] == made["commitment"]["status"] == MaterialStatus.PROVIDED
+    fresh = client.get(f"/api/v1/applications/{case.pk}", **bearer(applicant)).json()
+    assert answer.json()["materials"] == fresh["materials"]

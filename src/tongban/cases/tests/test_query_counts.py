@@ -84,7 +84,7 @@ def test_the_case_path_costs_the_queries_counted_here(
     _an_upload_costs_seven_queries(path_sql)
     _submit_costs_twenty_four_queries(path_sql)
     _accept_costs_twenty_five_queries(path_sql)
-    _reading_a_case_costs_nine_queries(path_sql)
+    _reading_a_case_costs_seven_queries(path_sql)
 
 
 def _create_costs_eleven_queries(path_sql: dict[str, Any]) -> None:
@@ -145,14 +145,14 @@ def _accept_costs_twenty_five_queries(path_sql: dict[str, Any]) -> None:
     assert len(path_sql["accept"]) == 25, "\n".join(q[:130] for q in path_sql["accept"])
 
 
-def _reading_a_case_costs_nine_queries(path_sql: dict[str, Any]) -> None:
+def _reading_a_case_costs_seven_queries(path_sql: dict[str, Any]) -> None:
     # 1 token (with the staff post)  2 the case with matter, version, department, enterprise
-    # 3 open supplement  4 tasks (list and steps: one read)  5 certificates  6 payment order
-    # 7 parcel  8 materials  9 timeline
-    assert len(path_sql["get"]) == 9, path_sql["get"]
+    # 3 open supplement  4 tasks (list and steps: one read)  5 payment order  6 materials
+    # 7 timeline; no certificate or parcel before the decision (they come with the approval)
+    assert len(path_sql["get"]) == 7, path_sql["get"]
     # staff: + the department's task on the case (access), once: the timeline's own staff
     # question is answered from the case object; no agent check for a staff member
-    assert len(path_sql["get_staff"]) == 10, path_sql["get_staff"]
+    assert len(path_sql["get_staff"]) == 8, path_sql["get_staff"]
 
 
 def _decision_path(
