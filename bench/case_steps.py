@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Case steps in-process: SQL queries and CPU time of create, upload, submit and accept.
+"""Case steps in-process: SQL queries and CPU time of each step of a case, create to approval.
 
     python bench/case_steps.py              (about 1 minute)
     python bench/case_steps.py --cases 100
@@ -10,7 +10,9 @@
 Migrates a temporary SQLite database, loads the demo district, then drives ``--cases``
 drainage-permit cases through the API with Django's test client (no network, no server):
 ``POST /applications`` → one PDF per missing required material → ``POST …/submit`` → the
-water clerk's ``accept``. For each step it prints the queries (median) and the CPU time
+water clerk's ``accept`` (one case, as the issue counts it), then the reviewer's ``pass``
+and the approver's ``approve`` (the certificate issued) and two reads of the case, listed
+but not added to "one case". For each step it prints the queries (median) and the CPU time
 (``time.process_time``: minimum, 25th percentile, median), and the bare Django view
 (``/bench/bare/``) through the same client in the same run as the baseline.
 
