@@ -57,6 +57,15 @@ def sms_received(phone: str = CITIZEN_PHONE) -> list[Notification]:
     )
 
 
+def _case_of(applicant: User, **fields: Any) -> Case:
+    """An accepted case of ``applicant``, whose phone is known (their SMS are counted)."""
+    applicant.phone = "13900001111"
+    applicant.save()
+    return case_make(
+        applicant=applicant, submitted_at=at(2026, 3, 2), accepted_at=at(2026, 3, 2), **fields
+    )
+
+
 def _task_done(client: Client, bearer: Headers, case: Case, kind: str, **body: Any) -> None:
     task = Task.objects.get(case=case, kind=kind, state=TaskState.OPEN)
     user = _user(f"{task.department.code}-{task.role}")
@@ -126,14 +135,7 @@ def test_what_asks_the_applicant_to_act_is_sent_at_once_naming_theme_and_matter(
 def test_notices_waiting_for_one_person_go_as_one_message(
     applicant: User, django_assert_num_queries: Any
 ) -> None:
-    applicant.phone = "13900001111"
-    applicant.save()
-    case = case_make(
-        applicant=applicant,
-        submitted_at=at(2026, 3, 2),
-        accepted_at=at(2026, 3, 2),
-        status=CaseStatus.COMPLETED,
-    )
+    case = _case_of(applicant, status=CaseStatus.COMPLETED)
     for event in (
         NotificationEvent.APPROVED,
         NotificationEvent.ISSUED,
@@ -160,9 +162,7 @@ def test_notices_waiting_for_one_person_go_as_one_message(
 
 
 def test_a_notice_with_a_key_is_queued_once(applicant: User) -> None:
-    applicant.phone = "13900001111"
-    applicant.save()
-    case = case_make(applicant=applicant, submitted_at=at(2026, 3, 2), accepted_at=at(2026, 3, 2))
+    case = _case_of(applicant)
     assert len(notify_applicant(case=case, event="accepted", key="accepted:1")) == 1
     assert notify_applicant(case=case, event="accepted", key="accepted:1") == []
     assert len(notify_applicant(case=case, event="accepted", key="accepted:2")) == 1
@@ -170,9 +170,7 @@ def test_a_notice_with_a_key_is_queued_once(applicant: User) -> None:
 
 
 def test_a_retried_notice_takes_no_other_in(applicant: User) -> None:
-    applicant.phone = "13900001111"
-    applicant.save()
-    case = case_make(applicant=applicant, submitted_at=at(2026, 3, 2), accepted_at=at(2026, 3, 2))
+    case = _case_of(applicant)
     [tried] = notify_applicant(case=case, event="accepted")
     Notification.objects.filter(pk=tried.pk).update(attempts=1, error="超时")
     [waiting] = notify_applicant(case=case, event="approved")
@@ -184,15 +182,8 @@ def test_a_retried_notice_takes_no_other_in(applicant: User) -> None:
 
 
 def test_one_step_s_notices_are_one_insert_and_one_task_a_recipient(applicant: User) -> None:
-    applicant.phone = "13900001111"
     applicant.email = "applicant@example.cn"
-    applicant.save()
-    case = case_make(
-        applicant=applicant,
-        submitted_at=at(2026, 3, 2),
-        accepted_at=at(2026, 3, 2),
-        status=CaseStatus.COMPLETED,
-    )
+    case = _case_of(applicant, status=CaseStatus.COMPLETED)
     events = [NotificationEvent.APPROVED, NotificationEvent.ISSUED, NotificationEvent.COMPLETED]
     with CaptureQueriesContext(connection) as queries:
         queued = notify_applicant_events(case=case, events=events)
@@ -232,9 +223,7 @@ def _send_tasks() -> list[int]:
 def test_notices_to_one_person_in_one_transaction_share_the_first_ones_task(
     applicant: User,
 ) -> None:
-    applicant.phone = "13900001111"
-    applicant.save()
-    case = case_make(applicant=applicant, submitted_at=at(2026, 3, 2), accepted_at=at(2026, 3, 2))
+    case = _case_of(applicant)
     with transaction.atomic():  # a step: its receivers' notice, then the step's own
         [invited] = notify_applicant(case=case, event=NotificationEvent.EVALUATION_INVITED)
         [accepted] = notify_applicant_events(case=case, events=[NotificationEvent.ACCEPTED])
@@ -250,9 +239,7 @@ def test_notices_to_one_person_in_one_transaction_share_the_first_ones_task(
 def test_a_notice_whose_task_was_rolled_back_leaves_the_next_one_its_own_task(
     applicant: User,
 ) -> None:
-    applicant.phone = "13900001111"
-    applicant.save()
-    case = case_make(applicant=applicant, submitted_at=at(2026, 3, 2), accepted_at=at(2026, 3, 2))
+    case = _case_of(applicant)
     with transaction.atomic():
         with transaction.atomic():  # a savepoint that fails after queueing
             notify_applicant(case=case, event=NotificationEvent.APPROVED)

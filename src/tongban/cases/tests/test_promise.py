@@ -296,11 +296,7 @@ def test_what_the_case_shares_is_what_step_one_promised(
 def test_generated_and_signed_materials_are_never_asked_and_are_made_at_submission(
     permit: Matter, applicant: User
 ) -> None:
-    case = services.case_create(actor=applicant, matter_code="permit", form={})
-    for code in ("lease", "own", "open", "photo"):
-        material = CaseMaterial.objects.get(case=case, requirement_code=code)
-        if material.status == MaterialStatus.MISSING:
-            services.material_upload(actor=applicant, case=case, requirement_code=code, file=_pdf())
+    case = _draft_with_uploads(applicant)
 
     with pytest.raises(ValidationFailed) as refused:
         services.case_submit(actor=applicant, case=case, commitment={"signed": False})
@@ -323,6 +319,16 @@ def test_generated_and_signed_materials_are_never_asked_and_are_made_at_submissi
         TimelineEntry.objects.filter(case=case, action=TimelineAction.COMMITMENT_SIGNED).count()
         == 1
     )
+
+
+def _draft_with_uploads(applicant: User) -> Case:
+    """A draft of ``permit`` with every material uploaded that is not made at submission."""
+    case = services.case_create(actor=applicant, matter_code="permit", form={})
+    for code in ("lease", "own", "open", "photo"):
+        material = CaseMaterial.objects.get(case=case, requirement_code=code)
+        if material.status == MaterialStatus.MISSING:
+            services.material_upload(actor=applicant, case=case, requirement_code=code, file=_pdf())
+    return case
 
 
 def _pdf() -> Any:
@@ -583,11 +589,7 @@ def test_the_same_id_raises_no_warning(permit: Matter, applicant: User) -> None:
 def test_the_submit_answer_shows_the_materials_made_at_submission_as_a_fresh_read_does(
     permit: Matter, applicant: User, bearer: Any
 ) -> None:
-    case = services.case_create(actor=applicant, matter_code="permit", form={})
-    for code in ("lease", "own", "open", "photo"):
-        material = CaseMaterial.objects.get(case=case, requirement_code=code)
-        if material.status == MaterialStatus.MISSING:
-            services.material_upload(actor=applicant, case=case, requirement_code=code, file=_pdf())
+    case = _draft_with_uploads(applicant)
     client = Client()
     answer = client.post(
         f"/api/v1/applications/{case.pk}/submit",
