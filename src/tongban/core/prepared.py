@@ -535,14 +535,19 @@ class _SavePlan:
                     ]
                 else:
                     rows = []
+        self._saved([obj], rows)
+        return True
+
+    def _saved(self, objs: list[Any], rows: list[Any]) -> None:
+        """Give each new instance the columns the database made (its key) and mark it saved."""
         if rows and self.converters:
             rows = list(self.compiler.apply_converters(rows, self.converters))
-        for row in rows:
-            for value, field in zip(row, self.returning, strict=True):
-                setattr(obj, field.attname, value)
-        obj._state.adding = False
-        obj._state.db = self.alias
-        return True
+        for index, obj in enumerate(objs):
+            if rows:  # none when the model has no column made by the database
+                for value, field in zip(rows[index], self.returning, strict=True):
+                    setattr(obj, field.attname, value)
+            obj._state.adding = False
+            obj._state.db = self.alias
 
     def insert_many(self, objs: list[Any]) -> bool:
         """Insert ``objs`` in one statement as ``bulk_create`` does; False: left to it."""
@@ -569,13 +574,7 @@ class _SavePlan:
                 rows = cursor.fetchall()  # RETURNING: one row a new row, in order
         if len(rows) != len(objs):
             raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} keys read back")
-        if self.converters:
-            rows = list(self.compiler.apply_converters(rows, self.converters))
-        for obj, row in zip(objs, rows, strict=True):
-            for value, field in zip(row, self.returning, strict=True):
-                setattr(obj, field.attname, value)
-            obj._state.adding = False
-            obj._state.db = self.alias
+        self._saved(objs, rows)
         return True
 
     def update(self, obj: Model) -> bool:

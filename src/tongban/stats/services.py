@@ -13,6 +13,7 @@ both count.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,38 +81,41 @@ def _add(model: type[Model], row: Mapping[str, Any], counters: Mapping[str, int]
     row at the same moment both count (the second insert becomes an update). ``row`` holds
     the key and the dimension columns; a counter not in ``counters`` starts at 0.
     """
-    unique, all_counters = _TABLES[model]
-    meta = model._meta
+    values = {**row, **{c: int(counters.get(c, 0)) for c in _TABLES[model][1]}}
+    params = [_field(model, name).get_db_prep_save(v, connection) for name, v in values.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(_add_sql(model, tuple(values), tuple(counters)), params)
+
+
+@functools.cache
+def _add_sql(model: type[Model], names: tuple[str, ...], added: tuple[str, ...]) -> str:
+    """The text of ``_add`` for these columns and counters: made once, every step counts."""
     quote = connection.ops.quote_name
-    columns: list[str] = []
-    params: list[Any] = []
-    for name, value in [*row.items(), *((c, int(counters.get(c, 0))) for c in all_counters)]:
-        field = meta.get_field(name)
-        assert isinstance(field, Field) and field.column
-        columns.append(quote(field.column))
-        params.append(field.get_db_prep_save(value, connection))
-    table = quote(meta.db_table)
-    added = [quote(_column(model, name)) for name in counters]
+    table = quote(model._meta.db_table)
+    columns = [quote(_column(model, name)) for name in names]
+    increments = [quote(_column(model, name)) for name in added]
     action = (
-        "DO UPDATE SET " + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in added)
-        if added
+        "DO UPDATE SET " + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in increments)
+        if increments
         else "DO NOTHING"
     )
-    target = ", ".join(quote(_column(model, name)) for name in unique)
+    target = ", ".join(quote(_column(model, name)) for name in _TABLES[model][0])
     # Table and column names from the model; every value is a parameter.
-    sql = (
+    return (
         f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608
         f" VALUES ({', '.join(['%s'] * len(columns))})"
         f" ON CONFLICT ({target}) {action}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return field
 
 
 def _column(model: type[Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    assert isinstance(field, Field) and field.column
-    return field.column
+    return str(_field(model, name).column)
 
 
 # Inside the case step's transaction (the receivers): no savepoint of its own, a failure

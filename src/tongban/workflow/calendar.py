@@ -22,6 +22,7 @@ by an admin is seen by the next calendar any process builds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -192,19 +193,24 @@ def _suspension_covering(stops: list[Suspension], day: date) -> date | None:
 def _years_and_days(low: int, high: int) -> list[tuple[Any, Any, Any]]:
     """``(year, None, None)`` for each year entered from ``low`` to ``high``, then
     ``(None, date, kind)`` for each special day of those years: one statement."""
+    first = connection.ops.adapt_datefield_value(date(low, 1, 1))
+    last = connection.ops.adapt_datefield_value(date(high, 12, 31))
+    with connection.cursor() as cursor:
+        cursor.execute(_years_and_days_sql(), [low, high, first, last])
+        return list(cursor.fetchall())
+
+
+@functools.cache
+def _years_and_days_sql() -> str:
+    """The text of ``_years_and_days``, made once (every step that sets a deadline runs it)."""
     quote = connection.ops.quote_name
     year = quote(CalendarYear._meta.get_field("year").column)
     day = quote(CalendarDay._meta.get_field("date").column)
     kind = quote(CalendarDay._meta.get_field("kind").column)
     # Table and column names from the models; every value is a parameter.
-    sql = (
+    return (
         f"SELECT {year}, NULL, NULL FROM {quote(CalendarYear._meta.db_table)}"  # noqa: S608
         f" WHERE {year} BETWEEN %s AND %s"
         f" UNION ALL SELECT NULL, {day}, {kind} FROM {quote(CalendarDay._meta.db_table)}"
         f" WHERE {day} BETWEEN %s AND %s"
     )
-    first = connection.ops.adapt_datefield_value(date(low, 1, 1))
-    last = connection.ops.adapt_datefield_value(date(high, 12, 31))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [low, high, first, last])
-        return list(cursor.fetchall())

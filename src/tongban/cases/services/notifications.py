@@ -220,30 +220,34 @@ def notify_applicant(
     With a ``key``, the notice is queued once per case and recipient: a second call with the
     same key queues nothing. A theme's matter does not report ``THEME_FOLDED_EVENTS``.
     """
-    rows = _applicant_rows(case, event, detail=detail, key=key)
-    if key and Notification.objects.filter(case=case, key=key).exists():
+    if not _told(case, event) or (key and Notification.objects.filter(case=case, key=key).exists()):
         return []
-    return _queue(rows)
+    return _queue(_applicant_rows(case, event, detail=detail, key=key))
 
 
 def notify_applicant_events(*, case: Case, events: list[str]) -> list[Notification]:
     """Queue the applicant's notices about each of ``events``, which one step caused.
 
-    Each event keeps its own notices (as ``notify_applicant``), written in one statement,
-    and each recipient gets one outbox task: it sends the others with its own
-    (``_pending_merge``), so one step is one message to each person.
+    Each event keeps its own notices (as ``notify_applicant``), written in one statement;
+    a recipient's notices share one outbox task (``_queue``), so one step is one message to
+    each person.
     """
-    return _queue([row for event in events for row in _applicant_rows(case, event)])
+    told = [event for event in events if _told(case, event)]
+    return _queue([row for event in told for row in _applicant_rows(case, event)])
+
+
+def _told(case: Case, event: str) -> bool:
+    """Whether the applicant is told of ``event`` of ``case`` (a theme's matter does not report
+    ``THEME_FOLDED_EVENTS``); an unknown event is refused."""
+    if event not in APPLICANT_EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    return case.parent_id is None or event not in THEME_FOLDED_EVENTS
 
 
 def _applicant_rows(
     case: Case, event: str, *, detail: str = "", key: str = ""
 ) -> list[Notification]:
     """The applicant's notices about ``event``, not saved: an email and an SMS (if known)."""
-    if event not in APPLICANT_EVENTS:
-        raise ValueError(f"unknown notification event {event!r}")
-    if case.parent_id is not None and event in THEME_FOLDED_EVENTS:
-        return []
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = _texts(case, event)
         if detail:
