@@ -74,6 +74,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from cpu_split import cpu_by_group, print_spent  # bench/cpu_split.py
 from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
 
 _HERE = Path(__file__).resolve().parent
@@ -726,73 +727,6 @@ def _answers(base: str) -> str:
         return type(exc).__name__
 
 
-_CPU_GROUPS = (
-    ("web (gunicorn)", ("gunicorn", " serve ")),
-    ("tongban workers", (" worker ",)),
-    ("PostgreSQL", ("postgres",)),
-    ("sandbox bank", ("payment_gateway",)),
-)
-
-
-def _cpu_by_group() -> dict[int, tuple[str, float]]:
-    """CPU seconds (user + system) of every live process, with its group, by pid.
-
-    Pid 0 holds the machine's idle seconds (all cores, from /proc/stat).
-    """
-    tick = os.sysconf("SC_CLK_TCK")
-    me = os.getpid()
-    cpu_line = Path("/proc/stat").read_text().splitlines()[0].split()
-    seen: dict[int, tuple[str, float]] = {0: ("idle", (int(cpu_line[4]) + int(cpu_line[5])) / tick)}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        # Own time plus that of children already reaped: the postmaster's counts the backends
-        # that closed (connections are renewed every CONN_MAX_AGE), gunicorn's its old workers.
-        seconds = sum(int(f) for f in fields[11:15]) / tick
-        pid = int(entry.name)
-        if pid == me:
-            group = "load generator (this process)"
-        else:
-            group = next(
-                (name for name, marks in _CPU_GROUPS if any(m in f" {cmdline} " for m in marks)),
-                "other",
-            )
-        seen[pid] = (group, seconds)
-    return seen
-
-
-def _print_cpu(
-    before: dict[int, tuple[str, float]],
-    after: dict[int, tuple[str, float]],
-    seconds: float,
-    requests_ok: int,
-) -> None:
-    """Where the cores went during the mix (processes alive at its end, with their reaped
-    children; processes started during the mix count whole)."""
-    spent: dict[str, float] = collections.Counter()
-    idle = after[0][1] - before[0][1]
-    for pid, (group, total) in after.items():
-        if pid == 0:
-            continue
-        earlier = before.get(pid)
-        spent[group] += total - (earlier[1] if earlier and earlier[0] == group else 0.0)
-    print("CPU during the mix (user + system; live processes and their reaped children):")
-    for group, cpu in sorted(spent.items(), key=lambda item: -item[1]):
-        if cpu < 0.05:
-            continue
-        per_request = f"{cpu / requests_ok * 1000:6.2f} ms a request" if requests_ok else ""
-        print(f"  {group:<30} {cpu:8.1f} s  {cpu / seconds:5.2f} cores  {per_request}")
-    total = sum(spent.values())
-    print(f"  {'all':<30} {total:8.1f} s  {total / seconds:5.2f} cores")
-    print(f"  {'idle (whole machine)':<30} {idle:8.1f} s  {idle / seconds:5.2f} cores")
-
-
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -1005,9 +939,9 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
 
     print(f"driving {args.clients} clients for {args.seconds:.0f} s …", flush=True)
     load_before = os.getloadavg()
-    cpu_before = _cpu_by_group()
+    cpu_before = cpu_by_group()
     mix_seconds = drive(shared, args.clients)
-    cpu_after = _cpu_by_group()
+    cpu_after = cpu_by_group()
     load_after = os.getloadavg()
     if killer is not None:
         killer.join(timeout=120)
@@ -1103,7 +1037,7 @@ def _run(args: argparse.Namespace, tmp: Path, procs: Procs) -> int:
     if bare_lat:
         ratio = app_ok / mix_seconds / (len(bare_lat) / bare_seconds)
         print(f"mix throughput vs bare view: {ratio:.0%}")
-    _print_cpu(cpu_before, cpu_after, mix_seconds, app_ok)
+    print_spent(cpu_before, cpu_after, mix_seconds, app_ok)
     if stats.first_errors:
         print("first errors:")
         for line in stats.first_errors:

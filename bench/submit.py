@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cpu_split import cpu_by_group, print_spent, spent  # bench/cpu_split.py
 from throwaway import rerun_in_throwaway_postgres  # bench/throwaway.py
 
 _HERE = Path(__file__).resolve().parent
@@ -392,13 +393,17 @@ def _run(args: argparse.Namespace, tmp: str) -> int:
         print(f"warming up {args.warmup:.0f} s …", flush=True)
         drive(setup, args.warmup, args.concurrency)
         print(f"driving cases for {args.duration:.0f} s …", flush=True)
+        cpu_before = cpu_by_group()
         cases, case_seconds = drive(setup, args.duration, args.concurrency)
+        cpu_after = cpu_by_group()
         print(f"  {cases.cases / case_seconds:.1f} cases/s", flush=True)
         print("bare Django view …", flush=True)
         bench_catalog.hammer("bare", port, "/bench/bare/", args.warmup, args.concurrency)
+        bare_before = cpu_by_group()
         bare = bench_catalog.hammer(
             "bare", port, "/bench/bare/", min(args.duration, 10.0), args.concurrency
         )
+        bare_after = cpu_by_group()
     finally:
         try:
             os.killpg(server.pid, signal.SIGTERM)
@@ -429,12 +434,48 @@ def _run(args: argparse.Namespace, tmp: str) -> int:
             f"case requests vs bare view       : {requests_per_second / bare.rps:.0%} "
             f"(one case = {cases.requests / max(1, cases.cases + errors):.1f} requests)"
         )
+    print()
+    by_group = print_spent(cpu_before, cpu_after, case_seconds, cases.cases, unit="case")
+    _print_budget(by_group, cases, bare, spent(bare_before, bare_after)[0])
     verdict = "met" if cases_per_second >= TARGET_CASES_PER_SECOND else "NOT met"
     print(f"target ≥ {TARGET_CASES_PER_SECOND} cases/s: {verdict}")
     if errors:
         print(f"failures by step: {cases.errors}; first: {cases.first_error}", file=sys.stderr)
     print(f"bench took {time.monotonic() - started:.0f} s")
     return 1 if errors or bare.errors else 0
+
+
+def _print_budget(
+    by_group: dict[str, float],
+    cases: Part,
+    bare: bench_catalog.Result,
+    bare_spent: dict[str, float],
+) -> None:
+    """What one case may cost at the target, against what it cost in this run.
+
+    At the target the machine's cores give ``cores / target`` seconds of CPU a case, for
+    everything: the web workers, PostgreSQL and the clients that drive them. The bare view's
+    own web CPU a request, times the requests of a case, is what serving them costs before any
+    of the case's work (the framework's floor on this server).
+    """
+    if not cases.cases:
+        return
+    cores = os.cpu_count() or 1
+    allowed = cores / TARGET_CASES_PER_SECOND * 1000
+    total = sum(by_group.values()) / cases.cases * 1000
+    web = by_group.get("web (gunicorn)", 0.0) / cases.cases * 1000
+    bare_ok = bare.requests  # those answered 200
+    per_case = cases.requests / cases.cases
+    floor = bare_spent.get("web (gunicorn)", 0.0) / bare_ok * 1000 * per_case if bare_ok else 0.0
+    print(
+        f"budget at {TARGET_CASES_PER_SECOND} cases/s on {cores} cores: {allowed:.1f} ms of CPU a"
+        f" case in all; this run {total:.1f} ms ({total / allowed:.1f}× the budget)"
+    )
+    if floor:
+        print(
+            f"  of which the web workers {web:.1f} ms; {per_case:.0f} bare-view requests cost"
+            f" them {floor:.1f} ms (the floor of serving a case's requests)"
+        )
 
 
 def main() -> int:

@@ -39,7 +39,6 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
-    WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -385,12 +384,73 @@ def _recent_keep(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
 
 def _workflow_state(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The serializer's to_dict minus 'spec'/'subprocess_specs' (never even converted)."""
-    dct: dict[str, Any] = WorkflowConverter.to_dict(_workflow_converter, workflow)
+    dct: dict[str, Any] = {
+        "data": _registry.convert(_registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": _tasks_state(workflow.tasks),
+        "root": str(workflow.task_tree.id),
+    }
     dct["subprocesses"] = _workflow_converter.mapping_to_dict(workflow.subprocesses)
     dct["bpmn_events"] = _registry.convert(workflow.bpmn_events)
     dct["typename"] = _registry.typenames[BpmnWorkflow]
     dct[_serializer.VERSION_KEY] = _serializer.VERSION
     return dct
+
+
+#: Values the serializer's registry leaves as they are.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _tasks_state(tasks: dict[uuid.UUID, Any]) -> dict[str, Any]:
+    """What the serializer's ``mapping_to_dict(workflow.tasks)`` makes of the tasks, made here.
+
+    The same dictionaries as SpiffWorkflow's ``TaskConverter.to_dict`` (a task's data stored
+    as its changes against its parent's), built without the registry's dispatch and with
+    each parent looked up once: every step stores every task, and a joint review has one a
+    reviewing department (ADR 0015, round 10). ``test_engine`` holds it equal to the
+    library's conversion.
+    """
+    convert = _registry.convert
+    typenames = _registry.typenames
+    out: dict[str, Any] = {}
+    for task_id, task in tasks.items():
+        parent_id = task._parent
+        parent = tasks.get(parent_id) if parent_id is not None else None
+        data = task.data
+        if parent is None:
+            stored, delta = data, {}
+        else:
+            above = parent.data
+            stored = {}
+            delta = {
+                "updates": {k: data[k] for k in data if k not in above or data[k] != above[k]},
+                "deletions": [k for k in above if k not in data],
+            }
+        internal = task.internal_data
+        if not all(type(value) in _PLAIN for value in internal.values()):
+            internal = convert(internal)
+        else:
+            # A multi-instance child's index, a fired flag: the registry gives plain values
+            # back as they are.
+            internal = dict(internal)
+        key = str(task_id)
+        out[key] = {
+            "id": key,
+            "parent": str(parent_id) if parent is not None else None,
+            "children": [str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": internal,
+            "data": stored,
+            "delta": delta,
+            "typename": typenames[task.__class__],
+        }
+    return out
 
 
 def _timer_fire_at(task: Any) -> datetime | None:
@@ -408,10 +468,24 @@ def _timer_fire_at(task: Any) -> datetime | None:
     return None
 
 
+def _tasks_in(workflow: BpmnWorkflow, state: int) -> Iterator[Any]:
+    """The tasks of ``workflow`` and of its subprocesses whose state is in the mask ``state``.
+
+    What ``workflow.get_tasks(state=…)`` finds, read from the workflow's task dictionaries
+    (creation order) instead of a walk of the task tree, which costs several calls a task:
+    a joint review has one task a reviewing department, and every step looks at all of them
+    several times (ADR 0015, round 10).
+    """
+    for tasks in (workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())):
+        for task in tasks.values():
+            if task.state & state:
+                yield task
+
+
 def _next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     times = [
         when
-        for task in workflow.get_tasks(state=TaskState.WAITING)
+        for task in _tasks_in(workflow, TaskState.WAITING)
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
         and (when := _timer_fire_at(task)) is not None
     ]
@@ -437,7 +511,7 @@ def _user_task(task: Any) -> UserTask:
 
 
 def _ready(workflow: BpmnWorkflow) -> list[UserTask]:
-    return [_user_task(t) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+    return [_user_task(t) for t in _tasks_in(workflow, TaskState.READY) if t.task_spec.manual]
 
 
 def _step(instance: ProcessInstance, workflow: BpmnWorkflow) -> ProcessStep:
@@ -544,7 +618,7 @@ def _visits_record(
     left: list[uuid.UUID] = []
     #: Left because the path went elsewhere (a boundary timer that did not fire).
     cancelled: list[uuid.UUID] = []
-    for task in workflow.get_tasks():
+    for task in _tasks_in(workflow, TaskState.ANY_MASK):
         if not node_task(task):
             continue
         old = old_tasks.get(str(task.id))

@@ -639,3 +639,114 @@ def test_a_failed_change_leaves_no_half_changed_workflow_behind(
         instance=_reload(step), task_id=step.ready[0].id, data={"decision": "pass"}
     )
     assert [t.name for t in step.ready] == ["decide"]
+
+
+# --- the tasks a step looks at, read from the dictionaries ------------------------------------
+
+#: A subprocess with a user task and a timer inside, beside a parallel branch.
+_NESTED_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    id="d" targetNamespace="http://example.org/tongban">
+  <bpmn:process id="nested" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:parallelGateway id="split"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:userTask id="outer"><bpmn:incoming>f2</bpmn:incoming>
+      <bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:subProcess id="sub"><bpmn:incoming>f3</bpmn:incoming>
+      <bpmn:outgoing>f5</bpmn:outgoing>
+      <bpmn:startEvent id="sub_start"><bpmn:outgoing>s1</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:userTask id="inner"><bpmn:incoming>s1</bpmn:incoming>
+        <bpmn:outgoing>s2</bpmn:outgoing></bpmn:userTask>
+      <bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>s2</bpmn:incoming>
+        <bpmn:outgoing>s3</bpmn:outgoing>
+        <bpmn:timerEventDefinition><bpmn:timeDuration>"P1D"</bpmn:timeDuration>
+        </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+      <bpmn:endEvent id="sub_end"><bpmn:incoming>s3</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="s1" sourceRef="sub_start" targetRef="inner"/>
+      <bpmn:sequenceFlow id="s2" sourceRef="inner" targetRef="wait"/>
+      <bpmn:sequenceFlow id="s3" sourceRef="wait" targetRef="sub_end"/>
+    </bpmn:subProcess>
+    <bpmn:parallelGateway id="join"><bpmn:incoming>f4</bpmn:incoming>
+      <bpmn:incoming>f5</bpmn:incoming><bpmn:outgoing>f6</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:endEvent id="end"><bpmn:incoming>f6</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="outer"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="sub"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="outer" targetRef="join"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="sub" targetRef="join"/>
+    <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+#: The masks the engine asks for. (Not COMPLETED alone: the tree walk then does not go below a
+#: task that is not yet completed, and misses a multi-instance node's finished instances.)
+_MASKS = {
+    "ready": SpiffState.READY,
+    "waiting": SpiffState.WAITING,
+    "any": SpiffState.ANY_MASK,
+}
+
+
+def _same_tasks_as_the_tree_walk(workflow: Any) -> None:
+    """What the engine reads and stores of ``workflow``'s tasks is what the library's own
+    tree walk finds and its own converter makes."""
+    from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
+
+    library = WorkflowConverter.to_dict(engine._workflow_converter, workflow)
+    ours = engine._workflow_state(workflow)
+    assert ours == {
+        **library,
+        "subprocesses": ours["subprocesses"],
+        "bpmn_events": [],
+        "typename": "BpmnWorkflow",
+        "serializer_version": ours["serializer_version"],
+    }
+    for sub in workflow.subprocesses.values():
+        assert engine._tasks_state(sub.tasks) == engine._workflow_converter.mapping_to_dict(
+            sub.tasks
+        )
+    for name, mask in _MASKS.items():
+        walked = {t.id for t in workflow.get_tasks(state=mask)}
+        read = [t.id for t in engine._tasks_in(workflow, mask)]
+        assert len(read) == len(set(read)), name  # each task once
+        assert set(read) == walked, name
+
+
+def test_the_tasks_read_from_the_dictionaries_are_those_the_tree_walk_finds() -> None:
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.parser import BpmnParser
+
+    parser = BpmnParser()
+    parser.add_bpmn_str(_NESTED_BPMN.encode())
+    workflow = BpmnWorkflow(parser.get_spec("nested"), parser.get_subprocess_specs("nested"))
+    workflow.do_engine_steps()
+    _same_tasks_as_the_tree_walk(workflow)
+    # Inside the subprocess and outside it: both user tasks are ready, found in both places.
+    ready = {t.task_spec.bpmn_id for t in engine._tasks_in(workflow, SpiffState.READY)}
+    assert {"outer", "inner"} <= ready
+    for bpmn_id in ("inner", "outer"):
+        [task] = [
+            t
+            for t in engine._tasks_in(workflow, SpiffState.READY)
+            if t.task_spec.bpmn_id == bpmn_id
+        ]
+        task.run()
+        workflow.do_engine_steps()
+        _same_tasks_as_the_tree_walk(workflow)
+    # The subprocess waits on its timer (and the join on the subprocess): the waiting task
+    # inside the subprocess is found.
+    waiting = {t.task_spec.bpmn_id for t in engine._tasks_in(workflow, SpiffState.WAITING)}
+    assert waiting == {"wait", "join"}
+    assert engine._next_timer_at(workflow) is not None
+
+
+def test_a_joint_reviews_tasks_read_from_the_dictionaries_match_the_tree_walk() -> None:
+    step = _joint_review_accepted(["fire", "water", "greening"])
+    while step.ready:
+        _same_tasks_as_the_tree_walk(engine.workflow_restore(_reload(step)))
+        task = step.ready[0]
+        data = {"decision": "approve"} if task.name == "decide" else {"decision": "pass"}
+        step = process_complete_task(instance=_reload(step), task_id=task.id, data=data)
+    _same_tasks_as_the_tree_walk(engine.workflow_restore(_reload(step)))
