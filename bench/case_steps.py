@@ -7,8 +7,10 @@
     python bench/case_steps.py --profile --profile-dump DIR   (and DIR/STEP.prof for pstats)
     python bench/case_steps.py --queries    (each step's SQL, last case, with the code behind it)
 
-Migrates a temporary SQLite database, loads the demo district, then drives ``--cases``
-drainage-permit cases through the API with Django's test client (no network, no server):
+Migrates a temporary SQLite database (``--postgres``: a throw-away PostgreSQL, whose own
+CPU time is then not counted: what a web worker spends), loads the demo district, then drives
+``--cases`` drainage-permit cases through the API with Django's test client (no network, no
+server):
 ``POST /applications`` → one PDF per missing required material → ``POST …/submit`` → the
 water clerk's ``accept`` (one case, as the issue counts it), then the reviewer's ``pass``
 and the approver's ``approve`` (the certificate issued) and two reads of the case, listed
@@ -47,6 +49,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+from throwaway import rerun_in_throwaway_postgres  # noqa: E402  (bench/throwaway.py)
+
 _spec = importlib.util.spec_from_file_location("bench_submit", ROOT / "bench" / "submit.py")
 assert _spec is not None and _spec.loader is not None
 bench_submit = importlib.util.module_from_spec(_spec)
@@ -56,8 +60,9 @@ _spec.loader.exec_module(bench_submit)
 PASSWORD = "demo-pass-2026"  # demo accounts only
 
 
-def _setup(tmp: str) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+def _setup(tmp: str, *, postgres: bool = False) -> None:
+    if not postgres:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
     os.environ["TONGBAN_BENCH"] = "1"
     os.environ.setdefault("DJANGO_DEBUG", "0")
@@ -221,7 +226,12 @@ def run(
         )
 
     bare = min(steps["bare view"])
-    print(f"\n{cases} cases, SQLite, in-process test client, CPU time (time.process_time)")
+    from django.db import connection as db
+
+    database = "SQLite"
+    if db.vendor == "postgresql":
+        database = "PostgreSQL (the server's CPU not counted)"
+    print(f"\n{cases} cases, {database}, in-process test client, CPU time (time.process_time)")
     heads = ("per case", "queries", "min ms", "p25 ms", "p50 ms")
     print(f"{'step':10s} " + " ".join(f"{head:>8s}" for head in heads))
     total_min = 0.0
@@ -262,11 +272,19 @@ def main() -> int:
     parser.add_argument(
         "--profile-dump", default="", metavar="DIR", help="with --profile: write DIR/STEP.prof"
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="on a throw-away PostgreSQL (CPU time: this process's only, not the server's)",
+    )
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.cases <= 1000:
         parser.error("--cases must be 1..1000")
+    if args.postgres and not args.inner:
+        return rerun_in_throwaway_postgres(__file__)
     with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
-        _setup(tmp)
+        _setup(tmp, postgres=args.postgres)
         return run(
             args.cases,
             profile=args.profile,

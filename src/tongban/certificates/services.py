@@ -18,6 +18,7 @@ from tongban.certificates import signing
 from tongban.certificates.choices import CertificateStatus, SignatureAlgorithm
 from tongban.certificates.models import Certificate, SigningKey
 from tongban.certificates.signing import Verdict
+from tongban.core.dbcursor import direct_sql, statement_cursor
 from tongban.core.errors import (
     FieldError,
     InvalidStateChange,
@@ -369,66 +370,35 @@ def certificate_verify_payload(*, payload: dict[str, Any], signature: str) -> Ve
     return verdict
 
 
-#: Backends whose connection's own DB-API cursor runs the statement (below); others go
-#: through Django's cursor every time.
-_DIRECT_VENDORS = frozenset({"sqlite", "postgresql"})
-
-
 @async_unsafe
 def _key_and_certificate(key_id: str, number: Any) -> tuple[Any, ...] | None:
     """(public key, algorithm, revoked?, certificate status, valid until) in one query; the
     certificate's columns are None when no certificate has that number.
 
-    The query runs on every verification, so once the connection is open it runs on the
-    DB-API cursor of Django's connection (the cursor Django itself would create, without the
-    layers of its wrapper: ~40 µs of a verification's ~250 on SQLite), with what those layers
-    guarantee kept: the health check, the broken-transaction and thread checks, database
-    errors raised as Django's. Django's own cursor still runs it when the connection is not
-    open yet, when queries are logged (DEBUG, tests counting queries) and when execute
-    wrappers are installed, so the statement is seen wherever Django's queries are.
+    The query runs on every verification, so it runs on the connection's own DB-API cursor
+    when nothing watches the queries (``core/dbcursor.py``: ~40 µs of a verification's ~250
+    on SQLite), with what Django's cursor guarantees kept.
     """
     db = connections[DEFAULT_DB_ALIAS]
     params = (number if _a_number(number) else "", key_id)
-    db.close_if_health_check_failed()
-    vendor = db.vendor
-    if (
-        db.connection is None
-        or db.queries_logged
-        or db.execute_wrappers
-        or vendor not in _DIRECT_VENDORS
-    ):
-        with db.cursor() as cursor:
-            cursor.execute(_key_and_certificate_sql(vendor, False), params)
-            found = cursor.fetchone()
-    else:
-        db.validate_thread_sharing()
-        db.validate_no_broken_transaction()
-        with db.wrap_database_errors:
-            # SQLite: the sqlite3 cursor with "?" placeholders (Django's wrapper rewrites
-            # "%s" with a regular expression on each call); PostgreSQL: the cursor Django
-            # makes (psycopg; server-side prepared when the settings allow it).
-            cursor = db.connection.cursor() if vendor == "sqlite" else db.create_cursor()
-            try:
-                cursor.execute(_key_and_certificate_sql(vendor, True), params)
-                found = cursor.fetchone()
-            finally:
-                cursor.close()
+    sql = _key_and_certificate_sql()
+    with statement_cursor(db) as (cursor, direct):
+        cursor.execute(direct_sql(db, sql) if direct else sql, params)
+        found = cursor.fetchone()
     return tuple(found) if found is not None else None
 
 
-@lru_cache(maxsize=8)
-def _key_and_certificate_sql(vendor: str, direct: bool) -> str:
+@lru_cache(maxsize=1)
+def _key_and_certificate_sql() -> str:
     ops = connections[DEFAULT_DB_ALIAS].ops
     key_table = ops.quote_name(SigningKey._meta.db_table)
     certificate_table = ops.quote_name(Certificate._meta.db_table)
     # Table names from the models, values as parameters: nothing of the caller's is spliced.
-    sql = (
+    return (
         "SELECT k.public_key, k.algorithm, k.revoked_at IS NOT NULL, c.status, c.valid_until"  # noqa: S608
         f" FROM {key_table} k LEFT JOIN {certificate_table} c ON c.number = %s"
         " WHERE k.key_id = %s"
     )
-    # sqlite3's own placeholder (the text has no other "%").
-    return sql.replace("%s", "?") if direct and vendor == "sqlite" else sql
 
 
 def _a_number(value: Any) -> bool:

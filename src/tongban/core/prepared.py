@@ -45,6 +45,8 @@ from django.db.models.query import (  # type: ignore[attr-defined]  # not in dja
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 
+from tongban.core.dbcursor import direct_sql, statement_cursor
+
 M = TypeVar("M", bound=Model)
 
 
@@ -174,8 +176,8 @@ def _run(plan: _Plan, values: dict[str, Any]) -> Any:
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql, params)
+    with statement_cursor(connection) as (cursor, direct):
+        cursor.execute(direct_sql(connection, plan.sql) if direct else plan.sql, params)
         rows: Any = cursor.fetchall()
     if not rows:
         return []
@@ -332,8 +334,9 @@ class PreparedUpdate(_Compiled):
             params = plan.params(values)
         except _NoMatch:
             return 0
-        with plan.connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+        connection = plan.connection
+        with statement_cursor(connection) as (cursor, direct):
+            cursor.execute(direct_sql(connection, plan.sql) if direct else plan.sql, params)
             if plan.compiler is not None:
                 return len(cursor.fetchall())  # SQLite counts returned rows as they are read
             return int(cursor.rowcount)
@@ -347,8 +350,9 @@ class PreparedUpdate(_Compiled):
             params = plan.params(values)
         except _NoMatch:
             return []
-        with plan.connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+        connection = plan.connection
+        with statement_cursor(connection) as (cursor, direct):
+            cursor.execute(direct_sql(connection, plan.sql) if direct else plan.sql, params)
             rows = cursor.fetchall()
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
@@ -519,8 +523,9 @@ class _SavePlan:
         with transaction.mark_for_rollback_on_error(using=self.alias):
             params = self._values(obj, self.insert_fields, True)
             connection = self.connection
-            with connection.cursor() as cursor:
-                cursor.execute(self.insert_sql, params)
+            with statement_cursor(connection) as (cursor, direct):
+                text = self.insert_sql
+                cursor.execute(direct_sql(connection, text) if direct else text, params)
                 if self.can_return:
                     rows = [
                         connection.ops.fetch_returned_insert_columns(cursor, self.returning_params)
@@ -569,8 +574,8 @@ class _SavePlan:
         with transaction.mark_for_rollback_on_error(using=self.alias):
             for obj in objs:
                 params.extend(self._values(obj, self.insert_fields, True))
-            with connection.cursor() as cursor:
-                cursor.execute(text, params)
+            with statement_cursor(connection) as (cursor, direct):
+                cursor.execute(direct_sql(connection, text) if direct else text, params)
                 rows = cursor.fetchall()  # RETURNING: one row a new row, in order
         if len(rows) != len(objs):
             raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} keys read back")
@@ -584,8 +589,10 @@ class _SavePlan:
         with transaction.mark_for_rollback_on_error(using=self.alias):
             params = self._values(obj, self.update_fields, False)
             params.append(self.pk.get_db_prep_value(obj.pk, self.connection))
-            with self.connection.cursor() as cursor:
-                cursor.execute(self.update_sql, params)
+            connection = self.connection
+            with statement_cursor(connection) as (cursor, direct):
+                text = self.update_sql
+                cursor.execute(direct_sql(connection, text) if direct else text, params)
                 if cursor.rowcount == 0:
                     return False  # the row is gone: save() inserts it again, as it would
         obj._state.db = self.alias
