@@ -29,7 +29,7 @@ from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
-from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX  # type: ignore[attr-defined]
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 
 #: Backends whose connection's own DB-API cursor runs compiled statements.
 DIRECT_VENDORS = frozenset({"sqlite", "postgresql"})
