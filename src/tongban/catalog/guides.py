@@ -37,6 +37,7 @@ from django.utils.translation import get_language
 from psycopg import pq
 
 from tongban.catalog.models import GuideEpoch, Matter, MatterVersion
+from tongban.core.dbcursor import statement_cursor
 
 _T = TypeVar("_T")
 
@@ -220,7 +221,7 @@ def _generation() -> str | None:
         and not db.execute_wrappers
     ):
         return _libpq_one(db, sql, str(EPOCH_PK))
-    with db.cursor() as cursor:
+    with statement_cursor(db) as cursor:
         cursor.execute(sql, [EPOCH_PK])
         row = cursor.fetchone()
     return None if row is None or row[0] is None else str(row[0])
@@ -292,7 +293,7 @@ def _libpq_check(db: Any, result: Any) -> None:
 
 
 def _stamp_fetch(code: str) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(_stamp_sql(connection.vendor), [EPOCH_PK, code, True])
         row: tuple[Any, ...] | None = cursor.fetchone()
     return row

@@ -37,6 +37,7 @@ from tongban.catalog.models import (
     Section,
     Theme,
 )
+from tongban.core.dbcursor import statement_cursor
 
 if TYPE_CHECKING:
     from tongban.catalog.models import MaterialRequirement
@@ -219,7 +220,7 @@ def _synonym_rows(terms: list[str]) -> list[str]:
     rows = cache.get(key) if key else None
     if rows is None:
         marks = ", ".join(["%s"] * len(terms))
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             if key:
                 cursor.execute(sql)
             else:
@@ -435,7 +436,7 @@ def _token_page(
     params += [*whole, *weighted, *filters.params(matter_join=True), MAX_CANDIDATES]
     sql = _token_sql(connection.vendor, len(weighted), len(whole), filters.shape)
     # One statement scores and sorts the candidates (narrow rows); they are cut and paged here.
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = [(pk, is_whole) for pk, _score, is_whole in cursor.fetchall()]
     if any(is_whole for _pk, is_whole in rows):
@@ -505,7 +506,7 @@ class _Rows:
     def select(self, where: str, params: list[Any]) -> list[Any]:
         """The instances of the rows matching ``where`` (SQL on alias ``a``, ``%s`` parameters)."""
         sql, converters = self._plan
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(f"{sql} WHERE {where}", params)
             rows = cursor.fetchall()
         out = []
@@ -642,7 +643,7 @@ def _substring_page(
     params += [_contains(f",{core},"), EXACT_KEYWORD_BONUS]
     params += [*filters.params(), *(_contains(t) for t in wanted), MAX_CANDIDATES]
     sql = _substring_sql(connection.vendor, len(terms), len(wanted), filters.shape)
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = [pk for pk, _score in cursor.fetchall()]
     return matters_in_order(rows[offset : offset + limit]), len(rows)

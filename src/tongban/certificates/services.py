@@ -18,7 +18,7 @@ from tongban.certificates import signing
 from tongban.certificates.choices import CertificateStatus, SignatureAlgorithm
 from tongban.certificates.models import Certificate, SigningKey
 from tongban.certificates.signing import Verdict
-from tongban.core.dbcursor import direct_sql, statement_cursor
+from tongban.core.dbcursor import statement_cursor
 from tongban.core.errors import (
     FieldError,
     InvalidStateChange,
@@ -382,8 +382,8 @@ def _key_and_certificate(key_id: str, number: Any) -> tuple[Any, ...] | None:
     db = connections[DEFAULT_DB_ALIAS]
     params = (number if _a_number(number) else "", key_id)
     sql = _key_and_certificate_sql()
-    with statement_cursor(db) as (cursor, direct):
-        cursor.execute(direct_sql(db, sql) if direct else sql, params)
+    with statement_cursor(db) as cursor:
+        cursor.execute(sql, params)
         found = cursor.fetchone()
     return tuple(found) if found is not None else None
 

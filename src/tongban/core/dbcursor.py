@@ -18,9 +18,9 @@ wrapper guarantees around it:
 Django's own cursor still runs the statement when the connection is not open yet (it opens
 it), when queries are logged (``DEBUG``, ``assertNumQueries``, ``CaptureQueriesContext``) or
 execute wrappers are installed — so every statement is seen wherever Django's are — and on
-other backends. On SQLite the connection's own ``sqlite3`` cursor takes ``?`` placeholders:
-``direct_sql`` gives the text the direct cursor takes (Django's wrapper rewrites ``%s`` with a
-regular expression on each call; here once per text).
+other backends. Either way the statement is written with ``%s`` placeholders: on SQLite, whose
+own ``sqlite3`` cursor takes ``?``, the text is rewritten as Django's wrapper does, once per
+text rather than with a regular expression on each call.
 """
 
 from __future__ import annotations
@@ -35,8 +35,18 @@ from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 DIRECT_VENDORS = frozenset({"sqlite", "postgresql"})
 
 
-def _direct(db: Any) -> Any | None:
-    """The connection's own DB-API cursor, or None when Django's cursor must run it."""
+class _Kept:
+    """The DB-API cursor kept for one connection, and whether a statement holds it now."""
+
+    __slots__ = ("busy", "cursor", "raw")
+
+    def __init__(self, raw: Any, cursor: Any) -> None:
+        self.raw, self.cursor, self.busy = raw, cursor, False
+
+
+def _direct(db: Any) -> tuple[Any, _Kept | None] | None:
+    """(the connection's own DB-API cursor, its keeper when it is the kept one), or None when
+    Django's cursor must run the statement."""
     if db.vendor not in DIRECT_VENDORS:
         return None
     # What Django's cursor() does first: a reused connection is checked once per request.
@@ -48,39 +58,48 @@ def _direct(db: Any) -> Any | None:
     if db.vendor == "sqlite":
         # A new one each time (closed after): a sqlite3 cursor left with unread rows keeps its
         # statement, and the read it holds, open.
-        return raw.cursor()
-    kept = db.__dict__.get("_tongban_cursor")
-    if kept is None or kept[0] is not raw:
+        return _QmarkCursor(raw.cursor()), None
+    kept: _Kept | None = db.__dict__.get("_tongban_cursor")
+    if kept is None or kept.raw is not raw:
         # A new connection (the old one closed, or reopened): its own cursor, made by Django.
-        kept = (raw, db.create_cursor())
+        kept = _Kept(raw, db.create_cursor())
         db.__dict__["_tongban_cursor"] = kept
-    return kept[1]
+    if kept.busy:
+        # A statement run while another's cursor is still open (its rows maybe unread): a
+        # cursor of its own, closed after.
+        return db.create_cursor(), None
+    kept.busy = True
+    return kept.cursor, kept
 
 
 class statement_cursor:  # a lower-case name: used like Django's ``connection.cursor()``
-    """``with statement_cursor(db) as (cursor, direct):`` — the cursor to run one statement on,
-    and whether it is the connection's own (then give it ``direct_sql(db, sql)``)."""
+    """``with statement_cursor(db) as cursor:`` — the cursor to run one statement on (``%s``
+    placeholders), the connection's own or Django's."""
 
-    __slots__ = ("_db", "_django", "_errors", "_sqlite")
+    __slots__ = ("_cursor", "_db", "_django", "_errors", "_kept")
 
     def __init__(self, db: Any) -> None:
         self._db = db
         self._django: Any = None
         self._errors: Any = None
-        self._sqlite: Any = None
+        self._cursor: Any = None
+        self._kept: _Kept | None = None
 
-    def __enter__(self) -> tuple[Any, bool]:
+    def __enter__(self) -> Any:
         db = self._db
-        cursor = _direct(db)
-        if cursor is None:
+        found = _direct(db)
+        if found is None:
             self._django = db.cursor()
-            return self._django, False
-        db.validate_no_broken_transaction()
-        if db.vendor == "sqlite":
-            self._sqlite = cursor
+            return self._django
+        self._cursor, self._kept = found
+        try:
+            db.validate_no_broken_transaction()
+        except BaseException:
+            self._release()
+            raise
         self._errors = db.wrap_database_errors
         self._errors.__enter__()
-        return cursor, True
+        return self._cursor
 
     def __exit__(
         self,
@@ -94,16 +113,33 @@ class statement_cursor:  # a lower-case name: used like Django's ``connection.cu
         try:
             self._errors.__exit__(exc_type, exc, traceback)
         finally:
-            if self._sqlite is not None:
-                self._sqlite.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._kept is not None:
+            self._kept.busy = False
+        else:
+            self._cursor.close()  # one of its own (SQLite's, or a nested one)
 
 
-def direct_sql(db: Any, sql: str) -> str:
-    """``sql`` as the connection's own cursor takes it (``?`` placeholders on SQLite)."""
-    return _qmark(sql) if db.vendor == "sqlite" else sql
+class _QmarkCursor:
+    """A ``sqlite3`` cursor that takes ``%s`` placeholders, as Django's cursor does."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        if params is None:
+            return self._cursor.execute(sql)
+        return self._cursor.execute(_qmark(sql), params)
+
+    def __getattr__(self, name: str) -> Any:  # fetchone, fetchall, rowcount, lastrowid, close
+        return getattr(self._cursor, name)
 
 
 @lru_cache(maxsize=1024)
 def _qmark(sql: str) -> str:
-    # What Django's SQLite cursor wrapper does to every statement (convert_query).
+    # What Django's SQLite cursor wrapper does to a statement with parameters (convert_query).
     return str(FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%"))

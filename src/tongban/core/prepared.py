@@ -45,7 +45,7 @@ from django.db.models.query import (  # type: ignore[attr-defined]  # not in dja
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 
-from tongban.core.dbcursor import direct_sql, statement_cursor
+from tongban.core.dbcursor import statement_cursor
 
 M = TypeVar("M", bound=Model)
 
@@ -176,8 +176,8 @@ def _run(plan: _Plan, values: dict[str, Any]) -> Any:
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
-    with statement_cursor(connection) as (cursor, direct):
-        cursor.execute(direct_sql(connection, plan.sql) if direct else plan.sql, params)
+    with statement_cursor(connection) as cursor:
+        cursor.execute(plan.sql, params)
         rows: Any = cursor.fetchall()
     if not rows:
         return []
@@ -335,8 +335,8 @@ class PreparedUpdate(_Compiled):
         except _NoMatch:
             return 0
         connection = plan.connection
-        with statement_cursor(connection) as (cursor, direct):
-            cursor.execute(direct_sql(connection, plan.sql) if direct else plan.sql, params)
+        with statement_cursor(connection) as cursor:
+            cursor.execute(plan.sql, params)
             if plan.compiler is not None:
                 return len(cursor.fetchall())  # SQLite counts returned rows as they are read
             return int(cursor.rowcount)
@@ -351,8 +351,8 @@ class PreparedUpdate(_Compiled):
         except _NoMatch:
             return []
         connection = plan.connection
-        with statement_cursor(connection) as (cursor, direct):
-            cursor.execute(direct_sql(connection, plan.sql) if direct else plan.sql, params)
+        with statement_cursor(connection) as cursor:
+            cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
@@ -523,9 +523,9 @@ class _SavePlan:
         with transaction.mark_for_rollback_on_error(using=self.alias):
             params = self._values(obj, self.insert_fields, True)
             connection = self.connection
-            with statement_cursor(connection) as (cursor, direct):
+            with statement_cursor(connection) as cursor:
                 text = self.insert_sql
-                cursor.execute(direct_sql(connection, text) if direct else text, params)
+                cursor.execute(text, params)
                 if self.can_return:
                     rows = [
                         connection.ops.fetch_returned_insert_columns(cursor, self.returning_params)
@@ -574,8 +574,8 @@ class _SavePlan:
         with transaction.mark_for_rollback_on_error(using=self.alias):
             for obj in objs:
                 params.extend(self._values(obj, self.insert_fields, True))
-            with statement_cursor(connection) as (cursor, direct):
-                cursor.execute(direct_sql(connection, text) if direct else text, params)
+            with statement_cursor(connection) as cursor:
+                cursor.execute(text, params)
                 rows = cursor.fetchall()  # RETURNING: one row a new row, in order
         if len(rows) != len(objs):
             raise RuntimeError(f"{len(objs)} rows inserted, {len(rows)} keys read back")
@@ -590,9 +590,9 @@ class _SavePlan:
             params = self._values(obj, self.update_fields, False)
             params.append(self.pk.get_db_prep_value(obj.pk, self.connection))
             connection = self.connection
-            with statement_cursor(connection) as (cursor, direct):
+            with statement_cursor(connection) as cursor:
                 text = self.update_sql
-                cursor.execute(direct_sql(connection, text) if direct else text, params)
+                cursor.execute(text, params)
                 if cursor.rowcount == 0:
                     return False  # the row is gone: save() inserts it again, as it would
         obj._state.db = self.alias

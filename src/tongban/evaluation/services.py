@@ -26,6 +26,7 @@ from tongban.cases.services import task_complete
 from tongban.cases.services.common import case_lock
 from tongban.cases.services.notifications import notify_applicant, notify_center_admins
 from tongban.cases.services.sla import shanghai_date
+from tongban.core.dbcursor import statement_cursor
 from tongban.core.errors import (
     Conflict,
     FieldError,
@@ -197,7 +198,7 @@ def _invitation_insert(*, case: Case, stage: str, at: datetime) -> Invitation | 
         f" ON CONFLICT ({column['case']}, {column['stage']}) DO NOTHING RETURNING {column['id']}"
     )
     when = meta.get_field("invited_at").get_db_prep_value(at, connection, prepared=False)
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, [case.pk, stage, when])
         row = cursor.fetchone()
     if row is None:

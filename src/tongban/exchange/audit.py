@@ -47,6 +47,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from tongban.core.dbcursor import statement_cursor
 from tongban.exchange.models import AccessLog, AccessLogHead, AuditCheckpoint
 
 GENESIS_HASH = "0" * 64
@@ -123,7 +124,7 @@ def access_log_append(row: AccessLog) -> AccessLog:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     head_sql = f"SELECT seq, row_hash FROM {_table(AccessLogHead)} WHERE id = 1{lock}"  # noqa: S608
     insert_sql, fields = _insert_statement(connection.vendor)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), statement_cursor(connection) as cursor:
         # The head row serialises writers: on PostgreSQL by its row lock, on SQLite
         # because the transaction began with BEGIN IMMEDIATE.
         cursor.execute(head_sql)

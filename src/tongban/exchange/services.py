@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.catalog.models import Department, Matter
+from tongban.core.dbcursor import statement_cursor
 from tongban.core.errors import (
     FieldError,
     InvalidStateChange,
@@ -156,7 +157,7 @@ def _definition(
         f"WHERE r.code = %s AND r.is_active = %s "
         f"ORDER BY f.{quote('order')}, f.id"
     )
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, [department_code, resource_code, True])
         rows = cursor.fetchall()
     if not rows:

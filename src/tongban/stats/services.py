@@ -22,6 +22,7 @@ from django.db.models import Field, Model, PositiveIntegerField
 
 from tongban.cases.hooks import CaseEvent, VisitRecorded
 from tongban.cases.models import Case
+from tongban.core.dbcursor import statement_cursor
 from tongban.stats.models import (
     DailyRollup,
     DurationHistogram,
@@ -83,7 +84,7 @@ def _add(model: type[Model], row: Mapping[str, Any], counters: Mapping[str, int]
     """
     values = {**row, **{c: int(counters.get(c, 0)) for c in _TABLES[model][1]}}
     params = [_field(model, name).get_db_prep_save(v, connection) for name, v in values.items()]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(_add_sql(model, tuple(values), tuple(counters)), params)
 
 

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
+from tongban.core.dbcursor import statement_cursor
 from tongban.workflow.choices import CalendarDayKind
 from tongban.workflow.models import CalendarDay, CalendarYear
 
@@ -195,7 +196,7 @@ def _years_and_days(low: int, high: int) -> list[tuple[Any, Any, Any]]:
     ``(None, date, kind)`` for each special day of those years: one statement."""
     first = connection.ops.adapt_datefield_value(date(low, 1, 1))
     last = connection.ops.adapt_datefield_value(date(high, 12, 31))
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(_years_and_days_sql(), [low, high, first, last])
         return list(cursor.fetchall())
 

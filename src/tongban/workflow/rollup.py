@@ -20,6 +20,7 @@ from django.db.models import Case, Count, F, Field, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from tongban.core.dbcursor import statement_cursor
 from tongban.workflow.calendar import SHANGHAI
 from tongban.workflow.models import NodeVisit, NodeVisitDay
 
@@ -80,7 +81,7 @@ def visit_days_add(counts: Counter[DayKey]) -> None:
                     n,
                 ]
             )
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(_upsert_sql(len(batch)), params)
 
 

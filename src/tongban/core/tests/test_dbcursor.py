@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from tongban.catalog.models import Department
-from tongban.core.dbcursor import direct_sql, statement_cursor
+from tongban.core.dbcursor import statement_cursor
 from tongban.core.prepared import Param, Prepared, PreparedSave
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +29,9 @@ def _department(code: str) -> Department:
 def test_a_compiled_read_runs_on_the_connections_own_cursor_and_finds_the_row() -> None:
     saved = _department("dc-one")
     connection.ensure_connection()
-    with statement_cursor(connection) as (cursor, direct):
-        assert direct  # open connection, nothing logging: the connection's own cursor
-        assert not hasattr(cursor, "db")  # not Django's CursorWrapper
+    with statement_cursor(connection) as cursor:
+        # An open connection, nothing logging: the connection's own, not Django's CursorWrapper.
+        assert not isinstance(cursor, CursorWrapper)
     [found] = _BY_CODE.all(code="dc-one")
     assert found.pk == saved.pk and found.name == "部门dc-one"
 
@@ -38,9 +39,9 @@ def test_a_compiled_read_runs_on_the_connections_own_cursor_and_finds_the_row() 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept cursor is PostgreSQL's")
 def test_the_cursor_is_kept_per_connection_and_a_new_connection_gets_its_own() -> None:
     connection.ensure_connection()
-    with statement_cursor(connection) as (first, _direct):
+    with statement_cursor(connection) as first:
         pass
-    with statement_cursor(connection) as (second, _direct):
+    with statement_cursor(connection) as second:
         pass
     assert first is second
     assert first.connection is connection.connection
@@ -65,10 +66,9 @@ def test_a_broken_statement_raises_djangos_database_error() -> None:
     with (
         pytest.raises(DatabaseError) as caught,
         transaction.atomic(),
-        statement_cursor(connection) as (cursor, direct),
+        statement_cursor(connection) as cursor,
     ):
-        sql = "SELECT 1 FROM no_such_table WHERE %s = %s"
-        cursor.execute(direct_sql(connection, sql) if direct else sql, [1, 1])
+        cursor.execute("SELECT 1 FROM no_such_table WHERE %s = %s", [1, 1])
     assert type(caught.value).__module__ == "django.db.utils"
 
 
@@ -92,13 +92,28 @@ def test_query_logging_and_execute_wrappers_see_every_compiled_statement() -> No
     assert len(seen) == 1 and "catalog_department" in seen[0]
 
 
-def test_sqlite_takes_question_marks_on_its_own_cursor_and_a_literal_percent_stays() -> None:
-    sql = "SELECT %s, '100%%'"
-    if connection.vendor == "sqlite":
-        assert direct_sql(connection, sql) == "SELECT ?, '100%'"
-    else:
-        assert direct_sql(connection, sql) == sql
+def test_placeholders_are_djangos_on_every_backend_and_a_literal_percent_stays() -> None:
     connection.ensure_connection()
-    with statement_cursor(connection) as (cursor, direct):
-        cursor.execute(direct_sql(connection, sql) if direct else sql, ["甲"])
+    with statement_cursor(connection) as cursor:
+        assert not isinstance(cursor, CursorWrapper)
+        cursor.execute("SELECT %s, '100%%'", ["甲"])
         assert tuple(cursor.fetchone()) == ("甲", "100%")
+    with CaptureQueriesContext(connection), statement_cursor(connection) as cursor:
+        assert isinstance(cursor, CursorWrapper)  # Django's own, when queries are logged
+        cursor.execute("SELECT %s, '100%%'", ["乙"])
+        assert tuple(cursor.fetchone()) == ("乙", "100%")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept cursor is PostgreSQL's")
+def test_a_statement_inside_another_gets_a_cursor_of_its_own() -> None:
+    connection.ensure_connection()
+    with statement_cursor(connection) as outer:
+        outer.execute("SELECT %s UNION ALL SELECT %s", [1, 2])
+        with statement_cursor(connection) as inner:
+            assert inner is not outer
+            inner.execute("SELECT %s", [3])
+            assert inner.fetchall() == [(3,)]
+        assert outer.fetchall() == [(1,), (2,)]  # its rows were not replaced
+    assert inner.closed
+    with statement_cursor(connection) as again:
+        assert again is outer  # the kept one, free again
