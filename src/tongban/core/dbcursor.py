@@ -32,7 +32,7 @@ from typing import Any
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 
 #: Backends whose connection's own DB-API cursor runs compiled statements.
-DIRECT_VENDORS = frozenset({"sqlite", "postgresql"})
+_DIRECT_VENDORS = frozenset({"sqlite", "postgresql"})
 
 
 class _Kept:
@@ -47,7 +47,7 @@ class _Kept:
 def _direct(db: Any) -> tuple[Any, _Kept | None] | None:
     """(the connection's own DB-API cursor, its keeper when it is the kept one), or None when
     Django's cursor must run the statement."""
-    if db.vendor not in DIRECT_VENDORS:
+    if db.vendor not in _DIRECT_VENDORS:
         return None
     # What Django's cursor() does first: a reused connection is checked once per request.
     db.close_if_health_check_failed()

@@ -334,8 +334,7 @@ class PreparedUpdate(_Compiled):
             params = plan.params(values)
         except _NoMatch:
             return 0
-        connection = plan.connection
-        with statement_cursor(connection) as cursor:
+        with statement_cursor(plan.connection) as cursor:
             cursor.execute(plan.sql, params)
             if plan.compiler is not None:
                 return len(cursor.fetchall())  # SQLite counts returned rows as they are read
@@ -350,8 +349,7 @@ class PreparedUpdate(_Compiled):
             params = plan.params(values)
         except _NoMatch:
             return []
-        connection = plan.connection
-        with statement_cursor(connection) as cursor:
+        with statement_cursor(plan.connection) as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if plan.converters:
@@ -524,8 +522,7 @@ class _SavePlan:
             params = self._values(obj, self.insert_fields, True)
             connection = self.connection
             with statement_cursor(connection) as cursor:
-                text = self.insert_sql
-                cursor.execute(text, params)
+                cursor.execute(self.insert_sql, params)
                 if self.can_return:
                     rows = [
                         connection.ops.fetch_returned_insert_columns(cursor, self.returning_params)
@@ -589,10 +586,8 @@ class _SavePlan:
         with transaction.mark_for_rollback_on_error(using=self.alias):
             params = self._values(obj, self.update_fields, False)
             params.append(self.pk.get_db_prep_value(obj.pk, self.connection))
-            connection = self.connection
-            with statement_cursor(connection) as cursor:
-                text = self.update_sql
-                cursor.execute(text, params)
+            with statement_cursor(self.connection) as cursor:
+                cursor.execute(self.update_sql, params)
                 if cursor.rowcount == 0:
                     return False  # the row is gone: save() inserts it again, as it would
         obj._state.db = self.alias

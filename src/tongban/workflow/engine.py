@@ -410,7 +410,7 @@ def _tasks_state(tasks: dict[uuid.UUID, Any]) -> dict[str, Any]:
     The same dictionaries as SpiffWorkflow's ``TaskConverter.to_dict`` (a task's data stored
     as its changes against its parent's), built without the registry's dispatch and with
     each parent looked up once: every step stores every task, and a joint review has one a
-    reviewing department (ADR 0015, round 10). ``test_engine`` holds it equal to the
+    reviewing department (ADR 0006, round-10 addendum). ``test_engine`` holds it equal to the
     library's conversion.
     """
     convert = _registry.convert
@@ -430,12 +430,10 @@ def _tasks_state(tasks: dict[uuid.UUID, Any]) -> dict[str, Any]:
                 "deletions": [k for k in above if k not in data],
             }
         internal = task.internal_data
-        if not all(type(value) in _PLAIN for value in internal.values()):
-            internal = convert(internal)
-        else:
-            # A multi-instance child's index, a fired flag: the registry gives plain values
-            # back as they are.
-            internal = dict(internal)
+        # A multi-instance child's index, a fired flag: plain values the registry would give
+        # back as they are.
+        plain = all(type(value) in _PLAIN for value in internal.values())
+        internal = dict(internal) if plain else convert(internal)
         key = str(task_id)
         out[key] = {
             "id": key,
@@ -474,7 +472,7 @@ def _tasks_in(workflow: BpmnWorkflow, state: int) -> Iterator[Any]:
     What ``workflow.get_tasks(state=…)`` finds, read from the workflow's task dictionaries
     (creation order) instead of a walk of the task tree, which costs several calls a task:
     a joint review has one task a reviewing department, and every step looks at all of them
-    several times (ADR 0015, round 10).
+    several times (ADR 0006, round-10 addendum).
     """
     for tasks in (workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())):
         for task in tasks.values():
